@@ -1,0 +1,673 @@
+package ingest
+
+import (
+	"archive/zip"
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
+)
+
+// Limits bound what one file may cost, so that a broken or hostile file gets
+// an error instead of the server's memory.
+type Limits struct {
+	MaxInflatedBytes int64 // an .xlsx that inflates past this is refused (default 200 MB); also the largest CSV
+	MaxCellChars     int   // a longer cell is refused (default 32,767, Excel's own limit)
+	MaxColumns       int   // a row with more filled columns is refused (default 512)
+}
+
+// DefaultLimits are the limits used when a field is zero.
+var DefaultLimits = Limits{MaxInflatedBytes: 200 << 20, MaxCellChars: 32767, MaxColumns: 512}
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxInflatedBytes <= 0 {
+		l.MaxInflatedBytes = DefaultLimits.MaxInflatedBytes
+	}
+	if l.MaxCellChars <= 0 {
+		l.MaxCellChars = DefaultLimits.MaxCellChars
+	}
+	if l.MaxColumns <= 0 {
+		l.MaxColumns = DefaultLimits.MaxColumns
+	}
+	return l
+}
+
+// Options steer Read.
+type Options struct {
+	Ledger    *Ledger // the ledger type when the caller knows it; nil: detect from the headers
+	Limits    Limits
+	BatchRows int // rows per Arrow record (default 65,536)
+}
+
+// FileError is a problem with a whole file (or sheet): it names what it can.
+type FileError struct {
+	File, Sheet string
+	Row         int
+	Column      string
+	Reason      string
+}
+
+func (e *FileError) Error() string {
+	var b strings.Builder
+	b.WriteString("文件「" + e.File + "」")
+	if e.Sheet != "" {
+		b.WriteString("工作表「" + e.Sheet + "」")
+	}
+	if e.Row > 0 {
+		fmt.Fprintf(&b, "第%d行", e.Row)
+	}
+	if e.Column != "" {
+		b.WriteString(e.Column + "列")
+	}
+	b.WriteString("：" + e.Reason)
+	return b.String()
+}
+
+// RowColumn is the name of the Arrow column that carries each row's number in the source sheet.
+const RowColumn = "_row"
+
+// Table is one ledger found in a file: its type, what its title lines said,
+// and its rows as Arrow records of text cells under canonical column names.
+type Table struct {
+	File      string // the file's base name, for messages
+	Sheet     string // empty for CSV
+	Ledger    *Ledger
+	HeaderRow int               // 1-based row of the (last) header row
+	Snapshot  string            // the 统计时点 a title line gave, as written
+	Reporter  string            // the 填报单位 a title line gave
+	Wan       map[string]bool   // canonical column → amounts are in 万元
+	Letters   map[string]string // canonical column → its column letter in the sheet
+	Schema    *arrow.Schema     // one utf8 field per canonical column present, then _row (int64)
+
+	src      rowSource
+	fields   []int // canonical field index per source column, -1 = not kept
+	limits   Limits
+	batch    int
+	pending  [][]string // rows read during header detection, not yet emitted
+	pendingN []int
+	done     bool
+	fill     *mergeFill
+}
+
+// Next returns the next record of rows, or io.EOF after the last one. The
+// caller releases each record.
+func (t *Table) Next() (arrow.Record, error) {
+	if t.done {
+		return nil, io.EOF
+	}
+	n := len(t.Schema.Fields()) - 1
+	bs := make([]*array.StringBuilder, n)
+	for i := range bs {
+		bs[i] = array.NewStringBuilder(memory.DefaultAllocator)
+		defer bs[i].Release()
+	}
+	rb := array.NewInt64Builder(memory.DefaultAllocator)
+	defer rb.Release()
+	rows := 0
+	add := func(cells []string, num int) error {
+		if isBlankRow(cells) || isTotalRow(cells) || isNoteRow(cells) {
+			return nil
+		}
+		vals := make([]string, n)
+		any := false
+		for j, c := range cells {
+			if j >= len(t.fields) || t.fields[j] < 0 {
+				continue
+			}
+			if len(c) > t.limits.MaxCellChars {
+				return &FileError{File: t.File, Sheet: t.Sheet, Row: num, Column: ColumnLetter(j),
+					Reason: fmt.Sprintf("单元格内容有%d个字节，超过了%d字的上限，文件可能已损坏", len(c), t.limits.MaxCellChars)}
+			}
+			vals[t.fields[j]] = c
+			if strings.TrimSpace(c) != "" {
+				any = true
+			}
+		}
+		if !any {
+			return nil // only cells outside the ledger's columns (a side note)
+		}
+		for i, v := range vals {
+			bs[i].Append(v)
+		}
+		rb.Append(int64(num))
+		rows++
+		return nil
+	}
+	for len(t.pending) > 0 && rows < t.batch {
+		if err := add(t.pending[0], t.pendingN[0]); err != nil {
+			return nil, err
+		}
+		t.pending, t.pendingN = t.pending[1:], t.pendingN[1:]
+	}
+	for rows < t.batch {
+		cells, num, err := t.src.next()
+		if err == io.EOF {
+			t.done = true
+			break
+		}
+		if err != nil {
+			return nil, t.wrap(err, num)
+		}
+		if err := add(cells, num); err != nil {
+			return nil, err
+		}
+	}
+	if rows == 0 && t.done {
+		return nil, io.EOF
+	}
+	cols := make([]arrow.Array, 0, n+1)
+	for _, b := range bs {
+		cols = append(cols, b.NewArray())
+	}
+	cols = append(cols, rb.NewArray())
+	rec := array.NewRecord(t.Schema, cols, int64(rows))
+	for _, c := range cols {
+		c.Release()
+	}
+	return rec, nil
+}
+
+func (t *Table) wrap(err error, row int) error {
+	var fe *FileError
+	if errors.As(err, &fe) {
+		return err
+	}
+	return &FileError{File: t.File, Sheet: t.Sheet, Row: row, Reason: err.Error()}
+}
+
+// rowSource yields a sheet's rows with their 1-based row numbers.
+type rowSource interface {
+	next() ([]string, int, error)
+}
+
+// Read opens a ledger file (.xlsx or .csv) and calls visit for every sheet
+// that holds a ledger. Sheets without a recognisable header are passed over
+// when another sheet is a ledger (an instructions sheet); a file with no
+// ledger at all is an error. Errors name the file.
+func Read(path string, opt Options, visit func(*Table) error) error {
+	opt.Limits = opt.Limits.withDefaults()
+	if opt.BatchRows <= 0 {
+		opt.BatchRows = 65536
+	}
+	name := filepath.Base(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return &FileError{File: name, Reason: "无法打开文件：" + err.Error()}
+	}
+	defer f.Close()
+	head := make([]byte, 8)
+	n, _ := io.ReadFull(f, head)
+	head = head[:n]
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return &FileError{File: name, Reason: err.Error()}
+	}
+	switch {
+	case n == 0:
+		return &FileError{File: name, Reason: "文件是空的"}
+	case bytes.HasPrefix(head, []byte{0xD0, 0xCF, 0x11, 0xE0}):
+		return &FileError{File: name, Reason: "这是旧版 .xls 文件（或加了密码的文件），请在 Excel 或 WPS 中“另存为” .xlsx 后再上传"}
+	case bytes.HasPrefix(head, []byte("PK")):
+		return readXLSX(path, name, opt, visit)
+	}
+	ext := strings.ToLower(filepath.Ext(path))
+	if ext == ".xlsx" || ext == ".xlsm" || ext == ".xls" {
+		return &FileError{File: name, Reason: "文件扩展名是 " + ext + "，但内容不是 Excel 表格，文件可能已损坏"}
+	}
+	return readCSV(f, name, opt, visit)
+}
+
+// ---- CSV ----
+
+type csvSource struct {
+	r    *csv.Reader
+	utf8 bool
+	max  int
+}
+
+func (s *csvSource) next() ([]string, int, error) {
+	rec, err := s.r.Read()
+	line, _ := s.r.FieldPos(0)
+	if err != nil {
+		if err == io.EOF {
+			return nil, line, io.EOF
+		}
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			return nil, pe.Line, fmt.Errorf("CSV 格式有误：%v", pe.Err)
+		}
+		return nil, line, err
+	}
+	if filled(rec) > s.max {
+		return nil, line, fmt.Errorf("这一行有%d列，超过了%d列的上限", filled(rec), s.max)
+	}
+	if s.utf8 {
+		for _, c := range rec {
+			if !utf8.ValidString(c) {
+				return nil, line, errors.New("文件编码前后不一致：前面是 UTF-8，这一行不是")
+			}
+		}
+	}
+	return rec, line, nil
+}
+
+func filled(rec []string) int {
+	last := 0
+	for i, c := range rec {
+		if c != "" {
+			last = i + 1
+		}
+	}
+	return last
+}
+
+// lineLimit fails a read once a line runs past max bytes, and the whole
+// stream past total bytes, so that no CSV can make the reader buffer without bound.
+type lineLimit struct {
+	r          io.Reader
+	run, max   int
+	read, tot  int64
+}
+
+func (l *lineLimit) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	l.read += int64(n)
+	if l.read > l.tot {
+		return 0, fmt.Errorf("CSV 文件超过 %d MB 的上限", l.tot>>20)
+	}
+	b := p[:n]
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			l.run += len(b)
+			break
+		}
+		l.run = 0
+		b = b[i+1:]
+	}
+	if l.run > l.max {
+		return 0, fmt.Errorf("一行超过 %d KB，文件可能不是台账或已损坏", l.max>>10)
+	}
+	return n, err
+}
+
+func readCSV(f *os.File, name string, opt Options, visit func(*Table) error) error {
+	br := bufio.NewReaderSize(f, 1<<16)
+	peek, _ := br.Peek(1 << 16)
+	var r io.Reader = br
+	isUTF8 := false
+	switch {
+	case bytes.HasPrefix(peek, []byte{0xEF, 0xBB, 0xBF}):
+		br.Discard(3)
+		isUTF8 = true
+	case bytes.HasPrefix(peek, []byte{0xFF, 0xFE}), bytes.HasPrefix(peek, []byte{0xFE, 0xFF}):
+		r = transform.NewReader(br, unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder())
+	case bytes.IndexByte(peek, 0) >= 0:
+		return &FileError{File: name, Reason: "无法识别文件的编码（不是 UTF-8、GB18030 或 UTF-16 文本），也不是 Excel 文件"}
+	case validUTF8Prefix(peek):
+		isUTF8 = true
+	default:
+		dec, err := simplifiedchinese.GB18030.NewDecoder().Bytes(peek)
+		if err != nil || !plausibleText(dec) {
+			return &FileError{File: name, Reason: "无法识别文件的编码（不是 UTF-8、GB18030 或 UTF-16 文本），请用 Excel 或 WPS 另存为 .xlsx 或 CSV（UTF-8）"}
+		}
+		r = transform.NewReader(br, simplifiedchinese.GB18030.NewDecoder())
+	}
+	lim := opt.Limits
+	cr := csv.NewReader(&lineLimit{r: r, max: lim.MaxCellChars * 4 * 8, tot: lim.MaxInflatedBytes})
+	cr.FieldsPerRecord = -1
+	cr.LazyQuotes = true
+	cr.ReuseRecord = false
+	src := &csvSource{r: cr, utf8: isUTF8, max: lim.MaxColumns}
+	t, err := findTable(src, name, "", opt, nil)
+	if err != nil {
+		return err
+	}
+	return visit(t)
+}
+
+func validUTF8Prefix(b []byte) bool {
+	// the peek may cut a rune at its end
+	for i := 0; i < 4 && len(b) > 0; i++ {
+		if utf8.Valid(b) {
+			return true
+		}
+		if len(b) < 1<<16 {
+			return false
+		}
+		b = b[:len(b)-1]
+	}
+	return utf8.Valid(b)
+}
+
+// plausibleText rejects decodings full of control characters or replacement runes.
+func plausibleText(b []byte) bool {
+	bad, all := 0, 0
+	for _, r := range string(b) {
+		all++
+		if r == utf8.RuneError || (r < 0x20 && r != '\n' && r != '\r' && r != '\t') {
+			bad++
+		}
+	}
+	return all > 0 && bad*50 < all
+}
+
+// ---- XLSX ----
+
+type xlsxSource struct {
+	rows *excelize.Rows
+	num  int
+	max  int
+	fill *mergeFill
+}
+
+func (s *xlsxSource) next() ([]string, int, error) {
+	if !s.rows.Next() {
+		if err := s.rows.Error(); err != nil {
+			return nil, s.num + 1, err
+		}
+		return nil, s.num, io.EOF
+	}
+	s.num++
+	cells, err := s.rows.Columns(excelize.Options{RawCellValue: true})
+	if err != nil {
+		return nil, s.num, err
+	}
+	if filled(cells) > s.max {
+		return nil, s.num, fmt.Errorf("这一行有%d列，超过了%d列的上限", filled(cells), s.max)
+	}
+	if s.fill != nil {
+		cells = s.fill.apply(s.num, cells)
+	}
+	return cells, s.num, nil
+}
+
+func readXLSX(path, name string, opt Options, visit func(*Table) error) error {
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		return &FileError{File: name, Reason: "不是有效的 Excel（.xlsx）文件，可能已损坏或没有传完：" + err.Error()}
+	}
+	defer zr.Close()
+	var total uint64
+	for _, zf := range zr.File {
+		total += zf.UncompressedSize64
+	}
+	if total > uint64(opt.Limits.MaxInflatedBytes) {
+		return &FileError{File: name, Reason: fmt.Sprintf("解压后有 %d MB，超过了 %d MB 的上限，文件可能已损坏或是恶意文件", total>>20, opt.Limits.MaxInflatedBytes>>20)}
+	}
+	parts, err := sheetParts(&zr.Reader)
+	if err != nil {
+		return &FileError{File: name, Reason: "不是有效的 Excel（.xlsx）文件：" + err.Error()}
+	}
+	xf, err := excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: opt.Limits.MaxInflatedBytes, UnzipXMLSizeLimit: 16 << 20})
+	if err != nil {
+		return &FileError{File: name, Reason: "无法读取 Excel 文件，可能已损坏：" + err.Error()}
+	}
+	defer xf.Close()
+	found := 0
+	var firstErr error
+	for _, sheet := range xf.GetSheetList() {
+		if v, _ := xf.GetSheetVisible(sheet); !v {
+			continue
+		}
+		merges, err := scanMerges(&zr.Reader, parts[sheet], opt.Limits.MaxInflatedBytes)
+		if err != nil {
+			return &FileError{File: name, Sheet: sheet, Reason: err.Error()}
+		}
+		rows, err := xf.Rows(sheet)
+		if err != nil {
+			return &FileError{File: name, Sheet: sheet, Reason: "无法读取：" + err.Error()}
+		}
+		fill := newMergeFill(merges)
+		src := &xlsxSource{rows: rows, max: opt.Limits.MaxColumns, fill: fill}
+		t, err := findTable(src, name, sheet, opt, fill)
+		if err != nil {
+			rows.Close()
+			var fe *FileError
+			if errors.As(err, &fe) && fe.Reason == noHeader {
+				if firstErr == nil {
+					firstErr = err
+				}
+				continue
+			}
+			return err
+		}
+		found++
+		err = visit(t)
+		rows.Close()
+		if err != nil {
+			return err
+		}
+	}
+	if found == 0 {
+		if firstErr != nil {
+			return firstErr
+		}
+		return &FileError{File: name, Reason: "工作簿里没有可见的工作表"}
+	}
+	return nil
+}
+
+// ---- header detection ----
+
+const noHeader = "找不到表头：前40行里没有一行像台账的表头（如“受理日期、纠纷类型、调解结果”）。请用“下载模板”里的表头，或检查是否选错了文件"
+
+const headerScanRows = 40
+
+type headerMatch struct {
+	ledger  *Ledger
+	row     int // index into the buffered rows
+	twoRow  bool
+	names   []string // header text per source column
+	matched int
+}
+
+func findTable(src rowSource, file, sheet string, opt Options, fill *mergeFill) (*Table, error) {
+	var buf [][]string
+	var nums []int
+	for len(buf) < headerScanRows {
+		cells, num, err := src.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, &FileError{File: file, Sheet: sheet, Row: num, Reason: err.Error()}
+		}
+		buf = append(buf, cells)
+		nums = append(nums, num)
+	}
+	if len(buf) == 0 || allBlank(buf) {
+		return nil, &FileError{File: file, Sheet: sheet, Reason: "表格是空的，没有任何内容"}
+	}
+	candidates := Ledgers
+	if opt.Ledger != nil {
+		candidates = []*Ledger{opt.Ledger}
+	}
+	var best *headerMatch
+	for i := range buf {
+		if isBlankRow(buf[i]) {
+			continue
+		}
+		single := buf[i]
+		var combined []string
+		if i+1 < len(buf) {
+			combined = combineHeader(single, buf[i+1], fill, nums[i])
+		}
+		for _, l := range candidates {
+			for _, try := range []struct {
+				names []string
+				two   bool
+			}{{single, false}, {combined, true}} {
+				if try.names == nil {
+					continue
+				}
+				m, sig := matchHeader(l, try.names)
+				if !sig || m < 2 {
+					continue
+				}
+				if best == nil || m > best.matched || (m == best.matched && !try.two && best.twoRow && best.row == i) {
+					best = &headerMatch{ledger: l, row: i, twoRow: try.two, names: try.names, matched: m}
+				}
+			}
+		}
+		if best != nil && best.row < i-1 {
+			break // the header was found above; what follows is data
+		}
+	}
+	if best == nil {
+		return nil, &FileError{File: file, Sheet: sheet, Reason: noHeader}
+	}
+	t := &Table{File: file, Sheet: sheet, Ledger: best.ledger, HeaderRow: nums[best.row], src: src,
+		limits: opt.Limits, batch: opt.BatchRows, Wan: map[string]bool{}, Letters: map[string]string{}, fill: fill}
+	dataStart := best.row + 1
+	if best.twoRow {
+		dataStart++
+		t.HeaderRow = nums[best.row+1]
+	}
+	// title lines above the header
+	wanCaption := false
+	for i := 0; i < best.row; i++ {
+		line := Fold(strings.Join(buf[i], " "))
+		if m := snapshotLine.FindStringSubmatch(line); m != nil && t.Snapshot == "" {
+			t.Snapshot = m[1]
+		}
+		if wanLine.MatchString(line) {
+			wanCaption = true
+		}
+		if m := reporterLine.FindStringSubmatch(line); m != nil && t.Reporter == "" {
+			t.Reporter = m[1]
+		}
+	}
+	var fields []arrow.Field
+	t.fields = make([]int, len(best.names))
+	for j, h := range best.names {
+		t.fields[j] = -1
+		c := canonical(best.ledger, h)
+		if c == nil || t.Letters[c.Name] != "" {
+			continue
+		}
+		t.fields[j] = len(fields)
+		t.Letters[c.Name] = ColumnLetter(j)
+		fields = append(fields, arrow.Field{Name: c.Name, Type: arrow.BinaryTypes.String})
+		if c.Money && (headerSaysWan(h) || (wanCaption && !strings.Contains(Fold(h), "(元)"))) {
+			t.Wan[c.Name] = true
+		}
+	}
+	fields = append(fields, arrow.Field{Name: RowColumn, Type: arrow.PrimitiveTypes.Int64})
+	t.Schema = arrow.NewSchema(fields, nil)
+	for i := dataStart; i < len(buf); i++ {
+		if _, sig := matchHeader(best.ledger, buf[i]); sig {
+			continue // a header repeated on a printed page
+		}
+		t.pending = append(t.pending, buf[i])
+		t.pendingN = append(t.pendingN, nums[i])
+	}
+	return t, nil
+}
+
+func allBlank(rows [][]string) bool {
+	for _, r := range rows {
+		if !isBlankRow(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// combineHeader joins a two-row header: a parent cell (merged across its
+// children) over child cells gives parent+child (防止激化 + 类型 → 防止激化类型).
+func combineHeader(top, bottom []string, fill *mergeFill, topRow int) []string {
+	n := len(top)
+	if len(bottom) > n {
+		n = len(bottom)
+	}
+	out := make([]string, n)
+	changed := false
+	group := "" // a parent spanning several children; in CSV its cells right of the first are blank
+	for j := 0; j < n; j++ {
+		p, c := cell(top, j), cell(bottom, j)
+		if p == "" && c != "" && group != "" {
+			p = group
+		}
+		switch {
+		case c == "" || HeaderKey(c) == HeaderKey(p):
+			out[j] = p
+			group = ""
+		case p == "":
+			out[j] = c
+		default:
+			out[j] = p + c
+			changed = true
+			group = p
+		}
+	}
+	if !changed {
+		return nil
+	}
+	return out
+}
+
+func cell(r []string, j int) string {
+	if j < len(r) {
+		return strings.TrimSpace(r[j])
+	}
+	return ""
+}
+
+// matchHeader counts the ledger's columns named in a header row and
+// reports whether all signature columns are among them.
+func matchHeader(l *Ledger, names []string) (int, bool) {
+	seen := map[string]bool{}
+	for _, h := range names {
+		if h == "" {
+			continue
+		}
+		if c := canonical(l, h); c != nil {
+			seen[c.Name] = true
+		}
+	}
+	for _, s := range l.Signature {
+		if !seen[s] {
+			return len(seen), false
+		}
+	}
+	return len(seen), true
+}
+
+var keyCache = map[*Ledger]map[string]*Column{}
+
+func init() {
+	for _, l := range Ledgers {
+		m := map[string]*Column{}
+		for i := range l.Columns {
+			c := &l.Columns[i]
+			m[HeaderKey(c.Name)] = c
+		}
+		for i := range l.Columns {
+			c := &l.Columns[i]
+			for _, a := range c.Aliases {
+				if _, taken := m[HeaderKey(a)]; !taken {
+					m[HeaderKey(a)] = c
+				}
+			}
+		}
+		keyCache[l] = m
+	}
+}
+
+func canonical(l *Ledger, header string) *Column {
+	return keyCache[l][HeaderKey(header)]
+}

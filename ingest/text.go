@@ -1,0 +1,131 @@
+package ingest
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+)
+
+// Fold turns full-width ASCII forms (２０１４, （万元）, ：) into their
+// half-width forms, the ideographic space into a space, and trims the result.
+func Fold(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return strings.TrimSpace(s)
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		switch {
+		case r >= 0xFF01 && r <= 0xFF5E:
+			r -= 0xFEE0
+		case r == 0x3000 || r == 0xA0:
+			r = ' '
+		case r == '、' || r == '，' || r == '。' || r == '—' || r == '－':
+			// kept as they are: 、 separates aliases, the others are prose
+		}
+		b.WriteRune(r)
+	}
+	return strings.TrimSpace(b.String())
+}
+
+var unitSuffix = regexp.MustCompile(`\((?:单位[:：]?)?(?:元|万元|人|件|次|份|小时|人次|个)\)$`)
+
+// HeaderKey is the form a header is compared in: folded, without white space
+// and without a trailing unit in brackets, so that `涉及金额（元）`,
+// `涉及金额(万元)` and `涉及 金额` all compare equal to `涉及金额`.
+func HeaderKey(h string) string {
+	h = Fold(h)
+	h = strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return -1
+		}
+		return r
+	}, h)
+	h = strings.ReplaceAll(h, "（", "(")
+	h = strings.ReplaceAll(h, "）", ")")
+	return unitSuffix.ReplaceAllString(h, "")
+}
+
+// headerSaysWan reports whether a header states its amounts in 万元.
+func headerSaysWan(h string) bool { return strings.Contains(Fold(h), "万元") }
+
+var (
+	snapshotLine = regexp.MustCompile(`(?:统计时点|统计时间|统计日期|截至|截止)[:：]?\s*([0-9０-９]{4}\s*[年./-]\s*[0-9０-９]{1,2}(?:\s*[月./-]\s*[0-9０-９]{1,2}\s*日?)?)`)
+	wanLine      = regexp.MustCompile(`单位[:：]\s*万元`)
+	reporterLine = regexp.MustCompile(`填报单位[:：]\s*([^\s　]+)`)
+)
+
+// isTotalRow reports whether a data row is a 合计/总计/小计 line.
+func isTotalRow(cells []string) bool {
+	seen := 0
+	for _, c := range cells {
+		c = strings.ReplaceAll(strings.ReplaceAll(Fold(c), " ", ""), "　", "")
+		if c == "" {
+			continue
+		}
+		switch c {
+		case "合计", "总计", "小计", "合计:", "总计:", "小计:", "累计":
+			return true
+		}
+		seen++
+		if seen >= 3 {
+			return false
+		}
+	}
+	return false
+}
+
+var notePrefixes = []string{"注", "备注:", "说明:", "填表人", "填报人", "审核人", "制表人", "制表", "负责人", "单位负责人", "填表日期", "填报日期", "联系电话"}
+
+// isNoteRow reports whether a row is a trailing note (注：…, 填表人：…): its
+// first non-empty cell starts with a note word and at most one other cell is filled.
+func isNoteRow(cells []string) bool {
+	first, filled := "", 0
+	for _, c := range cells {
+		c = Fold(c)
+		if c == "" {
+			continue
+		}
+		if filled == 0 {
+			first = c
+		}
+		filled++
+	}
+	if filled == 0 || filled > 4 {
+		return false
+	}
+	for _, p := range notePrefixes {
+		if strings.HasPrefix(first, p) {
+			rest := strings.TrimPrefix(first, p)
+			if p != "注" || rest == "" || strings.HasPrefix(rest, ":") || strings.HasPrefix(rest, "1") || strings.HasPrefix(rest, "意") || strings.HasPrefix(rest, "：") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isBlankRow(cells []string) bool {
+	for _, c := range cells {
+		if strings.TrimSpace(c) != "" && strings.TrimSpace(c) != "　" {
+			return false
+		}
+	}
+	return true
+}
+
+// ColumnLetter turns a 0-based column index into its spreadsheet letters (0 → A).
+func ColumnLetter(i int) string {
+	s := ""
+	for i++; i > 0; i = (i - 1) / 26 {
+		s = string(rune('A'+(i-1)%26)) + s
+	}
+	return s
+}

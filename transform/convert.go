@@ -1,0 +1,592 @@
+package transform
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"sifa/ingest"
+)
+
+// Reject is one problem with one cell of a row; a row with any is not loaded.
+type Reject struct {
+	File, Sheet string
+	Row         int
+	Column      string // canonical header
+	Letter      string // the column's letter in the sheet
+	Value       string // as written (ID numbers masked)
+	Reason      string
+	Ledger      string
+}
+
+func (r Reject) Error() string {
+	loc := fmt.Sprintf("文件「%s」", r.File)
+	if r.Sheet != "" {
+		loc += "工作表「" + r.Sheet + "」"
+	}
+	loc += fmt.Sprintf("第%d行", r.Row)
+	if r.Letter != "" {
+		loc += r.Letter + "列"
+	}
+	if r.Column != "" {
+		loc += "「" + r.Column + "」"
+	}
+	if r.Value != "" {
+		return fmt.Sprintf("%s：填的是「%s」，%s", loc, r.Value, r.Reason)
+	}
+	return loc + "：" + r.Reason
+}
+
+// Config carries what transform needs from the configuration.
+type Config struct {
+	Secret []byte    // the key of person_key; lives in the configuration only
+	Now    time.Time // dates after it are rejected; zero = time.Now()
+}
+
+// Converter turns one ingested table's records into fact records.
+type Converter struct {
+	tbl        *ingest.Table
+	Fact       *Table
+	reg        *Registry
+	cfg        Config
+	loadID     string
+	countyHint string
+	snapshot   time.Time
+	idx        map[string]int
+
+	Scopes   map[string]bool // scopes written (ledger|org|period)
+	Orgs     map[string]bool
+	Periods  map[string]bool
+	Accepted int
+	Rejected int
+}
+
+// NewConverter checks a table's columns and title and prepares its conversion.
+func NewConverter(t *ingest.Table, reg *Registry, cfg Config, loadID string) (*Converter, error) {
+	if cfg.Now.IsZero() {
+		cfg.Now = time.Now()
+	}
+	fe := func(reason string) error { return &ingest.FileError{File: t.File, Sheet: t.Sheet, Reason: reason} }
+	var missing []string
+	for _, c := range t.Ledger.Columns {
+		if c.Required && t.Letters[c.Name] == "" {
+			missing = append(missing, "「"+c.Name+"」")
+		}
+	}
+	if len(missing) > 0 {
+		return nil, fe(t.Ledger.Name + "缺少必填的列：" + strings.Join(missing, "、") + "（表头在第" + strconv.Itoa(t.HeaderRow) + "行）")
+	}
+	c := &Converter{tbl: t, Fact: FactFor(t.Ledger.ID), reg: reg, cfg: cfg, loadID: loadID,
+		Scopes: map[string]bool{}, Orgs: map[string]bool{}, Periods: map[string]bool{}, idx: map[string]int{}}
+	for k, f := range t.Schema.Fields() {
+		c.idx[f.Name] = k
+	}
+	if t.Reporter != "" && reg != nil {
+		if o, err := reg.Find(t.Reporter, "", LevelCounty, LevelTown); err == nil {
+			c.countyHint = o.CountyCode
+		}
+	}
+	if t.Snapshot != "" {
+		d, _, err := ParseDate(t.Snapshot)
+		if err != nil || d.IsZero() {
+			return nil, fe("标题里的统计时点「" + t.Snapshot + "」不是有效日期")
+		}
+		c.snapshot = d
+	}
+	if t.Ledger.Kind == ingest.Snapshot && c.snapshot.IsZero() && t.Letters["统计时点"] == "" {
+		return nil, fe(t.Ledger.Name + "没有统计时点：请在标题下写一行“统计时点：2014年12月31日”，或加一列「统计时点」")
+	}
+	return c, nil
+}
+
+// row reads one source row and collects its problems.
+type row struct {
+	c       *Converter
+	rec     arrow.Record
+	i       int
+	num     int
+	rejects []Reject
+	out     []any
+}
+
+func (r *row) raw(col string) string {
+	k, ok := r.c.idx[col]
+	if !ok {
+		return ""
+	}
+	return r.rec.Column(k).(*array.String).Value(r.i)
+}
+
+func (r *row) fail(col, value, reason string) {
+	r.rejects = append(r.rejects, Reject{File: r.c.tbl.File, Sheet: r.c.tbl.Sheet, Row: r.num, Column: col,
+		Letter: r.c.tbl.Letters[col], Value: value, Reason: reason, Ledger: r.c.tbl.Ledger.ID})
+}
+
+func (r *row) spec(col string) *ingest.Column { return r.c.tbl.Ledger.Column(col) }
+
+func (r *row) missing(col string) { r.fail(col, "", "这一项必须填写，不能空着") }
+
+// str reads a text or coded column.
+func (r *row) str(col string) string {
+	v := clean(r.raw(col))
+	sp := r.spec(col)
+	if v == "" {
+		if sp != nil && sp.Required {
+			r.missing(col)
+		}
+		return ""
+	}
+	if sp != nil && len(sp.Values) > 0 {
+		cv, ok := ParseCoded(v, sp.Values)
+		if !ok {
+			r.fail(col, v, "不在可选范围内，应是："+strings.Join(sp.Values, "、"))
+			return ""
+		}
+		return cv
+	}
+	return v
+}
+
+func (r *row) date(col string) (time.Time, bool) {
+	v := r.raw(col)
+	t, _, err := ParseDate(v)
+	switch {
+	case err != nil:
+		r.fail(col, clean(v), "不是有效的日期，请写成 2014-03-05 或 2014年3月5日")
+		return time.Time{}, false
+	case t.IsZero():
+		if sp := r.spec(col); sp != nil && sp.Required {
+			r.missing(col)
+		}
+		return t, false
+	case t.After(r.c.cfg.Now.AddDate(0, 0, 1)):
+		r.fail(col, clean(v), "日期在今天之后，可能写错了年份")
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+func (r *row) count(col string) int64 {
+	v := r.raw(col)
+	n, err := ParseCount(v)
+	if err != nil {
+		r.fail(col, clean(v), err.Error())
+		return 0
+	}
+	if clean(v) == "" {
+		if sp := r.spec(col); sp != nil && sp.Required {
+			r.missing(col)
+		}
+	}
+	return n
+}
+
+func (r *row) money(col string) int64 {
+	v := r.raw(col)
+	n, err := ParseMoney(v, r.c.tbl.Wan[col])
+	if err != nil {
+		r.fail(col, clean(v), err.Error())
+		return 0
+	}
+	if clean(v) == "" {
+		if sp := r.spec(col); sp != nil && sp.Required {
+			r.missing(col)
+		}
+	}
+	return n
+}
+
+func (r *row) yes(col string) int64 {
+	v := r.raw(col)
+	n, err := ParseYesNo(v)
+	if err != nil {
+		r.fail(col, clean(v), err.Error())
+	}
+	return n
+}
+
+func (r *row) org(col string, levels ...string) *Org {
+	v := clean(r.raw(col))
+	if v == "" {
+		r.missing(col)
+		return nil
+	}
+	o, err := r.c.reg.Find(v, r.c.countyHint, levels...)
+	if err != nil {
+		r.fail(col, v, err.Error())
+		return nil
+	}
+	return o
+}
+
+func (r *row) set(col string, v any) {
+	k := r.c.Fact.Index(col)
+	if k < 0 {
+		panic("transform: no column " + col + " in " + r.c.Fact.Name)
+	}
+	r.out[k] = v
+}
+
+// place writes the denormalised org columns and the scope of the row.
+func (r *row) place(o *Org, scopeOrg, period string) {
+	r.set("county_code", o.CountyCode)
+	r.set("county_name", o.CountyName)
+	r.set("town_code", o.TownCode)
+	r.set("town_name", o.TownName)
+	scope := r.c.tbl.Ledger.ID + "|" + scopeOrg + "|" + period
+	r.set("scope", scope)
+	r.set("scope_load", scope+"@"+r.c.loadID)
+	r.set("scope_org", scopeOrg)
+	r.set("period", period)
+}
+
+func (r *row) snapshotDate() (time.Time, bool) {
+	if r.c.tbl.Letters["统计时点"] != "" && clean(r.raw("统计时点")) != "" {
+		return r.date("统计时点")
+	}
+	if r.c.snapshot.IsZero() {
+		r.fail("统计时点", "", "没有统计时点")
+		return time.Time{}, false
+	}
+	return r.c.snapshot, true
+}
+
+// person reads 身份证号/出生日期/性别 and writes person_key, gender, birth and age.
+func (r *row) person(on time.Time, extra ...string) {
+	var p Person
+	idv := clean(r.raw("身份证号"))
+	if idv != "" {
+		var err error
+		p, err = ParseID(idv)
+		if err != nil {
+			r.fail("身份证号", MaskID(idv), err.Error())
+			return
+		}
+	}
+	if b, ok := r.date("出生日期"); ok && p.Birth.IsZero() {
+		p.Birth = b
+	}
+	if g := r.str("性别"); g != "" && p.Gender == "" {
+		p.Gender = g
+	}
+	if p.Birth.IsZero() {
+		r.fail("出生日期", "", "出生日期和身份证号至少要填一个")
+		return
+	}
+	key := p.ID
+	if key == "" {
+		key = "noid\x1f" + strings.Join(extra, "\x1f") + "\x1f" + p.Birth.Format("20060102")
+	}
+	r.set("person_key", PersonKey(r.c.cfg.Secret, key))
+	r.set("gender", p.Gender)
+	r.set("birth", p.Birth)
+	if !on.IsZero() {
+		r.set("age", Age(p.Birth, on))
+	}
+}
+
+func monthOf(t time.Time) string { return t.Format("2006-01") }
+
+// Convert turns one ingested record into a fact record and the rejects of its rows.
+func (c *Converter) Convert(rec arrow.Record) (arrow.Record, []Reject) {
+	b := array.NewRecordBuilder(memory.DefaultAllocator, c.Fact.Arrow())
+	defer b.Release()
+	rows := rec.Column(c.idx[ingest.RowColumn]).(*array.Int64)
+	var rejects []Reject
+	r := &row{c: c, rec: rec, out: make([]any, len(c.Fact.Columns))}
+	for i := 0; i < int(rec.NumRows()); i++ {
+		r.i, r.num, r.rejects = i, int(rows.Value(i)), r.rejects[:0]
+		for k := range r.out {
+			r.out[k] = nil
+		}
+		r.set("load_id", c.loadID)
+		r.set("src_row", int64(r.num))
+		rules[c.tbl.Ledger.ID](r)
+		if len(r.rejects) > 0 {
+			c.Rejected++
+			rejects = append(rejects, r.rejects...)
+			continue
+		}
+		c.Accepted++
+		c.Scopes[r.out[c.Fact.Index("scope")].(string)] = true
+		c.Orgs[r.out[c.Fact.Index("scope_org")].(string)] = true
+		c.Periods[r.out[c.Fact.Index("period")].(string)] = true
+		appendRow(b, c.Fact, r.out)
+	}
+	return b.NewRecord(), rejects
+}
+
+func appendRow(b *array.RecordBuilder, t *Table, vals []any) {
+	for k, col := range t.Columns {
+		v := vals[k]
+		switch col.Kind {
+		case String:
+			s, _ := v.(string)
+			b.Field(k).(*array.StringBuilder).Append(s)
+		case Int:
+			n, _ := v.(int64)
+			b.Field(k).(*array.Int64Builder).Append(n)
+		case Float:
+			f, _ := v.(float64)
+			b.Field(k).(*array.Float64Builder).Append(f)
+		case Date:
+			if t, ok := v.(time.Time); ok && !t.IsZero() {
+				b.Field(k).(*array.Date32Builder).Append(arrow.Date32FromTime(t))
+			} else {
+				b.Field(k).(*array.Date32Builder).AppendNull()
+			}
+		case Time:
+			t, _ := v.(time.Time)
+			b.Field(k).(*array.TimestampBuilder).Append(arrow.Timestamp(t.Unix()))
+		}
+	}
+}
+
+// BuildRecord makes a record of a table from rows of values in column order.
+func BuildRecord(t *Table, rows [][]any) arrow.Record {
+	b := array.NewRecordBuilder(memory.DefaultAllocator, t.Arrow())
+	defer b.Release()
+	for _, r := range rows {
+		appendRow(b, t, r)
+	}
+	return b.NewRecord()
+}
+
+// SortedKeys lists a set's members in order (scopes, orgs, periods of a load).
+func SortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+var townLevels = []string{LevelTown}
+
+// event handles what the event ledgers share: the date, its month and year, the township.
+func (r *row) event(dateCol string) (time.Time, *Org) {
+	t, ok := r.date(dateCol)
+	town := r.org("乡镇", townLevels...)
+	if !ok || town == nil {
+		return t, town
+	}
+	r.set("year", int64(t.Year()))
+	r.set("month", monthOf(t))
+	r.place(town, town.Code, monthOf(t))
+	return t, town
+}
+
+func (r *row) village(town *Org, col string, required bool) {
+	v := clean(r.raw(col))
+	if v == "" || town == nil {
+		if required && v == "" {
+			r.missing(col)
+		}
+		return
+	}
+	o, err := r.c.reg.Village(town, v)
+	if err != nil {
+		r.fail(col, v, err.Error())
+		return
+	}
+	r.set("village_code", o.Code)
+	r.set("village_name", o.Name)
+}
+
+var rules = map[string]func(*row){
+	"registry": func(r *row) { panic("the registry is converted by ConvertRegistry") },
+	"mediation": func(r *row) {
+		received, town := r.event("受理日期")
+		ok := !received.IsZero()
+		r.village(town, "村(社区)", false)
+		r.set("case_no", r.str("编号"))
+		r.set("received", received)
+		r.set("org_type", r.str("调解组织类型"))
+		r.set("dispute_type", r.str("纠纷类型"))
+		r.set("parties", r.count("当事人数"))
+		r.set("amount_fen", r.money("涉及金额(元)"))
+		r.set("result", r.str("调解结果"))
+		if closed, ok2 := r.date("结案日期"); ok2 {
+			if ok && closed.Before(received) {
+				r.fail("结案日期", clean(r.raw("结案日期")), "结案日期早于受理日期")
+			}
+			r.set("closed", closed)
+		}
+		r.set("agreement", r.str("协议形式"))
+		pt := r.str("防止激化类型")
+		if pt == "" {
+			pt = "无"
+		}
+		r.set("prevented_type", pt)
+		r.set("prevented_persons", r.count("防止激化人数"))
+		r.set("petition", r.yes("涉法信访"))
+		r.set("mediator", r.str("调解员"))
+	},
+	"legal_aid": func(r *row) {
+		applied, _ := r.event("申请日期")
+		r.set("applied", applied)
+		r.set("case_no", r.str("编号"))
+		r.set("case_type", r.str("案件类别"))
+		r.set("aided_group", r.str("受援人类别"))
+		r.set("decision", r.str("审查决定"))
+		dd, _ := r.date("决定日期")
+		r.set("decided", dd)
+		cd, _ := r.date("结案日期")
+		r.set("closed", cd)
+		r.set("recovered_fen", r.money("挽回经济损失(元)"))
+		r.set("subsidy_fen", r.money("办案补贴(元)"))
+	},
+	"consultation": func(r *row) {
+		day, _ := r.event("日期")
+		r.set("day", day)
+		r.set("channel", r.str("咨询方式"))
+		r.set("category", r.str("咨询类别"))
+		r.set("visits", r.count("人次"))
+		r.set("referral", r.str("引导服务"))
+	},
+	"publicity": func(r *row) {
+		day, town := r.event("日期")
+		r.village(town, "村(社区)", false)
+		r.set("day", day)
+		r.set("form", r.str("活动形式"))
+		r.set("theme", r.str("主题"))
+		r.set("participants", r.count("参与人数"))
+		r.set("materials", r.count("发放资料(份)"))
+	},
+	"corrections": func(r *row) {
+		snap, ok := r.snapshotDate()
+		town := r.org("乡镇", townLevels...)
+		if ok && town != nil {
+			r.place(town, town.Code, snap.Format("2006-01-02"))
+		}
+		r.set("snapshot", snap)
+		caseNo := r.str("编号")
+		r.person(snap, "corrections", caseNo, r.raw("乡镇"))
+		r.set("case_no", caseNo)
+		r.set("category", r.str("矫正类别"))
+		st, _ := r.date("矫正开始日期")
+		en, _ := r.date("矫正结束日期")
+		r.set("started", st)
+		r.set("ended", en)
+		r.set("supervision", r.str("管理等级"))
+		r.set("status", r.str("状态"))
+		r.set("lost_contact", r.yes("脱管"))
+		r.set("reoffended", r.yes("重新犯罪"))
+		r.set("group_education", r.count("集中教育(次)"))
+		r.set("individual_education", r.count("个别教育(次)"))
+		r.set("service_hours", r.count("公益活动(小时)"))
+	},
+	"resettlement": func(r *row) {
+		snap, ok := r.snapshotDate()
+		town := r.org("乡镇", townLevels...)
+		if ok && town != nil {
+			r.place(town, town.Code, snap.Format("2006-01-02"))
+		}
+		r.set("snapshot", snap)
+		caseNo := r.str("编号")
+		r.person(snap, "resettlement", caseNo, r.raw("乡镇"))
+		r.set("case_no", caseNo)
+		rel, _ := r.date("释放日期")
+		r.set("released", rel)
+		r.set("release_type", r.str("释放类别"))
+		r.set("handover", r.str("衔接方式"))
+		r.set("placement", r.str("安置情况"))
+		r.set("mentoring", r.yes("一对一帮教"))
+		r.set("reoffended", r.yes("重新犯罪"))
+	},
+	"roster": func(r *row) {
+		snap, ok := r.snapshotDate()
+		unit := r.org("单位", LevelCounty, LevelTown)
+		if ok && unit != nil {
+			r.place(unit, unit.Code, snap.Format("2006-01-02"))
+			lvl := "乡镇"
+			if unit.Level == LevelCounty {
+				lvl = "县"
+			}
+			r.set("org_level", lvl)
+		}
+		r.set("snapshot", snap)
+		name := clean(r.raw("姓名"))
+		if name == "" {
+			r.missing("姓名")
+		}
+		r.person(snap, "roster", name, clean(r.raw("单位")))
+		r.set("post", r.str("职务"))
+		r.set("staff_type", r.str("人员类别"))
+		r.set("establishment", r.str("编制类型"))
+		r.set("education", r.str("学历"))
+		r.set("major", r.str("所学专业"))
+		r.set("law_major", r.yes("法律专业"))
+		comp := clean(r.raw("会使用计算机"))
+		if comp == "" && r.c.tbl.Letters["会使用计算机"] != "" {
+			comp = "否"
+		}
+		n, err := ParseYesNo(comp)
+		if err != nil {
+			r.fail("会使用计算机", comp, err.Error())
+		}
+		r.set("computer", n)
+		r.set("rank", r.str("职级待遇"))
+		ws, _ := r.date("参加工作时间")
+		r.set("work_start", ws)
+		r.set("status", r.str("在岗状态"))
+	},
+	"budget": func(r *row) {
+		yv := strings.TrimSuffix(strings.TrimSuffix(clean(r.raw("年度")), "年度"), "年")
+		year, err := ParseCount(yv)
+		if err != nil || year < 1990 || year > int64(r.c.cfg.Now.Year()+1) {
+			r.fail("年度", clean(r.raw("年度")), "年度应是四位年份，如 2014")
+		}
+		unit := r.org("单位", LevelCounty, LevelTown)
+		if unit != nil && year > 0 {
+			r.place(unit, unit.Code, strconv.FormatInt(year, 10))
+			lvl := "乡镇"
+			if unit.Level == LevelCounty {
+				lvl = "县"
+			}
+			r.set("org_level", lvl)
+		}
+		r.set("year", year)
+		r.set("category", r.str("经费类别"))
+		if clean(r.raw("标准金额")) != "" {
+			r.set("standard_fen", r.money("标准金额"))
+			r.set("standard_given", int64(1))
+		}
+		r.set("budget_fen", r.money("预算数"))
+		r.set("allocated_fen", r.money("到位数"))
+		r.set("actual_fen", r.money("实际支出"))
+		r.set("basis", r.str("标准依据"))
+	},
+	"site": func(r *row) {
+		snap, ok := r.snapshotDate()
+		town := r.org("乡镇", townLevels...)
+		level := r.str("层级")
+		if ok && town != nil {
+			r.place(town, town.Code, snap.Format("2006-01-02"))
+		}
+		r.set("snapshot", snap)
+		r.set("site_name", r.str("站点名称"))
+		r.set("level", level)
+		r.village(town, "村(社区)", level == "村(社区)司法行政工作室")
+		r.set("host", r.str("依托单位"))
+		est, _ := r.date("建立日期")
+		r.set("established", est)
+		std, okStd := r.date("规范化验收日期")
+		if okStd && !est.IsZero() && std.Before(est) {
+			r.fail("规范化验收日期", clean(r.raw("规范化验收日期")), "验收日期早于建立日期")
+		}
+		r.set("standardized", std)
+		for col, name := range map[string]string{"has_staff": "有工作人员", "has_premises": "有办公场所", "has_facilities": "有办公设施",
+			"has_sign": "有标牌", "has_rules": "有制度", "has_ledger": "有工作台账", "shows_staff": "公示人员信息",
+			"shows_services": "公示服务项目", "shows_process": "公示服务流程", "shows_pledge": "公示服务承诺", "shows_oversight": "公示监督方式"} {
+			r.set(col, r.yes(name))
+		}
+	},
+}

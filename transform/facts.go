@@ -1,0 +1,158 @@
+// Package transform validates and normalises the text cells ingest reads,
+// conforms org names to registry codes, derives what panels need (age,
+// person_key, month) and splits accepted rows, as typed Arrow records of the
+// warehouse's fact tables, from rejected rows with their reasons.
+package transform
+
+import (
+	"github.com/apache/arrow-go/v18/arrow"
+)
+
+// Kind is a warehouse column type, mapped to each engine's own type by the warehouse.
+type Kind int
+
+const (
+	String Kind = iota
+	Int         // 64-bit integer; money is stored as Int in 分 (hundredths of 元)
+	Float
+	Date // nullable calendar date
+	Time // timestamp (UTC)
+)
+
+// Col is one column of a warehouse table.
+type Col struct {
+	Name string
+	Kind Kind
+}
+
+// Table describes a warehouse table: facts carry their scope and load.
+type Table struct {
+	Name    string
+	Ledger  string // the ledger id that fills it; empty for bookkeeping tables
+	Columns []Col
+	// PartitionBy names a column for partitioning/ordering hints (a String period or year).
+	OrderBy []string
+}
+
+// Arrow returns the table's Arrow schema.
+func (t *Table) Arrow() *arrow.Schema {
+	fs := make([]arrow.Field, len(t.Columns))
+	for i, c := range t.Columns {
+		var dt arrow.DataType
+		switch c.Kind {
+		case String:
+			dt = arrow.BinaryTypes.String
+		case Int:
+			dt = arrow.PrimitiveTypes.Int64
+		case Float:
+			dt = arrow.PrimitiveTypes.Float64
+		case Date:
+			dt = arrow.FixedWidthTypes.Date32
+		case Time:
+			dt = arrow.FixedWidthTypes.Timestamp_s
+		}
+		fs[i] = arrow.Field{Name: c.Name, Type: dt, Nullable: c.Kind == Date}
+	}
+	return arrow.NewSchema(fs, nil)
+}
+
+// Index returns the position of a column, or -1.
+func (t *Table) Index(name string) int {
+	for i, c := range t.Columns {
+		if c.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+func s(n string) Col { return Col{n, String} }
+func i(n string) Col { return Col{n, Int} }
+func d(n string) Col { return Col{n, Date} }
+
+// scopeCols open every fact table: which load wrote the row and which
+// scope (ledger, org, period) it belongs to. A row counts only while its
+// scope points at its load (see the scopes table).
+var scopeCols = []Col{s("load_id"), s("scope"), s("scope_load"), s("scope_org"), s("period"), i("src_row"),
+	s("county_code"), s("county_name"), s("town_code"), s("town_name")}
+
+func fact(name, ledger string, cols ...Col) *Table {
+	all := append(append([]Col{}, scopeCols...), cols...)
+	return &Table{Name: name, Ledger: ledger, Columns: all, OrderBy: []string{"county_code", "town_code", "period"}}
+}
+
+var personCols = []Col{s("person_key"), s("gender"), d("birth"), i("age")}
+
+// The warehouse tables.
+var (
+	DimOrg = fact("dim_org", "registry", s("code"), s("name"), s("level"), s("parent_code"), s("aliases"))
+
+	FactDispute = fact("fact_dispute", "mediation",
+		s("village_code"), s("village_name"), s("case_no"), d("received"), i("year"), s("month"),
+		s("org_type"), s("dispute_type"), i("parties"), i("amount_fen"), s("result"), d("closed"),
+		s("agreement"), s("prevented_type"), i("prevented_persons"), i("petition"), s("mediator"))
+
+	FactLegalAid = fact("fact_legal_aid", "legal_aid",
+		s("case_no"), d("applied"), i("year"), s("month"), s("case_type"), s("aided_group"), s("decision"),
+		d("decided"), d("closed"), i("recovered_fen"), i("subsidy_fen"))
+
+	FactConsultation = fact("fact_consultation", "consultation",
+		d("day"), i("year"), s("month"), s("channel"), s("category"), i("visits"), s("referral"))
+
+	FactPublicity = fact("fact_publicity", "publicity",
+		s("village_code"), s("village_name"), d("day"), i("year"), s("month"), s("form"), s("theme"),
+		i("participants"), i("materials"))
+
+	FactCorrections = fact("fact_corrections", "corrections", append(append([]Col{d("snapshot")}, personCols...),
+		s("case_no"), s("category"), d("started"), d("ended"), s("supervision"), s("status"), i("lost_contact"),
+		i("reoffended"), i("group_education"), i("individual_education"), i("service_hours"))...)
+
+	FactResettlement = fact("fact_resettlement", "resettlement", append(append([]Col{d("snapshot")}, personCols...),
+		s("case_no"), d("released"), s("release_type"), s("handover"), s("placement"), i("mentoring"), i("reoffended"))...)
+
+	FactStaff = fact("fact_staff", "roster", append(append([]Col{d("snapshot")}, personCols...),
+		s("org_level"), s("post"), s("staff_type"), s("establishment"), s("education"), s("major"),
+		i("law_major"), i("computer"), s("rank"), d("work_start"), s("status"))...)
+
+	FactBudget = fact("fact_budget", "budget",
+		i("year"), s("org_level"), s("category"), i("standard_fen"), i("standard_given"), i("budget_fen"),
+		i("allocated_fen"), i("actual_fen"), s("basis"))
+
+	FactSite = fact("fact_site", "site",
+		d("snapshot"), s("site_name"), s("level"), s("village_code"), s("village_name"), s("host"),
+		d("established"), d("standardized"),
+		i("has_staff"), i("has_premises"), i("has_facilities"), i("has_sign"), i("has_rules"), i("has_ledger"),
+		i("shows_staff"), i("shows_services"), i("shows_process"), i("shows_pledge"), i("shows_oversight"))
+
+	// DimTarget holds the build-out targets (DESIGN.md), written from the configuration.
+	DimTarget = &Table{Name: "dim_target", Columns: []Col{s("level"), i("year"), Col{"established_rate", Float}, Col{"standardized_rate", Float}}, OrderBy: []string{"level", "year"}}
+
+	// Loads records every file loaded: the commit point of a load.
+	Loads = &Table{Name: "loads", Columns: []Col{s("load_id"), s("file"), s("sheet"), s("sha256"), s("ledger"),
+		s("orgs"), s("periods"), i("rows_accepted"), i("rows_rejected"), Col{"loaded_at", Time}}, OrderBy: []string{"load_id"}}
+
+	// Rejects keeps every rejected row with its reason.
+	Rejects = &Table{Name: "rejects", Columns: []Col{s("load_id"), s("file"), s("sheet"), i("src_row"), s("column_name"),
+		s("cell_value"), s("reason"), s("ledger")}, OrderBy: []string{"load_id", "src_row"}}
+
+	// Scopes points each scope (ledger|org|period) at the load whose rows count for it.
+	Scopes = &Table{Name: "scopes", Columns: []Col{s("scope"), s("load_id"), s("scope_load"), s("ledger"),
+		i("version")}, OrderBy: []string{"scope"}}
+)
+
+// Facts are the tables filled from ledgers, in ledger order.
+var Facts = []*Table{DimOrg, FactDispute, FactLegalAid, FactConsultation, FactCorrections, FactResettlement,
+	FactPublicity, FactStaff, FactBudget, FactSite}
+
+// Tables are all warehouse tables.
+var Tables = append(append([]*Table{}, Facts...), DimTarget, Loads, Rejects, Scopes)
+
+// FactFor returns the table a ledger fills.
+func FactFor(ledger string) *Table {
+	for _, t := range Facts {
+		if t.Ledger == ledger {
+			return t
+		}
+	}
+	return nil
+}

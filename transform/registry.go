@@ -1,0 +1,197 @@
+package transform
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"sifa/ingest"
+)
+
+// Org levels as the registry writes them.
+const (
+	LevelCounty  = "县"
+	LevelTown    = "乡镇(街道)"
+	LevelVillage = "村(社区)"
+)
+
+// Org is one entry of the org registry, with its county and township.
+type Org struct {
+	Code, Name, Level, Parent string
+	Aliases                   []string
+	CountyCode, CountyName    string
+	TownCode, TownName        string
+}
+
+// Registry conforms the org names clerks write to registry codes.
+type Registry struct {
+	byCode map[string]*Org
+	byName map[string][]*Org
+}
+
+// NewRegistry indexes orgs by code, name, aliases and the usual variants
+// (石门镇 → 石门, 石门镇司法所, 石门司法所; 青山县 → 青山县司法局).
+func NewRegistry(orgs []Org) *Registry {
+	r := &Registry{byCode: map[string]*Org{}, byName: map[string][]*Org{}}
+	for k := range orgs {
+		o := orgs[k]
+		r.byCode[o.Code] = &o
+	}
+	for _, o := range r.byCode {
+		r.fillAncestry(o)
+		for _, n := range nameVariants(o) {
+			key := nameKey(n)
+			if key == "" || contains(r.byName[key], o) {
+				continue
+			}
+			r.byName[key] = append(r.byName[key], o)
+		}
+	}
+	return r
+}
+
+func contains(list []*Org, o *Org) bool {
+	for _, x := range list {
+		if x == o {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *Registry) fillAncestry(o *Org) {
+	switch o.Level {
+	case LevelCounty:
+		o.CountyCode, o.CountyName = o.Code, o.Name
+	case LevelTown:
+		o.TownCode, o.TownName = o.Code, o.Name
+		if p := r.byCode[o.Parent]; p != nil {
+			o.CountyCode, o.CountyName = p.Code, p.Name
+		}
+	case LevelVillage:
+		if t := r.byCode[o.Parent]; t != nil {
+			o.TownCode, o.TownName = t.Code, t.Name
+			if c := r.byCode[t.Parent]; c != nil {
+				o.CountyCode, o.CountyName = c.Code, c.Name
+			}
+		}
+	}
+}
+
+func nameKey(n string) string {
+	n = ingest.Fold(n)
+	n = strings.NewReplacer(" ", "", "　", "", "（", "(", "）", ")").Replace(n)
+	return n
+}
+
+var (
+	townSuffixes    = []string{"街道办事处", "办事处", "街道", "镇", "乡"}
+	villageSuffixes = []string{"村民委员会", "居民委员会", "社区居委会", "村委会", "居委会", "社区", "村"}
+)
+
+func nameVariants(o *Org) []string {
+	out := []string{o.Name, o.Code}
+	out = append(out, o.Aliases...)
+	switch o.Level {
+	case LevelCounty:
+		out = append(out, o.Name+"司法局", strings.TrimSuffix(strings.TrimSuffix(o.Name, "县"), "区"))
+	case LevelTown:
+		base := o.Name
+		for _, s := range townSuffixes {
+			if strings.HasSuffix(base, s) && len(base) > len(s) {
+				base = strings.TrimSuffix(base, s)
+				break
+			}
+		}
+		out = append(out, o.Name+"司法所", base, base+"司法所", base+"所", o.Name+"司法行政服务站")
+	case LevelVillage:
+		base := o.Name
+		for _, s := range villageSuffixes {
+			if strings.HasSuffix(base, s) && len(base) > len(s) {
+				base = strings.TrimSuffix(base, s)
+				break
+			}
+		}
+		out = append(out, base, base+"村", base+"村委会", base+"社区", o.Name+"委员会", o.Name+"司法行政工作室")
+	}
+	return out
+}
+
+// Org returns the org with the code, or nil.
+func (r *Registry) Org(code string) *Org { return r.byCode[code] }
+
+// Orgs returns every org, ordered by code.
+func (r *Registry) Orgs() []*Org {
+	out := make([]*Org, 0, len(r.byCode))
+	for _, o := range r.byCode {
+		out = append(out, o)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Code < out[j].Code })
+	return out
+}
+
+// Len is the number of orgs.
+func (r *Registry) Len() int { return len(r.byCode) }
+
+// Find conforms a name to one org of the given levels. countyHint, when
+// set, settles a name that several counties share.
+func (r *Registry) Find(name, countyHint string, levels ...string) (*Org, error) {
+	key := nameKey(clean(name))
+	var hits []*Org
+	for _, o := range r.byName[key] {
+		for _, l := range levels {
+			if o.Level == l {
+				hits = append(hits, o)
+			}
+		}
+	}
+	if len(hits) > 1 && countyHint != "" {
+		var narrowed []*Org
+		for _, o := range hits {
+			if o.CountyCode == countyHint {
+				narrowed = append(narrowed, o)
+			}
+		}
+		hits = narrowed
+	}
+	switch len(hits) {
+	case 1:
+		return hits[0], nil
+	case 0:
+		if r.Len() == 0 {
+			return nil, fmt.Errorf("机构名录还是空的，认不出「%s」；请先上传机构名录", name)
+		}
+		return nil, fmt.Errorf("机构名录里没有「%s」", name)
+	}
+	names := make([]string, len(hits))
+	for k, o := range hits {
+		names[k] = o.CountyName + o.Name + "（" + o.Code + "）"
+	}
+	sort.Strings(names)
+	return nil, fmt.Errorf("「%s」对应多个单位：%s，请写全称或区划代码", name, strings.Join(names, "、"))
+}
+
+// Village conforms a village name within a township.
+func (r *Registry) Village(town *Org, name string) (*Org, error) {
+	key := nameKey(clean(name))
+	for _, o := range r.byName[key] {
+		if o.Level == LevelVillage && o.Parent == town.Code {
+			return o, nil
+		}
+	}
+	return nil, fmt.Errorf("机构名录里%s没有「%s」", town.Name, name)
+}
+
+// Under lists the orgs of a level under (or equal to) the org with code.
+func (r *Registry) Under(code, level string) []*Org {
+	var out []*Org
+	for _, o := range r.Orgs() {
+		if o.Level != level {
+			continue
+		}
+		if code == "" || o.Code == code || o.CountyCode == code || o.TownCode == code || strings.HasPrefix(o.CountyCode, code) && len(code) < 6 {
+			out = append(out, o)
+		}
+	}
+	return out
+}

@@ -1,0 +1,257 @@
+package transform
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"sifa/ingest"
+)
+
+// clean folds full-width characters and treats the clerks' "empty" marks as empty.
+func clean(v string) string {
+	v = ingest.Fold(v)
+	switch v {
+	case "--", "-", "—", "——", "/", "\\", "无数据", "空", "null", "NULL", "N/A", "n/a":
+		return ""
+	}
+	return v
+}
+
+var (
+	reYMD      = regexp.MustCompile(`^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$`)
+	reYM       = regexp.MustCompile(`^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$`)
+	reCompact  = regexp.MustCompile(`^(\d{4})(\d{2})(\d{2})$`)
+	reSerial   = regexp.MustCompile(`^\d{4,5}(?:\.\d+)?$`)
+	excelEpoch = time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
+)
+
+var errDate = errors.New("不是有效的日期")
+
+// ParseDate reads every date form clerks write: Excel serials, 2014-03-05,
+// 2014/3/5, 2014.3.5, 2014年3月5日, 20140305 and 2014年3月 (month precision,
+// taken as the 1st). monthOnly reports the last form.
+func ParseDate(v string) (t time.Time, monthOnly bool, err error) {
+	v = clean(v)
+	if v == "" {
+		return time.Time{}, false, nil
+	}
+	var y, m, d int
+	switch {
+	case reYMD.MatchString(v):
+		p := reYMD.FindStringSubmatch(v)
+		y, m, d = atoi(p[1]), atoi(p[2]), atoi(p[3])
+	case reCompact.MatchString(v):
+		p := reCompact.FindStringSubmatch(v)
+		y, m, d = atoi(p[1]), atoi(p[2]), atoi(p[3])
+	case reYM.MatchString(v):
+		p := reYM.FindStringSubmatch(v)
+		y, m, d, monthOnly = atoi(p[1]), atoi(p[2]), 1, true
+	case reSerial.MatchString(v):
+		f, _ := strconv.ParseFloat(v, 64)
+		if f < 1 || f > 2958465 {
+			return time.Time{}, false, errDate
+		}
+		t = excelEpoch.AddDate(0, 0, int(f))
+		if t.Year() < 1900 || t.Year() > 2100 {
+			return time.Time{}, false, errDate
+		}
+		return t, false, nil
+	default:
+		return time.Time{}, false, errDate
+	}
+	if y < 1900 || y > 2100 || m < 1 || m > 12 || d < 1 || d > 31 {
+		return time.Time{}, false, errDate
+	}
+	t = time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+	if t.Day() != d {
+		return time.Time{}, false, errDate // 2月30日
+	}
+	return t, monthOnly, nil
+}
+
+func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
+
+var errNumber = errors.New("不是数字")
+
+// parseNumber reads 1,234.5, １２３４ and the like.
+func parseNumber(v string) (float64, error) {
+	v = clean(v)
+	if v == "" {
+		return 0, nil
+	}
+	v = strings.NewReplacer(",", "", "，", "", " ", "", "元", "", "人", "", "件", "", "次", "", "份", "").Replace(v)
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, errNumber
+	}
+	return f, nil
+}
+
+// ParseCount reads a non-negative whole number.
+func ParseCount(v string) (int64, error) {
+	f, err := parseNumber(v)
+	if err != nil {
+		return 0, err
+	}
+	if f < 0 {
+		return 0, errors.New("不能是负数")
+	}
+	if f != math.Trunc(f) {
+		return 0, errors.New("应是整数")
+	}
+	if f > 1e12 {
+		return 0, errors.New("数字大得不合常理")
+	}
+	return int64(f), nil
+}
+
+// ParseMoney reads an amount and returns it in 分; wan says it is written in 万元.
+func ParseMoney(v string, wan bool) (int64, error) {
+	f, err := parseNumber(v)
+	if err != nil {
+		return 0, err
+	}
+	if f < 0 {
+		return 0, errors.New("金额不能是负数")
+	}
+	if wan {
+		f *= 10000
+	}
+	if f > 1e13 {
+		return 0, errors.New("金额大得不合常理")
+	}
+	return int64(math.Round(f * 100)), nil
+}
+
+var errYesNo = errors.New("应填“是”或“否”")
+
+// ParseYesNo accepts 是/否 and the other ways clerks say it.
+func ParseYesNo(v string) (int64, error) {
+	switch clean(v) {
+	case "是", "有", "√", "✓", "Y", "y", "yes", "Yes", "1", "会", "已":
+		return 1, nil
+	case "否", "无", "没有", "×", "✗", "N", "n", "no", "No", "0", "不会", "未", "":
+		return 0, nil
+	}
+	return 0, errYesNo
+}
+
+// codedSynonyms maps what clerks write to a coded value's canonical form.
+var codedSynonyms = map[string]string{
+	"成功": "调解成功", "不成功": "调解不成功", "失败": "调解不成功", "调解失败": "调解不成功", "终止": "终止调解", "调解中": "正在调解",
+	"本科": "大学本科", "大本": "大学本科", "专科": "大学专科", "大专": "大学专科", "研究生及以上": "研究生", "硕士": "研究生", "博士": "研究生",
+	"初中": "初中及以下", "小学": "初中及以下", "高中及以下": "高中", "职高": "高中",
+	"乡镇(街道)": "乡镇(街道)", "乡镇": "乡镇(街道)", "街道": "乡镇(街道)", "村": "村(社区)", "社区": "村(社区)", "村(居)": "村(社区)",
+	"服务站": "乡镇司法行政服务站", "工作室": "村(社区)司法行政工作室", "村(居)司法行政工作室": "村(社区)司法行政工作室",
+	"男性": "男", "女性": "女",
+}
+
+// ParseCoded matches a coded value against its allowed list, after folding
+// full-width brackets and a few common synonyms.
+func ParseCoded(v string, allowed []string) (string, bool) {
+	v = clean(v)
+	if v == "" {
+		return "", true
+	}
+	v = strings.ReplaceAll(strings.ReplaceAll(v, " ", ""), "　", "")
+	for _, a := range allowed {
+		if v == a {
+			return a, true
+		}
+	}
+	if s, ok := codedSynonyms[v]; ok {
+		for _, a := range allowed {
+			if s == a {
+				return a, true
+			}
+		}
+	}
+	return v, false
+}
+
+var (
+	reIDNumber = regexp.MustCompile(`^\d{17}[\dX]$`)
+	reIDOld    = regexp.MustCompile(`^\d{15}$`)
+	reSci      = regexp.MustCompile(`^\d+(?:\.\d+)?[eE]\+?\d+$`)
+	idWeights  = []int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
+	idCheck    = "10X98765432"
+)
+
+// Person is what an ID number yields; the number itself is not kept.
+type Person struct {
+	Birth  time.Time
+	Gender string
+	ID     string // normalised, only to compute person_key; never stored
+}
+
+// ParseID checks a resident ID number (GB 11643) and reads birth date and gender from it.
+func ParseID(v string) (Person, error) {
+	v = strings.ToUpper(strings.ReplaceAll(clean(v), " ", ""))
+	v = strings.TrimPrefix(v, "'")
+	if reSci.MatchString(v) || strings.Contains(v, ".") {
+		return Person{}, errors.New("身份证号被 Excel 存成了数字（如 6.10322E+17），最后几位已经丢失；请把这一列设为“文本”后重新填写")
+	}
+	switch {
+	case reIDNumber.MatchString(v):
+		sum := 0
+		for k := 0; k < 17; k++ {
+			sum += int(v[k]-'0') * idWeights[k]
+		}
+		if idCheck[sum%11] != v[17] {
+			return Person{}, errors.New("身份证号最后一位校验不对，可能抄错了")
+		}
+		b, _, err := ParseDate(v[6:14])
+		if err != nil || b.IsZero() {
+			return Person{}, errors.New("身份证号里的出生日期不对")
+		}
+		g := "女"
+		if (v[16]-'0')%2 == 1 {
+			g = "男"
+		}
+		return Person{Birth: b, Gender: g, ID: v}, nil
+	case reIDOld.MatchString(v):
+		b, _, err := ParseDate("19" + v[6:12])
+		if err != nil || b.IsZero() {
+			return Person{}, errors.New("身份证号里的出生日期不对")
+		}
+		g := "女"
+		if (v[14]-'0')%2 == 1 {
+			g = "男"
+		}
+		return Person{Birth: b, Gender: g, ID: v}, nil
+	}
+	return Person{}, fmt.Errorf("身份证号应是18位（最后一位可以是X），这里有%d位", len([]rune(v)))
+}
+
+// MaskID hides the middle of an ID number for messages and the rejects table.
+func MaskID(v string) string {
+	r := []rune(clean(v))
+	if len(r) <= 6 {
+		return strings.Repeat("*", len(r))
+	}
+	return string(r[:3]) + strings.Repeat("*", len(r)-5) + string(r[len(r)-2:])
+}
+
+// PersonKey is a keyed hash that counts one person once without storing who it is.
+func PersonKey(secret []byte, parts ...string) string {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte(strings.Join(parts, "\x1f")))
+	return hex.EncodeToString(m.Sum(nil))[:32]
+}
+
+// Age is the whole years between birth and on.
+func Age(birth, on time.Time) int64 {
+	a := on.Year() - birth.Year()
+	if on.Month() < birth.Month() || (on.Month() == birth.Month() && on.Day() < birth.Day()) {
+		a--
+	}
+	return int64(a)
+}

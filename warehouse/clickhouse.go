@@ -1,0 +1,196 @@
+package warehouse
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"sifa/transform"
+)
+
+// chEngine speaks ClickHouse's native protocol. The SQL here avoids what
+// 18.16 lacks (engines.md): no ALTER … DELETE, no bound Date parameters, no
+// INSERT … VALUES through Exec; replacement works by scope versions.
+type chEngine struct {
+	conn driver.Conn
+	db   string
+}
+
+func openClickHouse(ctx context.Context, dsn string) (*chEngine, error) {
+	u, err := url.Parse(dsn)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("ClickHouse 地址「%s」不对，应是 clickhouse://主机:端口/库名", dsn)
+	}
+	db := strings.Trim(u.Path, "/")
+	if db == "" {
+		db = "sifa"
+	}
+	for _, r := range db {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return nil, fmt.Errorf("ClickHouse 库名「%s」只能用字母、数字和下划线", db)
+		}
+	}
+	auth := clickhouse.Auth{Database: "default", Username: "default"}
+	if u.User != nil {
+		auth.Username = u.User.Username()
+		auth.Password, _ = u.User.Password()
+	}
+	opts := &clickhouse.Options{Addr: []string{u.Host}, Auth: auth, DialTimeout: 5 * time.Second, ReadTimeout: 5 * time.Minute}
+	boot, err := clickhouse.Open(opts)
+	if err != nil {
+		return nil, fmt.Errorf("无法连接 ClickHouse %s：%w", u.Host, err)
+	}
+	if err := boot.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+db); err != nil {
+		boot.Close()
+		return nil, fmt.Errorf("无法连接 ClickHouse %s：%w", u.Host, err)
+	}
+	boot.Close()
+	opts.Auth.Database = db
+	conn, err := clickhouse.Open(opts)
+	if err != nil {
+		return nil, fmt.Errorf("无法连接 ClickHouse %s：%w", u.Host, err)
+	}
+	return &chEngine{conn: conn, db: db}, nil
+}
+
+func (e *chEngine) name() string { return "clickhouse" }
+
+func (e *chEngine) close() error { return e.conn.Close() }
+
+func (e *chEngine) exec(ctx context.Context, q string) error { return e.conn.Exec(ctx, q) }
+
+func (e *chEngine) query(ctx context.Context, q string) (*Result, error) {
+	rows, err := e.conn.Query(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("查询失败：%w\n%s", err, q)
+	}
+	defer rows.Close()
+	types := rows.ColumnTypes()
+	res := &Result{Columns: rows.Columns()}
+	for rows.Next() {
+		ptrs := make([]any, len(types))
+		for i, t := range types {
+			ptrs[i] = reflect.New(t.ScanType()).Interface()
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		vals := make([]any, len(types))
+		for i, p := range ptrs {
+			vals[i] = normalize(reflect.ValueOf(p).Elem().Interface())
+		}
+		res.Rows = append(res.Rows, vals)
+	}
+	return res, rows.Err()
+}
+
+func chType(k transform.Kind) string {
+	switch k {
+	case transform.Int:
+		return "Int64"
+	case transform.Float:
+		return "Float64"
+	case transform.Date:
+		return "Nullable(Date)"
+	case transform.Time:
+		return "DateTime"
+	}
+	return "String"
+}
+
+func (e *chEngine) createTable(t *transform.Table) string {
+	cols := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		cols[i] = c.Name + " " + chType(c.Kind)
+	}
+	return "CREATE TABLE IF NOT EXISTS " + t.Name + " (" + strings.Join(cols, ", ") + ") ENGINE = MergeTree() ORDER BY (" + strings.Join(t.OrderBy, ", ") + ")"
+}
+
+// appendRecord sends a record as one columnar batch with an explicit column
+// list (required on 18.16).
+func (e *chEngine) appendRecord(ctx context.Context, t *transform.Table, rec arrow.Record) error {
+	names := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		names[i] = c.Name
+	}
+	batch, err := e.conn.PrepareBatch(ctx, "INSERT INTO "+t.Name+" ("+strings.Join(names, ", ")+")")
+	if err != nil {
+		return fmt.Errorf("无法写入 %s：%w", t.Name, err)
+	}
+	defer batch.Abort()
+	for k, c := range t.Columns {
+		if err := batch.Column(k).Append(arrowSlice(rec.Column(k), c.Kind)); err != nil {
+			return fmt.Errorf("写入 %s.%s 失败：%w", t.Name, c.Name, err)
+		}
+	}
+	if err := batch.Send(); err != nil {
+		return fmt.Errorf("写入 %s 失败：%w", t.Name, err)
+	}
+	return nil
+}
+
+// arrowSlice turns an Arrow column into the Go slice clickhouse-go appends.
+func arrowSlice(col arrow.Array, k transform.Kind) any {
+	n := col.Len()
+	switch k {
+	case transform.Int:
+		return col.(*array.Int64).Int64Values()
+	case transform.Float:
+		return col.(*array.Float64).Float64Values()
+	case transform.Date:
+		a := col.(*array.Date32)
+		out := make([]*time.Time, n)
+		for i := 0; i < n; i++ {
+			if !a.IsNull(i) {
+				t := a.Value(i).ToTime()
+				out[i] = &t
+			}
+		}
+		return out
+	case transform.Time:
+		a := col.(*array.Timestamp)
+		out := make([]time.Time, n)
+		for i := 0; i < n; i++ {
+			out[i] = time.Unix(int64(a.Value(i)), 0).UTC()
+		}
+		return out
+	}
+	a := col.(*array.String)
+	out := make([]string, n)
+	for i := 0; i < n; i++ {
+		out[i] = a.Value(i)
+	}
+	return out
+}
+
+// commit inserts the scope rows in one block (a block insert into one
+// MergeTree part is atomic), then the loads rows. A crash between the two
+// leaves the new rows current but the file unrecorded: the next run loads it
+// again and points the same scopes at identical rows.
+func (e *chEngine) commit(ctx context.Context, scopes, loads arrow.Record) error {
+	if scopes.NumRows() > 0 {
+		if err := e.appendRecord(ctx, transform.Scopes, scopes); err != nil {
+			return err
+		}
+	}
+	if loads.NumRows() > 0 {
+		return e.appendRecord(ctx, transform.Loads, loads)
+	}
+	return nil
+}
+
+func (e *chEngine) currentScopes() string {
+	return "SELECT argMax(scope_load, version) FROM scopes GROUP BY scope"
+}
+
+func (e *chEngine) quote(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
+}

@@ -1,0 +1,268 @@
+package warehouse
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"sifa/ingest"
+	"sifa/transform"
+)
+
+// Pipeline takes files from disk through ingest and transform into the warehouse.
+type Pipeline struct {
+	W       *Warehouse
+	Archive ingest.Archive
+	Config  transform.Config
+	Limits  ingest.Limits
+	Ledger  *ingest.Ledger // force a ledger type (--type); nil = detect
+	Force   bool           // load files seen before again
+	// AfterAppend, when set, runs after each fact batch is appended and
+	// before the commit (tests use it to kill a load half way).
+	AfterAppend func()
+}
+
+// TableReport says what became of one ledger table (sheet) of a file.
+type TableReport struct {
+	Sheet, Ledger, LedgerName string
+	Orgs, Periods             []string
+	Accepted, Rejected        int
+	Rejects                   []transform.Reject
+}
+
+// FileReport says what became of one file.
+type FileReport struct {
+	File   string // as given
+	SHA256 string
+	LoadID string
+	Skipped bool // the same bytes were loaded before
+	Tables []TableReport
+	Err    error // the file could not be read at all (other files still load)
+}
+
+// Accepted counts the file's accepted rows.
+func (r FileReport) Accepted() (n int) {
+	for _, t := range r.Tables {
+		n += t.Accepted
+	}
+	return
+}
+
+// Rejected counts the file's rejected rows.
+func (r FileReport) Rejected() (n int) {
+	for _, t := range r.Tables {
+		n += t.Rejected
+	}
+	return
+}
+
+var ledgerExt = map[string]bool{".xlsx": true, ".xlsm": true, ".csv": true, ".txt": true, ".xls": true}
+
+// Expand turns files and folders into the list of files to take, folders
+// walked in name order; hidden files and Excel's ~$ lock files are passed over.
+func Expand(paths []string) ([]string, error) {
+	var out []string
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			return nil, fmt.Errorf("找不到「%s」", p)
+		}
+		if !st.IsDir() {
+			out = append(out, p)
+			continue
+		}
+		err = filepath.WalkDir(p, func(path string, d os.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			base := d.Name()
+			if d.IsDir() {
+				if path != p && strings.HasPrefix(base, ".") {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if strings.HasPrefix(base, ".") || strings.HasPrefix(base, "~$") || !ledgerExt[strings.ToLower(filepath.Ext(base))] {
+				return nil
+			}
+			out = append(out, path)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+var errPeeked = errors.New("peeked")
+
+// order sorts a batch so that the org registry comes first, then the other
+// ledgers in their declared order, whatever order the files were given in.
+func (p *Pipeline) order(files []string) []string {
+	if len(files) < 2 {
+		return files
+	}
+	rank := map[string]int{}
+	for _, f := range files {
+		rank[f] = len(ingest.Ledgers)
+		_ = ingest.Read(f, ingest.Options{Ledger: p.Ledger, Limits: p.Limits, BatchRows: 1}, func(t *ingest.Table) error {
+			rank[f] = t.Ledger.Order
+			return errPeeked
+		})
+	}
+	out := append([]string{}, files...)
+	sort.SliceStable(out, func(i, j int) bool { return rank[out[i]] < rank[out[j]] })
+	return out
+}
+
+// Run ingests files and folders and reports on each file. A bad file never
+// stops the others.
+func (p *Pipeline) Run(ctx context.Context, paths []string) ([]FileReport, error) {
+	files, err := Expand(paths)
+	if err != nil {
+		return nil, err
+	}
+	reg, err := p.W.Registry(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var reports []FileReport
+	for _, f := range p.order(files) {
+		if ctx.Err() != nil {
+			return reports, ctx.Err()
+		}
+		rep := p.file(ctx, f, reg)
+		reports = append(reports, rep)
+		for _, t := range rep.Tables {
+			if t.Ledger == "registry" && t.Accepted > 0 {
+				if reg, err = p.W.Registry(ctx); err != nil {
+					return reports, err
+				}
+			}
+		}
+	}
+	return reports, nil
+}
+
+func newLoadID(sha string) string {
+	b := make([]byte, 6)
+	rand.Read(b)
+	return sha[:12] + "-" + time.Now().UTC().Format("20060102150405") + "-" + hex.EncodeToString(b)
+}
+
+// file archives, reads, transforms, appends and commits one file.
+func (p *Pipeline) file(ctx context.Context, path string, reg *transform.Registry) FileReport {
+	rep := FileReport{File: path}
+	arc, err := p.Archive.Put(path)
+	if err != nil {
+		rep.Err = err
+		return rep
+	}
+	rep.SHA256 = arc.SHA256
+	if !p.Force {
+		seen, err := p.W.Seen(ctx, arc.SHA256)
+		if err != nil {
+			rep.Err = err
+			return rep
+		}
+		if seen {
+			rep.Skipped = true
+			return rep
+		}
+	}
+	p.W.mu.Lock()
+	defer p.W.mu.Unlock()
+	rep.LoadID = newLoadID(arc.SHA256)
+	scopes := map[string]bool{}
+	var loads []Load
+	var rejectRows [][]any
+	err = ingest.Read(path, ingest.Options{Ledger: p.Ledger, Limits: p.Limits}, func(t *ingest.Table) error {
+		conv, err := transform.NewConverter(t, reg, p.Config, rep.LoadID)
+		if err != nil {
+			return err
+		}
+		tr := TableReport{Sheet: t.Sheet, Ledger: t.Ledger.ID, LedgerName: t.Ledger.Name}
+		if t.Ledger.ID == "registry" {
+			var recs []arrow.Record
+			for {
+				rec, err := t.Next()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					return err
+				}
+				defer rec.Release()
+				recs = append(recs, rec)
+			}
+			out, rejects, _ := conv.ConvertRegistry(recs)
+			defer out.Release()
+			if err := p.W.Append(ctx, conv.Fact, out); err != nil {
+				return err
+			}
+			tr.Rejects = rejects
+		} else {
+			for {
+				rec, err := t.Next()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					return err
+				}
+				out, rejects := conv.Convert(rec)
+				rec.Release()
+				err = p.W.Append(ctx, conv.Fact, out)
+				out.Release()
+				if err != nil {
+					return err
+				}
+				if p.AfterAppend != nil {
+					p.AfterAppend()
+				}
+				tr.Rejects = append(tr.Rejects, rejects...)
+			}
+		}
+		tr.Accepted, tr.Rejected = conv.Accepted, conv.Rejected
+		tr.Orgs, tr.Periods = transform.SortedKeys(conv.Orgs), transform.SortedKeys(conv.Periods)
+		for s := range conv.Scopes {
+			scopes[s] = true
+		}
+		for _, r := range tr.Rejects {
+			rejectRows = append(rejectRows, []any{rep.LoadID, r.File, r.Sheet, int64(r.Row), r.Column, r.Value, r.Reason, r.Ledger})
+		}
+		loads = append(loads, Load{LoadID: rep.LoadID, File: arc.Name, Sheet: t.Sheet, SHA256: arc.SHA256,
+			Ledger: t.Ledger.ID, Orgs: tr.Orgs, Periods: tr.Periods, Accepted: tr.Accepted, Rejected: tr.Rejected, At: time.Now()})
+		rep.Tables = append(rep.Tables, tr)
+		return nil
+	})
+	if err != nil {
+		rep.Err = err
+		rep.Tables = nil
+		return rep // nothing committed: rows appended so far stay invisible
+	}
+	if len(rejectRows) > 0 {
+		rec := transform.BuildRecord(transform.Rejects, rejectRows)
+		err := p.W.Append(ctx, transform.Rejects, rec)
+		rec.Release()
+		if err != nil {
+			rep.Err = err
+			return rep
+		}
+	}
+	if err := p.W.Commit(ctx, rep.LoadID, transform.SortedKeys(scopes), loads); err != nil {
+		rep.Err = fmt.Errorf("文件「%s」提交失败，没有载入：%w", filepath.Base(path), err)
+	}
+	return rep
+}

@@ -1,0 +1,294 @@
+// Package warehouse stores the fact tables in an analytical engine, embedded
+// DuckDB by default or ClickHouse, behind one seam: the SQL that differs
+// between engines (DDL types, table engines, the atomic commit of a load)
+// lives in the engine files; everything above it is written once.
+package warehouse
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/big"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"sifa/transform"
+)
+
+// SchemaVersion is the warehouse layout this build writes and reads.
+const SchemaVersion = 1
+
+// DefaultDSN is where the embedded warehouse lives when nothing says otherwise.
+const DefaultDSN = "duckdb:var/sifa.duckdb"
+
+// Result is the answer of a query: column names and rows of plain Go values
+// (int64, float64, string, nil; dates as "2006-01-02"), the same on every engine.
+type Result struct {
+	Columns []string
+	Rows    [][]any
+}
+
+// engine is what each warehouse engine provides.
+type engine interface {
+	name() string
+	exec(ctx context.Context, q string) error
+	query(ctx context.Context, q string) (*Result, error)
+	// createTable returns the DDL of a table.
+	createTable(t *transform.Table) string
+	// appendRecord bulk-loads a record into a table, columnar.
+	appendRecord(ctx context.Context, t *transform.Table, rec arrow.Record) error
+	// commit writes the scope rows and the loads rows of one file so that
+	// readers switch to the new rows at once.
+	commit(ctx context.Context, scopes, loads arrow.Record) error
+	// currentScopes is a subquery listing the scope_load of every scope's current load.
+	currentScopes() string
+	// quote makes a string literal.
+	quote(s string) string
+	close() error
+}
+
+// Warehouse is an opened warehouse.
+type Warehouse struct {
+	eng engine
+	DSN string
+	mu  sync.Mutex // one load at a time in this process
+}
+
+// Open opens (creating and migrating) the warehouse a DSN names:
+// duckdb:PATH or clickhouse://HOST:PORT/DB. An empty DSN takes
+// SIFA_WAREHOUSE, then DefaultDSN.
+func Open(ctx context.Context, dsn string) (*Warehouse, error) {
+	if dsn == "" {
+		dsn = os.Getenv("SIFA_WAREHOUSE")
+	}
+	if dsn == "" {
+		dsn = DefaultDSN
+	}
+	var eng engine
+	var err error
+	switch {
+	case strings.HasPrefix(dsn, "duckdb:"):
+		eng, err = openDuckDB(strings.TrimPrefix(dsn, "duckdb:"))
+	case strings.HasPrefix(dsn, "clickhouse://"):
+		eng, err = openClickHouse(ctx, dsn)
+	default:
+		return nil, fmt.Errorf("仓库地址「%s」不对：应是 duckdb:文件路径 或 clickhouse://主机:端口/库名", dsn)
+	}
+	if err != nil {
+		return nil, err
+	}
+	w := &Warehouse{eng: eng, DSN: dsn}
+	if err := w.migrate(ctx); err != nil {
+		eng.close()
+		return nil, err
+	}
+	return w, nil
+}
+
+// Engine names the engine: duckdb or clickhouse.
+func (w *Warehouse) Engine() string { return w.eng.name() }
+
+// Close closes the warehouse.
+func (w *Warehouse) Close() error { return w.eng.close() }
+
+var schemaTable = &transform.Table{Name: "schema_version", Columns: []transform.Col{{Name: "version", Kind: transform.Int}, {Name: "applied_at", Kind: transform.Time}}, OrderBy: []string{"version"}}
+
+// migrations[k] brings a warehouse from version k to k+1.
+var migrations = []func(ctx context.Context, w *Warehouse) error{
+	func(ctx context.Context, w *Warehouse) error {
+		for _, t := range transform.Tables {
+			if err := w.eng.exec(ctx, w.eng.createTable(t)); err != nil {
+				return fmt.Errorf("建表 %s 失败：%w", t.Name, err)
+			}
+		}
+		return nil
+	},
+}
+
+func (w *Warehouse) migrate(ctx context.Context) error {
+	if err := w.eng.exec(ctx, w.eng.createTable(schemaTable)); err != nil {
+		return fmt.Errorf("无法初始化仓库：%w", err)
+	}
+	res, err := w.eng.query(ctx, "SELECT max(version) FROM schema_version")
+	if err != nil {
+		return err
+	}
+	have := int64(0)
+	if len(res.Rows) == 1 && res.Rows[0][0] != nil {
+		have = res.Rows[0][0].(int64)
+	}
+	if have > SchemaVersion {
+		return fmt.Errorf("仓库的结构版本是 %d，比这个程序（%d）新：请换用新版程序", have, SchemaVersion)
+	}
+	for v := have; v < SchemaVersion; v++ {
+		if err := migrations[v](ctx, w); err != nil {
+			return err
+		}
+		rec := transform.BuildRecord(schemaTable, [][]any{{v + 1, time.Now().UTC()}})
+		err := w.eng.appendRecord(ctx, schemaTable, rec)
+		rec.Release()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Query runs a read-only query and returns engine-neutral values.
+func (w *Warehouse) Query(ctx context.Context, q string) (*Result, error) {
+	return w.eng.query(ctx, q)
+}
+
+// Exec runs a statement (used by tests and maintenance).
+func (w *Warehouse) Exec(ctx context.Context, q string) error { return w.eng.exec(ctx, q) }
+
+// Visible is the condition that keeps a fact table's current rows: those
+// whose scope points at their load.
+func (w *Warehouse) Visible() string {
+	return "scope_load IN (" + w.eng.currentScopes() + ")"
+}
+
+// Append bulk-loads rows into a table. They stay invisible until Commit.
+func (w *Warehouse) Append(ctx context.Context, t *transform.Table, rec arrow.Record) error {
+	if rec.NumRows() == 0 {
+		return nil
+	}
+	return w.eng.appendRecord(ctx, t, rec)
+}
+
+// Load is one file's entry in the loads table.
+type Load struct {
+	LoadID, File, Sheet, SHA256, Ledger string
+	Orgs, Periods                       []string
+	Accepted, Rejected                  int
+	At                                  time.Time
+}
+
+// Commit makes a file's rows current: every scope it wrote points at its
+// load, and its loads rows record it, at once.
+func (w *Warehouse) Commit(ctx context.Context, loadID string, scopes []string, loads []Load) error {
+	version := time.Now().UnixNano()
+	var srows [][]any
+	for _, s := range scopes {
+		ledger, _, _ := strings.Cut(s, "|")
+		srows = append(srows, []any{s, loadID, s + "@" + loadID, ledger, version})
+	}
+	var lrows [][]any
+	for _, l := range loads {
+		lrows = append(lrows, []any{l.LoadID, l.File, l.Sheet, l.SHA256, l.Ledger, strings.Join(l.Orgs, ","),
+			strings.Join(l.Periods, ","), int64(l.Accepted), int64(l.Rejected), l.At.UTC()})
+	}
+	sr := transform.BuildRecord(transform.Scopes, srows)
+	defer sr.Release()
+	lr := transform.BuildRecord(transform.Loads, lrows)
+	defer lr.Release()
+	return w.eng.commit(ctx, sr, lr)
+}
+
+// Seen reports whether a file with these bytes was loaded before.
+func (w *Warehouse) Seen(ctx context.Context, sha string) (bool, error) {
+	if !isHex(sha) {
+		return false, errors.New("bad sha256")
+	}
+	res, err := w.eng.query(ctx, "SELECT count(*) FROM loads WHERE sha256 = '"+sha+"'")
+	if err != nil {
+		return false, err
+	}
+	return res.Rows[0][0].(int64) > 0, nil
+}
+
+func isHex(s string) bool {
+	for _, r := range s {
+		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// Registry reads the current org registry.
+func (w *Warehouse) Registry(ctx context.Context) (*transform.Registry, error) {
+	res, err := w.eng.query(ctx, "SELECT code, name, level, parent_code, aliases FROM dim_org WHERE "+w.Visible()+" ORDER BY code")
+	if err != nil {
+		return nil, err
+	}
+	orgs := make([]transform.Org, 0, len(res.Rows))
+	for _, r := range res.Rows {
+		o := transform.Org{Code: r[0].(string), Name: r[1].(string), Level: r[2].(string), Parent: r[3].(string)}
+		if a := r[4].(string); a != "" {
+			o.Aliases = strings.Split(a, "、")
+		}
+		orgs = append(orgs, o)
+	}
+	return transform.NewRegistry(orgs), nil
+}
+
+// Lit quotes a string literal for this warehouse's engine.
+func (w *Warehouse) Lit(s string) string { return w.eng.quote(s) }
+
+// normalize turns what a driver returns into the engine-neutral values of Result.
+func normalize(v any) any {
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case *any:
+		return normalize(*x)
+	case int:
+		return int64(x)
+	case int8:
+		return int64(x)
+	case int16:
+		return int64(x)
+	case int32:
+		return int64(x)
+	case int64:
+		return x
+	case uint8:
+		return int64(x)
+	case uint16:
+		return int64(x)
+	case uint32:
+		return int64(x)
+	case uint64:
+		return int64(x)
+	case *big.Int:
+		return x.Int64()
+	case big.Int:
+		return x.Int64()
+	case float32:
+		return float64(x)
+	case float64:
+		return x
+	case bool:
+		if x {
+			return int64(1)
+		}
+		return int64(0)
+	case string:
+		return x
+	case []byte:
+		return string(x)
+	case time.Time:
+		if x.Hour() == 0 && x.Minute() == 0 && x.Second() == 0 && x.Nanosecond() == 0 {
+			return x.Format("2006-01-02")
+		}
+		return x.UTC().Format("2006-01-02 15:04:05")
+	case *time.Time:
+		if x == nil {
+			return nil
+		}
+		return normalize(*x)
+	case *string:
+		if x == nil {
+			return nil
+		}
+		return *x
+	case fmt.Stringer:
+		return x.String()
+	}
+	return fmt.Sprint(v)
+}
