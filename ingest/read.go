@@ -277,9 +277,9 @@ func filled(rec []string) int {
 // lineLimit fails a read once a line runs past max bytes, and the whole
 // stream past total bytes, so that no CSV can make the reader buffer without bound.
 type lineLimit struct {
-	r          io.Reader
-	run, max   int
-	read, tot  int64
+	r         io.Reader
+	run, max  int
+	read, tot int64
 }
 
 func (l *lineLimit) Read(p []byte) (int, error) {

@@ -132,4 +132,3 @@ func (c *Converter) ConvertRegistry(recs []arrow.Record) (arrow.Record, []Reject
 	}
 	return BuildRecord(c.Fact, out), rejects, ok
 }
-

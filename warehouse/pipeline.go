@@ -42,12 +42,12 @@ type TableReport struct {
 
 // FileReport says what became of one file.
 type FileReport struct {
-	File   string // as given
-	SHA256 string
-	LoadID string
+	File    string // as given
+	SHA256  string
+	LoadID  string
 	Skipped bool // the same bytes were loaded before
-	Tables []TableReport
-	Err    error // the file could not be read at all (other files still load)
+	Tables  []TableReport
+	Err     error // the file could not be read at all (other files still load)
 }
 
 // Accepted counts the file's accepted rows.
