@@ -125,7 +125,7 @@ var (
 		i("shows_staff"), i("shows_services"), i("shows_process"), i("shows_pledge"), i("shows_oversight"))
 
 	// DimTarget holds the build-out targets (DESIGN.md), written from the configuration.
-	DimTarget = &Table{Name: "dim_target", Columns: []Col{s("level"), i("year"), Col{"established_rate", Float}, Col{"standardized_rate", Float}}, OrderBy: []string{"level", "year"}}
+	DimTarget = &Table{Name: "dim_target", Columns: []Col{s("level"), i("year"), Col{"established_rate", Float}, Col{"standardized_rate", Float}, i("version")}, OrderBy: []string{"level", "year"}}
 
 	// Loads records every file loaded: the commit point of a load.
 	Loads = &Table{Name: "loads", Columns: []Col{s("load_id"), s("file"), s("sheet"), s("sha256"), s("ledger"),

@@ -194,3 +194,7 @@ func (e *chEngine) currentScopes() string {
 func (e *chEngine) quote(s string) string {
 	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
 }
+
+// dateLit: a Date compared with a bound time.Time compares raw numbers on
+// 18.16 (engines.md), so dates are always written as toDate('…').
+func (e *chEngine) dateLit(d string) string { return "toDate('" + d + "')" }

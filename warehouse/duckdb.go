@@ -232,3 +232,5 @@ func (e *duckEngine) currentScopes() string {
 func duckQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 func (e *duckEngine) quote(s string) string { return duckQuote(s) }
+
+func (e *duckEngine) dateLit(d string) string { return "DATE '" + d + "'" }

@@ -66,7 +66,7 @@ func (r FileReport) Rejected() (n int) {
 	return
 }
 
-var ledgerExt = map[string]bool{".xlsx": true, ".xlsm": true, ".csv": true, ".txt": true, ".xls": true}
+var ledgerExt = map[string]bool{".xlsx": true, ".xlsm": true, ".csv": true, ".xls": true}
 
 // Expand turns files and folders into the list of files to take, folders
 // walked in name order; hidden files and Excel's ~$ lock files are passed over.

@@ -48,6 +48,8 @@ type engine interface {
 	currentScopes() string
 	// quote makes a string literal.
 	quote(s string) string
+	// dateLit makes a date literal from a validated "2006-01-02".
+	dateLit(d string) string
 	close() error
 }
 
@@ -85,6 +87,15 @@ func Open(ctx context.Context, dsn string) (*Warehouse, error) {
 	if err := w.migrate(ctx); err != nil {
 		eng.close()
 		return nil, err
+	}
+	if ts, err := w.Targets(ctx); err != nil || len(ts) == 0 {
+		if err == nil {
+			err = w.SetTargets(ctx, DefaultTargets)
+		}
+		if err != nil {
+			eng.close()
+			return nil, err
+		}
 	}
 	return w, nil
 }
@@ -292,3 +303,7 @@ func normalize(v any) any {
 	}
 	return fmt.Sprint(v)
 }
+
+// DateLit writes a date literal ("2014-12-31") in this engine's SQL; the
+// date must already be validated.
+func (w *Warehouse) DateLit(d string) string { return w.eng.dateLit(d) }

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+
+	"sifa/dashboards"
+	"sifa/ingest"
+)
+
+// Config is sifa's one configuration file (TOML). Every key can also be set
+// by an environment variable SIFA_<KEY> (upper case, dots as underscores),
+// which wins over the file; a command-line flag wins over both.
+type Config struct {
+	Warehouse  string `toml:"warehouse"`   // duckdb:PATH or clickhouse://HOST:PORT/DB
+	DataDir    string `toml:"data_dir"`    // raw-file archive and other state
+	Addr       string `toml:"addr"`        // where serve listens
+	Secret     string `toml:"secret"`      // key of person_key; default: a random key kept in data_dir/secret.key
+	SecretFile string `toml:"secret_file"` // or a file holding it
+	Limits     struct {
+		MaxInflatedMB int `toml:"max_inflated_mb"`
+		MaxCellChars  int `toml:"max_cell_chars"`
+		MaxColumns    int `toml:"max_columns"`
+	} `toml:"limits"`
+	Standards struct {
+		PublicPerStaff        float64 `toml:"public_per_staff"`
+		MediationPerCounty    float64 `toml:"mediation_per_county"`
+		CorrectionsPerSubject float64 `toml:"corrections_per_subject"`
+		CorrectionsHigh       float64 `toml:"corrections_high"`
+	} `toml:"standards"`
+}
+
+func loadConfig(path string) (*Config, error) {
+	c := &Config{}
+	if path == "" {
+		path = os.Getenv("SIFA_CONFIG")
+	}
+	if path != "" {
+		md, err := toml.DecodeFile(path, c)
+		if err != nil {
+			return nil, fmt.Errorf("配置文件 %s 有误：%w", path, err)
+		}
+		if und := md.Undecoded(); len(und) > 0 {
+			return nil, fmt.Errorf("配置文件 %s 里有不认识的设置：%v", path, und)
+		}
+	}
+	env := func(key string, dst *string) {
+		if v, ok := os.LookupEnv("SIFA_" + key); ok {
+			*dst = v
+		}
+	}
+	envInt := func(key string, dst *int) {
+		if v, ok := os.LookupEnv("SIFA_" + key); ok {
+			if n, err := strconv.Atoi(v); err == nil {
+				*dst = n
+			}
+		}
+	}
+	envFloat := func(key string, dst *float64) {
+		if v, ok := os.LookupEnv("SIFA_" + key); ok {
+			if n, err := strconv.ParseFloat(v, 64); err == nil {
+				*dst = n
+			}
+		}
+	}
+	env("WAREHOUSE", &c.Warehouse)
+	env("DATA_DIR", &c.DataDir)
+	env("ADDR", &c.Addr)
+	env("SECRET", &c.Secret)
+	env("SECRET_FILE", &c.SecretFile)
+	envInt("LIMITS_MAX_INFLATED_MB", &c.Limits.MaxInflatedMB)
+	envInt("LIMITS_MAX_CELL_CHARS", &c.Limits.MaxCellChars)
+	envInt("LIMITS_MAX_COLUMNS", &c.Limits.MaxColumns)
+	envFloat("STANDARDS_PUBLIC_PER_STAFF", &c.Standards.PublicPerStaff)
+	envFloat("STANDARDS_MEDIATION_PER_COUNTY", &c.Standards.MediationPerCounty)
+	envFloat("STANDARDS_CORRECTIONS_PER_SUBJECT", &c.Standards.CorrectionsPerSubject)
+	envFloat("STANDARDS_CORRECTIONS_HIGH", &c.Standards.CorrectionsHigh)
+	if c.DataDir == "" {
+		c.DataDir = "var"
+	}
+	if c.Addr == "" {
+		c.Addr = "127.0.0.1:8080"
+	}
+	return c, nil
+}
+
+func (c *Config) limits() ingest.Limits {
+	return ingest.Limits{MaxInflatedBytes: int64(c.Limits.MaxInflatedMB) << 20, MaxCellChars: c.Limits.MaxCellChars, MaxColumns: c.Limits.MaxColumns}
+}
+
+func (c *Config) standards() dashboards.Standards {
+	s := dashboards.DefaultStandards
+	if c.Standards.PublicPerStaff > 0 {
+		s.PublicPerStaff = c.Standards.PublicPerStaff
+	}
+	if c.Standards.MediationPerCounty > 0 {
+		s.MediationPerCounty = c.Standards.MediationPerCounty
+	}
+	if c.Standards.CorrectionsPerSubject > 0 {
+		s.CorrectionsPerSubject = c.Standards.CorrectionsPerSubject
+	}
+	if c.Standards.CorrectionsHigh > 0 {
+		s.CorrectionsHigh = c.Standards.CorrectionsHigh
+	}
+	return s
+}
+
+// secret returns the person_key secret: configured, or kept in a file that
+// is created with a random key on first use. It never goes into the warehouse.
+func (c *Config) secret() ([]byte, error) {
+	if c.Secret != "" {
+		return []byte(c.Secret), nil
+	}
+	path := c.SecretFile
+	if path == "" {
+		path = filepath.Join(c.DataDir, "secret.key")
+	}
+	if b, err := os.ReadFile(path); err == nil {
+		if s := strings.TrimSpace(string(b)); s != "" {
+			return []byte(s), nil
+		}
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, err
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return nil, err
+	}
+	key := hex.EncodeToString(b)
+	if err := os.WriteFile(path, []byte(key+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("无法写入密钥文件 %s：%w", path, err)
+	}
+	return []byte(key), nil
+}

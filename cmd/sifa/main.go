@@ -1,0 +1,407 @@
+// Command sifa is the grassroots justice-administration data platform:
+// it ingests the offices' ledgers into the warehouse and serves the panels.
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"sifa/dashboards"
+	"sifa/ingest"
+	"sifa/ingest/demo"
+	"sifa/transform"
+	"sifa/warehouse"
+)
+
+const usage = `sifa — 基层司法行政数据平台
+
+用法：
+  sifa serve     [--warehouse DSN] [--addr 127.0.0.1:8080] [--inbox DIR] [--config FILE] [--demo-if-empty]
+  sifa ingest    [--warehouse DSN] [--type 台账类型] [--rejects FILE] [--force] PATH...
+  sifa panel ID  [--warehouse DSN] [--org CODE] [--year YYYY] [--from YYYY-MM --to YYYY-MM]
+  sifa demo      --out DIR
+  sifa templates --out DIR
+
+DSN：duckdb:PATH（默认 duckdb:var/sifa.duckdb）或 clickhouse://HOST:PORT/DB，也可用环境变量 SIFA_WAREHOUSE。
+`
+
+// exit codes (DESIGN.md)
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "ingest":
+		return cmdIngest(ctx, rest, stdout, stderr)
+	case "panel":
+		return cmdPanel(ctx, rest, stdout, stderr)
+	case "serve":
+		return cmdServe(ctx, rest, stdout, stderr)
+	case "demo":
+		return cmdWrite(rest, stdout, stderr, "demo", demo.Write)
+	case "templates":
+		return cmdWrite(rest, stdout, stderr, "templates", ingest.WriteTemplates)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "不认识的命令「%s」\n\n%s", cmd, usage)
+	return exitUsage
+}
+
+// parseInterleaved parses flags that may come before or after positional arguments.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+type common struct {
+	warehouse, config string
+}
+
+func (c *common) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.warehouse, "warehouse", "", "仓库地址（DSN）")
+	fs.StringVar(&c.config, "config", "", "配置文件（TOML）")
+}
+
+func (c *common) open(ctx context.Context) (*Config, *warehouse.Warehouse, error) {
+	cfg, err := loadConfig(c.config)
+	if err != nil {
+		return nil, nil, err
+	}
+	if c.warehouse != "" {
+		cfg.Warehouse = c.warehouse
+	}
+	w, err := warehouse.Open(ctx, cfg.Warehouse)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, w, nil
+}
+
+func newFlags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+func (c *Config) pipeline(w *warehouse.Warehouse) (*warehouse.Pipeline, error) {
+	secret, err := c.secret()
+	if err != nil {
+		return nil, err
+	}
+	return &warehouse.Pipeline{W: w, Archive: ingest.Archive{Dir: filepath.Join(c.DataDir, "archive")},
+		Config: transform.Config{Secret: secret}, Limits: c.limits()}, nil
+}
+
+func cmdIngest(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("ingest", stderr)
+	var c common
+	c.register(fs)
+	typ := fs.String("type", "", "台账类型（如 mediation 或 人民调解台账），不填则按表头识别")
+	rejectsOut := fs.String("rejects", "", "把每一条退回的行写进这个 CSV 文件，交给数据员修改")
+	force := fs.Bool("force", false, "以前载入过的文件也重新载入")
+	paths, err := parseInterleaved(fs, args)
+	if err != nil {
+		return exitUsage
+	}
+	if len(paths) == 0 {
+		fmt.Fprintln(stderr, "请给出要载入的文件或文件夹")
+		return exitUsage
+	}
+	var ledger *ingest.Ledger
+	if *typ != "" {
+		if ledger = ingest.LedgerByName(*typ); ledger == nil {
+			fmt.Fprintf(stderr, "不认识的台账类型「%s」\n", *typ)
+			return exitUsage
+		}
+	}
+	cfg, w, err := c.open(ctx)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitFailure
+	}
+	defer w.Close()
+	p, err := cfg.pipeline(w)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitFailure
+	}
+	p.Ledger, p.Force = ledger, *force
+	reports, err := p.Run(ctx, paths)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitFailure
+	}
+	failed := printReports(stdout, reports)
+	if *rejectsOut != "" {
+		if err := writeRejects(*rejectsOut, reports); err != nil {
+			fmt.Fprintln(stderr, err)
+			return exitFailure
+		}
+	}
+	if failed > 0 {
+		return exitFailure
+	}
+	return exitOK
+}
+
+func printReports(out io.Writer, reports []warehouse.FileReport) (failed int) {
+	var files, accepted, rejected, skipped int
+	for _, r := range reports {
+		files++
+		name := filepath.Base(r.File)
+		switch {
+		case r.Err != nil:
+			failed++
+			fmt.Fprintf(out, "✗ %s：没有载入。%v\n", name, r.Err)
+			continue
+		case r.Skipped:
+			skipped++
+			fmt.Fprintf(out, "= %s：这个文件以前已经载入过，没有重复计算\n", name)
+			continue
+		}
+		for _, t := range r.Tables {
+			accepted += t.Accepted
+			rejected += t.Rejected
+			where := ""
+			if t.Sheet != "" {
+				where = "（" + t.Sheet + "）"
+			}
+			fmt.Fprintf(out, "✓ %s%s：%s，单位 %s，时段 %s，载入 %d 行，退回 %d 行\n", name, where, t.LedgerName,
+				summarize(t.Orgs), summarize(t.Periods), t.Accepted, t.Rejected)
+			for i, rj := range t.Rejects {
+				if i == 5 {
+					fmt.Fprintf(out, "    ……另有 %d 处问题（用 --rejects 文件.csv 导出全部）\n", len(t.Rejects)-5)
+					break
+				}
+				fmt.Fprintf(out, "    %s\n", rj.Error())
+			}
+		}
+	}
+	fmt.Fprintf(out, "合计：%d 个文件，载入 %d 行，退回 %d 行，重复跳过 %d 个，失败 %d 个\n", files, accepted, rejected, skipped, failed)
+	return failed
+}
+
+func summarize(xs []string) string {
+	switch {
+	case len(xs) == 0:
+		return "无"
+	case len(xs) <= 3:
+		return strings.Join(xs, "、")
+	}
+	return xs[0] + "…" + xs[len(xs)-1] + fmt.Sprintf("（共%d个）", len(xs))
+}
+
+// writeRejects writes every rejected cell as a CSV Excel opens (UTF-8 with BOM).
+func writeRejects(path string, reports []warehouse.FileReport) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("无法写入 %s：%w", path, err)
+	}
+	defer f.Close()
+	f.WriteString("\uFEFF")
+	cw := csv.NewWriter(f)
+	cw.Write([]string{"文件", "工作表", "行号", "列", "项目", "填写内容", "退回原因"})
+	for _, r := range reports {
+		if r.Err != nil {
+			cw.Write([]string{filepath.Base(r.File), "", "", "", "", "", r.Err.Error()})
+		}
+		for _, t := range r.Tables {
+			for _, rj := range t.Rejects {
+				cw.Write([]string{rj.File, rj.Sheet, fmt.Sprint(rj.Row), rj.Letter, rj.Column, csvSafe(rj.Value), rj.Reason})
+			}
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// csvSafe keeps a cell that looks like a formula as text when Excel opens it.
+func csvSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+func cmdPanel(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("panel", stderr)
+	var c common
+	c.register(fs)
+	org := fs.String("org", "", "单位区划代码")
+	year := fs.String("year", "", "年份")
+	from := fs.String("from", "", "起始月份 YYYY-MM")
+	to := fs.String("to", "", "结束月份 YYYY-MM")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return exitUsage
+	}
+	if len(pos) != 1 {
+		fmt.Fprintln(stderr, "用法：sifa panel ID [--org CODE] [--year YYYY] [--from YYYY-MM --to YYYY-MM]")
+		return exitUsage
+	}
+	q := map[string][]string{}
+	for k, v := range map[string]string{"org": *org, "year": *year, "from": *from, "to": *to} {
+		if v != "" {
+			q[k] = []string{v}
+		}
+	}
+	f, err := dashboards.ParseFilter(q)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitUsage
+	}
+	cfg, w, err := c.open(ctx)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitFailure
+	}
+	defer w.Close()
+	e := &dashboards.Engine{Store: w, Standards: cfg.standards()}
+	v, err := e.Run(ctx, pos[0], f)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		var fe *dashboards.FilterError
+		if errors.As(err, &fe) {
+			return exitUsage
+		}
+		return exitFailure
+	}
+	b, err := dashboards.MarshalPanel(v)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitFailure
+	}
+	stdout.Write(b)
+	return exitOK
+}
+
+func cmdWrite(args []string, stdout, stderr io.Writer, name string, write func(string) ([]string, error)) int {
+	fs := newFlags(name, stderr)
+	out := fs.String("out", "", "输出目录")
+	if _, err := parseInterleaved(fs, args); err != nil {
+		return exitUsage
+	}
+	if *out == "" {
+		fmt.Fprintf(stderr, "用法：sifa %s --out DIR\n", name)
+		return exitUsage
+	}
+	files, err := write(*out)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitFailure
+	}
+	fmt.Fprintf(stdout, "已写出 %d 个文件到 %s\n", len(files), *out)
+	return exitOK
+}
+
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("serve", stderr)
+	var c common
+	c.register(fs)
+	addr := fs.String("addr", "", "监听地址（默认 127.0.0.1:8080）")
+	inbox := fs.String("inbox", "", "收件目录（定时扫描在后续版本提供）")
+	demoIfEmpty := fs.Bool("demo-if-empty", false, "仓库是空的时，先载入演示数据")
+	if _, err := parseInterleaved(fs, args); err != nil {
+		return exitUsage
+	}
+	_ = inbox
+	cfg, w, err := c.open(ctx)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitFailure
+	}
+	defer w.Close()
+	if *addr != "" {
+		cfg.Addr = *addr
+	}
+	if *demoIfEmpty {
+		if err := loadDemoIfEmpty(ctx, cfg, w, stdout); err != nil {
+			fmt.Fprintln(stderr, err)
+			return exitFailure
+		}
+	}
+	e := &dashboards.Engine{Store: w, Standards: cfg.standards()}
+	mux := http.NewServeMux()
+	mux.Handle("/api/", e.Handler())
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	srv := &http.Server{Addr: cfg.Addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
+		WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	slog.Info("sifa serving", "addr", "http://"+cfg.Addr, "warehouse", w.DSN)
+	fmt.Fprintf(stdout, "sifa 已启动：http://%s （仓库 %s）\n", cfg.Addr, w.DSN)
+	select {
+	case err := <-errc:
+		fmt.Fprintln(stderr, err)
+		return exitFailure
+	case <-ctx.Done():
+	}
+	shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	srv.Shutdown(shut)
+	return exitOK
+}
+
+// loadDemoIfEmpty writes the demo files and ingests them when the warehouse
+// holds no load yet.
+func loadDemoIfEmpty(ctx context.Context, cfg *Config, w *warehouse.Warehouse, out io.Writer) error {
+	res, err := w.Query(ctx, "SELECT count(*) FROM loads")
+	if err != nil {
+		return err
+	}
+	if res.Rows[0][0].(int64) > 0 {
+		return nil
+	}
+	dir := filepath.Join(cfg.DataDir, "demo")
+	if _, err := demo.Write(dir); err != nil {
+		return err
+	}
+	p, err := cfg.pipeline(w)
+	if err != nil {
+		return err
+	}
+	reports, err := p.Run(ctx, []string{dir})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(out, "仓库是空的，已载入演示数据（虚构的青山县、绿水县）：")
+	printReports(out, reports)
+	return nil
+}

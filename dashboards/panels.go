@@ -1,0 +1,410 @@
+// Package dashboards answers the questions the dashboards ask: each panel is
+// one question, answered with SQL written once over the warehouse seam, and
+// served as JSON (and, later, as pages and exports).
+package dashboards
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"sifa/transform"
+	"sifa/warehouse"
+)
+
+// Store is what panels need from the warehouse.
+type Store interface {
+	Query(ctx context.Context, q string) (*warehouse.Result, error)
+	Visible() string
+	DateLit(d string) string
+	Registry(ctx context.Context) (*transform.Registry, error)
+}
+
+// Standards are the funding standards (DESIGN.md); all in 元.
+type Standards struct {
+	PublicPerStaff        float64 // 公用经费 per in-post staff per year
+	MediationPerCounty    float64 // 人民调解经费 per county per year
+	CorrectionsPerSubject float64 // 社区矫正经费 per subject per year (the low end of the range)
+	CorrectionsHigh       float64 // the high end, shown beside it
+}
+
+// DefaultStandards are the seeds' figures.
+var DefaultStandards = Standards{PublicPerStaff: 18000, MediationPerCounty: 200000, CorrectionsPerSubject: 1500, CorrectionsHigh: 3000}
+
+// Panel is one question a dashboard answers.
+type Panel struct {
+	ID    string
+	Title string
+	run   func(r *request) (any, error)
+}
+
+type request struct {
+	ctx context.Context
+	st  Store
+	f   Filter
+	sc  scope
+	reg *transform.Registry
+	std Standards
+}
+
+// Panels lists every panel.
+func Panels() []Panel { return panels }
+
+var panels = []Panel{
+	{"staffing.summary", "队伍基本情况", staffingSummary},
+	{"disputes.summary", "矛盾纠纷调解情况", disputesSummary},
+	{"disputes.by_month", "各月受理纠纷", disputesBy("month")},
+	{"disputes.by_type", "各类纠纷", disputesBy("type")},
+	{"disputes.by_org", "各单位受理纠纷", disputesBy("org")},
+	{"funding.shortfall", "经费保障情况", fundingShortfall},
+	{"buildout.progress", "平台建设进度", buildoutProgress},
+	{"work.summary", "作用发挥情况", workSummary},
+}
+
+// Engine runs panels over a store.
+type Engine struct {
+	Store     Store
+	Standards Standards
+}
+
+// Run answers panel id for a filter. A bad id or filter is a *FilterError.
+func (e *Engine) Run(ctx context.Context, id string, f Filter) (any, error) {
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	for _, p := range panels {
+		if p.ID != id {
+			continue
+		}
+		reg, err := e.Store.Registry(ctx)
+		if err != nil {
+			return nil, err
+		}
+		sc, err := resolveOrg(reg, f.Org)
+		if err != nil {
+			return nil, err
+		}
+		std := e.Standards
+		if std == (Standards{}) {
+			std = DefaultStandards
+		}
+		return p.run(&request{ctx: ctx, st: e.Store, f: f, sc: sc, reg: reg, std: std})
+	}
+	ids := make([]string, len(panels))
+	for i, p := range panels {
+		ids[i] = p.ID
+	}
+	return nil, badFilter("没有名为「%s」的面板，可用的有：%s", id, strings.Join(ids, "、"))
+}
+
+// ---- query helpers ----
+
+func (r *request) rows(q string) ([][]any, error) {
+	res, err := r.st.Query(r.ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return res.Rows, nil
+}
+
+// one returns the single row of an aggregate query.
+func (r *request) one(q string) ([]any, error) {
+	rows, err := r.rows(q)
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("查询没有返回结果")
+	}
+	return rows[0], nil
+}
+
+func num(v any) int64 {
+	switch x := v.(type) {
+	case int64:
+		return x
+	case float64:
+		return int64(x)
+	case string:
+		n, _ := strconv.ParseInt(x, 10, 64)
+		return n
+	}
+	return 0
+}
+
+func str(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	if v == nil {
+		return ""
+	}
+	return fmt.Sprint(v)
+}
+
+func rate(a, b int64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+func yuan(fen int64) float64 { return float64(fen) / 100 }
+
+// events is the FROM … WHERE of an event table for the request.
+func (r *request) events(table string, villages bool) string {
+	return " FROM " + table + " WHERE " + r.st.Visible() + " AND " + r.sc.where(villages) + " AND " + monthWhere(r.f)
+}
+
+// snapshot is the FROM … WHERE of a snapshot table: for each scope org,
+// its latest snapshot on or before the filter's end (and, when inPeriod,
+// not before its start).
+func (r *request) snapshot(table string, villages, inPeriod bool) string {
+	cond := r.st.Visible()
+	if end := r.f.End(); end != "" {
+		cond += " AND period <= '" + end + "'"
+	}
+	if start := r.f.Start(); inPeriod && start != "" {
+		cond += " AND period >= '" + start + "'"
+	}
+	return " FROM " + table + " WHERE " + r.sc.where(villages) + " AND " + r.st.Visible() +
+		" AND concat(scope_org, '|', period) IN (SELECT concat(scope_org, '|', max(period)) FROM " + table +
+		" WHERE " + cond + " GROUP BY scope_org)"
+}
+
+func sumIf(cond string) string { return "sum(CASE WHEN " + cond + " THEN 1 ELSE 0 END)" }
+
+// ---- staffing.summary ----
+
+var (
+	educationLevels = []string{"研究生", "大学本科", "大学专科", "中专", "高中", "初中及以下"}
+	ageBands        = []string{"35岁及以下", "36-45岁", "46-55岁", "56岁及以上"}
+)
+
+// StaffingSummary is the 队伍 profile of the township offices in scope.
+type StaffingSummary struct {
+	Offices            int64            `json:"offices"`
+	Staff              int64            `json:"staff"`
+	OfficesSingleStaff int64            `json:"offices_single_staff"`
+	OfficesMultiStaff  int64            `json:"offices_multi_staff"`
+	OfficesNoStaff     int64            `json:"offices_no_staff"`
+	BureauStaff        int64            `json:"bureau_staff"`
+	DeputySectionRank  int64            `json:"deputy_section_rank"`
+	Education          map[string]int64 `json:"education"`
+	AgeBands           map[string]int64 `json:"age_bands"`
+	Aged46Plus         int64            `json:"aged_46_plus"`
+	NoComputer         int64            `json:"no_computer"`
+	LawMajor           int64            `json:"law_major"`
+	Snapshot           string           `json:"snapshot"`
+}
+
+func staffingSummary(r *request) (any, error) {
+	from := r.snapshot("fact_staff", false, false)
+	inPost := " AND status = '在岗'"
+	town := " AND org_level = '乡镇'"
+	out := &StaffingSummary{Education: map[string]int64{}, AgeBands: map[string]int64{}}
+	for _, e := range educationLevels {
+		out.Education[e] = 0
+	}
+	for _, b := range ageBands {
+		out.AgeBands[b] = 0
+	}
+	if r.sc.level == transform.LevelVillage {
+		return out, nil
+	}
+	out.Offices = int64(len(r.reg.Under(r.sc.code, transform.LevelTown)))
+	row, err := r.one("SELECT count(DISTINCT person_key), " +
+		"count(DISTINCT CASE WHEN rank = '副科级' THEN person_key END), " +
+		"count(DISTINCT CASE WHEN age >= 46 THEN person_key END), " +
+		"count(DISTINCT CASE WHEN computer = 0 THEN person_key END), " +
+		"count(DISTINCT CASE WHEN law_major = 1 THEN person_key END), " +
+		"count(DISTINCT CASE WHEN age <= 35 THEN person_key END), " +
+		"count(DISTINCT CASE WHEN age >= 36 AND age <= 45 THEN person_key END), " +
+		"count(DISTINCT CASE WHEN age >= 46 AND age <= 55 THEN person_key END), " +
+		"count(DISTINCT CASE WHEN age >= 56 THEN person_key END), max(period)" + from + inPost + town)
+	if err != nil {
+		return nil, err
+	}
+	out.Staff, out.DeputySectionRank, out.Aged46Plus, out.NoComputer, out.LawMajor = num(row[0]), num(row[1]), num(row[2]), num(row[3]), num(row[4])
+	for i, b := range ageBands {
+		out.AgeBands[b] = num(row[5+i])
+	}
+	out.Snapshot = str(row[9])
+	rows, err := r.rows("SELECT education, count(DISTINCT person_key)" + from + inPost + town + " GROUP BY education")
+	if err != nil {
+		return nil, err
+	}
+	for _, x := range rows {
+		if e := str(x[0]); e != "" {
+			out.Education[e] = num(x[1])
+		}
+	}
+	rows, err = r.rows("SELECT town_code, count(DISTINCT person_key)" + from + inPost + town + " GROUP BY town_code")
+	if err != nil {
+		return nil, err
+	}
+	for _, x := range rows {
+		if num(x[1]) == 1 {
+			out.OfficesSingleStaff++
+		} else if num(x[1]) > 1 {
+			out.OfficesMultiStaff++
+		}
+	}
+	out.OfficesNoStaff = out.Offices - out.OfficesSingleStaff - out.OfficesMultiStaff
+	if out.OfficesNoStaff < 0 {
+		out.OfficesNoStaff = 0
+	}
+	row, err = r.one("SELECT count(DISTINCT person_key), max(period)" + from + inPost + " AND org_level = '县'")
+	if err != nil {
+		return nil, err
+	}
+	out.BureauStaff = num(row[0])
+	if s := str(row[1]); s > out.Snapshot {
+		out.Snapshot = s
+	}
+	return out, nil
+}
+
+// ---- disputes ----
+
+var (
+	disputeResults = []string{"调解成功", "调解不成功", "终止调解", "正在调解"}
+	preventedTypes = []string{"防止群体性上访", "防止民转刑", "防止自杀", "制止群体性械斗"}
+)
+
+// Prevented counts escalations prevented: cases and the persons involved.
+type Prevented struct {
+	Cases   int64 `json:"cases"`
+	Persons int64 `json:"persons"`
+}
+
+// DisputesSummary is 人民调解 for the period.
+type DisputesSummary struct {
+	Received        int64                `json:"received"`
+	MediatedSuccess int64                `json:"mediated_success"`
+	SuccessRate     float64              `json:"success_rate"`
+	ByResult        map[string]int64     `json:"by_result"`
+	Prevented       map[string]Prevented `json:"prevented"`
+	PetitionRelated int64                `json:"petition_related"`
+	Parties         int64                `json:"parties"`
+	AmountInvolved  float64              `json:"amount_involved"`
+}
+
+func disputesSummary(r *request) (any, error) {
+	from := r.events("fact_dispute", true)
+	cols := []string{"count(*)", "sum(petition)", "sum(parties)", "sum(amount_fen)"}
+	for _, res := range disputeResults {
+		cols = append(cols, sumIf("result = '"+res+"'"))
+	}
+	for _, p := range preventedTypes {
+		cols = append(cols, sumIf("prevented_type = '"+p+"'"), "sum(CASE WHEN prevented_type = '"+p+"' THEN prevented_persons ELSE 0 END)")
+	}
+	row, err := r.one("SELECT " + strings.Join(cols, ", ") + from)
+	if err != nil {
+		return nil, err
+	}
+	out := &DisputesSummary{Received: num(row[0]), PetitionRelated: num(row[1]), Parties: num(row[2]), AmountInvolved: yuan(num(row[3])),
+		ByResult: map[string]int64{}, Prevented: map[string]Prevented{}}
+	for i, res := range disputeResults {
+		out.ByResult[res] = num(row[4+i])
+	}
+	for i, p := range preventedTypes {
+		out.Prevented[p] = Prevented{Cases: num(row[8+2*i]), Persons: num(row[9+2*i])}
+	}
+	out.MediatedSuccess = out.ByResult["调解成功"]
+	out.SuccessRate = rate(out.MediatedSuccess, out.Received)
+	return out, nil
+}
+
+// DisputeRow is one line of disputes.by_month, by_type or by_org.
+type DisputeRow struct {
+	Month           string  `json:"month,omitempty"`
+	Type            string  `json:"type,omitempty"`
+	OrgCode         string  `json:"org_code,omitempty"`
+	OrgName         string  `json:"org_name,omitempty"`
+	Received        int64   `json:"received"`
+	MediatedSuccess int64   `json:"mediated_success"`
+	SuccessRate     float64 `json:"success_rate"`
+}
+
+// Rows is the shape of the list panels.
+type Rows[T any] struct {
+	Level string `json:"level,omitempty"`
+	Rows  []T    `json:"rows"`
+}
+
+// childLevel is the level a by_org panel lists under the scope.
+func (r *request) childLevel() (level, codeCol, nameCol string) {
+	switch r.sc.level {
+	case transform.LevelTown, transform.LevelVillage:
+		return transform.LevelVillage, "village_code", "village_name"
+	case transform.LevelCounty:
+		return transform.LevelTown, "town_code", "town_name"
+	}
+	if len(r.reg.Under(r.sc.code, transform.LevelCounty)) > 1 {
+		return transform.LevelCounty, "county_code", "county_name"
+	}
+	return transform.LevelTown, "town_code", "town_name"
+}
+
+func disputesBy(by string) func(r *request) (any, error) {
+	return func(r *request) (any, error) {
+		from := r.events("fact_dispute", true)
+		agg := "count(*), " + sumIf("result = '调解成功'")
+		out := &Rows[DisputeRow]{Rows: []DisputeRow{}}
+		switch by {
+		case "month":
+			rows, err := r.rows("SELECT month, " + agg + from + " GROUP BY month ORDER BY month")
+			if err != nil {
+				return nil, err
+			}
+			for _, x := range rows {
+				out.Rows = append(out.Rows, DisputeRow{Month: str(x[0]), Received: num(x[1]), MediatedSuccess: num(x[2]), SuccessRate: rate(num(x[2]), num(x[1]))})
+			}
+		case "type":
+			rows, err := r.rows("SELECT dispute_type, " + agg + from + " GROUP BY dispute_type")
+			if err != nil {
+				return nil, err
+			}
+			for _, x := range rows {
+				out.Rows = append(out.Rows, DisputeRow{Type: str(x[0]), Received: num(x[1]), MediatedSuccess: num(x[2]), SuccessRate: rate(num(x[2]), num(x[1]))})
+			}
+			sort.SliceStable(out.Rows, func(i, j int) bool {
+				if out.Rows[i].Received != out.Rows[j].Received {
+					return out.Rows[i].Received > out.Rows[j].Received
+				}
+				return out.Rows[i].Type < out.Rows[j].Type
+			})
+		case "org":
+			level, codeCol, nameCol := r.childLevel()
+			out.Level = level
+			rows, err := r.rows("SELECT " + codeCol + ", max(" + nameCol + "), " + agg + from + " GROUP BY " + codeCol)
+			if err != nil {
+				return nil, err
+			}
+			got := map[string][]any{}
+			for _, x := range rows {
+				got[str(x[0])] = x
+			}
+			for _, o := range r.reg.Under(r.sc.code, level) {
+				if r.sc.level == transform.LevelVillage && o.Code != r.sc.code {
+					continue
+				}
+				d := DisputeRow{OrgCode: o.Code, OrgName: o.Name}
+				if x, ok := got[o.Code]; ok {
+					d.Received, d.MediatedSuccess = num(x[2]), num(x[3])
+					d.SuccessRate = rate(d.MediatedSuccess, d.Received)
+					delete(got, o.Code)
+				}
+				out.Rows = append(out.Rows, d)
+			}
+			if x, ok := got[""]; ok && level == transform.LevelVillage {
+				// disputes recorded without a village
+				out.Rows = append(out.Rows, DisputeRow{OrgCode: "", OrgName: "未注明村(社区)", Received: num(x[2]), MediatedSuccess: num(x[3]), SuccessRate: rate(num(x[3]), num(x[2]))})
+			}
+		}
+		return out, nil
+	}
+}

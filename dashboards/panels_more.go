@@ -1,0 +1,374 @@
+package dashboards
+
+import (
+	"fmt"
+	"strconv"
+
+	"sifa/transform"
+)
+
+// ---- funding.shortfall ----
+
+var fundingCategories = []string{"公用经费", "普法宣传经费", "法律援助经费", "人民调解经费", "社区矫正经费", "安置帮教经费"}
+
+// FundingRow is one category of funding.shortfall; money in 元.
+type FundingRow struct {
+	Category      string  `json:"category"`
+	Standard      float64 `json:"standard"`
+	StandardBasis string  `json:"standard_basis"`
+	Budget        float64 `json:"budget"`
+	Allocated     float64 `json:"allocated"`
+	Actual        float64 `json:"actual"`
+	GapToStandard float64 `json:"gap_to_standard"`
+	Overspend     float64 `json:"overspend"`
+	Units         int64   `json:"units"` // budget lines behind the row
+}
+
+// FundingShortfall is 经费 per category for a year.
+type FundingShortfall struct {
+	Year int          `json:"year"`
+	Rows []FundingRow `json:"rows"`
+	// the populations the derived standards were computed from
+	StaffInPost         int64 `json:"staff_in_post"`
+	CorrectionsSubjects int64 `json:"corrections_subjects"`
+	Counties            int64 `json:"counties"`
+}
+
+type budgetLine struct {
+	org, level, county, category string
+	standard                     int64
+	given                        bool
+	budget, allocated, actual    int64
+}
+
+func (r *request) budgetLines(year int) ([]budgetLine, error) {
+	rows, err := r.rows("SELECT scope_org, org_level, county_code, category, standard_fen, standard_given, budget_fen, allocated_fen, actual_fen FROM fact_budget WHERE " +
+		r.st.Visible() + " AND " + r.sc.where(false) + " AND year = " + strconv.Itoa(year) + " ORDER BY scope_org, category")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]budgetLine, len(rows))
+	for i, x := range rows {
+		out[i] = budgetLine{org: str(x[0]), level: str(x[1]), county: str(x[2]), category: str(x[3]), standard: num(x[4]),
+			given: num(x[5]) == 1, budget: num(x[6]), allocated: num(x[7]), actual: num(x[8])}
+	}
+	return out, nil
+}
+
+// population counts, per org code (a township, or a county bureau under the
+// key "bureau:"+county), the in-post staff or corrections subjects at the
+// year's end.
+func (r *request) population(table, cond, year string) (map[string]int64, error) {
+	saved := r.f
+	r.f = Filter{Year: atoiYear(year)}
+	defer func() { r.f = saved }()
+	rows, err := r.rows("SELECT county_code, town_code, count(DISTINCT person_key)" + r.snapshot(table, false, false) + " AND " + cond + " GROUP BY county_code, town_code")
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]int64{}
+	for _, x := range rows {
+		county, town, n := str(x[0]), str(x[1]), num(x[2])
+		if town == "" {
+			out["bureau:"+county] += n
+		} else {
+			out[town] += n
+		}
+		out["county:"+county] += n
+	}
+	return out, nil
+}
+
+func atoiYear(s string) int { n, _ := strconv.Atoi(s); return n }
+
+func fundingShortfall(r *request) (any, error) {
+	year := r.f.Year
+	if year == 0 {
+		_, to := r.f.Months()
+		if to != "" {
+			year, _ = strconv.Atoi(to[:4])
+		}
+	}
+	if year == 0 {
+		row, err := r.one("SELECT max(year) FROM fact_budget WHERE " + r.st.Visible() + " AND " + r.sc.where(false))
+		if err != nil {
+			return nil, err
+		}
+		year = int(num(row[0]))
+	}
+	out := &FundingShortfall{Year: year, Rows: []FundingRow{}}
+	if year == 0 || r.sc.level == transform.LevelVillage {
+		return out, nil
+	}
+	lines, err := r.budgetLines(year)
+	if err != nil {
+		return nil, err
+	}
+	staff, err := r.population("fact_staff", "status = '在岗'", strconv.Itoa(year))
+	if err != nil {
+		return nil, err
+	}
+	subjects, err := r.population("fact_corrections", "status = '在矫'", strconv.Itoa(year))
+	if err != nil {
+		return nil, err
+	}
+	// A county-level line covers its county less the townships that have a line of their own.
+	ownLine := map[string]bool{}
+	for _, l := range lines {
+		if l.level == "乡镇" {
+			ownLine[l.category+"|"+l.org] = true
+		}
+	}
+	coveredBelow := func(pop map[string]int64, category, county string) int64 {
+		var n int64
+		for _, t := range r.reg.Under(county, transform.LevelTown) {
+			if ownLine[category+"|"+t.Code] {
+				n += pop[t.Code]
+			}
+		}
+		return n
+	}
+	derive := func(l budgetLine) (int64, string) {
+		switch l.category {
+		case "公用经费":
+			n := staff[l.org]
+			if l.level == "县" {
+				// the bureau and the townships without a line of their own
+				n = staff["county:"+l.county] - coveredBelow(staff, l.category, l.county)
+			}
+			return int64(r.std.PublicPerStaff*100) * n, fmt.Sprintf("每人每年%.0f元", r.std.PublicPerStaff)
+		case "人民调解经费":
+			if l.level == "县" {
+				return int64(r.std.MediationPerCounty * 100), fmt.Sprintf("每县每年不少于%.0f元", r.std.MediationPerCounty)
+			}
+			return 0, "按县计算"
+		case "社区矫正经费":
+			n := subjects[l.org]
+			if l.level == "县" {
+				n = subjects["county:"+l.county] - coveredBelow(subjects, l.category, l.county)
+			}
+			return int64(r.std.CorrectionsPerSubject*100) * n, fmt.Sprintf("每名矫正对象每年%.0f-%.0f元（按%.0f元计）", r.std.CorrectionsPerSubject, r.std.CorrectionsHigh, r.std.CorrectionsPerSubject)
+		case "法律援助经费":
+			return -1, "上年实际支出"
+		}
+		return 0, "无统一标准"
+	}
+	var prevActual map[string]int64
+	byCat := map[string]*FundingRow{}
+	for _, c := range fundingCategories {
+		byCat[c] = &FundingRow{Category: c}
+	}
+	for _, l := range lines {
+		row := byCat[l.category]
+		if row == nil {
+			continue
+		}
+		row.Units++
+		row.Budget += yuan(l.budget)
+		row.Allocated += yuan(l.allocated)
+		row.Actual += yuan(l.actual)
+		std, basis := l.standard, "台账填报"
+		if !l.given {
+			std, basis = derive(l)
+			if std < 0 { // the previous year's actual spending
+				if prevActual == nil {
+					prev, err := r.budgetLines(year - 1)
+					if err != nil {
+						return nil, err
+					}
+					prevActual = map[string]int64{}
+					for _, p := range prev {
+						prevActual[p.category+"|"+p.org] += p.actual
+					}
+				}
+				std = prevActual[l.category+"|"+l.org]
+			}
+		}
+		row.Standard += yuan(std)
+		if row.StandardBasis == "" || row.StandardBasis == basis {
+			row.StandardBasis = basis
+		} else {
+			row.StandardBasis = "台账填报与配置标准"
+		}
+	}
+	for _, c := range fundingCategories {
+		row := byCat[c]
+		if row.Units == 0 {
+			continue
+		}
+		row.GapToStandard = max(row.Standard-row.Budget, 0)
+		row.Overspend = max(row.Actual-row.Budget, 0)
+		out.Rows = append(out.Rows, *row)
+	}
+	for k, n := range staff {
+		if len(k) > 7 && k[:7] == "county:" {
+			out.StaffInPost += n
+		}
+	}
+	for k, n := range subjects {
+		if len(k) > 7 && k[:7] == "county:" {
+			out.CorrectionsSubjects += n
+		}
+	}
+	out.Counties = int64(len(r.reg.Under(r.sc.code, transform.LevelCounty)))
+	if r.sc.level == transform.LevelTown {
+		out.Counties = 0
+	}
+	return out, nil
+}
+
+// ---- buildout.progress ----
+
+var buildoutLevels = []struct{ site, unit string }{
+	{"乡镇司法行政服务站", transform.LevelTown},
+	{"村(社区)司法行政工作室", transform.LevelVillage},
+}
+
+// BuildoutRow is one level and year of buildout.progress.
+type BuildoutRow struct {
+	Level                  string  `json:"level"`
+	Year                   int     `json:"year"`
+	Units                  int64   `json:"units"`
+	Established            int64   `json:"established"`
+	Standardized           int64   `json:"standardized"`
+	EstablishedRate        float64 `json:"established_rate"`
+	StandardizedRate       float64 `json:"standardized_rate"`
+	TargetEstablishedRate  float64 `json:"target_established_rate"`
+	TargetStandardizedRate float64 `json:"target_standardized_rate"`
+	OnTrack                bool    `json:"on_track"`
+}
+
+func buildoutProgress(r *request) (any, error) {
+	out := &Rows[BuildoutRow]{Rows: []BuildoutRow{}}
+	rows, err := r.rows("SELECT level, town_code, village_code, established, standardized, snapshot" + r.snapshot("fact_site", true, false))
+	if err != nil {
+		return nil, err
+	}
+	targets, err := r.rows("SELECT level, year, established_rate, standardized_rate FROM dim_target WHERE version = (SELECT max(version) FROM dim_target) ORDER BY level, year")
+	if err != nil {
+		return nil, err
+	}
+	type dates struct{ est, std string }
+	sites := map[string]map[string]dates{} // level → unit code → earliest dates
+	last := 0
+	for _, x := range rows {
+		level, unit := str(x[0]), str(x[1])
+		if level == "村(社区)司法行政工作室" {
+			unit = str(x[2])
+		}
+		est, std, snap := str(x[3]), str(x[4]), str(x[5])
+		if est == "" {
+			est = snap // in the snapshot without a date: there by then
+		}
+		if y, _ := strconv.Atoi(snap[:4]); y > last {
+			last = y
+		}
+		if sites[level] == nil {
+			sites[level] = map[string]dates{}
+		}
+		d, ok := sites[level][unit]
+		if !ok || est < d.est {
+			d.est = est
+		}
+		if std != "" && (d.std == "" || std < d.std) {
+			d.std = std
+		}
+		sites[level][unit] = d
+	}
+	if r.f.Year != 0 && last > r.f.Year {
+		last = r.f.Year
+	}
+	first := 2014
+	for _, t := range targets {
+		if y := int(num(t[1])); y < first {
+			first = y
+		}
+	}
+	target := func(level string, year int) (float64, float64) {
+		var e, s float64
+		best := 0
+		for _, t := range targets {
+			y := int(num(t[1]))
+			if str(t[0]) == level && y <= year && y >= best {
+				best, e, s = y, t[2].(float64), t[3].(float64)
+			}
+		}
+		return e, s
+	}
+	for _, lv := range buildoutLevels {
+		units := r.reg.Under(r.sc.code, lv.unit)
+		if r.sc.level == transform.LevelVillage && lv.unit == transform.LevelTown {
+			units = nil
+		}
+		for y := first; y <= last; y++ {
+			end := fmt.Sprintf("%d-12-31", y)
+			row := BuildoutRow{Level: lv.site, Year: y, Units: int64(len(units))}
+			for _, u := range units {
+				d, ok := sites[lv.site][u.Code]
+				if !ok {
+					continue
+				}
+				if d.est <= end {
+					row.Established++
+				}
+				if d.std != "" && d.std <= end {
+					row.Standardized++
+				}
+			}
+			row.EstablishedRate = rate(row.Established, row.Units)
+			row.StandardizedRate = rate(row.Standardized, row.Units)
+			row.TargetEstablishedRate, row.TargetStandardizedRate = target(lv.site, y)
+			row.OnTrack = row.EstablishedRate >= row.TargetEstablishedRate && row.StandardizedRate >= row.TargetStandardizedRate
+			out.Rows = append(out.Rows, row)
+		}
+	}
+	return out, nil
+}
+
+// ---- work.summary ----
+
+// WorkSummary is 作用发挥: the other station ledgers for the period.
+type WorkSummary struct {
+	LegalAidCases            int64   `json:"legal_aid_cases"`
+	LegalAidApplications     int64   `json:"legal_aid_applications"`
+	LegalAidRecovered        float64 `json:"legal_aid_recovered"`
+	Consultations            int64   `json:"consultations"`
+	PublicityEvents          int64   `json:"publicity_events"`
+	PublicityParticipants    int64   `json:"publicity_participants"`
+	CorrectionsInSupervision int64   `json:"corrections_in_supervision"`
+	CorrectionsLostContact   int64   `json:"corrections_lost_contact"`
+	CorrectionsReoffended    int64   `json:"corrections_reoffended"`
+	ReleasedRegistered       int64   `json:"released_registered"`
+	ReleasedResettled        int64   `json:"released_resettled"`
+	ReleasedReoffended       int64   `json:"released_reoffended"`
+}
+
+func workSummary(r *request) (any, error) {
+	out := &WorkSummary{}
+	row, err := r.one("SELECT count(*), " + sumIf("decision = '给予援助'") + ", sum(recovered_fen)" + r.events("fact_legal_aid", false))
+	if err != nil {
+		return nil, err
+	}
+	out.LegalAidApplications, out.LegalAidCases, out.LegalAidRecovered = num(row[0]), num(row[1]), yuan(num(row[2]))
+	if row, err = r.one("SELECT sum(visits)" + r.events("fact_consultation", false)); err != nil {
+		return nil, err
+	}
+	out.Consultations = num(row[0])
+	if row, err = r.one("SELECT count(*), sum(participants)" + r.events("fact_publicity", true)); err != nil {
+		return nil, err
+	}
+	out.PublicityEvents, out.PublicityParticipants = num(row[0]), num(row[1])
+	if row, err = r.one("SELECT count(DISTINCT CASE WHEN status = '在矫' THEN person_key END), " +
+		"count(DISTINCT CASE WHEN status = '在矫' AND lost_contact = 1 THEN person_key END), " +
+		"count(DISTINCT CASE WHEN reoffended = 1 THEN person_key END)" + r.snapshot("fact_corrections", false, true)); err != nil {
+		return nil, err
+	}
+	out.CorrectionsInSupervision, out.CorrectionsLostContact, out.CorrectionsReoffended = num(row[0]), num(row[1]), num(row[2])
+	if row, err = r.one("SELECT count(DISTINCT person_key), " +
+		"count(DISTINCT CASE WHEN placement <> '未安置' THEN person_key END), " +
+		"count(DISTINCT CASE WHEN reoffended = 1 THEN person_key END)" + r.snapshot("fact_resettlement", false, true)); err != nil {
+		return nil, err
+	}
+	out.ReleasedRegistered, out.ReleasedResettled, out.ReleasedReoffended = num(row[0]), num(row[1]), num(row[2])
+	return out, nil
+}
