@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math/big"
 	"os"
+	"reflect"
 	"strings"
 	"sync"
 	"time"
@@ -300,6 +301,13 @@ func normalize(v any) any {
 		return *x
 	case fmt.Stringer:
 		return x.String()
+	}
+	// pointers to other types (Nullable columns on ClickHouse: *uint64, *int64, …)
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer {
+		if rv.IsNil() {
+			return nil
+		}
+		return normalize(rv.Elem().Interface())
 	}
 	return fmt.Sprint(v)
 }

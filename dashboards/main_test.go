@@ -1,0 +1,82 @@
+package dashboards_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"sifa/ingest"
+	"sifa/ingest/demo"
+	"sifa/transform"
+	"sifa/warehouse"
+	"sifa/warehouse/whtest"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	whtest.StopShared()
+	os.Exit(code)
+}
+
+var (
+	demoOnce sync.Once
+	demoDir  string
+	demoErr  error
+	loaded   = map[string]*warehouse.Warehouse{}
+	loadedMu sync.Mutex
+)
+
+// demoFiles writes the demo folder once per test binary.
+func demoFiles(t testing.TB) string {
+	demoOnce.Do(func() {
+		demoDir, demoErr = os.MkdirTemp("", "sifa-demo-*")
+		if demoErr == nil {
+			_, demoErr = demo.Write(demoDir)
+		}
+	})
+	if demoErr != nil {
+		t.Fatal(demoErr)
+	}
+	return demoDir
+}
+
+// demoWarehouse returns a warehouse of the engine with the demo ingested
+// through the normal pipeline (once per engine per test binary).
+func demoWarehouse(t testing.TB, engine string) *warehouse.Warehouse {
+	t.Helper()
+	loadedMu.Lock()
+	defer loadedMu.Unlock()
+	if w := loaded[engine]; w != nil {
+		return w
+	}
+	var dsn string
+	dir, err := os.MkdirTemp("", "sifa-wh-*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	switch engine {
+	case "duckdb":
+		dsn = "duckdb:" + filepath.Join(dir, "w.duckdb")
+	case "clickhouse":
+		dsn = whtest.ClickHouse(t)
+	}
+	ctx := context.Background()
+	w, err := warehouse.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &warehouse.Pipeline{W: w, Archive: ingest.Archive{Dir: filepath.Join(dir, "archive")}, Config: transform.Config{Secret: []byte("test-secret")}}
+	reps, err := p.Run(ctx, []string{demoFiles(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range reps {
+		if r.Err != nil && filepath.Ext(r.File) != ".txt" {
+			t.Fatalf("%s: %v", r.File, r.Err)
+		}
+	}
+	loaded[engine] = w
+	return w
+}

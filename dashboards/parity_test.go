@@ -1,0 +1,55 @@
+package dashboards_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	"sifa/dashboards"
+)
+
+// filters every panel is asked with in the parity test.
+var parityFilters = []dashboards.Filter{
+	{},
+	{Org: "990121", Year: 2014},
+	{Org: "990122", Year: 2014},
+	{Org: "990122", Year: 2016},
+	{Org: "990121101", Year: 2015},
+	{Org: "990121101201", Year: 2016},
+	{From: "2013-03", To: "2014-02"},
+	{Org: "99", Year: 2013},
+	{Org: "990122", From: "2012-01", To: "2012-06"},
+}
+
+// TestParity ingests the demo folder into DuckDB and into ClickHouse and
+// holds every panel's JSON to be identical for every filter.
+func TestParity(t *testing.T) {
+	duck := demoWarehouse(t, "duckdb")
+	ch := demoWarehouse(t, "clickhouse")
+	ctx := context.Background()
+	ed := &dashboards.Engine{Store: duck}
+	ec := &dashboards.Engine{Store: ch}
+	compared := 0
+	for _, p := range dashboards.Panels() {
+		for _, f := range parityFilters {
+			a, err := ed.Run(ctx, p.ID, f)
+			if err != nil {
+				t.Fatalf("duckdb %s %+v: %v", p.ID, f, err)
+			}
+			b, err := ec.Run(ctx, p.ID, f)
+			if err != nil {
+				t.Fatalf("clickhouse %s %+v: %v", p.ID, f, err)
+			}
+			ja, _ := json.Marshal(a)
+			jb, _ := json.Marshal(b)
+			if string(ja) != string(jb) {
+				t.Errorf("%s %+v differs:\nduckdb:     %s\nclickhouse: %s", p.ID, f, ja, jb)
+			}
+			if len(ja) < 10 {
+				t.Errorf("%s %+v: suspiciously empty answer %s", p.ID, f, ja)
+			}
+			compared++
+		}
+	}
+	t.Logf("compared %d panel answers", compared)
+}

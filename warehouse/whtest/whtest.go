@@ -1,0 +1,206 @@
+// Package whtest starts the real engines for tests: a throwaway ClickHouse
+// server on free ports in a temporary directory, and DuckDB files in a
+// test's temporary directory. Tests never mock an engine.
+package whtest
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// RequireEnv, when set to 1, makes a missing ClickHouse a test failure
+// instead of a skip (CI sets it, so ClickHouse tests cannot silently skip).
+const RequireEnv = "SIFA_REQUIRE_CLICKHOUSE"
+
+// Server is a running throwaway ClickHouse.
+type Server struct {
+	Dir      string
+	TCPPort  int
+	HTTPPort int
+	cmd      *exec.Cmd
+}
+
+// DSN is a sifa warehouse DSN for a database on the server.
+func (s *Server) DSN(db string) string {
+	return fmt.Sprintf("clickhouse://127.0.0.1:%d/%s", s.TCPPort, db)
+}
+
+// Stop ends the server.
+func (s *Server) Stop() {
+	if s.cmd != nil && s.cmd.Process != nil {
+		s.cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { s.cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			s.cmd.Process.Kill()
+			<-done
+		}
+		s.cmd = nil
+	}
+}
+
+// Binary finds clickhouse-server (or the single clickhouse binary).
+func Binary() (path string, args []string, ok bool) {
+	if p, err := exec.LookPath("clickhouse-server"); err == nil {
+		return p, nil, true
+	}
+	if p, err := exec.LookPath("clickhouse"); err == nil {
+		return p, []string{"server"}, true
+	}
+	return "", nil, false
+}
+
+// FreePort asks the kernel for a free TCP port on 127.0.0.1.
+func FreePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+const config = `<?xml version="1.0"?>
+<yandex>
+  <logger><level>warning</level><log>%[1]s/ch.log</log><errorlog>%[1]s/err.log</errorlog><console>0</console></logger>
+  <listen_host>127.0.0.1</listen_host>
+  <tcp_port>%[2]d</tcp_port>
+  <http_port>%[3]d</http_port>
+  <interserver_http_port>%[4]d</interserver_http_port>
+  <path>%[1]s/</path>
+  <tmp_path>%[1]s/tmp/</tmp_path>
+  <user_files_path>%[1]s/user_files/</user_files_path>
+  <format_schema_path>%[1]s/format_schemas/</format_schema_path>
+  <users_config>%[1]s/users.xml</users_config>
+  <default_profile>default</default_profile>
+  <default_database>default</default_database>
+  <mark_cache_size>268435456</mark_cache_size>
+  <max_concurrent_queries>100</max_concurrent_queries>
+  %[5]s
+</yandex>
+`
+
+const users = `<?xml version="1.0"?>
+<yandex>
+  <profiles><default><max_memory_usage>4000000000</max_memory_usage></default></profiles>
+  <users><default><password></password><networks><ip>127.0.0.1</ip><ip>::1</ip></networks><profile>default</profile><quota>default</quota></default></users>
+  <quotas><default></default></quotas>
+</yandex>
+`
+
+// Start starts a ClickHouse server with its own data directory and ports.
+// extra is inserted into the server configuration (remote_servers for a cluster).
+func Start(dir, extra string) (*Server, error) {
+	bin, args, ok := Binary()
+	if !ok {
+		return nil, fmt.Errorf("clickhouse-server is not installed")
+	}
+	var ports [3]int
+	for i := range ports {
+		p, err := FreePort()
+		if err != nil {
+			return nil, err
+		}
+		ports[i] = p
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "tmp"), 0o755); err != nil {
+		return nil, err
+	}
+	cfgPath := filepath.Join(dir, "config.xml")
+	if err := os.WriteFile(cfgPath, []byte(fmt.Sprintf(config, dir, ports[0], ports[1], ports[2], extra)), 0o644); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "users.xml"), []byte(users), 0o644); err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin, append(args, "--config-file="+cfgPath)...)
+	out, _ := os.Create(filepath.Join(dir, "stdout.log"))
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	s := &Server{Dir: dir, TCPPort: ports[0], HTTPPort: ports[1], cmd: cmd}
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		c, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(ports[0]), time.Second)
+		if err == nil {
+			c.Close()
+			return s, nil
+		}
+		if cmd.ProcessState != nil {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	s.Stop()
+	log, _ := os.ReadFile(filepath.Join(dir, "err.log"))
+	return nil, fmt.Errorf("clickhouse-server did not start on port %d: %s", ports[0], tail(log))
+}
+
+func tail(b []byte) string {
+	if len(b) > 2000 {
+		b = b[len(b)-2000:]
+	}
+	return string(b)
+}
+
+var (
+	shared     *Server
+	sharedErr  error
+	sharedOnce sync.Once
+	dbSeq      int
+	dbMu       sync.Mutex
+)
+
+// ClickHouse returns a DSN of a fresh database on a server shared by the
+// package's tests (started on first use; stop it with StopShared in
+// TestMain). Without ClickHouse installed the test is skipped, or fails when
+// SIFA_REQUIRE_CLICKHOUSE=1.
+func ClickHouse(t testing.TB) string {
+	t.Helper()
+	sharedOnce.Do(func() {
+		if _, _, ok := Binary(); !ok {
+			sharedErr = fmt.Errorf("clickhouse-server is not installed")
+			return
+		}
+		dir, err := os.MkdirTemp("", "sifa-ch-*")
+		if err != nil {
+			sharedErr = err
+			return
+		}
+		shared, sharedErr = Start(dir, "")
+	})
+	if sharedErr != nil {
+		if os.Getenv(RequireEnv) == "1" {
+			t.Fatalf("ClickHouse is required (%s=1) but not available: %v", RequireEnv, sharedErr)
+		}
+		t.Skipf("ClickHouse not available: %v", sharedErr)
+	}
+	dbMu.Lock()
+	dbSeq++
+	n := dbSeq
+	dbMu.Unlock()
+	return shared.DSN(fmt.Sprintf("t%d_%d", os.Getpid(), n))
+}
+
+// StopShared stops the shared server and removes its directory.
+func StopShared() {
+	if shared != nil {
+		shared.Stop()
+		os.RemoveAll(shared.Dir)
+	}
+}
+
+// SharedServer returns the shared server, if one was started.
+func SharedServer() *Server { return shared }
