@@ -129,7 +129,7 @@ var Ledgers = []*Ledger{
 	},
 	{
 		ID: "corrections", Name: "社区矫正台账", Kind: Snapshot, Order: 4,
-		Signature: []string{"矫正类别", "管理等级"},
+		Signature: []string{"矫正类别", "状态"},
 		Columns: []Column{
 			{Name: "统计时点", Date: true, Aliases: snapshotAlias},
 			{Name: "编号", Aliases: []string{"序号"}},
@@ -169,7 +169,7 @@ var Ledgers = []*Ledger{
 	},
 	{
 		ID: "publicity", Name: "普法宣传台账", Kind: Event, Order: 6,
-		Signature: []string{"活动形式", "参与人数"},
+		Signature: []string{"活动形式", "日期"},
 		Columns: []Column{
 			{Name: "日期", Required: true, Date: true, Aliases: []string{"活动日期", "开展日期"}},
 			{Name: "乡镇", Required: true, Aliases: townAliases},
@@ -182,7 +182,7 @@ var Ledgers = []*Ledger{
 	},
 	{
 		ID: "roster", Name: "人员花名册", Kind: Snapshot, Order: 7,
-		Signature: []string{"职务", "在岗状态"},
+		Signature: []string{"姓名", "在岗状态"},
 		Columns: []Column{
 			{Name: "统计时点", Date: true, Aliases: snapshotAlias},
 			{Name: "姓名", Required: true},
@@ -218,7 +218,7 @@ var Ledgers = []*Ledger{
 	},
 	{
 		ID: "site", Name: "平台建设台账", Kind: Snapshot, Order: 9,
-		Signature: []string{"站点名称", "规范化验收日期"},
+		Signature: []string{"站点名称", "层级"},
 		Columns: []Column{
 			{Name: "统计时点", Date: true, Aliases: snapshotAlias},
 			{Name: "站点名称", Required: true},
