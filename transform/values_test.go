@@ -166,7 +166,9 @@ func TestParseID(t *testing.T) {
 	}
 }
 
-func itoa3(n int) string { return string([]byte{byte('0' + n/100), byte('0' + n/10%10), byte('0' + n%10)}) }
+func itoa3(n int) string {
+	return string([]byte{byte('0' + n/100), byte('0' + n/10%10), byte('0' + n%10)})
+}
 
 func TestAgeAndPersonKey(t *testing.T) {
 	on := time.Date(2014, 12, 31, 0, 0, 0, 0, time.UTC)
