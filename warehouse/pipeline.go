@@ -27,9 +27,12 @@ type Pipeline struct {
 	Limits  ingest.Limits
 	Ledger  *ingest.Ledger // force a ledger type (--type); nil = detect
 	Force   bool           // load files seen before again
-	// AfterAppend, when set, runs after each fact batch is appended and
-	// before the commit (tests use it to kill a load half way).
-	AfterAppend func()
+	// BatchRows is the rows per Arrow record (default 65,536).
+	BatchRows int
+	// AfterAppend, when set, runs after each fact batch is appended (n
+	// counts them) and once more before the commit with n = -1 (tests use it
+	// to kill a load half way).
+	AfterAppend func(n int)
 }
 
 // TableReport says what became of one ledger table (sheet) of a file.
@@ -187,7 +190,8 @@ func (p *Pipeline) file(ctx context.Context, path string, reg *transform.Registr
 	scopes := map[string]bool{}
 	var loads []Load
 	var rejectRows [][]any
-	err = ingest.Read(path, ingest.Options{Ledger: p.Ledger, Limits: p.Limits}, func(t *ingest.Table) error {
+	batches := 0
+	err = ingest.Read(path, ingest.Options{Ledger: p.Ledger, Limits: p.Limits, BatchRows: p.BatchRows}, func(t *ingest.Table) error {
 		conv, err := transform.NewConverter(t, reg, p.Config, rep.LoadID)
 		if err != nil {
 			return err
@@ -228,8 +232,9 @@ func (p *Pipeline) file(ctx context.Context, path string, reg *transform.Registr
 				if err != nil {
 					return err
 				}
+				batches++
 				if p.AfterAppend != nil {
-					p.AfterAppend()
+					p.AfterAppend(batches)
 				}
 				tr.Rejects = append(tr.Rejects, rejects...)
 			}
@@ -260,6 +265,9 @@ func (p *Pipeline) file(ctx context.Context, path string, reg *transform.Registr
 			rep.Err = err
 			return rep
 		}
+	}
+	if p.AfterAppend != nil {
+		p.AfterAppend(-1)
 	}
 	if err := p.W.Commit(ctx, rep.LoadID, transform.SortedKeys(scopes), loads); err != nil {
 		rep.Err = fmt.Errorf("文件「%s」提交失败，没有载入：%w", filepath.Base(path), err)

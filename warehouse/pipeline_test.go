@@ -1,0 +1,337 @@
+package warehouse_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"sifa/ingest"
+	"sifa/transform"
+	"sifa/warehouse"
+	"sifa/warehouse/whtest"
+)
+
+const killHelperEnv = "SIFA_TEST_KILL_HELPER"
+
+func TestMain(m *testing.M) {
+	if spec := os.Getenv(killHelperEnv); spec != "" {
+		os.Exit(killHelper(spec))
+	}
+	code := m.Run()
+	whtest.StopShared()
+	os.Exit(code)
+}
+
+// engines returns a fresh warehouse DSN per engine.
+func engines(t *testing.T) map[string]string {
+	return map[string]string{
+		"duckdb":     "duckdb:" + filepath.Join(t.TempDir(), "w.duckdb"),
+		"clickhouse": whtest.ClickHouse(t),
+	}
+}
+
+func open(t *testing.T, dsn string) *warehouse.Warehouse {
+	t.Helper()
+	w, err := warehouse.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func pipeline(w *warehouse.Warehouse, archive string) *warehouse.Pipeline {
+	return &warehouse.Pipeline{W: w, Archive: ingest.Archive{Dir: archive}, Config: transform.Config{Secret: []byte("k")}}
+}
+
+func run(t *testing.T, p *warehouse.Pipeline, paths ...string) []warehouse.FileReport {
+	t.Helper()
+	reps, err := p.Run(context.Background(), paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range reps {
+		if r.Err != nil {
+			t.Fatalf("%s: %v", r.File, r.Err)
+		}
+	}
+	return reps
+}
+
+func write(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const registryCSV = `区划代码,单位名称,层级,上级区划代码
+990121,青山县,县,
+990121100,石门镇,乡镇(街道),990121
+990121101,营盘镇,乡镇(街道),990121
+990121100201,石门村,村(社区),990121100
+`
+
+// disputesFile writes n disputes per (township, month).
+func disputesFile(t *testing.T, dir, name string, n int, scopes ...[2]string) string {
+	var b strings.Builder
+	b.WriteString("受理日期,乡镇,纠纷类型,调解结果\n")
+	for _, s := range scopes {
+		for i := 0; i < n; i++ {
+			fmt.Fprintf(&b, "%s-%02d,%s,邻里,调解成功\n", s[1], 1+i%28, s[0])
+		}
+	}
+	return write(t, dir, name, b.String())
+}
+
+// counts is the visible fact rows per (town, month).
+func counts(t *testing.T, w *warehouse.Warehouse) map[string]int64 {
+	t.Helper()
+	res, err := w.Query(context.Background(), "SELECT town_name, month, count(*) FROM fact_dispute WHERE "+w.Visible()+" GROUP BY town_name, month")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int64{}
+	for _, r := range res.Rows {
+		out[r[0].(string)+" "+r[1].(string)] = r[2].(int64)
+	}
+	return out
+}
+
+func render(m map[string]int64) string {
+	var ks []string
+	for k, v := range m {
+		ks = append(ks, fmt.Sprintf("%s=%d", k, v))
+	}
+	sort.Strings(ks)
+	return strings.Join(ks, " ")
+}
+
+func TestResentAndCorrectedFiles(t *testing.T) {
+	for engine, dsn := range engines(t) {
+		t.Run(engine, func(t *testing.T) {
+			dir := t.TempDir()
+			w := open(t, dsn)
+			defer w.Close()
+			p := pipeline(w, filepath.Join(dir, "archive"))
+			reg := write(t, dir, "zz_机构名录.csv", registryCSV)
+			first := disputesFile(t, dir, "a_march_april.csv", 5, [2]string{"石门", "2014-03"}, [2]string{"石门", "2014-04"}, [2]string{"营盘", "2014-03"})
+			// given in the wrong order: the registry is still loaded first
+			run(t, p, first, reg)
+			want := "石门镇 2014-03=5 石门镇 2014-04=5 营盘镇 2014-03=5"
+			if got := render(counts(t, w)); got != want {
+				t.Fatalf("after the first load: %s, want %s", got, want)
+			}
+			// the same bytes again: skipped, nothing changes
+			reps := run(t, p, first)
+			if !reps[0].Skipped {
+				t.Errorf("a re-sent file was not recognised")
+			}
+			// forced again: it replaces itself, no double count
+			p.Force = true
+			run(t, p, first)
+			p.Force = false
+			if got := render(counts(t, w)); got != want {
+				t.Errorf("after loading the same file twice: %s, want %s", got, want)
+			}
+			// the same rows under another name (another SHA-256): still no double count
+			b, _ := os.ReadFile(first)
+			run(t, p, write(t, dir, "copy.csv", string(b)+"\n"))
+			if got := render(counts(t, w)); got != want {
+				t.Errorf("after a renamed copy: %s, want %s", got, want)
+			}
+			// a corrected file for 石门 March replaces only 石门 March
+			run(t, p, disputesFile(t, dir, "b_correction.csv", 2, [2]string{"石门镇司法所", "2014-03"}))
+			want = "石门镇 2014-03=2 石门镇 2014-04=5 营盘镇 2014-03=5"
+			if got := render(counts(t, w)); got != want {
+				t.Errorf("after the correction: %s, want %s", got, want)
+			}
+			// loads and rejects record what happened
+			res, err := w.Query(context.Background(), "SELECT count(*), sum(rows_accepted) FROM loads WHERE ledger = 'mediation'")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Rows[0][0].(int64) != 4 || res.Rows[0][1].(int64) != 15+15+15+2 {
+				t.Errorf("loads: %v", res.Rows)
+			}
+		})
+	}
+}
+
+func TestRejectsAreStoredMasked(t *testing.T) {
+	for engine, dsn := range engines(t) {
+		t.Run(engine, func(t *testing.T) {
+			dir := t.TempDir()
+			w := open(t, dsn)
+			defer w.Close()
+			p := pipeline(w, filepath.Join(dir, "archive"))
+			run(t, p, write(t, dir, "reg.csv", registryCSV))
+			reps := run(t, p, write(t, dir, "roster.csv", "统计时点：2014年12月31日\n姓名,身份证号,单位,在岗状态\n张三,990121196504120139,石门镇司法所,在岗\n李四,6.10322E+17,石门镇司法所,在岗\n"))
+			if reps[0].Rejected() != 2 {
+				t.Fatalf("rejected %d: %v", reps[0].Rejected(), reps[0].Tables)
+			}
+			res, err := w.Query(context.Background(), "SELECT file, src_row, column_name, cell_value, reason FROM rejects ORDER BY src_row")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Rows) < 2 {
+				t.Fatalf("rejects: %v", res.Rows)
+			}
+			for _, r := range res.Rows {
+				if r[0] != "roster.csv" || r[2] != "身份证号" || strings.Contains(r[3].(string), "19650412") {
+					t.Errorf("reject row %v", r)
+				}
+			}
+			all, _ := w.Query(context.Background(), "SELECT * FROM rejects")
+			if strings.Contains(fmt.Sprint(all.Rows), "张三") || strings.Contains(fmt.Sprint(all.Rows), "李四") {
+				t.Errorf("a name reached the rejects table")
+			}
+		})
+	}
+}
+
+// TestTemplatesIngestCleanly fills every template with a valid row and ingests them.
+func TestTemplatesIngestCleanly(t *testing.T) {
+	dir := t.TempDir()
+	files, err := ingest.WriteTemplates(filepath.Join(dir, "t"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != len(ingest.Ledgers) {
+		t.Fatalf("%d templates", len(files))
+	}
+	rows := map[string][][]any{
+		"registry":     {{"990121", "青山县", "县", "", "青山"}, {"990121100", "石门镇", "乡镇(街道)", "990121", "石门"}, {"990121100201", "石门村", "村(社区)", "990121100", ""}},
+		"mediation":    {{"1", "2014-03-05", "石门镇", "石门村", "村居调委会", "邻里", 2, 1000, "调解成功", "2014-03-08", "书面", "无", 0, "否", "王调解"}},
+		"legal_aid":    {{"1", "2014-03-05", "石门镇", "民事", "农民工", "给予援助", "2014-03-06", "律师甲", "2014-05-01", 20000, 800}},
+		"consultation": {{"2014-03-05", "石门镇", "来访", "邻里", 3, "无"}},
+		"corrections":  {{"2014-12-31", "1", "", "男", "1970-05-01", "石门镇", "缓刑", "2014-01-01", "2015-01-01", "普管", "在矫", "否", "否", 6, 12, 40}},
+		"resettlement": {{"2014-12-31", "1", "", "男", "1970-05-01", "石门镇", "2014-02-01", "刑满释放", "必接必送", "务农", "是", "否"}},
+		"publicity":    {{"2014-03-05", "石门镇", "石门村", "讲座", "宪法宣传", 120, 300}},
+		"roster":       {{"2014-12-31", "张三", "", "男", "1970-05-01", "石门镇司法所", "所长", "公务员", "中央政法专项编制", "大学本科", "法律", "是", "是", "副科级", "1992-07-01", "在岗"}},
+		"budget":       {{2014, "青山县司法局", "人民调解经费", "", 50000, 45000, 60000, ""}},
+		"site":         {{"2014-12-31", "石门镇司法行政服务站", "乡镇司法行政服务站", "石门镇", "", "石门镇司法所", "2013-05-01", "2014-06-01", "是", "是", "是", "是", "是", "是", "是", "是", "是", "是", "是"}},
+	}
+	for i, l := range ingest.Ledgers {
+		f, err := excelize.OpenFile(files[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, r := range rows[l.ID] {
+			if len(r) != len(l.Columns) {
+				t.Fatalf("%s fixture has %d cells for %d columns", l.ID, len(r), len(l.Columns))
+			}
+			f.SetSheetRow("台账", fmt.Sprintf("A%d", k+2), &r)
+		}
+		if err := f.Save(); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+	}
+	w := open(t, "duckdb:"+filepath.Join(dir, "w.duckdb"))
+	defer w.Close()
+	reps := run(t, pipeline(w, filepath.Join(dir, "archive")), filepath.Join(dir, "t"))
+	for _, r := range reps {
+		if len(r.Tables) != 1 {
+			t.Errorf("%s: %d ledger tables (the instructions and lists sheets must be passed over)", r.File, len(r.Tables))
+			continue
+		}
+		tb := r.Tables[0]
+		if tb.Rejected != 0 || tb.Accepted != len(rows[tb.Ledger]) {
+			t.Errorf("%s: accepted %d rejected %d %v", filepath.Base(r.File), tb.Accepted, tb.Rejected, tb.Rejects)
+		}
+	}
+}
+
+// killHelper runs in a child process: it ingests a file and stops dead
+// (waiting to be killed) at the given point of the load.
+func killHelper(spec string) int {
+	parts := strings.SplitN(spec, "|", 4) // dsn|archive|point|file
+	ctx := context.Background()
+	w, err := warehouse.Open(ctx, parts[0])
+	if err != nil {
+		fmt.Println("error", err)
+		return 1
+	}
+	p := pipeline(w, parts[1])
+	p.BatchRows = 500
+	var point int
+	fmt.Sscan(parts[2], &point)
+	p.AfterAppend = func(n int) {
+		if n == point {
+			fmt.Println("ready")
+			time.Sleep(time.Minute)
+		}
+	}
+	p.Run(ctx, []string{parts[3]})
+	fmt.Println("finished")
+	return 0
+}
+
+// TestSIGKILLMidLoad kills a load with SIGKILL at several points; after each
+// kill nothing of the file is visible, and the next run loads it completely.
+func TestSIGKILLMidLoad(t *testing.T) {
+	for engine, dsn := range engines(t) {
+		t.Run(engine, func(t *testing.T) {
+			dir := t.TempDir()
+			archive := filepath.Join(dir, "archive")
+			w := open(t, dsn)
+			run(t, pipeline(w, archive), write(t, dir, "reg.csv", registryCSV))
+			w.Close() // DuckDB: one process holds the file at a time
+			file := disputesFile(t, dir, "big.csv", 400, [2]string{"石门", "2014-03"}, [2]string{"营盘", "2014-03"}, [2]string{"石门", "2014-04"})
+			for _, point := range []int{1, 2, -1} {
+				cmd := exec.Command(os.Args[0], "-test.run=^$")
+				cmd.Env = append(os.Environ(), killHelperEnv+"="+dsn+"|"+archive+"|"+fmt.Sprint(point)+"|"+file)
+				out, _ := cmd.StdoutPipe()
+				cmd.Stderr = os.Stderr
+				if err := cmd.Start(); err != nil {
+					t.Fatal(err)
+				}
+				line, _ := bufio.NewReader(out).ReadString('\n')
+				if strings.TrimSpace(line) != "ready" {
+					cmd.Process.Kill()
+					cmd.Wait()
+					t.Fatalf("helper said %q", line)
+				}
+				cmd.Process.Signal(syscall.SIGKILL)
+				cmd.Wait()
+				w := open(t, dsn)
+				if got := counts(t, w); len(got) != 0 {
+					t.Errorf("after SIGKILL at point %d: visible rows %v", point, got)
+				}
+				// the killed load did write rows: they are there, but not counted
+				raw, _ := w.Query(context.Background(), "SELECT count(*) FROM fact_dispute")
+				if raw.Rows[0][0].(int64) == 0 {
+					t.Errorf("after SIGKILL at point %d: no rows were written before the kill; the test proves nothing", point)
+				}
+				res, _ := w.Query(context.Background(), "SELECT count(*) FROM loads WHERE file = 'big.csv'")
+				if res.Rows[0][0].(int64) != 0 {
+					t.Errorf("after SIGKILL at point %d: the file is recorded as loaded", point)
+				}
+				w.Close()
+			}
+			// the next run completes it, and equals a clean single ingest
+			w = open(t, dsn)
+			defer w.Close()
+			reps := run(t, pipeline(w, archive), file)
+			if reps[0].Skipped {
+				t.Fatal("the killed file was skipped as seen")
+			}
+			want := "石门镇 2014-03=400 石门镇 2014-04=400 营盘镇 2014-03=400"
+			if got := render(counts(t, w)); got != want {
+				t.Errorf("after the rerun: %s, want %s", got, want)
+			}
+		})
+	}
+}
