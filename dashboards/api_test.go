@@ -1,0 +1,75 @@
+package dashboards_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"sifa/dashboards"
+)
+
+func TestAPI(t *testing.T) {
+	e := &dashboards.Engine{Store: demoWarehouse(t, "duckdb")}
+	srv := httptest.NewServer(e.Handler())
+	defer srv.Close()
+	cases := []struct {
+		path string
+		code int
+		want string
+	}{
+		{"/api/v1/panels/disputes.summary?org=990122&year=2014", 200, `"received":2116`},
+		{"/api/v1/panels/disputes.by_org?org=990121&year=2014", 200, `"org_name":"石门镇"`},
+		{"/api/v1/panels/disputes.by_month?from=2014-01&to=2014-03", 200, `"month":"2014-03"`},
+		{"/api/v1/panels", 200, `"staffing.summary"`},
+		{"/api/v1/panels/nope", 400, "没有名为"},
+		{"/api/v1/panels/disputes.summary?county=990121", 400, "不认识的筛选条件"},
+		{"/api/v1/panels/disputes.summary?org=abc", 400, "单位代码"},
+		{"/api/v1/panels/disputes.summary?org=123456", 400, "机构名录里没有"},
+		{"/api/v1/panels/disputes.summary?from=2014-13", 400, "月份"},
+		{"/api/v1/panels/disputes.summary?from=2015-01&to=2014-01", 400, "晚于"},
+	}
+	for _, c := range cases {
+		resp, err := http.Get(srv.URL + c.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body strings.Builder
+		buf := make([]byte, 1<<16)
+		for {
+			n, err := resp.Body.Read(buf)
+			body.Write(buf[:n])
+			if err != nil {
+				break
+			}
+		}
+		resp.Body.Close()
+		if resp.StatusCode != c.code || !strings.Contains(body.String(), c.want) {
+			t.Errorf("%s: %d %s, want %d with %q", c.path, resp.StatusCode, body.String(), c.code, c.want)
+		}
+		if !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+			t.Errorf("%s: content type %s", c.path, resp.Header.Get("Content-Type"))
+		}
+		if c.code == 200 && !json.Valid([]byte(body.String())) {
+			t.Errorf("%s: not JSON", c.path)
+		}
+	}
+}
+
+func TestFilterEnd(t *testing.T) {
+	cases := []struct {
+		f          dashboards.Filter
+		start, end string
+	}{
+		{dashboards.Filter{Year: 2014}, "2014-01-01", "2014-12-31"},
+		{dashboards.Filter{From: "2016-02", To: "2016-02"}, "2016-02-01", "2016-02-29"},
+		{dashboards.Filter{To: "2015-02"}, "", "2015-02-28"},
+		{dashboards.Filter{}, "", ""},
+	}
+	for _, c := range cases {
+		if c.f.Start() != c.start || c.f.End() != c.end {
+			t.Errorf("%+v: %s..%s, want %s..%s", c.f, c.f.Start(), c.f.End(), c.start, c.end)
+		}
+	}
+}
