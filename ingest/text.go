@@ -16,7 +16,7 @@ func Fold(s string) string {
 			break
 		}
 	}
-	if ascii {
+	if ascii || !needsFold(s) {
 		return strings.TrimSpace(s)
 	}
 	var b strings.Builder
@@ -33,6 +33,16 @@ func Fold(s string) string {
 		b.WriteRune(r)
 	}
 	return strings.TrimSpace(b.String())
+}
+
+// needsFold reports whether s holds a full-width form, an ideographic or a no-break space.
+func needsFold(s string) bool {
+	for _, r := range s {
+		if (r >= 0xFF01 && r <= 0xFF5E) || r == 0x3000 || r == 0xA0 {
+			return true
+		}
+	}
+	return false
 }
 
 var unitSuffix = regexp.MustCompile(`\((?:单位[:：]?)?(?:元|万元|人|件|次|份|小时|人次|个)\)$`)
@@ -66,6 +76,15 @@ var (
 func isTotalRow(cells []string) bool {
 	seen := 0
 	for _, c := range cells {
+		if strings.TrimSpace(c) == "" {
+			continue
+		}
+		if !strings.Contains(c, "计") {
+			if seen++; seen >= 3 {
+				return false
+			}
+			continue
+		}
 		c = strings.ReplaceAll(strings.ReplaceAll(Fold(c), " ", ""), "　", "")
 		if c == "" {
 			continue
@@ -89,15 +108,17 @@ var notePrefixes = []string{"注", "备注:", "说明:", "填表人", "填报人
 func isNoteRow(cells []string) bool {
 	first, filled := "", 0
 	for _, c := range cells {
-		c = Fold(c)
-		if c == "" {
+		if strings.TrimSpace(c) == "" {
 			continue
 		}
 		if filled == 0 {
 			first = c
 		}
-		filled++
+		if filled++; filled > 4 {
+			return false
+		}
 	}
+	first = Fold(first)
 	if filled == 0 || filled > 4 {
 		return false
 	}

@@ -58,7 +58,10 @@ type Converter struct {
 	loadID     string
 	countyHint string
 	snapshot   time.Time
-	idx        map[string]int
+	idx        map[string]int            // source column → index in the ingested record
+	out        map[string]int            // fact column → index in the fact table
+	specs      map[string]*ingest.Column // canonical column → its definition
+	orgs       map[string]orgHit         // what a name conformed to, per levels
 
 	Scopes   map[string]bool // scopes written (ledger|org|period)
 	Orgs     map[string]bool
@@ -87,6 +90,15 @@ func NewConverter(t *ingest.Table, reg *Registry, cfg Config, loadID string) (*C
 	for k, f := range t.Schema.Fields() {
 		c.idx[f.Name] = k
 	}
+	c.out = map[string]int{}
+	for k, col := range c.Fact.Columns {
+		c.out[col.Name] = k
+	}
+	c.specs = map[string]*ingest.Column{}
+	for k := range t.Ledger.Columns {
+		c.specs[t.Ledger.Columns[k].Name] = &t.Ledger.Columns[k]
+	}
+	c.orgs = map[string]orgHit{}
 	if t.Reporter != "" && reg != nil {
 		if o, err := reg.Find(t.Reporter, "", LevelCounty, LevelTown); err == nil {
 			c.countyHint = o.CountyCode
@@ -105,14 +117,34 @@ func NewConverter(t *ingest.Table, reg *Registry, cfg Config, loadID string) (*C
 	return c, nil
 }
 
-// row reads one source row and collects its problems.
+// row reads one source row and collects its problems. Values are kept in
+// typed slots, so that set's interface argument does not escape and costs
+// no allocation.
 type row struct {
 	c       *Converter
 	rec     arrow.Record
 	i       int
 	num     int
 	rejects []Reject
-	out     []any
+	scope   string
+	strs    []string
+	ints    []int64
+	flts    []float64
+	dates   []time.Time // zero = NULL
+}
+
+func newRow(c *Converter, rec arrow.Record) *row {
+	n := len(c.Fact.Columns)
+	return &row{c: c, rec: rec, strs: make([]string, n), ints: make([]int64, n), flts: make([]float64, n), dates: make([]time.Time, n)}
+}
+
+func (r *row) reset() {
+	clear(r.strs)
+	clear(r.ints)
+	clear(r.flts)
+	clear(r.dates)
+	r.scope = ""
+	r.rejects = r.rejects[:0]
 }
 
 func (r *row) raw(col string) string {
@@ -128,7 +160,12 @@ func (r *row) fail(col, value, reason string) {
 		Letter: r.c.tbl.Letters[col], Value: value, Reason: reason, Ledger: r.c.tbl.Ledger.ID})
 }
 
-func (r *row) spec(col string) *ingest.Column { return r.c.tbl.Ledger.Column(col) }
+func (r *row) spec(col string) *ingest.Column { return r.c.specs[col] }
+
+type orgHit struct {
+	org *Org
+	err error
+}
 
 func (r *row) missing(col string) { r.fail(col, "", "这一项必须填写，不能空着") }
 
@@ -217,7 +254,15 @@ func (r *row) org(col string, levels ...string) *Org {
 		r.missing(col)
 		return nil
 	}
-	o, err := r.c.reg.Find(v, r.c.countyHint, levels...)
+	key := v + "\x1f" + strings.Join(levels, ",")
+	hit, ok := r.c.orgs[key]
+	if !ok {
+		hit.org, hit.err = r.c.reg.Find(v, r.c.countyHint, levels...)
+		if len(r.c.orgs) < 100000 {
+			r.c.orgs[key] = hit
+		}
+	}
+	o, err := hit.org, hit.err
 	if err != nil {
 		r.fail(col, v, err.Error())
 		return nil
@@ -226,11 +271,44 @@ func (r *row) org(col string, levels ...string) *Org {
 }
 
 func (r *row) set(col string, v any) {
-	k := r.c.Fact.Index(col)
-	if k < 0 {
+	k, ok := r.c.out[col]
+	if !ok {
 		panic("transform: no column " + col + " in " + r.c.Fact.Name)
 	}
-	r.out[k] = v
+	switch x := v.(type) {
+	case string:
+		r.strs[k] = x
+	case int64:
+		r.ints[k] = x
+	case float64:
+		r.flts[k] = x
+	case time.Time:
+		r.dates[k] = x
+	default:
+		panic(fmt.Sprintf("transform: %T for column %s", v, col))
+	}
+}
+
+// appendTo appends the row to a record builder of the fact table.
+func (r *row) appendTo(b *array.RecordBuilder) {
+	for k, col := range r.c.Fact.Columns {
+		switch col.Kind {
+		case String:
+			b.Field(k).(*array.StringBuilder).Append(r.strs[k])
+		case Int:
+			b.Field(k).(*array.Int64Builder).Append(r.ints[k])
+		case Float:
+			b.Field(k).(*array.Float64Builder).Append(r.flts[k])
+		case Date:
+			if t := r.dates[k]; !t.IsZero() {
+				b.Field(k).(*array.Date32Builder).Append(arrow.Date32FromTime(t))
+			} else {
+				b.Field(k).(*array.Date32Builder).AppendNull()
+			}
+		case Time:
+			b.Field(k).(*array.TimestampBuilder).Append(arrow.Timestamp(r.dates[k].Unix()))
+		}
+	}
 }
 
 // place writes the denormalised org columns and the scope of the row.
@@ -240,8 +318,8 @@ func (r *row) place(o *Org, scopeOrg, period string) {
 	r.set("town_code", o.TownCode)
 	r.set("town_name", o.TownName)
 	scope := r.c.tbl.Ledger.ID + "|" + scopeOrg + "|" + period
-	r.set("scope", scope)
-	r.set("scope_load", scope+"@"+r.c.loadID)
+	r.scope = scope
+	r.set("scope_key", ScopeKey(scope, r.c.loadID))
 	r.set("scope_org", scopeOrg)
 	r.set("period", period)
 }
@@ -299,12 +377,11 @@ func (c *Converter) Convert(rec arrow.Record) (arrow.Record, []Reject) {
 	defer b.Release()
 	rows := rec.Column(c.idx[ingest.RowColumn]).(*array.Int64)
 	var rejects []Reject
-	r := &row{c: c, rec: rec, out: make([]any, len(c.Fact.Columns))}
+	r := newRow(c, rec)
+	b.Reserve(int(rec.NumRows()))
 	for i := 0; i < int(rec.NumRows()); i++ {
-		r.i, r.num, r.rejects = i, int(rows.Value(i)), r.rejects[:0]
-		for k := range r.out {
-			r.out[k] = nil
-		}
+		r.reset()
+		r.i, r.num = i, int(rows.Value(i))
 		r.set("load_id", c.loadID)
 		r.set("src_row", int64(r.num))
 		rules[c.tbl.Ledger.ID](r)
@@ -314,10 +391,10 @@ func (c *Converter) Convert(rec arrow.Record) (arrow.Record, []Reject) {
 			continue
 		}
 		c.Accepted++
-		c.Scopes[r.out[c.Fact.Index("scope")].(string)] = true
-		c.Orgs[r.out[c.Fact.Index("scope_org")].(string)] = true
-		c.Periods[r.out[c.Fact.Index("period")].(string)] = true
-		appendRow(b, c.Fact, r.out)
+		c.Scopes[r.scope] = true
+		c.Orgs[r.strs[c.out["scope_org"]]] = true
+		c.Periods[r.strs[c.out["period"]]] = true
+		r.appendTo(b)
 	}
 	return b.NewRecord(), rejects
 }

@@ -231,8 +231,9 @@ func TestConvertMediation(t *testing.T) {
 		"prevented_type":    {"防止自杀", "无"},
 		"prevented_persons": {"2", "0"},
 		"petition":          {"1", "0"},
-		"scope":             {"mediation|990121100|2014-03", "mediation|990121101|2014-03"},
-		"scope_load":        {"mediation|990121100|2014-03@load1", "mediation|990121101|2014-03@load1"},
+		"scope_key":         {itoa(ScopeKey("mediation|990121100|2014-03", "load1")), itoa(ScopeKey("mediation|990121101|2014-03", "load1"))},
+		"scope_org":         {"990121100", "990121101"},
+		"period":            {"2014-03", "2014-03"},
 		"county_name":       {"青山县", "青山县"},
 		"src_row":           {"4", "5"},
 	}

@@ -5,6 +5,8 @@
 package transform
 
 import (
+	"hash/fnv"
+
 	"github.com/apache/arrow-go/v18/arrow"
 )
 
@@ -72,8 +74,10 @@ func d(n string) Col { return Col{n, Date} }
 
 // scopeCols open every fact table: which load wrote the row and which
 // scope (ledger, org, period) it belongs to. A row counts only while its
-// scope points at its load (see the scopes table).
-var scopeCols = []Col{s("load_id"), s("scope"), s("scope_load"), s("scope_org"), s("period"), i("src_row"),
+// scope points at its load: scope_key is ScopeKey(scope, load_id), and the
+// scopes table holds the scope_key of each scope's current load. One 64-bit
+// key per row is much cheaper to load and compare than the two strings.
+var scopeCols = []Col{s("load_id"), i("scope_key"), s("scope_org"), s("period"), i("src_row"),
 	s("county_code"), s("county_name"), s("town_code"), s("town_name")}
 
 func fact(name, ledger string, cols ...Col) *Table {
@@ -136,7 +140,7 @@ var (
 		s("cell_value"), s("reason"), s("ledger")}, OrderBy: []string{"load_id", "src_row"}}
 
 	// Scopes points each scope (ledger|org|period) at the load whose rows count for it.
-	Scopes = &Table{Name: "scopes", Columns: []Col{s("scope"), s("load_id"), s("scope_load"), s("ledger"),
+	Scopes = &Table{Name: "scopes", Columns: []Col{s("scope"), s("load_id"), i("scope_key"), s("ledger"),
 		i("version")}, OrderBy: []string{"scope"}}
 )
 
@@ -146,6 +150,15 @@ var Facts = []*Table{DimOrg, FactDispute, FactLegalAid, FactConsultation, FactCo
 
 // Tables are all warehouse tables.
 var Tables = append(append([]*Table{}, Facts...), DimTarget, Loads, Rejects, Scopes)
+
+// ScopeKey identifies a scope (ledger|org|period) as written by one load.
+func ScopeKey(scope, loadID string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte(scope))
+	h.Write([]byte{'@'})
+	h.Write([]byte(loadID))
+	return int64(h.Sum64())
+}
 
 // FactFor returns the table a ledger fills.
 func FactFor(ledger string) *Table {

@@ -78,11 +78,9 @@ func (r *Registry) fillAncestry(o *Org) {
 	}
 }
 
-func nameKey(n string) string {
-	n = ingest.Fold(n)
-	n = strings.NewReplacer(" ", "", "　", "", "（", "(", "）", ")").Replace(n)
-	return n
-}
+var nameKeyReplacer = strings.NewReplacer(" ", "", "　", "", "（", "(", "）", ")")
+
+func nameKey(n string) string { return nameKeyReplacer.Replace(ingest.Fold(n)) }
 
 var (
 	townSuffixes    = []string{"街道办事处", "办事处", "街道", "镇", "乡"}

@@ -25,7 +25,7 @@ func (c *Converter) ConvertRegistry(recs []arrow.Record) (arrow.Record, []Reject
 	seen := map[string]int{}
 	for _, rec := range recs {
 		nums := rec.Column(c.idx[ingest.RowColumn]).(interface{ Value(int) int64 })
-		r := &row{c: c, rec: rec, out: make([]any, len(c.Fact.Columns))}
+		r := newRow(c, rec)
 		for i := 0; i < int(rec.NumRows()); i++ {
 			r.i, r.num, r.rejects = i, int(nums.Value(i)), nil
 			code := strings.ReplaceAll(clean(r.raw("区划代码")), " ", "")
@@ -111,8 +111,7 @@ func (c *Converter) ConvertRegistry(recs []arrow.Record) (arrow.Record, []Reject
 		vals := make([]any, len(c.Fact.Columns))
 		set := func(col string, v any) { vals[c.Fact.Index(col)] = v }
 		set("load_id", c.loadID)
-		set("scope", scope)
-		set("scope_load", scope+"@"+c.loadID)
+		set("scope_key", ScopeKey(scope, c.loadID))
 		set("scope_org", o.CountyCode)
 		set("period", "")
 		set("src_row", int64(rowOf[o.Code]))

@@ -45,6 +45,8 @@ func ParseDate(v string) (t time.Time, monthOnly bool, err error) {
 	}
 	var y, m, d int
 	switch {
+	case len(v) == 10 && v[4] == '-' && v[7] == '-' && isDigits(v[:4]) && isDigits(v[5:7]) && isDigits(v[8:]):
+		y, m, d = atoi(v[:4]), atoi(v[5:7]), atoi(v[8:])
 	case reYMD.MatchString(v):
 		p := reYMD.FindStringSubmatch(v)
 		y, m, d = atoi(p[1]), atoi(p[2]), atoi(p[3])
@@ -79,7 +81,18 @@ func ParseDate(v string) (t time.Time, monthOnly bool, err error) {
 
 func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
 
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
 var errNumber = errors.New("不是数字")
+
+var numberNoise = strings.NewReplacer(",", "", "，", "", " ", "", "元", "", "人", "", "件", "", "次", "", "份", "")
 
 // parseNumber reads 1,234.5, １２３４ and the like.
 func parseNumber(v string) (float64, error) {
@@ -87,7 +100,10 @@ func parseNumber(v string) (float64, error) {
 	if v == "" {
 		return 0, nil
 	}
-	v = strings.NewReplacer(",", "", "，", "", " ", "", "元", "", "人", "", "件", "", "次", "", "份", "").Replace(v)
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil { // the common case
+		return float64(n), nil
+	}
+	v = numberNoise.Replace(v)
 	f, err := strconv.ParseFloat(v, 64)
 	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
 		return 0, errNumber

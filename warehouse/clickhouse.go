@@ -188,7 +188,7 @@ func (e *chEngine) commit(ctx context.Context, scopes, loads arrow.Record) error
 }
 
 func (e *chEngine) currentScopes() string {
-	return "SELECT argMax(scope_load, version) FROM scopes GROUP BY scope"
+	return "SELECT argMax(scope_key, version) FROM scopes GROUP BY scope"
 }
 
 func (e *chEngine) quote(s string) string {

@@ -108,40 +108,6 @@ func (e *duckEngine) createTable(t *transform.Table) string {
 	return "CREATE TABLE IF NOT EXISTS " + t.Name + " (" + strings.Join(cols, ", ") + ")"
 }
 
-// appendRecord loads through DuckDB's Appender (prepared INSERTs are about
-// 300 times slower: engines.md).
-func (e *duckEngine) appendRecord(ctx context.Context, t *transform.Table, rec arrow.Record) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	conn, err := e.db.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	return conn.Raw(func(dc any) error {
-		app, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), "", t.Name)
-		if err != nil {
-			return fmt.Errorf("无法写入 %s：%w", t.Name, err)
-		}
-		getters := make([]func(int) driver.Value, len(t.Columns))
-		for k, c := range t.Columns {
-			getters[k] = arrowGetter(rec.Column(k), c.Kind)
-		}
-		row := make([]driver.Value, len(t.Columns))
-		n := int(rec.NumRows())
-		for i := 0; i < n; i++ {
-			for k, g := range getters {
-				row[k] = g(i)
-			}
-			if err := app.AppendRow(row...); err != nil {
-				app.Close()
-				return fmt.Errorf("写入 %s 第%d行失败：%w", t.Name, i+1, err)
-			}
-		}
-		return app.Close()
-	})
-}
-
 func arrowGetter(col arrow.Array, k transform.Kind) func(int) driver.Value {
 	switch k {
 	case transform.Int:
@@ -226,7 +192,7 @@ func valuesSQL(t *transform.Table, rec arrow.Record) string {
 }
 
 func (e *duckEngine) currentScopes() string {
-	return "SELECT arg_max(scope_load, version) FROM scopes GROUP BY scope"
+	return "SELECT arg_max(scope_key, version) FROM scopes GROUP BY scope"
 }
 
 func duckQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

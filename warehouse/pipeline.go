@@ -158,10 +158,13 @@ func (p *Pipeline) Run(ctx context.Context, paths []string) ([]FileReport, error
 	return reports, nil
 }
 
-func newLoadID(sha string) string {
+// newLoadID is 48 random bits as 12 hex characters: unique enough that two
+// loads of one scope never share it, and short enough that DuckDB stores it
+// inline in every row. The loads table ties it to the file's SHA-256.
+func newLoadID() string {
 	b := make([]byte, 6)
 	rand.Read(b)
-	return sha[:12] + "-" + time.Now().UTC().Format("20060102150405") + "-" + hex.EncodeToString(b)
+	return hex.EncodeToString(b)
 }
 
 // file archives, reads, transforms, appends and commits one file.
@@ -186,11 +189,33 @@ func (p *Pipeline) file(ctx context.Context, path string, reg *transform.Registr
 	}
 	p.W.mu.Lock()
 	defer p.W.mu.Unlock()
-	rep.LoadID = newLoadID(arc.SHA256)
+	rep.LoadID = newLoadID()
 	scopes := map[string]bool{}
 	var loads []Load
 	var rejectRows [][]any
-	batches := 0
+	// a writer goroutine appends converted batches while the next one is
+	// read and converted: on two cores the warehouse write overlaps the transform
+	type batch struct {
+		t   *transform.Table
+		rec arrow.Record
+	}
+	writes := make(chan batch, 1)
+	var writeErr error
+	written := make(chan struct{})
+	go func() {
+		defer close(written)
+		n := 0
+		for b := range writes {
+			if writeErr == nil {
+				writeErr = p.W.Append(ctx, b.t, b.rec)
+				n++
+				if p.AfterAppend != nil && writeErr == nil {
+					p.AfterAppend(n)
+				}
+			}
+			b.rec.Release()
+		}
+	}()
 	err = ingest.Read(path, ingest.Options{Ledger: p.Ledger, Limits: p.Limits, BatchRows: p.BatchRows}, func(t *ingest.Table) error {
 		conv, err := transform.NewConverter(t, reg, p.Config, rep.LoadID)
 		if err != nil {
@@ -211,10 +236,7 @@ func (p *Pipeline) file(ctx context.Context, path string, reg *transform.Registr
 				recs = append(recs, rec)
 			}
 			out, rejects, _ := conv.ConvertRegistry(recs)
-			defer out.Release()
-			if err := p.W.Append(ctx, conv.Fact, out); err != nil {
-				return err
-			}
+			writes <- batch{conv.Fact, out}
 			tr.Rejects = rejects
 		} else {
 			for {
@@ -227,15 +249,7 @@ func (p *Pipeline) file(ctx context.Context, path string, reg *transform.Registr
 				}
 				out, rejects := conv.Convert(rec)
 				rec.Release()
-				err = p.W.Append(ctx, conv.Fact, out)
-				out.Release()
-				if err != nil {
-					return err
-				}
-				batches++
-				if p.AfterAppend != nil {
-					p.AfterAppend(batches)
-				}
+				writes <- batch{conv.Fact, out}
 				tr.Rejects = append(tr.Rejects, rejects...)
 			}
 		}
@@ -252,6 +266,11 @@ func (p *Pipeline) file(ctx context.Context, path string, reg *transform.Registr
 		rep.Tables = append(rep.Tables, tr)
 		return nil
 	})
+	close(writes)
+	<-written
+	if err == nil {
+		err = writeErr
+	}
 	if err != nil {
 		rep.Err = err
 		rep.Tables = nil

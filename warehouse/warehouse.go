@@ -45,7 +45,7 @@ type engine interface {
 	// commit writes the scope rows and the loads rows of one file so that
 	// readers switch to the new rows at once.
 	commit(ctx context.Context, scopes, loads arrow.Record) error
-	// currentScopes is a subquery listing the scope_load of every scope's current load.
+	// currentScopes is a subquery listing the scope_key of every scope's current load.
 	currentScopes() string
 	// quote makes a string literal.
 	quote(s string) string
@@ -161,7 +161,7 @@ func (w *Warehouse) Exec(ctx context.Context, q string) error { return w.eng.exe
 // Visible is the condition that keeps a fact table's current rows: those
 // whose scope points at their load.
 func (w *Warehouse) Visible() string {
-	return "scope_load IN (" + w.eng.currentScopes() + ")"
+	return "scope_key IN (" + w.eng.currentScopes() + ")"
 }
 
 // Append bulk-loads rows into a table. They stay invisible until Commit.
@@ -187,7 +187,7 @@ func (w *Warehouse) Commit(ctx context.Context, loadID string, scopes []string, 
 	var srows [][]any
 	for _, s := range scopes {
 		ledger, _, _ := strings.Cut(s, "|")
-		srows = append(srows, []any{s, loadID, s + "@" + loadID, ledger, version})
+		srows = append(srows, []any{s, loadID, transform.ScopeKey(s, loadID), ledger, version})
 	}
 	var lrows [][]any
 	for _, l := range loads {

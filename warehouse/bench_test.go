@@ -1,0 +1,252 @@
+package warehouse_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"sifa/warehouse"
+	"sifa/warehouse/whtest"
+)
+
+const benchRows = 200000
+
+var benchHeader = []string{"编号", "受理日期", "乡镇", "村(社区)", "调解组织类型", "纠纷类型", "当事人数", "涉及金额(元)", "调解结果",
+	"结案日期", "协议形式", "防止激化类型", "防止激化人数", "涉法信访", "调解员"}
+
+type benchFiles struct {
+	dir, registry, csv, xlsx string
+}
+
+var (
+	benchOnce sync.Once
+	benchF    benchFiles
+	benchRes  = map[string]float64{}
+	benchMu   sync.Mutex
+)
+
+// benchLedger writes a 200,000-row mediation ledger as CSV and as XLSX
+// (streamed), over a registry of one county with 13 townships.
+func benchLedger(b *testing.B) benchFiles {
+	benchOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "sifa-bench-*")
+		if err != nil {
+			b.Fatal(err)
+		}
+		var reg strings.Builder
+		reg.WriteString("区划代码,单位名称,层级,上级区划代码\n990121,青山县,县,\n")
+		for i := 0; i < 13; i++ {
+			fmt.Fprintf(&reg, "990121%d,镇%02d,乡镇(街道),990121\n", 100+i, i)
+			for k := 0; k < 10; k++ {
+				fmt.Fprintf(&reg, "990121%d%d,村%02d%02d,村(社区),990121%d\n", 100+i, 201+k, i, k, 100+i)
+			}
+		}
+		rng := rand.New(rand.NewPCG(1, 2))
+		types := []string{"婚姻家庭", "邻里", "房屋宅基地", "合同", "损害赔偿", "山林土地"}
+		results := []string{"调解成功", "调解成功", "调解成功", "调解不成功"}
+		rows := make([][]string, benchRows)
+		for i := range rows {
+			t := rng.IntN(13)
+			d := time.Date(2014, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, rng.IntN(365))
+			rows[i] = []string{fmt.Sprint(i + 1), d.Format("2006-01-02"), fmt.Sprintf("镇%02d", t), fmt.Sprintf("村%02d%02d", t, rng.IntN(10)),
+				"村居调委会", types[rng.IntN(len(types))], fmt.Sprint(2 + rng.IntN(3)), fmt.Sprint(rng.IntN(100000)), results[rng.IntN(4)],
+				d.AddDate(0, 0, 5).Format("2006-01-02"), "书面", "无", "0", "否", "调解员"}
+		}
+		var csvb strings.Builder
+		csvb.WriteString(strings.Join(benchHeader, ",") + "\n")
+		for _, r := range rows {
+			csvb.WriteString(strings.Join(r, ",") + "\n")
+		}
+		benchF = benchFiles{dir: dir, registry: filepath.Join(dir, "reg.csv"), csv: filepath.Join(dir, "med.csv"), xlsx: filepath.Join(dir, "med.xlsx")}
+		os.WriteFile(benchF.registry, []byte(reg.String()), 0o644)
+		os.WriteFile(benchF.csv, []byte(csvb.String()), 0o644)
+		f := excelize.NewFile()
+		sw, _ := f.NewStreamWriter("Sheet1")
+		hdr := make([]any, len(benchHeader))
+		for i, h := range benchHeader {
+			hdr[i] = h
+		}
+		sw.SetRow("A1", hdr)
+		for i, r := range rows {
+			vals := make([]any, len(r))
+			for k, v := range r {
+				vals[k] = v
+			}
+			cell, _ := excelize.CoordinatesToCellName(1, i+2)
+			sw.SetRow(cell, vals)
+		}
+		sw.Flush()
+		if err := f.SaveAs(benchF.xlsx); err != nil {
+			b.Fatal(err)
+		}
+	})
+	return benchF
+}
+
+func record(name string, rowsPerSec float64) {
+	benchMu.Lock()
+	benchRes[name] = rowsPerSec
+	benchMu.Unlock()
+}
+
+// measure runs fn b.N times (setup outside the timer) and reports rows/s.
+func measure(b *testing.B, name string, setup func() func()) {
+	var total time.Duration
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		fn := setup()
+		b.StartTimer()
+		start := time.Now()
+		fn()
+		total += time.Since(start)
+	}
+	rps := float64(benchRows*b.N) / total.Seconds()
+	b.ReportMetric(rps, "rows/s")
+	b.ReportMetric(0, "ns/op")
+	record(name, rps)
+}
+
+func benchDSN(b *testing.B, engine string) string {
+	if engine == "duckdb" {
+		return "duckdb:" + filepath.Join(b.TempDir(), fmt.Sprintf("w%d.duckdb", time.Now().UnixNano()))
+	}
+	return whtest.ClickHouse(b)
+}
+
+// sifaLoad returns a prepared ingest of one file into a fresh warehouse.
+func sifaLoad(b *testing.B, engine, file string) func() func() {
+	f := benchLedger(b)
+	return func() func() {
+		w, err := warehouse.Open(context.Background(), benchDSN(b, engine))
+		if err != nil {
+			b.Fatal(err)
+		}
+		p := pipeline(w, filepath.Join(b.TempDir(), "archive"))
+		if _, err := p.Run(context.Background(), []string{f.registry}); err != nil {
+			b.Fatal(err)
+		}
+		return func() {
+			reps, err := p.Run(context.Background(), []string{file})
+			if err != nil || reps[0].Err != nil || reps[0].Accepted() != benchRows {
+				b.Fatalf("ingest: %v %+v", err, reps)
+			}
+			w.Close()
+		}
+	}
+}
+
+// BenchmarkIngest measures sifa's ingest of a 200,000-row mediation ledger
+// on each engine beside each engine's own bulk load of the same file, and
+// the XLSX path beside excelize's raw streaming read; it prints the ratios.
+func BenchmarkIngest(b *testing.B) {
+	f := benchLedger(b)
+	for _, engine := range []string{"duckdb", "clickhouse"} {
+		b.Run("csv/"+engine+"/sifa", func(b *testing.B) { measure(b, "csv/"+engine+"/sifa", sifaLoad(b, engine, f.csv)) })
+		b.Run("xlsx/"+engine+"/sifa", func(b *testing.B) { measure(b, "xlsx/"+engine+"/sifa", sifaLoad(b, engine, f.xlsx)) })
+	}
+	b.Run("csv/duckdb/read_csv", func(b *testing.B) {
+		measure(b, "csv/duckdb/read_csv", func() func() {
+			w, err := warehouse.Open(context.Background(), benchDSN(b, "duckdb"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			return func() {
+				if err := w.Exec(context.Background(), "CREATE TABLE raw AS SELECT * FROM read_csv('"+f.csv+"', header = true)"); err != nil {
+					b.Fatal(err)
+				}
+				w.Close()
+			}
+		})
+	})
+	b.Run("csv/clickhouse/client", func(b *testing.B) {
+		client, err := exec.LookPath("clickhouse-client")
+		if err != nil {
+			b.Skip("clickhouse-client not installed")
+		}
+		measure(b, "csv/clickhouse/client", func() func() {
+			dsn := benchDSN(b, "clickhouse")
+			db := dsn[strings.LastIndex(dsn, "/")+1:]
+			w, err := warehouse.Open(context.Background(), dsn)
+			if err != nil {
+				b.Fatal(err)
+			}
+			w.Exec(context.Background(), "CREATE TABLE raw (no String, received Date, town String, village String, org_type String, dispute_type String, parties Int64, amount Int64, result String, closed Date, agreement String, prevented String, prevented_persons Int64, petition String, mediator String) ENGINE = MergeTree() ORDER BY town")
+			w.Close()
+			port := fmt.Sprint(whtest.SharedServer().TCPPort)
+			return func() {
+				cmd := exec.Command(client, "--port", port, "--database", db, "--query", "INSERT INTO raw FORMAT CSVWithNames")
+				in, _ := os.Open(f.csv)
+				defer in.Close()
+				cmd.Stdin = in
+				if out, err := cmd.CombinedOutput(); err != nil {
+					b.Fatalf("clickhouse-client: %v %s", err, out)
+				}
+			}
+		})
+	})
+	b.Run("xlsx/excelize-raw", func(b *testing.B) {
+		measure(b, "xlsx/excelize-raw", func() func() {
+			return func() {
+				x, err := excelize.OpenFile(f.xlsx)
+				if err != nil {
+					b.Fatal(err)
+				}
+				rows, _ := x.Rows("Sheet1")
+				n := 0
+				for rows.Next() {
+					if _, err := rows.Columns(excelize.Options{RawCellValue: true}); err != nil {
+						b.Fatal(err)
+					}
+					n++
+				}
+				rows.Close()
+				x.Close()
+				if n != benchRows+1 {
+					b.Fatalf("read %d rows", n)
+				}
+			}
+		})
+	})
+	printRatios(b)
+}
+
+func printRatios(b *testing.B) {
+	benchMu.Lock()
+	defer benchMu.Unlock()
+	type line struct {
+		what, sifa, anchor string
+		target             float64
+	}
+	lines := []line{
+		{"CSV → DuckDB", "csv/duckdb/sifa", "csv/duckdb/read_csv", 0.5},
+		{"CSV → ClickHouse", "csv/clickhouse/sifa", "csv/clickhouse/client", 0.5},
+		{"XLSX → DuckDB", "xlsx/duckdb/sifa", "xlsx/excelize-raw", 0.8},
+		{"XLSX → ClickHouse", "xlsx/clickhouse/sifa", "xlsx/excelize-raw", 0.8},
+	}
+	var out strings.Builder
+	fmt.Fprintf(&out, "\n200,000-row mediation ledger, rows/s (same run, same machine)\n")
+	fmt.Fprintf(&out, "| path | sifa | anchor | anchor rows/s | ratio | target |\n|---|---:|---|---:|---:|---:|\n")
+	for _, l := range lines {
+		s, a := benchRes[l.sifa], benchRes[l.anchor]
+		if s == 0 || a == 0 {
+			continue
+		}
+		fmt.Fprintf(&out, "| %s | %.0f | %s | %.0f | %.2f× | ≥ %.1f× |\n", l.what, s, l.anchor, a, s/a, l.target)
+	}
+	keys := make([]string, 0, len(benchRes))
+	for k := range benchRes {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	fmt.Print(out.String())
+}
