@@ -133,7 +133,7 @@ func (t *Table) Next() (arrow.Record, error) {
 					Reason: fmt.Sprintf("单元格内容有%d个字节，超过了%d字的上限，文件可能已损坏", len(c), t.limits.MaxCellChars)}
 			}
 			vals[t.fields[j]] = c
-			if strings.TrimSpace(c) != "" {
+			if !any && Trim(c) != "" {
 				any = true
 			}
 		}

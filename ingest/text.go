@@ -4,20 +4,14 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Fold turns full-width ASCII forms (２０１４, （万元）, ：) into their
 // half-width forms, the ideographic space into a space, and trims the result.
 func Fold(s string) string {
-	ascii := true
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			ascii = false
-			break
-		}
-	}
-	if ascii || !needsFold(s) {
-		return strings.TrimSpace(s)
+	if !needsFold(s) {
+		return Trim(s)
 	}
 	var b strings.Builder
 	b.Grow(len(s))
@@ -35,14 +29,29 @@ func Fold(s string) string {
 	return strings.TrimSpace(b.String())
 }
 
-// needsFold reports whether s holds a full-width form, an ideographic or a no-break space.
+// needsFold reports whether s holds a full-width form (U+FF01–FF5E, UTF-8
+// EF BC/BD …), an ideographic space (E3 80 80) or a no-break space (C2 A0),
+// by byte search, which is much faster than decoding every rune.
 func needsFold(s string) bool {
-	for _, r := range s {
-		if (r >= 0xFF01 && r <= 0xFF5E) || r == 0x3000 || r == 0xA0 {
-			return true
-		}
+	return strings.IndexByte(s, 0xEF) >= 0 || strings.Contains(s, "\u3000") || strings.Contains(s, "\u00a0")
+}
+
+// Trim is strings.TrimSpace with a fast path for the common cell that has
+// nothing to trim (TrimSpace decodes every rune of a non-ASCII string).
+func Trim(s string) string {
+	if s == "" {
+		return s
 	}
-	return false
+	first, last := s[0], s[len(s)-1]
+	if first > ' ' && first < 0x80 && last > ' ' && last < 0x80 {
+		return s
+	}
+	r, _ := utf8.DecodeRuneInString(s)
+	l, _ := utf8.DecodeLastRuneInString(s)
+	if !unicode.IsSpace(r) && !unicode.IsSpace(l) {
+		return s
+	}
+	return strings.TrimSpace(s)
 }
 
 var unitSuffix = regexp.MustCompile(`\((?:单位[:：]?)?(?:元|万元|人|件|次|份|小时|人次|个)\)$`)
@@ -76,7 +85,7 @@ var (
 func isTotalRow(cells []string) bool {
 	seen := 0
 	for _, c := range cells {
-		if strings.TrimSpace(c) == "" {
+		if Trim(c) == "" {
 			continue
 		}
 		if !strings.Contains(c, "计") {
@@ -108,7 +117,7 @@ var notePrefixes = []string{"注", "备注:", "说明:", "填表人", "填报人
 func isNoteRow(cells []string) bool {
 	first, filled := "", 0
 	for _, c := range cells {
-		if strings.TrimSpace(c) == "" {
+		if Trim(c) == "" {
 			continue
 		}
 		if filled == 0 {
@@ -135,7 +144,7 @@ func isNoteRow(cells []string) bool {
 
 func isBlankRow(cells []string) bool {
 	for _, c := range cells {
-		if strings.TrimSpace(c) != "" && strings.TrimSpace(c) != "　" {
+		if Trim(c) != "" {
 			return false
 		}
 	}

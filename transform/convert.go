@@ -58,10 +58,14 @@ type Converter struct {
 	loadID     string
 	countyHint string
 	snapshot   time.Time
-	idx        map[string]int            // source column → index in the ingested record
-	out        map[string]int            // fact column → index in the fact table
-	specs      map[string]*ingest.Column // canonical column → its definition
-	orgs       map[string]orgHit         // what a name conformed to, per levels
+	idx        map[string]int               // source column → index in the ingested record
+	out        map[string]int               // fact column → index in the fact table
+	specs      map[string]*ingest.Column    // canonical column → its definition
+	codes      map[string]map[string]string // coded column → written form → canonical value
+	orgs       map[orgKey]orgHit            // what a name conformed to, per levels
+	villages   map[[2]string]orgHit         // town code and village name → village
+	scopeKeys  map[[2]string]scopeHit       // scope org and period → scope, key
+	months     map[int]string               // year*100+month → "2006-01"
 
 	Scopes   map[string]bool // scopes written (ledger|org|period)
 	Orgs     map[string]bool
@@ -95,10 +99,18 @@ func NewConverter(t *ingest.Table, reg *Registry, cfg Config, loadID string) (*C
 		c.out[col.Name] = k
 	}
 	c.specs = map[string]*ingest.Column{}
+	c.codes = map[string]map[string]string{}
 	for k := range t.Ledger.Columns {
-		c.specs[t.Ledger.Columns[k].Name] = &t.Ledger.Columns[k]
+		col := &t.Ledger.Columns[k]
+		c.specs[col.Name] = col
+		if len(col.Values) > 0 {
+			c.codes[col.Name] = codeForms(col.Values)
+		}
 	}
-	c.orgs = map[string]orgHit{}
+	c.orgs = map[orgKey]orgHit{}
+	c.villages = map[[2]string]orgHit{}
+	c.scopeKeys = map[[2]string]scopeHit{}
+	c.months = map[int]string{}
 	if t.Reporter != "" && reg != nil {
 		if o, err := reg.Find(t.Reporter, "", LevelCounty, LevelTown); err == nil {
 			c.countyHint = o.CountyCode
@@ -167,6 +179,21 @@ type orgHit struct {
 	err error
 }
 
+type orgKey struct {
+	name   string
+	levels int // a bit per level
+}
+
+type scopeHit struct {
+	scope string
+	key   int64
+}
+
+var levelBits = map[string]int{LevelCounty: 1, LevelTown: 2, LevelVillage: 4}
+
+// cacheLimit bounds each per-file lookup cache.
+const cacheLimit = 100000
+
 func (r *row) missing(col string) { r.fail(col, "", "这一项必须填写，不能空着") }
 
 // str reads a text or coded column.
@@ -180,7 +207,10 @@ func (r *row) str(col string) string {
 		return ""
 	}
 	if sp != nil && len(sp.Values) > 0 {
-		cv, ok := ParseCoded(v, sp.Values)
+		cv, ok := r.c.codes[col][v]
+		if !ok {
+			cv, ok = ParseCoded(v, sp.Values)
+		}
 		if !ok {
 			r.fail(col, v, "不在可选范围内，应是："+strings.Join(sp.Values, "、"))
 			return ""
@@ -254,11 +284,14 @@ func (r *row) org(col string, levels ...string) *Org {
 		r.missing(col)
 		return nil
 	}
-	key := v + "\x1f" + strings.Join(levels, ",")
+	key := orgKey{name: v}
+	for _, l := range levels {
+		key.levels |= levelBits[l]
+	}
 	hit, ok := r.c.orgs[key]
 	if !ok {
 		hit.org, hit.err = r.c.reg.Find(v, r.c.countyHint, levels...)
-		if len(r.c.orgs) < 100000 {
+		if len(r.c.orgs) < cacheLimit {
 			r.c.orgs[key] = hit
 		}
 	}
@@ -293,7 +326,7 @@ func (r *row) set(col string, v any) {
 func (r *row) appendTo(b *array.RecordBuilder) {
 	for k, col := range r.c.Fact.Columns {
 		switch col.Kind {
-		case String:
+		case String, Enum:
 			b.Field(k).(*array.StringBuilder).Append(r.strs[k])
 		case Int:
 			b.Field(k).(*array.Int64Builder).Append(r.ints[k])
@@ -317,9 +350,16 @@ func (r *row) place(o *Org, scopeOrg, period string) {
 	r.set("county_name", o.CountyName)
 	r.set("town_code", o.TownCode)
 	r.set("town_name", o.TownName)
-	scope := r.c.tbl.Ledger.ID + "|" + scopeOrg + "|" + period
-	r.scope = scope
-	r.set("scope_key", ScopeKey(scope, r.c.loadID))
+	hit, ok := r.c.scopeKeys[[2]string{scopeOrg, period}]
+	if !ok {
+		hit.scope = r.c.tbl.Ledger.ID + "|" + scopeOrg + "|" + period
+		hit.key = ScopeKey(hit.scope, r.c.loadID)
+		if len(r.c.scopeKeys) < cacheLimit {
+			r.c.scopeKeys[[2]string{scopeOrg, period}] = hit
+		}
+	}
+	r.scope = hit.scope
+	r.set("scope_key", hit.key)
 	r.set("scope_org", scopeOrg)
 	r.set("period", period)
 }
@@ -369,7 +409,31 @@ func (r *row) person(on time.Time, extra ...string) {
 	}
 }
 
-func monthOf(t time.Time) string { return t.Format("2006-01") }
+func (c *Converter) monthOf(t time.Time) string {
+	k := t.Year()*100 + int(t.Month())
+	m, ok := c.months[k]
+	if !ok {
+		m = t.Format("2006-01")
+		c.months[k] = m
+	}
+	return m
+}
+
+// Merge adds what another converter of the same table counted (used when
+// batches of one table are converted in parallel, one converter each).
+func (c *Converter) Merge(o *Converter) {
+	c.Accepted += o.Accepted
+	c.Rejected += o.Rejected
+	for k := range o.Scopes {
+		c.Scopes[k] = true
+	}
+	for k := range o.Orgs {
+		c.Orgs[k] = true
+	}
+	for k := range o.Periods {
+		c.Periods[k] = true
+	}
+}
 
 // Convert turns one ingested record into a fact record and the rejects of its rows.
 func (c *Converter) Convert(rec arrow.Record) (arrow.Record, []Reject) {
@@ -403,7 +467,7 @@ func appendRow(b *array.RecordBuilder, t *Table, vals []any) {
 	for k, col := range t.Columns {
 		v := vals[k]
 		switch col.Kind {
-		case String:
+		case String, Enum:
 			s, _ := v.(string)
 			b.Field(k).(*array.StringBuilder).Append(s)
 		case Int:
@@ -455,8 +519,9 @@ func (r *row) event(dateCol string) (time.Time, *Org) {
 		return t, town
 	}
 	r.set("year", int64(t.Year()))
-	r.set("month", monthOf(t))
-	r.place(town, town.Code, monthOf(t))
+	m := r.c.monthOf(t)
+	r.set("month", m)
+	r.place(town, town.Code, m)
 	return t, town
 }
 
@@ -468,7 +533,14 @@ func (r *row) village(town *Org, col string, required bool) {
 		}
 		return
 	}
-	o, err := r.c.reg.Village(town, v)
+	hit, ok := r.c.villages[[2]string{town.Code, v}]
+	if !ok {
+		hit.org, hit.err = r.c.reg.Village(town, v)
+		if len(r.c.villages) < cacheLimit {
+			r.c.villages[[2]string{town.Code, v}] = hit
+		}
+	}
+	o, err := hit.org, hit.err
 	if err != nil {
 		r.fail(col, v, err.Error())
 		return

@@ -8,6 +8,8 @@ import (
 	"hash/fnv"
 
 	"github.com/apache/arrow-go/v18/arrow"
+
+	"sifa/ingest"
 )
 
 // Kind is a warehouse column type, mapped to each engine's own type by the warehouse.
@@ -19,12 +21,16 @@ const (
 	Float
 	Date // nullable calendar date
 	Time // timestamp (UTC)
+	// Enum is a coded value from a fixed list (ENUM in DuckDB, Enum8 in
+	// ClickHouse): much cheaper to store and compare than a string.
+	Enum
 )
 
 // Col is one column of a warehouse table.
 type Col struct {
-	Name string
-	Kind Kind
+	Name   string
+	Kind   Kind
+	Values []string // Enum: the allowed values; "" (not filled) is always allowed
 }
 
 // Table describes a warehouse table: facts carry their scope and load.
@@ -42,7 +48,7 @@ func (t *Table) Arrow() *arrow.Schema {
 	for i, c := range t.Columns {
 		var dt arrow.DataType
 		switch c.Kind {
-		case String:
+		case String, Enum:
 			dt = arrow.BinaryTypes.String
 		case Int:
 			dt = arrow.PrimitiveTypes.Int64
@@ -68,9 +74,18 @@ func (t *Table) Index(name string) int {
 	return -1
 }
 
-func s(n string) Col { return Col{n, String} }
-func i(n string) Col { return Col{n, Int} }
-func d(n string) Col { return Col{n, Date} }
+func s(n string) Col { return Col{Name: n, Kind: String} }
+func i(n string) Col { return Col{Name: n, Kind: Int} }
+func d(n string) Col { return Col{Name: n, Kind: Date} }
+
+// e is an Enum column whose values are those of a ledger's coded column.
+func e(n, ledger, column string) Col {
+	return enum(n, ingest.LedgerByID(ledger).Column(column).Values...)
+}
+
+func enum(n string, values ...string) Col {
+	return Col{Name: n, Kind: Enum, Values: append([]string{""}, values...)}
+}
 
 // scopeCols open every fact table: which load wrote the row and which
 // scope (ledger, org, period) it belongs to. A row counts only while its
@@ -85,55 +100,61 @@ func fact(name, ledger string, cols ...Col) *Table {
 	return &Table{Name: name, Ledger: ledger, Columns: all, OrderBy: []string{"county_code", "town_code", "period"}}
 }
 
-var personCols = []Col{s("person_key"), s("gender"), d("birth"), i("age")}
+var personCols = []Col{s("person_key"), enum("gender", "男", "女"), d("birth"), i("age")}
 
 // The warehouse tables.
 var (
-	DimOrg = fact("dim_org", "registry", s("code"), s("name"), s("level"), s("parent_code"), s("aliases"))
+	DimOrg = fact("dim_org", "registry", s("code"), s("name"), e("level", "registry", "层级"), s("parent_code"), s("aliases"))
 
 	FactDispute = fact("fact_dispute", "mediation",
 		s("village_code"), s("village_name"), s("case_no"), d("received"), i("year"), s("month"),
-		s("org_type"), s("dispute_type"), i("parties"), i("amount_fen"), s("result"), d("closed"),
-		s("agreement"), s("prevented_type"), i("prevented_persons"), i("petition"), s("mediator"))
+		e("org_type", "mediation", "调解组织类型"), e("dispute_type", "mediation", "纠纷类型"), i("parties"), i("amount_fen"),
+		e("result", "mediation", "调解结果"), d("closed"), e("agreement", "mediation", "协议形式"),
+		e("prevented_type", "mediation", "防止激化类型"), i("prevented_persons"), i("petition"), s("mediator"))
 
 	FactLegalAid = fact("fact_legal_aid", "legal_aid",
-		s("case_no"), d("applied"), i("year"), s("month"), s("case_type"), s("aided_group"), s("decision"),
+		s("case_no"), d("applied"), i("year"), s("month"), e("case_type", "legal_aid", "案件类别"),
+		e("aided_group", "legal_aid", "受援人类别"), e("decision", "legal_aid", "审查决定"),
 		d("decided"), d("closed"), i("recovered_fen"), i("subsidy_fen"))
 
 	FactConsultation = fact("fact_consultation", "consultation",
-		d("day"), i("year"), s("month"), s("channel"), s("category"), i("visits"), s("referral"))
+		d("day"), i("year"), s("month"), e("channel", "consultation", "咨询方式"), e("category", "consultation", "咨询类别"),
+		i("visits"), e("referral", "consultation", "引导服务"))
 
 	FactPublicity = fact("fact_publicity", "publicity",
-		s("village_code"), s("village_name"), d("day"), i("year"), s("month"), s("form"), s("theme"),
+		s("village_code"), s("village_name"), d("day"), i("year"), s("month"), e("form", "publicity", "活动形式"), s("theme"),
 		i("participants"), i("materials"))
 
 	FactCorrections = fact("fact_corrections", "corrections", append(append([]Col{d("snapshot")}, personCols...),
-		s("case_no"), s("category"), d("started"), d("ended"), s("supervision"), s("status"), i("lost_contact"),
+		s("case_no"), e("category", "corrections", "矫正类别"), d("started"), d("ended"),
+		e("supervision", "corrections", "管理等级"), e("status", "corrections", "状态"), i("lost_contact"),
 		i("reoffended"), i("group_education"), i("individual_education"), i("service_hours"))...)
 
 	FactResettlement = fact("fact_resettlement", "resettlement", append(append([]Col{d("snapshot")}, personCols...),
-		s("case_no"), d("released"), s("release_type"), s("handover"), s("placement"), i("mentoring"), i("reoffended"))...)
+		s("case_no"), d("released"), e("release_type", "resettlement", "释放类别"), e("handover", "resettlement", "衔接方式"),
+		e("placement", "resettlement", "安置情况"), i("mentoring"), i("reoffended"))...)
 
 	FactStaff = fact("fact_staff", "roster", append(append([]Col{d("snapshot")}, personCols...),
-		s("org_level"), s("post"), s("staff_type"), s("establishment"), s("education"), s("major"),
-		i("law_major"), i("computer"), s("rank"), d("work_start"), s("status"))...)
+		enum("org_level", "县", "乡镇"), e("post", "roster", "职务"), e("staff_type", "roster", "人员类别"),
+		e("establishment", "roster", "编制类型"), e("education", "roster", "学历"), s("major"),
+		i("law_major"), i("computer"), e("rank", "roster", "职级待遇"), d("work_start"), e("status", "roster", "在岗状态"))...)
 
 	FactBudget = fact("fact_budget", "budget",
-		i("year"), s("org_level"), s("category"), i("standard_fen"), i("standard_given"), i("budget_fen"),
+		i("year"), enum("org_level", "县", "乡镇"), e("category", "budget", "经费类别"), i("standard_fen"), i("standard_given"), i("budget_fen"),
 		i("allocated_fen"), i("actual_fen"), s("basis"))
 
 	FactSite = fact("fact_site", "site",
-		d("snapshot"), s("site_name"), s("level"), s("village_code"), s("village_name"), s("host"),
+		d("snapshot"), s("site_name"), e("level", "site", "层级"), s("village_code"), s("village_name"), s("host"),
 		d("established"), d("standardized"),
 		i("has_staff"), i("has_premises"), i("has_facilities"), i("has_sign"), i("has_rules"), i("has_ledger"),
 		i("shows_staff"), i("shows_services"), i("shows_process"), i("shows_pledge"), i("shows_oversight"))
 
 	// DimTarget holds the build-out targets (DESIGN.md), written from the configuration.
-	DimTarget = &Table{Name: "dim_target", Columns: []Col{s("level"), i("year"), Col{"established_rate", Float}, Col{"standardized_rate", Float}, i("version")}, OrderBy: []string{"level", "year"}}
+	DimTarget = &Table{Name: "dim_target", Columns: []Col{s("level"), i("year"), {Name: "established_rate", Kind: Float}, {Name: "standardized_rate", Kind: Float}, i("version")}, OrderBy: []string{"level", "year"}}
 
 	// Loads records every file loaded: the commit point of a load.
 	Loads = &Table{Name: "loads", Columns: []Col{s("load_id"), s("file"), s("sheet"), s("sha256"), s("ledger"),
-		s("orgs"), s("periods"), i("rows_accepted"), i("rows_rejected"), Col{"loaded_at", Time}}, OrderBy: []string{"load_id"}}
+		s("orgs"), s("periods"), i("rows_accepted"), i("rows_rejected"), {Name: "loaded_at", Kind: Time}}, OrderBy: []string{"load_id"}}
 
 	// Rejects keeps every rejected row with its reason.
 	Rejects = &Table{Name: "rejects", Columns: []Col{s("load_id"), s("file"), s("sheet"), i("src_row"), s("column_name"),

@@ -18,6 +18,9 @@ import (
 // clean folds full-width characters and treats the clerks' "empty" marks as empty.
 func clean(v string) string {
 	v = ingest.Fold(v)
+	if len(v) > 9 || v == "" {
+		return v // none of the empty marks is longer
+	}
 	switch v {
 	case "--", "-", "—", "——", "/", "\\", "无数据", "空", "null", "NULL", "N/A", "n/a":
 		return ""
@@ -191,6 +194,23 @@ func ParseCoded(v string, allowed []string) (string, bool) {
 		}
 	}
 	return v, false
+}
+
+// codeForms maps every written form of a coded column that needs no more
+// than a lookup (the values themselves and their synonyms) to the value.
+func codeForms(allowed []string) map[string]string {
+	m := make(map[string]string, len(allowed)*2)
+	for _, a := range allowed {
+		m[a] = a
+	}
+	for syn, v := range codedSynonyms {
+		if _, ok := m[v]; ok {
+			if _, taken := m[syn]; !taken {
+				m[syn] = v
+			}
+		}
+	}
+	return m
 }
 
 var (

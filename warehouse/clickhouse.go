@@ -92,8 +92,14 @@ func (e *chEngine) query(ctx context.Context, q string) (*Result, error) {
 	return res, rows.Err()
 }
 
-func chType(k transform.Kind) string {
-	switch k {
+func chType(c transform.Col) string {
+	switch c.Kind {
+	case transform.Enum:
+		vals := make([]string, len(c.Values))
+		for i, v := range c.Values {
+			vals[i] = fmt.Sprintf("%s = %d", chQuote(v), i)
+		}
+		return "Enum8(" + strings.Join(vals, ", ") + ")"
 	case transform.Int:
 		return "Int64"
 	case transform.Float:
@@ -109,7 +115,7 @@ func chType(k transform.Kind) string {
 func (e *chEngine) createTable(t *transform.Table) string {
 	cols := make([]string, len(t.Columns))
 	for i, c := range t.Columns {
-		cols[i] = c.Name + " " + chType(c.Kind)
+		cols[i] = c.Name + " " + chType(c)
 	}
 	return "CREATE TABLE IF NOT EXISTS " + t.Name + " (" + strings.Join(cols, ", ") + ") ENGINE = MergeTree() ORDER BY (" + strings.Join(t.OrderBy, ", ") + ")"
 }
@@ -191,10 +197,18 @@ func (e *chEngine) currentScopes() string {
 	return "SELECT argMax(scope_key, version) FROM scopes GROUP BY scope"
 }
 
-func (e *chEngine) quote(s string) string {
-	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
-}
+func (e *chEngine) quote(s string) string { return chQuote(s) }
+
+var chQuoter = strings.NewReplacer(`\`, `\\`, `'`, `\'`)
+
+func chQuote(s string) string { return "'" + chQuoter.Replace(s) + "'" }
 
 // dateLit: a Date compared with a bound time.Time compares raw numbers on
 // 18.16 (engines.md), so dates are always written as toDate('…').
 func (e *chEngine) dateLit(d string) string { return "toDate('" + d + "')" }
+
+// openStream sends each record as one column batch: a batch is ClickHouse's
+// unit of atomic insert, and the rows stay invisible until the commit.
+func (e *chEngine) openStream(ctx context.Context, t *transform.Table) (tableStream, error) {
+	return &recordStream{ctx: ctx, e: e, t: t}, nil
+}

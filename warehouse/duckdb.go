@@ -82,8 +82,14 @@ func (e *duckEngine) query(ctx context.Context, q string) (*Result, error) {
 	return res, rows.Err()
 }
 
-func duckType(k transform.Kind) string {
-	switch k {
+func duckType(c transform.Col) string {
+	switch c.Kind {
+	case transform.Enum:
+		vals := make([]string, len(c.Values))
+		for i, v := range c.Values {
+			vals[i] = duckQuote(v)
+		}
+		return "ENUM(" + strings.Join(vals, ", ") + ")"
 	case transform.Int:
 		return "BIGINT"
 	case transform.Float:
@@ -103,7 +109,7 @@ func (e *duckEngine) createTable(t *transform.Table) string {
 		if c.Kind == transform.Date {
 			null = ""
 		}
-		cols[i] = c.Name + " " + duckType(c.Kind) + null
+		cols[i] = c.Name + " " + duckType(c) + null
 	}
 	return "CREATE TABLE IF NOT EXISTS " + t.Name + " (" + strings.Join(cols, ", ") + ")"
 }

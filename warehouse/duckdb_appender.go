@@ -46,3 +46,7 @@ func (e *duckEngine) appendRecord(ctx context.Context, t *transform.Table, rec a
 		return app.Close()
 	})
 }
+
+func (e *duckEngine) openStream(ctx context.Context, t *transform.Table) (tableStream, error) {
+	return &recordStream{ctx: ctx, e: e, t: t}, nil
+}

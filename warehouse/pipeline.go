@@ -9,8 +9,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -205,15 +207,31 @@ func (p *Pipeline) file(ctx context.Context, path string, reg *transform.Registr
 	go func() {
 		defer close(written)
 		n := 0
+		streams := map[*transform.Table]*Stream{}
 		for b := range writes {
 			if writeErr == nil {
-				writeErr = p.W.Append(ctx, b.t, b.rec)
+				st := streams[b.t]
+				if st == nil {
+					st, writeErr = p.W.OpenStream(ctx, b.t)
+					streams[b.t] = st
+				}
+				if writeErr == nil {
+					writeErr = st.Write(b.rec)
+				}
 				n++
 				if p.AfterAppend != nil && writeErr == nil {
 					p.AfterAppend(n)
 				}
 			}
 			b.rec.Release()
+		}
+		for _, st := range streams {
+			if st == nil {
+				continue
+			}
+			if err := st.Close(); err != nil && writeErr == nil {
+				writeErr = err
+			}
 		}
 	}()
 	err = ingest.Read(path, ingest.Options{Ledger: p.Ledger, Limits: p.Limits, BatchRows: p.BatchRows}, func(t *ingest.Table) error {
@@ -239,19 +257,11 @@ func (p *Pipeline) file(ctx context.Context, path string, reg *transform.Registr
 			writes <- batch{conv.Fact, out}
 			tr.Rejects = rejects
 		} else {
-			for {
-				rec, err := t.Next()
-				if err == io.EOF {
-					break
-				}
-				if err != nil {
-					return err
-				}
-				out, rejects := conv.Convert(rec)
-				rec.Release()
-				writes <- batch{conv.Fact, out}
-				tr.Rejects = append(tr.Rejects, rejects...)
+			rejects, err := p.convertParallel(t, conv, reg, rep.LoadID, func(out arrow.Record) { writes <- batch{conv.Fact, out} })
+			if err != nil {
+				return err
 			}
+			tr.Rejects = rejects
 		}
 		tr.Accepted, tr.Rejected = conv.Accepted, conv.Rejected
 		tr.Orgs, tr.Periods = transform.SortedKeys(conv.Orgs), transform.SortedKeys(conv.Periods)
@@ -292,4 +302,67 @@ func (p *Pipeline) file(ctx context.Context, path string, reg *transform.Registr
 		rep.Err = fmt.Errorf("文件「%s」提交失败，没有载入：%w", filepath.Base(path), err)
 	}
 	return rep
+}
+
+// converters is how many goroutines convert one table's batches.
+var converters = max(1, min(runtime.GOMAXPROCS(0), 4))
+
+// convertParallel reads a table's batches on one goroutine and converts
+// them on several (each with its own converter, merged into conv at the
+// end), handing each converted record to emit. Rejects come back in row order.
+func (p *Pipeline) convertParallel(t *ingest.Table, conv *transform.Converter, reg *transform.Registry, loadID string, emit func(arrow.Record)) ([]transform.Reject, error) {
+	recs := make(chan arrow.Record, converters)
+	var readErr error
+	go func() {
+		defer close(recs)
+		for {
+			rec, err := t.Next()
+			if err == io.EOF {
+				return
+			}
+			if err != nil {
+				readErr = err
+				return
+			}
+			recs <- rec
+		}
+	}()
+	convs := []*transform.Converter{conv}
+	for len(convs) < converters {
+		c, err := transform.NewConverter(t, reg, p.Config, loadID)
+		if err != nil {
+			for rec := range recs {
+				rec.Release()
+			}
+			return nil, err
+		}
+		convs = append(convs, c)
+	}
+	rejects := make([][]transform.Reject, len(convs))
+	var wg sync.WaitGroup
+	for k, c := range convs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for rec := range recs {
+				out, rj := c.Convert(rec)
+				rec.Release()
+				emit(out)
+				rejects[k] = append(rejects[k], rj...)
+			}
+		}()
+	}
+	wg.Wait()
+	if readErr != nil {
+		return nil, readErr
+	}
+	var all []transform.Reject
+	for k, c := range convs {
+		if k > 0 {
+			conv.Merge(c)
+		}
+		all = append(all, rejects[k]...)
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].Row < all[j].Row })
+	return all, nil
 }

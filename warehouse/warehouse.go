@@ -42,6 +42,8 @@ type engine interface {
 	createTable(t *transform.Table) string
 	// appendRecord bulk-loads a record into a table, columnar.
 	appendRecord(ctx context.Context, t *transform.Table, rec arrow.Record) error
+	// openStream starts a bulk load of many records into one table.
+	openStream(ctx context.Context, t *transform.Table) (tableStream, error)
 	// commit writes the scope rows and the loads rows of one file so that
 	// readers switch to the new rows at once.
 	commit(ctx context.Context, scopes, loads arrow.Record) error
@@ -171,6 +173,46 @@ func (w *Warehouse) Append(ctx context.Context, t *transform.Table, rec arrow.Re
 	}
 	return w.eng.appendRecord(ctx, t, rec)
 }
+
+// tableStream is an open bulk load of one table.
+type tableStream interface {
+	write(rec arrow.Record) error
+	close() error
+}
+
+// Stream is an open bulk load of one table: records written to it stay
+// invisible until the load's Commit.
+type Stream struct{ s tableStream }
+
+// OpenStream starts a bulk load into a table.
+func (w *Warehouse) OpenStream(ctx context.Context, t *transform.Table) (*Stream, error) {
+	s, err := w.eng.openStream(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	return &Stream{s}, nil
+}
+
+// Write adds a record; the caller keeps its own reference.
+func (s *Stream) Write(rec arrow.Record) error {
+	if rec.NumRows() == 0 {
+		return nil
+	}
+	return s.s.write(rec)
+}
+
+// Close ends the load of the table and reports its first error.
+func (s *Stream) Close() error { return s.s.close() }
+
+// recordStream writes each record as its own bulk insert.
+type recordStream struct {
+	ctx context.Context
+	e   engine
+	t   *transform.Table
+}
+
+func (s *recordStream) write(rec arrow.Record) error { return s.e.appendRecord(s.ctx, s.t, rec) }
+func (s *recordStream) close() error                 { return nil }
 
 // Load is one file's entry in the loads table.
 type Load struct {
