@@ -155,15 +155,16 @@ func (s scope) where(villages bool) string {
 	return "1 = 0"
 }
 
-// monthWhere limits an event table to the filter's months.
+// monthWhere limits an event table to the filter's months (an event row's
+// period is its month, "2014-03").
 func monthWhere(f Filter) string {
 	from, to := f.Months()
 	var c []string
 	if from != "" {
-		c = append(c, "month >= '"+from+"'")
+		c = append(c, "period >= '"+from+"'")
 	}
 	if to != "" {
-		c = append(c, "month <= '"+to+"'")
+		c = append(c, "period <= '"+to+"'")
 	}
 	if len(c) == 0 {
 		return "1 = 1"

@@ -356,7 +356,7 @@ func disputesBy(by string) func(r *request) (any, error) {
 		out := &Rows[DisputeRow]{Rows: []DisputeRow{}}
 		switch by {
 		case "month":
-			rows, err := r.rows("SELECT month, " + agg + from + " GROUP BY month ORDER BY month")
+			rows, err := r.rows("SELECT period, " + agg + from + " GROUP BY period ORDER BY period")
 			if err != nil {
 				return nil, err
 			}

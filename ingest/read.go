@@ -113,6 +113,8 @@ func (t *Table) Next() (arrow.Record, error) {
 	bs := make([]*array.StringBuilder, n)
 	for i := range bs {
 		bs[i] = array.NewStringBuilder(memory.DefaultAllocator)
+		bs[i].Reserve(t.batch)
+		bs[i].ReserveData(t.batch * 8)
 		defer bs[i].Release()
 	}
 	rb := array.NewInt64Builder(memory.DefaultAllocator)

@@ -303,6 +303,15 @@ func (r *row) org(col string, levels ...string) *Org {
 	return o
 }
 
+// setS sets a string column (no interface conversion on the hot path).
+func (r *row) setS(col string, v string) {
+	k, ok := r.c.out[col]
+	if !ok {
+		panic("transform: no column " + col + " in " + r.c.Fact.Name)
+	}
+	r.strs[k] = v
+}
+
 func (r *row) set(col string, v any) {
 	k, ok := r.c.out[col]
 	if !ok {
@@ -346,10 +355,10 @@ func (r *row) appendTo(b *array.RecordBuilder) {
 
 // place writes the denormalised org columns and the scope of the row.
 func (r *row) place(o *Org, scopeOrg, period string) {
-	r.set("county_code", o.CountyCode)
-	r.set("county_name", o.CountyName)
-	r.set("town_code", o.TownCode)
-	r.set("town_name", o.TownName)
+	r.setS("county_code", o.CountyCode)
+	r.setS("county_name", o.CountyName)
+	r.setS("town_code", o.TownCode)
+	r.setS("town_name", o.TownName)
 	hit, ok := r.c.scopeKeys[[2]string{scopeOrg, period}]
 	if !ok {
 		hit.scope = r.c.tbl.Ledger.ID + "|" + scopeOrg + "|" + period
@@ -360,8 +369,8 @@ func (r *row) place(o *Org, scopeOrg, period string) {
 	}
 	r.scope = hit.scope
 	r.set("scope_key", hit.key)
-	r.set("scope_org", scopeOrg)
-	r.set("period", period)
+	r.setS("scope_org", scopeOrg)
+	r.setS("period", period)
 }
 
 func (r *row) snapshotDate() (time.Time, bool) {
@@ -442,11 +451,17 @@ func (c *Converter) Convert(rec arrow.Record) (arrow.Record, []Reject) {
 	rows := rec.Column(c.idx[ingest.RowColumn]).(*array.Int64)
 	var rejects []Reject
 	r := newRow(c, rec)
-	b.Reserve(int(rec.NumRows()))
+	n := int(rec.NumRows())
+	b.Reserve(n)
+	for k, col := range c.Fact.Columns {
+		if col.Kind == String || col.Kind == Enum {
+			b.Field(k).(*array.StringBuilder).ReserveData(n * 12)
+		}
+	}
 	for i := 0; i < int(rec.NumRows()); i++ {
 		r.reset()
 		r.i, r.num = i, int(rows.Value(i))
-		r.set("load_id", c.loadID)
+		r.setS("load_id", c.loadID)
 		r.set("src_row", int64(r.num))
 		rules[c.tbl.Ledger.ID](r)
 		if len(r.rejects) > 0 {
@@ -519,9 +534,7 @@ func (r *row) event(dateCol string) (time.Time, *Org) {
 		return t, town
 	}
 	r.set("year", int64(t.Year()))
-	m := r.c.monthOf(t)
-	r.set("month", m)
-	r.place(town, town.Code, m)
+	r.place(town, town.Code, r.c.monthOf(t))
 	return t, town
 }
 
@@ -545,8 +558,8 @@ func (r *row) village(town *Org, col string, required bool) {
 		r.fail(col, v, err.Error())
 		return
 	}
-	r.set("village_code", o.Code)
-	r.set("village_name", o.Name)
+	r.setS("village_code", o.Code)
+	r.setS("village_name", o.Name)
 }
 
 var rules = map[string]func(*row){
@@ -555,36 +568,36 @@ var rules = map[string]func(*row){
 		received, town := r.event("受理日期")
 		ok := !received.IsZero()
 		r.village(town, "村(社区)", false)
-		r.set("case_no", r.str("编号"))
+		r.setS("case_no", r.str("编号"))
 		r.set("received", received)
-		r.set("org_type", r.str("调解组织类型"))
-		r.set("dispute_type", r.str("纠纷类型"))
+		r.setS("org_type", r.str("调解组织类型"))
+		r.setS("dispute_type", r.str("纠纷类型"))
 		r.set("parties", r.count("当事人数"))
 		r.set("amount_fen", r.money("涉及金额(元)"))
-		r.set("result", r.str("调解结果"))
+		r.setS("result", r.str("调解结果"))
 		if closed, ok2 := r.date("结案日期"); ok2 {
 			if ok && closed.Before(received) {
 				r.fail("结案日期", clean(r.raw("结案日期")), "结案日期早于受理日期")
 			}
 			r.set("closed", closed)
 		}
-		r.set("agreement", r.str("协议形式"))
+		r.setS("agreement", r.str("协议形式"))
 		pt := r.str("防止激化类型")
 		if pt == "" {
 			pt = "无"
 		}
-		r.set("prevented_type", pt)
+		r.setS("prevented_type", pt)
 		r.set("prevented_persons", r.count("防止激化人数"))
 		r.set("petition", r.yes("涉法信访"))
-		r.set("mediator", r.str("调解员"))
+		r.setS("mediator", r.str("调解员"))
 	},
 	"legal_aid": func(r *row) {
 		applied, _ := r.event("申请日期")
 		r.set("applied", applied)
-		r.set("case_no", r.str("编号"))
-		r.set("case_type", r.str("案件类别"))
-		r.set("aided_group", r.str("受援人类别"))
-		r.set("decision", r.str("审查决定"))
+		r.setS("case_no", r.str("编号"))
+		r.setS("case_type", r.str("案件类别"))
+		r.setS("aided_group", r.str("受援人类别"))
+		r.setS("decision", r.str("审查决定"))
 		dd, _ := r.date("决定日期")
 		r.set("decided", dd)
 		cd, _ := r.date("结案日期")
@@ -595,17 +608,17 @@ var rules = map[string]func(*row){
 	"consultation": func(r *row) {
 		day, _ := r.event("日期")
 		r.set("day", day)
-		r.set("channel", r.str("咨询方式"))
-		r.set("category", r.str("咨询类别"))
+		r.setS("channel", r.str("咨询方式"))
+		r.setS("category", r.str("咨询类别"))
 		r.set("visits", r.count("人次"))
-		r.set("referral", r.str("引导服务"))
+		r.setS("referral", r.str("引导服务"))
 	},
 	"publicity": func(r *row) {
 		day, town := r.event("日期")
 		r.village(town, "村(社区)", false)
 		r.set("day", day)
-		r.set("form", r.str("活动形式"))
-		r.set("theme", r.str("主题"))
+		r.setS("form", r.str("活动形式"))
+		r.setS("theme", r.str("主题"))
 		r.set("participants", r.count("参与人数"))
 		r.set("materials", r.count("发放资料(份)"))
 	},
@@ -618,14 +631,14 @@ var rules = map[string]func(*row){
 		r.set("snapshot", snap)
 		caseNo := r.str("编号")
 		r.person(snap, "corrections", caseNo, r.raw("乡镇"))
-		r.set("case_no", caseNo)
-		r.set("category", r.str("矫正类别"))
+		r.setS("case_no", caseNo)
+		r.setS("category", r.str("矫正类别"))
 		st, _ := r.date("矫正开始日期")
 		en, _ := r.date("矫正结束日期")
 		r.set("started", st)
 		r.set("ended", en)
-		r.set("supervision", r.str("管理等级"))
-		r.set("status", r.str("状态"))
+		r.setS("supervision", r.str("管理等级"))
+		r.setS("status", r.str("状态"))
 		r.set("lost_contact", r.yes("脱管"))
 		r.set("reoffended", r.yes("重新犯罪"))
 		r.set("group_education", r.count("集中教育(次)"))
@@ -641,12 +654,12 @@ var rules = map[string]func(*row){
 		r.set("snapshot", snap)
 		caseNo := r.str("编号")
 		r.person(snap, "resettlement", caseNo, r.raw("乡镇"))
-		r.set("case_no", caseNo)
+		r.setS("case_no", caseNo)
 		rel, _ := r.date("释放日期")
 		r.set("released", rel)
-		r.set("release_type", r.str("释放类别"))
-		r.set("handover", r.str("衔接方式"))
-		r.set("placement", r.str("安置情况"))
+		r.setS("release_type", r.str("释放类别"))
+		r.setS("handover", r.str("衔接方式"))
+		r.setS("placement", r.str("安置情况"))
 		r.set("mentoring", r.yes("一对一帮教"))
 		r.set("reoffended", r.yes("重新犯罪"))
 	},
@@ -667,11 +680,11 @@ var rules = map[string]func(*row){
 			r.missing("姓名")
 		}
 		r.person(snap, "roster", name, clean(r.raw("单位")))
-		r.set("post", r.str("职务"))
-		r.set("staff_type", r.str("人员类别"))
-		r.set("establishment", r.str("编制类型"))
-		r.set("education", r.str("学历"))
-		r.set("major", r.str("所学专业"))
+		r.setS("post", r.str("职务"))
+		r.setS("staff_type", r.str("人员类别"))
+		r.setS("establishment", r.str("编制类型"))
+		r.setS("education", r.str("学历"))
+		r.setS("major", r.str("所学专业"))
 		r.set("law_major", r.yes("法律专业"))
 		comp := clean(r.raw("会使用计算机"))
 		if comp == "" && r.c.tbl.Letters["会使用计算机"] != "" {
@@ -682,10 +695,10 @@ var rules = map[string]func(*row){
 			r.fail("会使用计算机", comp, err.Error())
 		}
 		r.set("computer", n)
-		r.set("rank", r.str("职级待遇"))
+		r.setS("rank", r.str("职级待遇"))
 		ws, _ := r.date("参加工作时间")
 		r.set("work_start", ws)
-		r.set("status", r.str("在岗状态"))
+		r.setS("status", r.str("在岗状态"))
 	},
 	"budget": func(r *row) {
 		yv := strings.TrimSuffix(strings.TrimSuffix(clean(r.raw("年度")), "年度"), "年")
@@ -703,7 +716,7 @@ var rules = map[string]func(*row){
 			r.set("org_level", lvl)
 		}
 		r.set("year", year)
-		r.set("category", r.str("经费类别"))
+		r.setS("category", r.str("经费类别"))
 		if clean(r.raw("标准金额")) != "" {
 			r.set("standard_fen", r.money("标准金额"))
 			r.set("standard_given", int64(1))
@@ -711,7 +724,7 @@ var rules = map[string]func(*row){
 		r.set("budget_fen", r.money("预算数"))
 		r.set("allocated_fen", r.money("到位数"))
 		r.set("actual_fen", r.money("实际支出"))
-		r.set("basis", r.str("标准依据"))
+		r.setS("basis", r.str("标准依据"))
 	},
 	"site": func(r *row) {
 		snap, ok := r.snapshotDate()
@@ -721,10 +734,10 @@ var rules = map[string]func(*row){
 			r.place(town, town.Code, snap.Format("2006-01-02"))
 		}
 		r.set("snapshot", snap)
-		r.set("site_name", r.str("站点名称"))
+		r.setS("site_name", r.str("站点名称"))
 		r.set("level", level)
 		r.village(town, "村(社区)", level == "村(社区)司法行政工作室")
-		r.set("host", r.str("依托单位"))
+		r.setS("host", r.str("依托单位"))
 		est, _ := r.date("建立日期")
 		r.set("established", est)
 		std, okStd := r.date("规范化验收日期")

@@ -224,7 +224,6 @@ func TestConvertMediation(t *testing.T) {
 		"town_code":         {"990121100", "990121101"}, // 营盘 settled by the 填报单位 county
 		"village_code":      {"990121100201", ""},
 		"received":          {"2014-03-05", "2014-03-07"},
-		"month":             {"2014-03", "2014-03"},
 		"result":            {"调解成功", "调解成功"},
 		"parties":           {"3", "0"},
 		"amount_fen":        {"1500000", "0"},

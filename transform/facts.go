@@ -88,7 +88,9 @@ func enum(n string, values ...string) Col {
 }
 
 // scopeCols open every fact table: which load wrote the row and which
-// scope (ledger, org, period) it belongs to. A row counts only while its
+// scope (ledger, org, period) it belongs to. period is the month
+// ("2014-03") of an event ledger's row, the snapshot date ("2014-12-31") of
+// a snapshot ledger's, the year of a budget line. A row counts only while its
 // scope points at its load: scope_key is ScopeKey(scope, load_id), and the
 // scopes table holds the scope_key of each scope's current load. One 64-bit
 // key per row is much cheaper to load and compare than the two strings.
@@ -107,22 +109,22 @@ var (
 	DimOrg = fact("dim_org", "registry", s("code"), s("name"), e("level", "registry", "层级"), s("parent_code"), s("aliases"))
 
 	FactDispute = fact("fact_dispute", "mediation",
-		s("village_code"), s("village_name"), s("case_no"), d("received"), i("year"), s("month"),
+		s("village_code"), s("village_name"), s("case_no"), d("received"), i("year"),
 		e("org_type", "mediation", "调解组织类型"), e("dispute_type", "mediation", "纠纷类型"), i("parties"), i("amount_fen"),
 		e("result", "mediation", "调解结果"), d("closed"), e("agreement", "mediation", "协议形式"),
 		e("prevented_type", "mediation", "防止激化类型"), i("prevented_persons"), i("petition"), s("mediator"))
 
 	FactLegalAid = fact("fact_legal_aid", "legal_aid",
-		s("case_no"), d("applied"), i("year"), s("month"), e("case_type", "legal_aid", "案件类别"),
+		s("case_no"), d("applied"), i("year"), e("case_type", "legal_aid", "案件类别"),
 		e("aided_group", "legal_aid", "受援人类别"), e("decision", "legal_aid", "审查决定"),
 		d("decided"), d("closed"), i("recovered_fen"), i("subsidy_fen"))
 
 	FactConsultation = fact("fact_consultation", "consultation",
-		d("day"), i("year"), s("month"), e("channel", "consultation", "咨询方式"), e("category", "consultation", "咨询类别"),
+		d("day"), i("year"), e("channel", "consultation", "咨询方式"), e("category", "consultation", "咨询类别"),
 		i("visits"), e("referral", "consultation", "引导服务"))
 
 	FactPublicity = fact("fact_publicity", "publicity",
-		s("village_code"), s("village_name"), d("day"), i("year"), s("month"), e("form", "publicity", "活动形式"), s("theme"),
+		s("village_code"), s("village_name"), d("day"), i("year"), e("form", "publicity", "活动形式"), s("theme"),
 		i("participants"), i("materials"))
 
 	FactCorrections = fact("fact_corrections", "corrections", append(append([]Col{d("snapshot")}, personCols...),

@@ -98,7 +98,7 @@ func disputesFile(t *testing.T, dir, name string, n int, scopes ...[2]string) st
 // counts is the visible fact rows per (town, month).
 func counts(t *testing.T, w *warehouse.Warehouse) map[string]int64 {
 	t.Helper()
-	res, err := w.Query(context.Background(), "SELECT town_name, month, count(*) FROM fact_dispute WHERE "+w.Visible()+" GROUP BY town_name, month")
+	res, err := w.Query(context.Background(), "SELECT town_name, period, count(*) FROM fact_dispute WHERE "+w.Visible()+" GROUP BY town_name, period")
 	if err != nil {
 		t.Fatal(err)
 	}
