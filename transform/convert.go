@@ -58,9 +58,11 @@ type Converter struct {
 	loadID     string
 	countyHint string
 	snapshot   time.Time
-	idx        map[string]int               // source column → index in the ingested record
-	out        map[string]int               // fact column → index in the fact table
-	specs      map[string]*ingest.Column    // canonical column → its definition
+	idx        *nameIndex                // source column → index in the ingested record
+	out        *nameIndex                // fact column → index in the fact table
+	specs      map[string]*ingest.Column // canonical column → its definition
+	specIdx    *nameIndex                // canonical column → index in specList
+	specList   []*ingest.Column
 	codes      map[string]map[string]string // coded column → written form → canonical value
 	orgs       map[orgKey]orgHit            // what a name conformed to, per levels
 	villages   map[[2]string]orgHit         // town code and village name → village
@@ -90,23 +92,30 @@ func NewConverter(t *ingest.Table, reg *Registry, cfg Config, loadID string) (*C
 		return nil, fe(t.Ledger.Name + "缺少必填的列：" + strings.Join(missing, "、") + "（表头在第" + strconv.Itoa(t.HeaderRow) + "行）")
 	}
 	c := &Converter{tbl: t, Fact: FactFor(t.Ledger.ID), reg: reg, cfg: cfg, loadID: loadID,
-		Scopes: map[string]bool{}, Orgs: map[string]bool{}, Periods: map[string]bool{}, idx: map[string]int{}}
+		Scopes: map[string]bool{}, Orgs: map[string]bool{}, Periods: map[string]bool{}}
+	idx := map[string]int{}
 	for k, f := range t.Schema.Fields() {
-		c.idx[f.Name] = k
+		idx[f.Name] = k
 	}
-	c.out = map[string]int{}
+	c.idx = newNameIndex(idx)
+	out := map[string]int{}
 	for k, col := range c.Fact.Columns {
-		c.out[col.Name] = k
+		out[col.Name] = k
 	}
+	c.out = newNameIndex(out)
 	c.specs = map[string]*ingest.Column{}
 	c.codes = map[string]map[string]string{}
+	specIdx := map[string]int{}
 	for k := range t.Ledger.Columns {
 		col := &t.Ledger.Columns[k]
 		c.specs[col.Name] = col
+		specIdx[col.Name] = len(c.specList)
+		c.specList = append(c.specList, col)
 		if len(col.Values) > 0 {
 			c.codes[col.Name] = codeForms(col.Values)
 		}
 	}
+	c.specIdx = newNameIndex(specIdx)
 	c.orgs = map[orgKey]orgHit{}
 	c.villages = map[[2]string]orgHit{}
 	c.scopeKeys = map[[2]string]scopeHit{}
@@ -160,7 +169,7 @@ func (r *row) reset() {
 }
 
 func (r *row) raw(col string) string {
-	k, ok := r.c.idx[col]
+	k, ok := r.c.idx.get(col)
 	if !ok {
 		return ""
 	}
@@ -172,7 +181,12 @@ func (r *row) fail(col, value, reason string) {
 		Letter: r.c.tbl.Letters[col], Value: value, Reason: reason, Ledger: r.c.tbl.Ledger.ID})
 }
 
-func (r *row) spec(col string) *ingest.Column { return r.c.specs[col] }
+func (r *row) spec(col string) *ingest.Column {
+	if k, ok := r.c.specIdx.get(col); ok {
+		return r.c.specList[k]
+	}
+	return nil
+}
 
 type orgHit struct {
 	org *Org
@@ -305,7 +319,7 @@ func (r *row) org(col string, levels ...string) *Org {
 
 // setS sets a string column (no interface conversion on the hot path).
 func (r *row) setS(col string, v string) {
-	k, ok := r.c.out[col]
+	k, ok := r.c.out.get(col)
 	if !ok {
 		panic("transform: no column " + col + " in " + r.c.Fact.Name)
 	}
@@ -313,7 +327,7 @@ func (r *row) setS(col string, v string) {
 }
 
 func (r *row) set(col string, v any) {
-	k, ok := r.c.out[col]
+	k, ok := r.c.out.get(col)
 	if !ok {
 		panic("transform: no column " + col + " in " + r.c.Fact.Name)
 	}
@@ -448,7 +462,7 @@ func (c *Converter) Merge(o *Converter) {
 func (c *Converter) Convert(rec arrow.Record) (arrow.Record, []Reject) {
 	b := array.NewRecordBuilder(memory.DefaultAllocator, c.Fact.Arrow())
 	defer b.Release()
-	rows := rec.Column(c.idx[ingest.RowColumn]).(*array.Int64)
+	rows := rec.Column(c.idx.m[ingest.RowColumn]).(*array.Int64)
 	var rejects []Reject
 	r := newRow(c, rec)
 	n := int(rec.NumRows())
@@ -471,8 +485,10 @@ func (c *Converter) Convert(rec arrow.Record) (arrow.Record, []Reject) {
 		}
 		c.Accepted++
 		c.Scopes[r.scope] = true
-		c.Orgs[r.strs[c.out["scope_org"]]] = true
-		c.Periods[r.strs[c.out["period"]]] = true
+		so, _ := c.out.get("scope_org")
+		pe, _ := c.out.get("period")
+		c.Orgs[r.strs[so]] = true
+		c.Periods[r.strs[pe]] = true
 		r.appendTo(b)
 	}
 	return b.NewRecord(), rejects

@@ -31,6 +31,9 @@ type Col struct {
 	Name   string
 	Kind   Kind
 	Values []string // Enum: the allowed values; "" (not filled) is always allowed
+	// LowCard marks a String with few distinct values (codes, names):
+	// DuckDB is told to dictionary-compress it instead of analysing it.
+	LowCard bool
 }
 
 // Table describes a warehouse table: facts carry their scope and load.
@@ -74,9 +77,10 @@ func (t *Table) Index(name string) int {
 	return -1
 }
 
-func s(n string) Col { return Col{Name: n, Kind: String} }
-func i(n string) Col { return Col{Name: n, Kind: Int} }
-func d(n string) Col { return Col{Name: n, Kind: Date} }
+func s(n string) Col  { return Col{Name: n, Kind: String} }
+func lc(n string) Col { return Col{Name: n, Kind: String, LowCard: true} }
+func i(n string) Col  { return Col{Name: n, Kind: Int} }
+func d(n string) Col  { return Col{Name: n, Kind: Date} }
 
 // e is an Enum column whose values are those of a ledger's coded column.
 func e(n, ledger, column string) Col {
@@ -94,8 +98,8 @@ func enum(n string, values ...string) Col {
 // scope points at its load: scope_key is ScopeKey(scope, load_id), and the
 // scopes table holds the scope_key of each scope's current load. One 64-bit
 // key per row is much cheaper to load and compare than the two strings.
-var scopeCols = []Col{s("load_id"), i("scope_key"), s("scope_org"), s("period"), i("src_row"),
-	s("county_code"), s("county_name"), s("town_code"), s("town_name")}
+var scopeCols = []Col{lc("load_id"), i("scope_key"), lc("scope_org"), lc("period"), i("src_row"),
+	lc("county_code"), lc("county_name"), lc("town_code"), lc("town_name")}
 
 func fact(name, ledger string, cols ...Col) *Table {
 	all := append(append([]Col{}, scopeCols...), cols...)
@@ -109,7 +113,7 @@ var (
 	DimOrg = fact("dim_org", "registry", s("code"), s("name"), e("level", "registry", "层级"), s("parent_code"), s("aliases"))
 
 	FactDispute = fact("fact_dispute", "mediation",
-		s("village_code"), s("village_name"), s("case_no"), d("received"), i("year"),
+		lc("village_code"), lc("village_name"), s("case_no"), d("received"), i("year"),
 		e("org_type", "mediation", "调解组织类型"), e("dispute_type", "mediation", "纠纷类型"), i("parties"), i("amount_fen"),
 		e("result", "mediation", "调解结果"), d("closed"), e("agreement", "mediation", "协议形式"),
 		e("prevented_type", "mediation", "防止激化类型"), i("prevented_persons"), i("petition"), s("mediator"))
@@ -124,7 +128,7 @@ var (
 		i("visits"), e("referral", "consultation", "引导服务"))
 
 	FactPublicity = fact("fact_publicity", "publicity",
-		s("village_code"), s("village_name"), d("day"), i("year"), e("form", "publicity", "活动形式"), s("theme"),
+		lc("village_code"), lc("village_name"), d("day"), i("year"), e("form", "publicity", "活动形式"), s("theme"),
 		i("participants"), i("materials"))
 
 	FactCorrections = fact("fact_corrections", "corrections", append(append([]Col{d("snapshot")}, personCols...),
@@ -146,7 +150,7 @@ var (
 		i("allocated_fen"), i("actual_fen"), s("basis"))
 
 	FactSite = fact("fact_site", "site",
-		d("snapshot"), s("site_name"), e("level", "site", "层级"), s("village_code"), s("village_name"), s("host"),
+		d("snapshot"), s("site_name"), e("level", "site", "层级"), lc("village_code"), lc("village_name"), s("host"),
 		d("established"), d("standardized"),
 		i("has_staff"), i("has_premises"), i("has_facilities"), i("has_sign"), i("has_rules"), i("has_ledger"),
 		i("shows_staff"), i("shows_services"), i("shows_process"), i("shows_pledge"), i("shows_oversight"))

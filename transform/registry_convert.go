@@ -24,7 +24,7 @@ func (c *Converter) ConvertRegistry(recs []arrow.Record) (arrow.Record, []Reject
 	var rejects []Reject
 	seen := map[string]int{}
 	for _, rec := range recs {
-		nums := rec.Column(c.idx[ingest.RowColumn]).(interface{ Value(int) int64 })
+		nums := rec.Column(c.idx.m[ingest.RowColumn]).(interface{ Value(int) int64 })
 		r := newRow(c, rec)
 		for i := 0; i < int(rec.NumRows()); i++ {
 			r.i, r.num, r.rejects = i, int(nums.Value(i)), nil

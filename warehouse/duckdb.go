@@ -110,6 +110,9 @@ func (e *duckEngine) createTable(t *transform.Table) string {
 			null = ""
 		}
 		cols[i] = c.Name + " " + duckType(c) + null
+		if c.LowCard {
+			cols[i] += " USING COMPRESSION dictionary"
+		}
 	}
 	return "CREATE TABLE IF NOT EXISTS " + t.Name + " (" + strings.Join(cols, ", ") + ")"
 }
