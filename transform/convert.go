@@ -578,6 +578,20 @@ func (r *row) village(town *Org, col string, required bool) {
 	r.setS("village_name", o.Name)
 }
 
+// subject reads what the two snapshot ledgers of persons share: the
+// snapshot, the township, the case number and the person.
+func (r *row) subject(ledger string) {
+	snap, ok := r.snapshotDate()
+	town := r.org("乡镇", townLevels...)
+	if ok && town != nil {
+		r.place(town, town.Code, snap.Format("2006-01-02"))
+	}
+	r.set("snapshot", snap)
+	caseNo := r.str("编号")
+	r.person(snap, ledger, caseNo, r.raw("乡镇"))
+	r.setS("case_no", caseNo)
+}
+
 var rules = map[string]func(*row){
 	"registry": func(r *row) { panic("the registry is converted by ConvertRegistry") },
 	"mediation": func(r *row) {
@@ -639,15 +653,7 @@ var rules = map[string]func(*row){
 		r.set("materials", r.count("发放资料(份)"))
 	},
 	"corrections": func(r *row) {
-		snap, ok := r.snapshotDate()
-		town := r.org("乡镇", townLevels...)
-		if ok && town != nil {
-			r.place(town, town.Code, snap.Format("2006-01-02"))
-		}
-		r.set("snapshot", snap)
-		caseNo := r.str("编号")
-		r.person(snap, "corrections", caseNo, r.raw("乡镇"))
-		r.setS("case_no", caseNo)
+		r.subject("corrections")
 		r.setS("category", r.str("矫正类别"))
 		st, _ := r.date("矫正开始日期")
 		en, _ := r.date("矫正结束日期")
@@ -662,15 +668,7 @@ var rules = map[string]func(*row){
 		r.set("service_hours", r.count("公益活动(小时)"))
 	},
 	"resettlement": func(r *row) {
-		snap, ok := r.snapshotDate()
-		town := r.org("乡镇", townLevels...)
-		if ok && town != nil {
-			r.place(town, town.Code, snap.Format("2006-01-02"))
-		}
-		r.set("snapshot", snap)
-		caseNo := r.str("编号")
-		r.person(snap, "resettlement", caseNo, r.raw("乡镇"))
-		r.setS("case_no", caseNo)
+		r.subject("resettlement")
 		rel, _ := r.date("释放日期")
 		r.set("released", rel)
 		r.setS("release_type", r.str("释放类别"))
