@@ -2,13 +2,21 @@
 GO      ?= go
 TAGS    := duckdb_arrow
 BIN     := bin/sifa
-SOURCES := $(shell find . -name '*.go' -not -path './node_modules/*') go.mod go.sum
+SOURCES := $(shell find . -name '*.go' -not -path './node_modules/*') go.mod go.sum $(wildcard dashboards/templates/* dashboards/assets/*)
+# ECharts comes from the npm registry at build time and is embedded in the binary.
+ECHARTS := dashboards/assets/echarts.min.js
 
-.PHONY: build run test bench vet clean
+.PHONY: build run test bench vet clean assets
 
 build: $(BIN)
 
-$(BIN): $(SOURCES)
+assets: $(ECHARTS)
+
+$(ECHARTS): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	cp node_modules/echarts/dist/echarts.min.js $@
+
+$(BIN): $(SOURCES) $(ECHARTS)
 	$(GO) build -tags $(TAGS) -trimpath -ldflags="-s -w" -o $(BIN) ./cmd/sifa
 
 # Builds, loads the demo data into the embedded warehouse when it is empty,
@@ -16,7 +24,7 @@ $(BIN): $(SOURCES)
 run: build
 	./$(BIN) serve --demo-if-empty
 
-vet:
+vet: $(ECHARTS)
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || (echo "gofmt needed:"; gofmt -l .; exit 1)
 	$(GO) vet -tags $(TAGS) ./...
 
@@ -26,8 +34,8 @@ test: vet
 	$(GO) test -tags $(TAGS) -count=1 -timeout 40m ./...
 
 # Ingest throughput on each engine beside the engine's own bulk load.
-bench:
+bench: $(ECHARTS)
 	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchtime 3x -timeout 60m ./warehouse/
 
 clean:
-	rm -rf bin
+	rm -rf bin node_modules $(ECHARTS)

@@ -358,9 +358,19 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 	}
 	e := &dashboards.Engine{Store: w, Standards: cfg.standards()}
+	p, err := cfg.pipeline(w)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitFailure
+	}
+	site := &dashboards.Site{Engine: e, Ingest: p, UploadDir: filepath.Join(cfg.DataDir, "uploads")}
+	if err := os.MkdirAll(site.UploadDir, 0o750); err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitFailure
+	}
 	mux := http.NewServeMux()
-	mux.Handle("/api/", e.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	mux.Handle("/", site.Handler())
 	srv := &http.Server{Addr: cfg.Addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
 		WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
 	errc := make(chan error, 1)

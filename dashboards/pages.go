@@ -1,0 +1,631 @@
+package dashboards
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"sifa/transform"
+)
+
+// pageDef is one dashboard page.
+type pageDef struct {
+	Path, Title string
+	build       func(b *builder) error
+}
+
+var pageDefs = []pageDef{
+	{"/", "总览", buildOverview},
+	{"/disputes", "矛盾纠纷", buildDisputes},
+	{"/staffing", "队伍", buildStaffing},
+	{"/funding", "经费", buildFunding},
+	{"/buildout", "平台建设", buildBuildout},
+	{"/work", "业务工作", buildWork},
+}
+
+// builder assembles one page from panel answers.
+type builder struct {
+	ctx context.Context
+	e   *Engine
+	f   Filter
+	reg *transform.Registry
+	p   *page
+}
+
+// run answers a panel through the same engine the API uses.
+func (b *builder) run(id string, f Filter) (any, error) { return b.e.Run(b.ctx, id, f) }
+
+func (b *builder) ref(id string, f Filter, field string, v any) numRef {
+	return numRef{Panel: id, Query: f.query().Encode(), Field: field, Value: rawJSON(v)}
+}
+
+func (b *builder) lastYear() Filter {
+	f := b.f
+	f.Year--
+	return f
+}
+
+func (b *builder) orgName() string {
+	if b.f.Org == "" {
+		return "全部"
+	}
+	if o := b.reg.Org(b.f.Org); o != nil {
+		return o.Name
+	}
+	return b.f.Org
+}
+
+// ---- 总览 ----
+
+func buildOverview(b *builder) error {
+	f, last := b.f, b.lastYear()
+	dv, err := b.run("disputes.summary", f)
+	if err != nil {
+		return err
+	}
+	d := dv.(*DisputesSummary)
+	dlv, err := b.run("disputes.summary", last)
+	if err != nil {
+		return err
+	}
+	dl := dlv.(*DisputesSummary)
+	sv, err := b.run("staffing.summary", f)
+	if err != nil {
+		return err
+	}
+	s := sv.(*StaffingSummary)
+	fv, err := b.run("funding.shortfall", f)
+	if err != nil {
+		return err
+	}
+	fs := fv.(*FundingShortfall)
+	bv, err := b.run("buildout.progress", f)
+	if err != nil {
+		return err
+	}
+	bo := bv.(*Rows[BuildoutRow])
+	ov, err := b.run("staffing.by_org", f)
+	if err != nil {
+		return err
+	}
+	so := ov.(*Rows[StaffRow])
+	subv, err := b.run("submissions.monthly", f)
+	if err != nil {
+		return err
+	}
+	sub := subv.(*Submissions)
+
+	var gap, over float64
+	for _, r := range fs.Rows {
+		gap += r.GapToStandard
+		over += r.Overspend
+	}
+	gapV, gapU := money(gap)
+	b.p.Cards = append(b.p.Cards,
+		card{Label: "受理矛盾纠纷", Value: thousands(d.Received), Unit: "件", Sub: change(d.Received, dl.Received, "件"), Href: f.href("/disputes"),
+			Ref: b.ref("disputes.summary", f, "received", d.Received)},
+		card{Label: "调解成功率", Value: pct(d.SuccessRate), Sub: fmt.Sprintf("上年 %s", pct(dl.SuccessRate)), Href: f.href("/disputes"),
+			Ref: b.ref("disputes.summary", f, "success_rate", d.SuccessRate)},
+		card{Label: "司法所在岗人员", Value: thousands(s.Staff), Unit: "人", Sub: fmt.Sprintf("%d个所，其中1人所%d个", s.Offices, s.OfficesSingleStaff),
+			Href: f.href("/staffing"), Warn: s.OfficesSingleStaff > 0, Ref: b.ref("staffing.summary", f, "staff", s.Staff)},
+		card{Label: "经费缺口（距标准）", Value: gapV, Unit: gapU, Sub: "超预算支出 " + moneyText(over), Href: f.href("/funding"), Warn: gap > 0},
+	)
+	for _, r := range bo.Rows {
+		if r.Year != f.Year {
+			continue
+		}
+		b.p.Cards = append(b.p.Cards, card{Label: r.Level + "规范化率", Value: pct(r.StandardizedRate),
+			Sub: fmt.Sprintf("目标 %s，%s", pct(r.TargetStandardizedRate), map[bool]string{true: "达标", false: "落后"}[r.OnTrack]),
+			Href: f.href("/buildout"), Warn: !r.OnTrack})
+		if !r.OnTrack {
+			b.p.Notes = append(b.p.Notes, note{Level: "warn", Href: f.href("/buildout"),
+				Text: fmt.Sprintf("%d年%s规范化率 %s，低于目标 %s（%d个单位中已验收%d个）", r.Year, r.Level, pct(r.StandardizedRate), pct(r.TargetStandardizedRate), r.Units, r.Standardized)})
+		}
+	}
+	var single []string
+	for _, r := range so.Rows {
+		if r.SingleStaff {
+			single = append(single, r.OrgName)
+		}
+	}
+	if len(single) > 0 {
+		b.p.Notes = append(b.p.Notes, note{Level: "warn", Href: f.href("/staffing"),
+			Text: fmt.Sprintf("只有1名工作人员的司法所 %d 个：%s", len(single), strings.Join(single, "、"))})
+	}
+	for _, r := range fs.Rows {
+		if r.Overspend > 0 {
+			b.p.Notes = append(b.p.Notes, note{Level: "warn", Href: f.href("/funding"),
+				Text: fmt.Sprintf("%s实际支出 %s，超出预算 %s", r.Category, moneyText(r.Actual), moneyText(r.Overspend))})
+		}
+	}
+	if sub.Month != "" {
+		if sub.Missing == 0 {
+			b.p.Notes = append(b.p.Notes, note{Level: "info", Text: fmt.Sprintf("%s各司法所的人民调解、法律咨询台账都已报送", monthName(sub.Month))})
+		}
+		for _, r := range sub.Rows {
+			b.p.Notes = append(b.p.Notes, note{Level: "warn", Href: f.href("/", "org", r.OrgCode),
+				Text: fmt.Sprintf("%s缺报%s的%s", r.OrgName, monthName(sub.Month), strings.Join(r.Missing, "、"))})
+		}
+	}
+	if d.Received == 0 && s.Staff == 0 && len(fs.Rows) == 0 {
+		b.p.Empty = "这里还没有数据。请在“数据上传”页上传机构名录和各类台账（可先下载模板）。"
+	}
+	return nil
+}
+
+// ---- 矛盾纠纷 ----
+
+func buildDisputes(b *builder) error {
+	f := b.f
+	dv, err := b.run("disputes.summary", f)
+	if err != nil {
+		return err
+	}
+	d := dv.(*DisputesSummary)
+	if d.Received == 0 {
+		b.p.Empty = fmt.Sprintf("%s在所选时段没有人民调解台账数据。请上传“人民调解台账”。", b.orgName())
+		return nil
+	}
+	b.p.Cards = append(b.p.Cards,
+		card{Label: "受理纠纷", Value: thousands(d.Received), Unit: "件", Ref: b.ref("disputes.summary", f, "received", d.Received)},
+		card{Label: "调解成功", Value: thousands(d.MediatedSuccess), Unit: "件", Ref: b.ref("disputes.summary", f, "mediated_success", d.MediatedSuccess)},
+		card{Label: "调解成功率", Value: pct(d.SuccessRate), Ref: b.ref("disputes.summary", f, "success_rate", d.SuccessRate)},
+		card{Label: "涉法信访", Value: thousands(d.PetitionRelated), Unit: "件", Ref: b.ref("disputes.summary", f, "petition_related", d.PetitionRelated)},
+	)
+	// by month: this year and last year
+	months := make([]string, 12)
+	for i := range months {
+		months[i] = strconv.Itoa(i+1) + "月"
+	}
+	var ss []series
+	for _, y := range []int{f.Year - 1, f.Year} {
+		ff := f
+		ff.Year = y
+		mv, err := b.run("disputes.by_month", ff)
+		if err != nil {
+			return err
+		}
+		vals := make([]float64, 12)
+		for _, r := range mv.(*Rows[DisputeRow]).Rows {
+			if m, err := strconv.Atoi(r.Month[5:]); err == nil && m >= 1 && m <= 12 {
+				vals[m-1] = float64(r.Received)
+			}
+		}
+		ss = append(ss, series{Name: fmt.Sprintf("%d年", y), Values: vals})
+	}
+	if f.Year == 0 {
+		ss = ss[1:]
+	}
+	b.p.Charts = append(b.p.Charts, lineChart("各月受理纠纷", months, ss, "件"))
+	tv, err := b.run("disputes.by_type", f)
+	if err != nil {
+		return err
+	}
+	var cats []string
+	var vals []float64
+	for _, r := range tv.(*Rows[DisputeRow]).Rows {
+		cats = append(cats, r.Type)
+		vals = append(vals, float64(r.Received))
+	}
+	b.p.Charts = append(b.p.Charts, barChart("各类纠纷", cats, []series{{Name: "受理", Values: vals}}, "件", false))
+	ov, err := b.run("disputes.by_org", f)
+	if err != nil {
+		return err
+	}
+	orgs := ov.(*Rows[DisputeRow])
+	cats, vals = nil, nil
+	var ok []float64
+	var drill []string
+	t := tableView{Title: "各单位受理纠纷", Head: []string{"单位", "受理（件）", "调解成功（件）", "成功率"}}
+	for i, r := range orgs.Rows {
+		cats = append(cats, r.OrgName)
+		vals = append(vals, float64(r.Received))
+		ok = append(ok, float64(r.MediatedSuccess))
+		href := ""
+		if r.OrgCode != "" && orgs.Level != transform.LevelVillage {
+			href = f.href("/disputes", "org", r.OrgCode)
+		}
+		drill = append(drill, href)
+		field := fmt.Sprintf("rows.%d.", i)
+		t.Rows = append(t.Rows, []cell{{Text: r.OrgName, Href: href},
+			{Text: thousands(r.Received), Ref: b.ref("disputes.by_org", f, field+"received", r.Received)},
+			{Text: thousands(r.MediatedSuccess), Ref: b.ref("disputes.by_org", f, field+"mediated_success", r.MediatedSuccess)},
+			{Text: pct(r.SuccessRate)}})
+	}
+	c := barChart("各单位受理纠纷（点击单位查看下级）", cats, []series{{Name: "受理", Values: vals}, {Name: "调解成功", Values: ok}}, "件", false)
+	if orgs.Level != transform.LevelVillage {
+		c.Drill = drill
+	}
+	b.p.Charts = append(b.p.Charts, c)
+	pt := tableView{Title: "防止矛盾激化", Head: []string{"类型", "件数", "涉及人数"}}
+	var pcats []string
+	var pcases, ppersons []float64
+	for _, k := range preventedTypes {
+		p := d.Prevented[k]
+		pt.Rows = append(pt.Rows, []cell{{Text: k},
+			{Text: thousands(p.Cases) + "件", Ref: b.ref("disputes.summary", f, "prevented."+k+".cases", p.Cases)},
+			{Text: thousands(p.Persons) + "人", Ref: b.ref("disputes.summary", f, "prevented."+k+".persons", p.Persons)}})
+		pcats = append(pcats, k)
+		pcases = append(pcases, float64(p.Cases))
+		ppersons = append(ppersons, float64(p.Persons))
+	}
+	b.p.Charts = append(b.p.Charts, barChart("防止矛盾激化", pcats, []series{{Name: "件数", Values: pcases}, {Name: "人数", Values: ppersons}}, "", false))
+	rt := tableView{Title: "调解结果", Head: []string{"结果", "件数"}}
+	for _, k := range disputeResults {
+		rt.Rows = append(rt.Rows, []cell{{Text: k}, {Text: thousands(d.ByResult[k]) + "件", Ref: b.ref("disputes.summary", f, "by_result."+k, d.ByResult[k])}})
+	}
+	b.p.Tables = append(b.p.Tables, t, pt, rt)
+	return nil
+}
+
+// ---- 队伍 ----
+
+func buildStaffing(b *builder) error {
+	f := b.f
+	sv, err := b.run("staffing.summary", f)
+	if err != nil {
+		return err
+	}
+	s := sv.(*StaffingSummary)
+	if s.Staff == 0 && s.BureauStaff == 0 {
+		b.p.Empty = fmt.Sprintf("%s在%d年底以前没有人员花名册。请上传“人员花名册”。", b.orgName(), f.Year)
+		return nil
+	}
+	q := func(field string, v int64) numRef { return b.ref("staffing.summary", f, field, v) }
+	b.p.Cards = append(b.p.Cards,
+		card{Label: "司法所", Value: thousands(s.Offices), Unit: "个", Ref: q("offices", s.Offices)},
+		card{Label: "司法所在岗人员", Value: thousands(s.Staff), Unit: "人", Ref: q("staff", s.Staff)},
+		card{Label: "2人及以上的所", Value: thousands(s.OfficesMultiStaff), Unit: "个", Ref: q("offices_multi_staff", s.OfficesMultiStaff)},
+		card{Label: "只有1人的所", Value: thousands(s.OfficesSingleStaff), Unit: "个", Warn: s.OfficesSingleStaff > 0, Ref: q("offices_single_staff", s.OfficesSingleStaff)},
+		card{Label: "县司法局在岗人员", Value: thousands(s.BureauStaff), Unit: "人", Ref: q("bureau_staff", s.BureauStaff)},
+		card{Label: "落实副科级待遇", Value: thousands(s.DeputySectionRank), Unit: "人", Ref: q("deputy_section_rank", s.DeputySectionRank)},
+		card{Label: "46岁及以上", Value: thousands(s.Aged46Plus), Unit: "人", Ref: q("aged_46_plus", s.Aged46Plus)},
+		card{Label: "不会使用计算机", Value: thousands(s.NoComputer), Unit: "人", Warn: s.NoComputer > 0, Ref: q("no_computer", s.NoComputer)},
+		card{Label: "法律专业", Value: thousands(s.LawMajor), Unit: "人", Ref: q("law_major", s.LawMajor)},
+	)
+	ov, err := b.run("staffing.by_org", f)
+	if err != nil {
+		return err
+	}
+	var cats []string
+	var vals []float64
+	var marked []bool
+	var drill []string
+	t := tableView{Title: "各司法所人员（截至 " + s.Snapshot + "）", Head: []string{"司法所", "在岗人员", "46岁及以上", "不会使用计算机", "法律专业"}}
+	for i, r := range ov.(*Rows[StaffRow]).Rows {
+		cats = append(cats, r.OrgName)
+		vals = append(vals, float64(r.Staff))
+		marked = append(marked, r.Staff <= 1)
+		drill = append(drill, f.href("/staffing", "org", r.OrgCode))
+		class := ""
+		if r.Staff <= 1 {
+			class = "warn"
+		}
+		field := fmt.Sprintf("rows.%d.", i)
+		t.Rows = append(t.Rows, []cell{{Text: r.OrgName, Href: f.href("/staffing", "org", r.OrgCode)},
+			{Text: thousands(r.Staff) + "人", Class: class, Ref: b.ref("staffing.by_org", f, field+"staff", r.Staff)},
+			{Text: thousands(r.Aged46Plus)}, {Text: thousands(r.NoComputer)}, {Text: thousands(r.LawMajor)}})
+	}
+	c := barChart("各司法所在岗人员（红色为只有1人或无人的所）", cats, []series{{Name: "在岗人员", Values: vals, Marked: marked}}, "人", false)
+	c.Drill = drill
+	b.p.Charts = append(b.p.Charts, c)
+	var av []float64
+	for _, k := range ageBands {
+		av = append(av, float64(s.AgeBands[k]))
+	}
+	b.p.Charts = append(b.p.Charts, pieChart("年龄结构", ageBands, av))
+	var ev []float64
+	for _, k := range educationLevels {
+		ev = append(ev, float64(s.Education[k]))
+	}
+	b.p.Charts = append(b.p.Charts, barChart("学历", educationLevels, []series{{Name: "人数", Values: ev}}, "人", false))
+	// change over the years
+	yv, err := b.run("meta.years", Filter{Org: f.Org})
+	if err != nil {
+		return err
+	}
+	var ys []string
+	var staff, bureau, old []float64
+	for _, y := range yv.(*Years).Years {
+		ff := f
+		ff.Year, ff.From, ff.To = y, "", ""
+		v, err := b.run("staffing.summary", ff)
+		if err != nil {
+			return err
+		}
+		x := v.(*StaffingSummary)
+		if x.Snapshot == "" {
+			continue
+		}
+		ys = append(ys, strconv.Itoa(y))
+		staff = append(staff, float64(x.Staff))
+		bureau = append(bureau, float64(x.BureauStaff))
+		old = append(old, float64(x.Aged46Plus))
+	}
+	if len(ys) > 1 {
+		b.p.Charts = append(b.p.Charts, lineChart("历年人员变化", ys, []series{{Name: "司法所在岗", Values: staff}, {Name: "县局在岗", Values: bureau}, {Name: "46岁及以上", Values: old}}, "人"))
+	}
+	et := tableView{Title: "学历与年龄", Head: []string{"项目", "人数"}}
+	for _, k := range educationLevels {
+		et.Rows = append(et.Rows, []cell{{Text: k}, {Text: thousands(s.Education[k]) + "人", Ref: b.ref("staffing.summary", f, "education."+k, s.Education[k])}})
+	}
+	for _, k := range ageBands {
+		et.Rows = append(et.Rows, []cell{{Text: k}, {Text: thousands(s.AgeBands[k]) + "人", Ref: b.ref("staffing.summary", f, "age_bands."+k, s.AgeBands[k])}})
+	}
+	b.p.Tables = append(b.p.Tables, t, et)
+	return nil
+}
+
+// ---- 经费 ----
+
+func buildFunding(b *builder) error {
+	f := b.f
+	fv, err := b.run("funding.shortfall", f)
+	if err != nil {
+		return err
+	}
+	fs := fv.(*FundingShortfall)
+	if len(fs.Rows) == 0 {
+		b.p.Empty = fmt.Sprintf("%s没有%d年的经费台账。请上传“经费台账”。", b.orgName(), f.Year)
+		return nil
+	}
+	std := b.e.standards()
+	t := tableView{Title: fmt.Sprintf("%d年经费保障情况（金额单位：元）", fs.Year), Head: []string{"经费类别", "标准", "预算", "到位", "实际支出", "距标准缺口", "超预算支出", "标准依据"}}
+	var cats []string
+	var sStd, sBud, sAll, sAct []float64
+	var gap, over float64
+	for i, r := range fs.Rows {
+		field := fmt.Sprintf("rows.%d.", i)
+		gapClass, overClass := "", ""
+		if r.GapToStandard > 0 {
+			gapClass = "warn"
+		}
+		if r.Overspend > 0 {
+			overClass = "warn"
+		}
+		t.Rows = append(t.Rows, []cell{{Text: r.Category},
+			{Text: moneyText(r.Standard), Ref: b.ref("funding.shortfall", f, field+"standard", r.Standard)},
+			{Text: moneyText(r.Budget), Ref: b.ref("funding.shortfall", f, field+"budget", r.Budget)},
+			{Text: moneyText(r.Allocated), Ref: b.ref("funding.shortfall", f, field+"allocated", r.Allocated)},
+			{Text: moneyText(r.Actual), Ref: b.ref("funding.shortfall", f, field+"actual", r.Actual)},
+			{Text: moneyText(r.GapToStandard), Class: gapClass, Ref: b.ref("funding.shortfall", f, field+"gap_to_standard", r.GapToStandard)},
+			{Text: moneyText(r.Overspend), Class: overClass, Ref: b.ref("funding.shortfall", f, field+"overspend", r.Overspend)},
+			{Text: r.StandardBasis}})
+		cats = append(cats, r.Category)
+		sStd = append(sStd, r.Standard/10000)
+		sBud = append(sBud, r.Budget/10000)
+		sAll = append(sAll, r.Allocated/10000)
+		sAct = append(sAct, r.Actual/10000)
+		gap += r.GapToStandard
+		over += r.Overspend
+	}
+	gv, gu := money(gap)
+	ovv, ovu := money(over)
+	b.p.Cards = append(b.p.Cards,
+		card{Label: "距标准缺口合计", Value: gv, Unit: gu, Warn: gap > 0},
+		card{Label: "超预算支出合计", Value: ovv, Unit: ovu, Warn: over > 0},
+		card{Label: "在岗人员（公用经费按人计）", Value: thousands(fs.StaffInPost), Unit: "人", Ref: b.ref("funding.shortfall", f, "staff_in_post", fs.StaffInPost)},
+		card{Label: "在矫社区矫正对象", Value: thousands(fs.CorrectionsSubjects), Unit: "人", Ref: b.ref("funding.shortfall", f, "corrections_subjects", fs.CorrectionsSubjects)},
+	)
+	b.p.Charts = append(b.p.Charts, barChart(fmt.Sprintf("%d年各类经费（万元）", fs.Year), cats,
+		[]series{{Name: "标准", Values: sStd}, {Name: "预算", Values: sBud}, {Name: "到位", Values: sAll}, {Name: "实际支出", Values: sAct}}, "万元", false))
+	// per head against the standards
+	pc := tableView{Title: "人均、每县标准对照", Head: []string{"项目", "实际", "标准", "情况"}}
+	for _, r := range fs.Rows {
+		switch r.Category {
+		case "公用经费":
+			if fs.StaffInPost > 0 {
+				per := r.Budget / float64(fs.StaffInPost)
+				pc.Rows = append(pc.Rows, []cell{{Text: "公用经费预算（每人每年）"}, {Text: moneyText(per)}, {Text: moneyText(std.PublicPerStaff)}, verdict(per >= std.PublicPerStaff)})
+			}
+		case "社区矫正经费":
+			if fs.CorrectionsSubjects > 0 {
+				per := r.Budget / float64(fs.CorrectionsSubjects)
+				pc.Rows = append(pc.Rows, []cell{{Text: "社区矫正经费预算（每名矫正对象每年）"}, {Text: moneyText(per)},
+					{Text: moneyText(std.CorrectionsPerSubject) + "–" + moneyText(std.CorrectionsHigh)}, verdict(per >= std.CorrectionsPerSubject)})
+			}
+		case "人民调解经费":
+			if fs.Counties > 0 {
+				per := r.Budget / float64(fs.Counties)
+				pc.Rows = append(pc.Rows, []cell{{Text: "人民调解经费预算（每县每年）"}, {Text: moneyText(per)}, {Text: "不少于" + moneyText(std.MediationPerCounty)}, verdict(per >= std.MediationPerCounty)})
+			}
+		}
+	}
+	// the years side by side
+	yv, err := b.run("meta.years", Filter{Org: f.Org})
+	if err != nil {
+		return err
+	}
+	var ys []string
+	var yStd, yBud, yAct []float64
+	for _, y := range yv.(*Years).Years {
+		v, err := b.run("funding.shortfall", Filter{Org: f.Org, Year: y})
+		if err != nil {
+			return err
+		}
+		x := v.(*FundingShortfall)
+		if len(x.Rows) == 0 {
+			continue
+		}
+		var s1, s2, s3 float64
+		for _, r := range x.Rows {
+			s1 += r.Standard
+			s2 += r.Budget
+			s3 += r.Actual
+		}
+		ys = append(ys, strconv.Itoa(y))
+		yStd, yBud, yAct = append(yStd, s1/10000), append(yBud, s2/10000), append(yAct, s3/10000)
+	}
+	if len(ys) > 1 {
+		b.p.Charts = append(b.p.Charts, barChart("历年经费（万元）", ys, []series{{Name: "标准", Values: yStd}, {Name: "预算", Values: yBud}, {Name: "实际支出", Values: yAct}}, "万元", false))
+	}
+	b.p.Tables = append(b.p.Tables, t, pc)
+	return nil
+}
+
+func verdict(ok bool) cell {
+	if ok {
+		return cell{Text: "达到标准"}
+	}
+	return cell{Text: "低于标准", Class: "warn"}
+}
+
+// ---- 平台建设 ----
+
+func buildBuildout(b *builder) error {
+	f := b.f
+	bv, err := b.run("buildout.progress", Filter{Org: f.Org, Year: f.Year})
+	if err != nil {
+		return err
+	}
+	rows := bv.(*Rows[BuildoutRow]).Rows
+	if len(rows) == 0 || (rows[0].Established == 0 && rows[len(rows)-1].Established == 0) {
+		b.p.Empty = fmt.Sprintf("%s还没有平台建设台账。请上传“平台建设台账”。", b.orgName())
+		return nil
+	}
+	t := tableView{Title: "建设进度与目标（2014–2016年目标）", Head: []string{"层级", "年度", "应建单位", "已建立", "已规范化", "建立率", "规范化率", "规范化目标", "情况"}}
+	byLevel := map[string][]BuildoutRow{}
+	for i, r := range rows {
+		field := fmt.Sprintf("rows.%d.", i)
+		t.Rows = append(t.Rows, []cell{{Text: r.Level}, {Text: strconv.Itoa(r.Year) + "年"},
+			{Text: thousands(r.Units), Ref: b.ref("buildout.progress", Filter{Org: f.Org, Year: f.Year}, field+"units", r.Units)},
+			{Text: thousands(r.Established), Ref: b.ref("buildout.progress", Filter{Org: f.Org, Year: f.Year}, field+"established", r.Established)},
+			{Text: thousands(r.Standardized), Ref: b.ref("buildout.progress", Filter{Org: f.Org, Year: f.Year}, field+"standardized", r.Standardized)},
+			{Text: pct(r.EstablishedRate)}, {Text: pct(r.StandardizedRate)}, {Text: pct(r.TargetStandardizedRate)},
+			map[bool]cell{true: {Text: "达标"}, false: {Text: "落后", Class: "warn"}}[r.OnTrack]})
+		byLevel[r.Level] = append(byLevel[r.Level], r)
+		if r.Year == f.Year {
+			b.p.Cards = append(b.p.Cards, card{Label: fmt.Sprintf("%d年%s规范化率", r.Year, r.Level), Value: pct(r.StandardizedRate),
+				Sub: fmt.Sprintf("目标 %s；%d个单位已验收%d个", pct(r.TargetStandardizedRate), r.Units, r.Standardized), Warn: !r.OnTrack,
+				Ref: b.ref("buildout.progress", Filter{Org: f.Org, Year: f.Year}, field+"standardized_rate", r.StandardizedRate)})
+		}
+	}
+	for _, lv := range buildoutLevels {
+		rs := byLevel[lv.site]
+		var ys []string
+		var rate, target []float64
+		for _, r := range rs {
+			ys = append(ys, strconv.Itoa(r.Year))
+			rate = append(rate, r.StandardizedRate*100)
+			target = append(target, r.TargetStandardizedRate*100)
+		}
+		if len(ys) > 0 {
+			b.p.Charts = append(b.p.Charts, barChart(lv.site+"规范化率与目标（%）", ys, []series{{Name: "规范化率", Values: rate}, {Name: "目标", Values: target}}, "%", false))
+		}
+	}
+	ov, err := b.run("buildout.by_org", f)
+	if err != nil {
+		return err
+	}
+	ot := tableView{Title: fmt.Sprintf("各乡镇情况（截至%d年底）", f.Year), Head: []string{"乡镇", "服务站", "村(社区)", "已建工作室", "已规范化", "未建工作室的村(社区)", "“六有”缺项"}}
+	for _, r := range ov.(*Rows[BuildoutOrgRow]).Rows {
+		station := "未建立"
+		switch {
+		case r.StationStandardized:
+			station = "已规范化"
+		case r.StationEstablished:
+			station = "已建立，未验收"
+		}
+		var miss []string
+		for _, it := range sixItems {
+			if n := r.MissingSixItems[it.name]; n > 0 {
+				miss = append(miss, fmt.Sprintf("%s缺%d处", strings.TrimPrefix(it.name, "有"), n))
+			}
+		}
+		noRoom := strings.Join(r.VillagesWithoutRoom, "、")
+		class := ""
+		if noRoom != "" {
+			class = "warn"
+		}
+		if noRoom == "" {
+			noRoom = "无"
+		}
+		ot.Rows = append(ot.Rows, []cell{{Text: r.OrgName, Href: f.href("/buildout", "org", r.OrgCode)}, {Text: station},
+			{Text: thousands(r.Villages)}, {Text: thousands(r.RoomsEstablished)}, {Text: thousands(r.RoomsStandardized)},
+			{Text: noRoom, Class: class}, {Text: strings.Join(miss, "，")}})
+	}
+	b.p.Tables = append(b.p.Tables, t, ot)
+	return nil
+}
+
+// ---- 业务工作 ----
+
+func buildWork(b *builder) error {
+	f := b.f
+	wv, err := b.run("work.summary", f)
+	if err != nil {
+		return err
+	}
+	w := wv.(*WorkSummary)
+	q := func(field string, v any) numRef { return b.ref("work.summary", f, field, v) }
+	rec, recU := money(w.LegalAidRecovered)
+	b.p.Cards = append(b.p.Cards,
+		card{Label: "法律援助案件", Value: thousands(w.LegalAidCases), Unit: "件", Sub: fmt.Sprintf("申请%d件", w.LegalAidApplications), Ref: q("legal_aid_cases", w.LegalAidCases)},
+		card{Label: "挽回经济损失", Value: rec, Unit: recU, Ref: q("legal_aid_recovered", w.LegalAidRecovered)},
+		card{Label: "法律咨询", Value: thousands(w.Consultations), Unit: "人次", Ref: q("consultations", w.Consultations)},
+		card{Label: "普法宣传活动", Value: thousands(w.PublicityEvents), Unit: "场", Sub: fmt.Sprintf("参与%s人", thousands(w.PublicityParticipants)), Ref: q("publicity_events", w.PublicityEvents)},
+		card{Label: "在矫社区矫正对象", Value: thousands(w.CorrectionsInSupervision), Unit: "人",
+			Sub: fmt.Sprintf("脱管%d人，重新犯罪%d人", w.CorrectionsLostContact, w.CorrectionsReoffended), Warn: w.CorrectionsLostContact+w.CorrectionsReoffended > 0,
+			Ref: q("corrections_in_supervision", w.CorrectionsInSupervision)},
+		card{Label: "刑满释放人员安置", Value: thousands(w.ReleasedResettled), Unit: "人", Sub: fmt.Sprintf("登记%d人，重新犯罪%d人", w.ReleasedRegistered, w.ReleasedReoffended),
+			Ref: q("released_resettled", w.ReleasedResettled)},
+	)
+	if w.LegalAidApplications+w.Consultations+w.PublicityEvents+w.CorrectionsInSupervision+w.ReleasedRegistered == 0 {
+		b.p.Empty = fmt.Sprintf("%s在所选时段没有法律援助、法律咨询、普法宣传、社区矫正、安置帮教台账。请上传这些台账。", b.orgName())
+		b.p.Cards = nil
+		return nil
+	}
+	head := []string{"", "法律援助（件）", "法律咨询（人次）", "普法活动（场）", "在矫对象（人）", "安置帮教（人）"}
+	line := func(name, href string, x WorkSummary) []cell {
+		return []cell{{Text: name, Href: href}, {Text: thousands(x.LegalAidCases)}, {Text: thousands(x.Consultations)}, {Text: thousands(x.PublicityEvents)},
+			{Text: thousands(x.CorrectionsInSupervision)}, {Text: thousands(x.ReleasedResettled) + "/" + thousands(x.ReleasedRegistered)}}
+	}
+	ov, err := b.run("work.by_org", f)
+	if err != nil {
+		return err
+	}
+	ot := tableView{Title: "各单位", Head: head, Note: "安置帮教一栏为“已安置/登记”。"}
+	var cats []string
+	var cons []float64
+	var drill []string
+	for i, r := range ov.(*Rows[WorkOrgRow]).Rows {
+		href := f.href("/work", "org", r.OrgCode)
+		row := line(r.OrgName, href, r.WorkSummary)
+		row[1].Ref = b.ref("work.by_org", f, fmt.Sprintf("rows.%d.legal_aid_cases", i), r.LegalAidCases)
+		row[2].Ref = b.ref("work.by_org", f, fmt.Sprintf("rows.%d.consultations", i), r.Consultations)
+		ot.Rows = append(ot.Rows, row)
+		cats = append(cats, r.OrgName)
+		cons = append(cons, float64(r.Consultations))
+		drill = append(drill, href)
+	}
+	c := barChart("各单位法律咨询（人次）", cats, []series{{Name: "咨询人次", Values: cons}}, "人次", false)
+	c.Drill = drill
+	b.p.Charts = append(b.p.Charts, c)
+	yv, err := b.run("meta.years", Filter{Org: f.Org})
+	if err != nil {
+		return err
+	}
+	yt := tableView{Title: "历年情况", Head: append([]string{"年度"}, head[1:]...)}
+	var ys []string
+	var la, pe []float64
+	years := yv.(*Years).Years
+	sort.Ints(years)
+	for _, y := range years {
+		v, err := b.run("work.summary", Filter{Org: f.Org, Year: y})
+		if err != nil {
+			return err
+		}
+		x := v.(*WorkSummary)
+		yt.Rows = append(yt.Rows, line(strconv.Itoa(y)+"年", f.href("/work", "year", strconv.Itoa(y)), *x))
+		ys = append(ys, strconv.Itoa(y))
+		la = append(la, float64(x.LegalAidCases))
+		pe = append(pe, float64(x.PublicityEvents))
+	}
+	if len(ys) > 1 {
+		b.p.Charts = append(b.p.Charts, lineChart("历年法律援助与普法活动", ys, []series{{Name: "法律援助（件）", Values: la}, {Name: "普法活动（场）", Values: pe}}, ""))
+	}
+	b.p.Tables = append(b.p.Tables, ot, yt)
+	return nil
+}

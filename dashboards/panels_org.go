@@ -1,0 +1,338 @@
+package dashboards
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"sifa/transform"
+)
+
+func init() {
+	panels = append(panels,
+		Panel{"staffing.by_org", "各司法所人员", staffingByOrg},
+		Panel{"buildout.by_org", "各乡镇平台建设", buildoutByOrg},
+		Panel{"work.by_org", "各单位业务工作", workByOrg},
+		Panel{"submissions.monthly", "月度台账报送情况", submissionsMonthly},
+		Panel{"meta.years", "有数据的年份", metaYears},
+	)
+}
+
+// StaffRow is one township office of staffing.by_org.
+type StaffRow struct {
+	OrgCode     string `json:"org_code"`
+	OrgName     string `json:"org_name"`
+	Staff       int64  `json:"staff"`
+	SingleStaff bool   `json:"single_staff"`
+	Aged46Plus  int64  `json:"aged_46_plus"`
+	NoComputer  int64  `json:"no_computer"`
+	LawMajor    int64  `json:"law_major"`
+}
+
+// staffingByOrg lists every township office under the scope with its in-post staff.
+func staffingByOrg(r *request) (any, error) {
+	out := &Rows[StaffRow]{Level: transform.LevelTown, Rows: []StaffRow{}}
+	if r.sc.level == transform.LevelVillage {
+		return out, nil
+	}
+	rows, err := r.rows("SELECT town_code, count(DISTINCT person_key), " +
+		"count(DISTINCT CASE WHEN age >= 46 THEN person_key END), " +
+		"count(DISTINCT CASE WHEN computer = 0 THEN person_key END), " +
+		"count(DISTINCT CASE WHEN law_major = 1 THEN person_key END)" +
+		r.snapshot("fact_staff", false, false) + " AND status = '在岗' AND org_level = '乡镇' GROUP BY town_code")
+	if err != nil {
+		return nil, err
+	}
+	got := map[string][]any{}
+	for _, x := range rows {
+		got[str(x[0])] = x
+	}
+	for _, o := range r.reg.Under(r.sc.code, transform.LevelTown) {
+		s := StaffRow{OrgCode: o.Code, OrgName: o.Name}
+		if x, ok := got[o.Code]; ok {
+			s.Staff, s.Aged46Plus, s.NoComputer, s.LawMajor = num(x[1]), num(x[2]), num(x[3]), num(x[4])
+		}
+		s.SingleStaff = s.Staff == 1
+		out.Rows = append(out.Rows, s)
+	}
+	return out, nil
+}
+
+// BuildoutOrgRow is one township of buildout.by_org, at the end of the filter's year.
+type BuildoutOrgRow struct {
+	OrgCode              string           `json:"org_code"`
+	OrgName              string           `json:"org_name"`
+	StationEstablished   bool             `json:"station_established"`
+	StationStandardized  bool             `json:"station_standardized"`
+	Villages             int64            `json:"villages"`
+	RoomsEstablished     int64            `json:"rooms_established"`
+	RoomsStandardized    int64            `json:"rooms_standardized"`
+	VillagesWithoutRoom  []string         `json:"villages_without_room"`
+	MissingSixItems      map[string]int64 `json:"missing_six_items"` // 六有 item → sites lacking it
+	SitesMissingSixItems int64            `json:"sites_missing_six_items"`
+}
+
+var sixItems = []struct{ col, name string }{
+	{"has_staff", "有工作人员"}, {"has_premises", "有办公场所"}, {"has_facilities", "有办公设施"},
+	{"has_sign", "有标牌"}, {"has_rules", "有制度"}, {"has_ledger", "有工作台账"},
+}
+
+func buildoutByOrg(r *request) (any, error) {
+	out := &Rows[BuildoutOrgRow]{Level: transform.LevelTown, Rows: []BuildoutOrgRow{}}
+	cols := make([]string, len(sixItems))
+	for k, it := range sixItems {
+		cols[k] = it.col
+	}
+	rows, err := r.rows("SELECT level, town_code, village_code, established, standardized, snapshot, " + strings.Join(cols, ", ") +
+		r.snapshot("fact_site", true, false))
+	if err != nil {
+		return nil, err
+	}
+	end := r.f.End()
+	if end == "" {
+		end = "9999-12-31"
+	}
+	byTown := map[string]*BuildoutOrgRow{}
+	towns := r.reg.Under(r.sc.code, transform.LevelTown)
+	if r.sc.level == transform.LevelVillage {
+		towns = []*transform.Org{r.reg.Org(r.sc.org.TownCode)}
+	}
+	roomBuilt := map[string]bool{}
+	for _, t := range towns {
+		row := &BuildoutOrgRow{OrgCode: t.Code, OrgName: t.Name, MissingSixItems: map[string]int64{}, VillagesWithoutRoom: []string{}}
+		for _, it := range sixItems {
+			row.MissingSixItems[it.name] = 0
+		}
+		byTown[t.Code] = row
+	}
+	for _, x := range rows {
+		row := byTown[str(x[1])]
+		if row == nil {
+			continue
+		}
+		est, std, snap := str(x[3]), str(x[4]), str(x[5])
+		if est == "" {
+			est = snap
+		}
+		if est > end {
+			continue
+		}
+		standardized := std != "" && std <= end
+		if str(x[0]) == "乡镇司法行政服务站" {
+			row.StationEstablished = true
+			row.StationStandardized = row.StationStandardized || standardized
+		} else {
+			if !roomBuilt[str(x[2])] {
+				row.RoomsEstablished++
+				if standardized {
+					row.RoomsStandardized++
+				}
+			}
+			roomBuilt[str(x[2])] = true
+		}
+		missing := false
+		for k, it := range sixItems {
+			if num(x[6+k]) == 0 {
+				row.MissingSixItems[it.name]++
+				missing = true
+			}
+		}
+		if missing {
+			row.SitesMissingSixItems++
+		}
+	}
+	for _, t := range towns {
+		row := byTown[t.Code]
+		for _, v := range r.reg.Under(t.Code, transform.LevelVillage) {
+			if r.sc.level == transform.LevelVillage && v.Code != r.sc.code {
+				continue
+			}
+			row.Villages++
+			if !roomBuilt[v.Code] {
+				row.VillagesWithoutRoom = append(row.VillagesWithoutRoom, v.Name)
+			}
+		}
+		out.Rows = append(out.Rows, *row)
+	}
+	return out, nil
+}
+
+// WorkOrgRow is one org of work.by_org.
+type WorkOrgRow struct {
+	OrgCode string `json:"org_code"`
+	OrgName string `json:"org_name"`
+	WorkSummary
+}
+
+// workByOrg answers work.summary per org of the level under the scope.
+func workByOrg(r *request) (any, error) {
+	level, codeCol, _ := r.childLevel()
+	if level == transform.LevelVillage { // the station ledgers record townships, not villages
+		level, codeCol = transform.LevelTown, "town_code"
+	}
+	out := &Rows[WorkOrgRow]{Level: level, Rows: []WorkOrgRow{}}
+	byOrg := map[string]*WorkSummary{}
+	get := func(code string) *WorkSummary {
+		if byOrg[code] == nil {
+			byOrg[code] = &WorkSummary{}
+		}
+		return byOrg[code]
+	}
+	group := " GROUP BY " + codeCol
+	rows, err := r.rows("SELECT " + codeCol + ", count(*), " + sumIf("decision = '给予援助'") + ", sum(recovered_fen)" + r.events("fact_legal_aid", false) + group)
+	if err != nil {
+		return nil, err
+	}
+	for _, x := range rows {
+		w := get(str(x[0]))
+		w.LegalAidApplications, w.LegalAidCases, w.LegalAidRecovered = num(x[1]), num(x[2]), yuan(num(x[3]))
+	}
+	if rows, err = r.rows("SELECT " + codeCol + ", sum(visits)" + r.events("fact_consultation", false) + group); err != nil {
+		return nil, err
+	}
+	for _, x := range rows {
+		get(str(x[0])).Consultations = num(x[1])
+	}
+	if rows, err = r.rows("SELECT " + codeCol + ", count(*), sum(participants)" + r.events("fact_publicity", true) + group); err != nil {
+		return nil, err
+	}
+	for _, x := range rows {
+		w := get(str(x[0]))
+		w.PublicityEvents, w.PublicityParticipants = num(x[1]), num(x[2])
+	}
+	if rows, err = r.rows("SELECT " + codeCol + ", count(DISTINCT CASE WHEN status = '在矫' THEN person_key END), " +
+		"count(DISTINCT CASE WHEN status = '在矫' AND lost_contact = 1 THEN person_key END), " +
+		"count(DISTINCT CASE WHEN reoffended = 1 THEN person_key END)" + r.snapshot("fact_corrections", false, true) + group); err != nil {
+		return nil, err
+	}
+	for _, x := range rows {
+		w := get(str(x[0]))
+		w.CorrectionsInSupervision, w.CorrectionsLostContact, w.CorrectionsReoffended = num(x[1]), num(x[2]), num(x[3])
+	}
+	if rows, err = r.rows("SELECT " + codeCol + ", count(DISTINCT person_key), " +
+		"count(DISTINCT CASE WHEN placement <> '未安置' THEN person_key END), " +
+		"count(DISTINCT CASE WHEN reoffended = 1 THEN person_key END)" + r.snapshot("fact_resettlement", false, true) + group); err != nil {
+		return nil, err
+	}
+	for _, x := range rows {
+		w := get(str(x[0]))
+		w.ReleasedRegistered, w.ReleasedResettled, w.ReleasedReoffended = num(x[1]), num(x[2]), num(x[3])
+	}
+	scopeCode := r.sc.code
+	if r.sc.level == transform.LevelVillage {
+		scopeCode = r.sc.org.TownCode
+	}
+	for _, o := range r.reg.Under(scopeCode, level) {
+		row := WorkOrgRow{OrgCode: o.Code, OrgName: o.Name}
+		if w := byOrg[o.Code]; w != nil {
+			row.WorkSummary = *w
+		}
+		out.Rows = append(out.Rows, row)
+	}
+	return out, nil
+}
+
+// monthlyLedgers are the ledgers every township office sends each month.
+var monthlyLedgers = []struct{ id, name string }{
+	{"mediation", "人民调解台账"}, {"consultation", "法律咨询台账"},
+}
+
+// SubmissionRow is one township of submissions.monthly.
+type SubmissionRow struct {
+	OrgCode string   `json:"org_code"`
+	OrgName string   `json:"org_name"`
+	Missing []string `json:"missing"` // the monthly ledgers not received for the month
+}
+
+// Submissions says, for a month, which township offices have not sent
+// which monthly ledgers.
+type Submissions struct {
+	Month   string          `json:"month"`
+	Offices int64           `json:"offices"`
+	Missing int64           `json:"offices_missing"`
+	Rows    []SubmissionRow `json:"rows"`
+}
+
+// submissionsMonthly checks the month the filter ends with (for a year, its December).
+func submissionsMonthly(r *request) (any, error) {
+	_, month := r.f.Months()
+	if month == "" {
+		row, err := r.one("SELECT max(period) FROM fact_dispute WHERE " + r.st.Visible())
+		if err != nil {
+			return nil, err
+		}
+		month = str(row[0])
+	}
+	out := &Submissions{Month: month, Rows: []SubmissionRow{}}
+	if month == "" || r.sc.level == transform.LevelVillage {
+		return out, nil
+	}
+	var parts []string
+	for _, l := range monthlyLedgers {
+		parts = append(parts, "'"+l.id+"'")
+	}
+	rows, err := r.rows("SELECT scope FROM scopes WHERE ledger IN (" + strings.Join(parts, ", ") + ") AND scope LIKE '%|" + month + "' GROUP BY scope")
+	if err != nil {
+		return nil, err
+	}
+	have := map[string]bool{}
+	for _, x := range rows {
+		have[str(x[0])] = true
+	}
+	for _, t := range r.reg.Under(r.sc.code, transform.LevelTown) {
+		out.Offices++
+		row := SubmissionRow{OrgCode: t.Code, OrgName: t.Name, Missing: []string{}}
+		for _, l := range monthlyLedgers {
+			if !have[l.id+"|"+t.Code+"|"+month] {
+				row.Missing = append(row.Missing, l.name)
+			}
+		}
+		if len(row.Missing) > 0 {
+			out.Missing++
+			out.Rows = append(out.Rows, row)
+		}
+	}
+	return out, nil
+}
+
+// Years lists the years the warehouse has data for.
+type Years struct {
+	Years  []int `json:"years"`
+	Latest int   `json:"latest"`
+}
+
+func metaYears(r *request) (any, error) {
+	out := &Years{Years: []int{}}
+	seen := map[int]bool{}
+	for _, q := range []string{
+		"SELECT DISTINCT substring(period, 1, 4) FROM fact_dispute WHERE " + r.st.Visible(),
+		"SELECT DISTINCT substring(period, 1, 4) FROM fact_staff WHERE " + r.st.Visible(),
+		"SELECT DISTINCT substring(period, 1, 4) FROM fact_budget WHERE " + r.st.Visible(),
+	} {
+		rows, err := r.rows(q)
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range rows {
+			if y, err := strconv.Atoi(str(x[0])); err == nil && !seen[y] {
+				seen[y] = true
+				out.Years = append(out.Years, y)
+			}
+		}
+	}
+	sort.Ints(out.Years)
+	if n := len(out.Years); n > 0 {
+		out.Latest = out.Years[n-1]
+	}
+	return out, nil
+}
+
+// monthName writes 2014-03 as 2014年3月.
+func monthName(m string) string {
+	if len(m) != 7 {
+		return m
+	}
+	mo, _ := strconv.Atoi(m[5:])
+	return fmt.Sprintf("%s年%d月", m[:4], mo)
+}

@@ -1,0 +1,523 @@
+package dashboards
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"log/slog"
+	"mime"
+	"net/http"
+	"os"
+	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"sifa/transform"
+	"sifa/warehouse"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// assetsFS holds app.js and app.css, and echarts.min.js once `make`
+// (npm ci) has fetched it from the npm registry.
+//
+//go:embed assets
+var assetsFS embed.FS
+
+// Ingester takes uploaded files through the one ingest path.
+type Ingester interface {
+	Run(ctx context.Context, paths []string) ([]warehouse.FileReport, error)
+}
+
+// Site serves the dashboard pages, the upload page, the assets and the API.
+type Site struct {
+	Engine    *Engine
+	Ingest    Ingester // nil: no upload page
+	UploadDir string   // where uploads are written before ingest (default: the system temp dir)
+	MaxUpload int64    // bytes per upload request (default 200 MB)
+
+	once    sync.Once
+	tmpl    *template.Template
+	assets  map[string]*asset
+	mu      sync.Mutex
+	rejects map[string]rejectFile // upload results kept for download, by random id
+}
+
+type asset struct {
+	plain, gz []byte
+	etag, typ string
+}
+
+type rejectFile struct {
+	at      time.Time
+	reports []warehouse.FileReport
+}
+
+func (e *Engine) standards() Standards {
+	if e.Standards == (Standards{}) {
+		return DefaultStandards
+	}
+	return e.Standards
+}
+
+func (s *Site) init() {
+	s.once.Do(func() {
+		s.tmpl = template.Must(template.New("").Funcs(template.FuncMap{
+			"add": func(a, b int) int { return a + b },
+		}).ParseFS(templateFS, "templates/*.html"))
+		s.assets = map[string]*asset{}
+		fs.WalkDir(assetsFS, "assets", func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			b, _ := assetsFS.ReadFile(p)
+			var gz bytes.Buffer
+			w, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+			w.Write(b)
+			w.Close()
+			sum := sha256.Sum256(b)
+			typ := mime.TypeByExtension(path.Ext(p))
+			if typ == "" {
+				typ = "application/octet-stream"
+			}
+			s.assets[strings.TrimPrefix(p, "assets/")] = &asset{plain: b, gz: gz.Bytes(), etag: `"` + hex.EncodeToString(sum[:8]) + `"`, typ: typ}
+			return nil
+		})
+		s.rejects = map[string]rejectFile{}
+		if s.MaxUpload <= 0 {
+			s.MaxUpload = 200 << 20
+		}
+	})
+}
+
+// Handler serves everything: pages, /upload, /assets/, /api/.
+func (s *Site) Handler() http.Handler {
+	s.init()
+	mux := http.NewServeMux()
+	api := s.Engine.Handler()
+	mux.Handle("/api/", api)
+	mux.HandleFunc("GET /assets/{name}", s.serveAsset)
+	for _, d := range pageDefs {
+		pattern := "GET " + d.Path
+		if d.Path == "/" {
+			pattern = "GET /{$}"
+		}
+		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) { s.servePage(w, r, d) })
+	}
+	if s.Ingest != nil {
+		mux.HandleFunc("GET /upload", s.uploadForm)
+		mux.HandleFunc("POST /upload", s.upload)
+		mux.HandleFunc("GET /upload/rejects/{id}", s.downloadRejects)
+	}
+	return gzipHandler(mux)
+}
+
+func (s *Site) serveAsset(w http.ResponseWriter, r *http.Request) {
+	a := s.assets[r.PathValue("name")]
+	if a == nil {
+		if r.PathValue("name") == "echarts.min.js" {
+			http.Error(w, "echarts.min.js 没有打包进程序：请用 make build（它会先从 npm 仓库取得 ECharts）重新编译", http.StatusNotFound)
+			return
+		}
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", a.typ)
+	w.Header().Set("ETag", a.etag)
+	w.Header().Set("Cache-Control", "public, max-age=86400")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if r.Header.Get("If-None-Match") == a.etag {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	body := a.plain
+	if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Header().Set("Vary", "Accept-Encoding")
+		body = a.gz
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.Write(body)
+}
+
+// pageFilter reads the page's filter; a page without a period shows the latest year with data.
+func (s *Site) pageFilter(ctx context.Context, r *http.Request) (Filter, *Years, error) {
+	q := r.URL.Query()
+	f, err := ParseFilter(q)
+	if err != nil {
+		return f, nil, err
+	}
+	yv, err := s.Engine.Run(ctx, "meta.years", Filter{})
+	if err != nil {
+		return f, nil, err
+	}
+	years := yv.(*Years)
+	if f.Year == 0 && f.From == "" && f.To == "" {
+		f.Year = years.Latest
+		if f.Year == 0 {
+			f.Year = time.Now().Year()
+		}
+	}
+	return f, years, nil
+}
+
+func (s *Site) servePage(w http.ResponseWriter, r *http.Request, d pageDef) {
+	ctx := r.Context()
+	p := &page{Title: d.Title, Path: d.Path}
+	f, years, err := s.pageFilter(ctx, r)
+	if err != nil {
+		s.renderError(w, r, p, err)
+		return
+	}
+	reg, err := s.Engine.Store.Registry(ctx)
+	if err != nil {
+		s.renderError(w, r, p, err)
+		return
+	}
+	if f.Org != "" && reg.Org(f.Org) == nil {
+		if _, err := resolveOrg(reg, f.Org); err != nil {
+			s.renderError(w, r, p, err)
+			return
+		}
+	}
+	s.frame(p, f, years, reg)
+	b := &builder{ctx: ctx, e: s.Engine, f: f, reg: reg, p: p}
+	if err := d.build(b); err != nil {
+		s.renderError(w, r, p, err)
+		return
+	}
+	s.render(w, http.StatusOK, p)
+}
+
+// frame fills the navigation, the filter bar and the breadcrumb.
+func (s *Site) frame(p *page, f Filter, years *Years, reg *transform.Registry) {
+	for _, d := range pageDefs {
+		p.Nav = append(p.Nav, link{Text: d.Title, Href: f.href(d.Path), Active: d.Path == p.Path})
+	}
+	if s.Ingest != nil {
+		p.Nav = append(p.Nav, link{Text: "数据上传", Href: "/upload", Active: p.Path == "/upload"})
+	}
+	fv := filterView{Path: p.Path, Year: f.Year, From: f.From, To: f.To, Org: f.Org}
+	if years != nil {
+		fv.Years = years.Years
+	}
+	fv.Crumbs = append(fv.Crumbs, link{Text: "全部", Href: f.href(p.Path, "org", "")})
+	var children []*transform.Org
+	childLevel := transform.LevelCounty
+	if o := reg.Org(f.Org); o != nil {
+		if o.CountyCode != "" {
+			fv.Crumbs = append(fv.Crumbs, link{Text: o.CountyName, Href: f.href(p.Path, "org", o.CountyCode)})
+		}
+		if o.TownCode != "" {
+			fv.Crumbs = append(fv.Crumbs, link{Text: o.TownName, Href: f.href(p.Path, "org", o.TownCode)})
+		}
+		if o.Level == transform.LevelVillage {
+			fv.Crumbs = append(fv.Crumbs, link{Text: o.Name, Href: f.href(p.Path, "org", o.Code)})
+		}
+		switch o.Level {
+		case transform.LevelCounty:
+			childLevel = transform.LevelTown
+		case transform.LevelTown:
+			childLevel = transform.LevelVillage
+		default:
+			childLevel = ""
+		}
+		if childLevel != "" {
+			children = reg.Under(o.Code, childLevel)
+		}
+	} else {
+		children = reg.Under(f.Org, transform.LevelCounty)
+	}
+	if len(fv.Crumbs) > 0 {
+		fv.Crumbs[len(fv.Crumbs)-1].Href = ""
+	}
+	for _, c := range children {
+		fv.Children = append(fv.Children, link{Text: c.Name, Href: f.href(p.Path, "org", c.Code)})
+	}
+	fv.ChildLevel = childLevel
+	p.Filter = fv
+	for _, o := range reg.Orgs() {
+		if o.Level == transform.LevelCounty && strings.HasPrefix(o.Code, "99") {
+			p.Synthetic = true // the demo counties, under the fictional province 99
+		}
+	}
+}
+
+func (s *Site) render(w http.ResponseWriter, code int, p *page) {
+	var buf bytes.Buffer
+	if err := s.tmpl.ExecuteTemplate(&buf, "layout.html", p); err != nil {
+		slog.Error("render", "page", p.Path, "err", err)
+		http.Error(w, "页面出错，请联系管理员查看日志", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+	w.WriteHeader(code)
+	w.Write(buf.Bytes())
+}
+
+func (s *Site) renderError(w http.ResponseWriter, r *http.Request, p *page, err error) {
+	var fe *FilterError
+	code := http.StatusInternalServerError
+	msg := "查询出错了。请稍后再试；如果一直出错，请联系管理员查看日志。"
+	if errors.As(err, &fe) {
+		code, msg = http.StatusBadRequest, "筛选条件有误："+fe.Msg+"。请返回重新选择。"
+	} else {
+		slog.Error("page failed", "path", r.URL.String(), "err", err)
+	}
+	if p.Nav == nil {
+		for _, d := range pageDefs {
+			p.Nav = append(p.Nav, link{Text: d.Title, Href: d.Path})
+		}
+	}
+	p.Empty = msg
+	s.render(w, code, p)
+}
+
+// ---- upload ----
+
+type uploadView struct {
+	Done    bool
+	Files   []uploadFile
+	Rejects string // download link
+	Total   string
+}
+
+type uploadFile struct {
+	Name     string
+	OK       bool
+	Message  string
+	Tables   []string
+	Rejects  []string
+	More     int
+}
+
+func (s *Site) uploadForm(w http.ResponseWriter, r *http.Request) {
+	p := &page{Title: "数据上传", Path: "/upload", Upload: &uploadView{}}
+	reg, _ := s.Engine.Store.Registry(r.Context())
+	if reg == nil {
+		reg = transform.NewRegistry(nil)
+	}
+	s.frame(p, Filter{}, nil, reg)
+	s.render(w, http.StatusOK, p)
+}
+
+func (s *Site) upload(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, s.MaxUpload)
+	p := &page{Title: "数据上传", Path: "/upload", Upload: &uploadView{Done: true}}
+	reg, _ := s.Engine.Store.Registry(r.Context())
+	if reg == nil {
+		reg = transform.NewRegistry(nil)
+	}
+	s.frame(p, Filter{}, nil, reg)
+	if err := r.ParseMultipartForm(32 << 20); err != nil {
+		p.Empty = "上传失败：文件太大或没有传完整（一次最多 " + strconv.FormatInt(s.MaxUpload>>20, 10) + " MB）。请分几次上传。"
+		s.render(w, http.StatusBadRequest, p)
+		return
+	}
+	defer r.MultipartForm.RemoveAll()
+	files := r.MultipartForm.File["files"]
+	if len(files) == 0 {
+		p.Empty = "没有选择文件。请点“选择文件”，选好台账后再点“上传并载入”。"
+		s.render(w, http.StatusBadRequest, p)
+		return
+	}
+	dir, err := os.MkdirTemp(s.UploadDir, "sifa-upload-*")
+	if err != nil {
+		s.renderError(w, r, p, err)
+		return
+	}
+	defer os.RemoveAll(dir)
+	var paths []string
+	for i, fh := range files {
+		name := filepath.Base(strings.ReplaceAll(fh.Filename, "\\", "/"))
+		if name == "." || name == "/" || name == "" {
+			name = "file" + strconv.Itoa(i)
+		}
+		sub := filepath.Join(dir, strconv.Itoa(i)) // keep two files of one name apart
+		os.MkdirAll(sub, 0o700)
+		dst := filepath.Join(sub, name)
+		src, err := fh.Open()
+		if err != nil {
+			continue
+		}
+		out, err := os.Create(dst)
+		if err == nil {
+			_, err = io.Copy(out, src)
+			out.Close()
+		}
+		src.Close()
+		if err == nil {
+			paths = append(paths, dst)
+		}
+	}
+	reports, err := s.Ingest.Run(r.Context(), paths)
+	if err != nil {
+		s.renderError(w, r, p, err)
+		return
+	}
+	var acc, rej int
+	for _, rep := range reports {
+		uf := uploadFile{Name: filepath.Base(rep.File), OK: rep.Err == nil}
+		switch {
+		case rep.Err != nil:
+			uf.Message = rep.Err.Error()
+		case rep.Skipped:
+			uf.Message = "这个文件以前已经载入过，没有重复计算。"
+		}
+		for _, t := range rep.Tables {
+			acc += t.Accepted
+			rej += t.Rejected
+			uf.Tables = append(uf.Tables, fmt.Sprintf("%s：载入 %s 行，退回 %s 行", t.LedgerName, thousands(int64(t.Accepted)), thousands(int64(t.Rejected))))
+			for _, rj := range t.Rejects {
+				if len(uf.Rejects) < 200 {
+					uf.Rejects = append(uf.Rejects, rj.Error())
+				} else {
+					uf.More++
+				}
+			}
+		}
+		p.Upload.Files = append(p.Upload.Files, uf)
+	}
+	p.Upload.Total = fmt.Sprintf("共 %d 个文件，载入 %s 行，退回 %s 行。", len(reports), thousands(int64(acc)), thousands(int64(rej)))
+	if rej > 0 || hasFileError(reports) {
+		id := make([]byte, 12)
+		rand.Read(id)
+		key := hex.EncodeToString(id)
+		s.mu.Lock()
+		for k, v := range s.rejects {
+			if time.Since(v.at) > time.Hour {
+				delete(s.rejects, k)
+			}
+		}
+		s.rejects[key] = rejectFile{at: time.Now(), reports: reports}
+		s.mu.Unlock()
+		p.Upload.Rejects = "/upload/rejects/" + key
+	}
+	s.render(w, http.StatusOK, p)
+}
+
+func hasFileError(reports []warehouse.FileReport) bool {
+	for _, r := range reports {
+		if r.Err != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// downloadRejects writes the rejected rows of an upload as an .xlsx the
+// clerk can open, fix and send again.
+func (s *Site) downloadRejects(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	rf, ok := s.rejects[r.PathValue("id")]
+	s.mu.Unlock()
+	if !ok {
+		http.Error(w, "这份退回明细已过期（保留1小时），请重新上传文件查看。", http.StatusNotFound)
+		return
+	}
+	f := excelize.NewFile()
+	defer f.Close()
+	sh := "退回明细"
+	f.SetSheetName("Sheet1", sh)
+	f.SetSheetRow(sh, "A1", &[]any{"文件", "工作表", "行号", "列", "项目", "填写内容", "退回原因"})
+	row := 2
+	for _, rep := range rf.reports {
+		if rep.Err != nil {
+			f.SetSheetRow(sh, fmt.Sprintf("A%d", row), &[]any{filepath.Base(rep.File), "", "", "", "", "", rep.Err.Error()})
+			row++
+		}
+		for _, t := range rep.Tables {
+			for _, rj := range t.Rejects {
+				f.SetSheetRow(sh, fmt.Sprintf("A%d", row), &[]any{rj.File, rj.Sheet, rj.Row, rj.Letter, rj.Column, textCell(rj.Value), rj.Reason})
+				row++
+			}
+		}
+	}
+	f.SetColWidth(sh, "A", "A", 30)
+	f.SetColWidth(sh, "F", "F", 20)
+	f.SetColWidth(sh, "G", "G", 60)
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	w.Header().Set("Content-Disposition", `attachment; filename="rejects.xlsx"; filename*=UTF-8''%E9%80%80%E5%9B%9E%E6%98%8E%E7%BB%86.xlsx`)
+	f.Write(w)
+}
+
+// textCell keeps a value that looks like a formula as text in Excel.
+func textCell(v string) string {
+	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+		return "'" + v
+	}
+	return v
+}
+
+// ---- gzip ----
+
+type gzipWriter struct {
+	http.ResponseWriter
+	gz      *gzip.Writer
+	decided bool
+	use     bool
+}
+
+func (g *gzipWriter) WriteHeader(code int) {
+	if !g.decided {
+		g.decided = true
+		h := g.Header()
+		typ := h.Get("Content-Type")
+		g.use = h.Get("Content-Encoding") == "" && (strings.HasPrefix(typ, "text/") || strings.HasPrefix(typ, "application/json"))
+		if g.use {
+			h.Set("Content-Encoding", "gzip")
+			h.Add("Vary", "Accept-Encoding")
+			h.Del("Content-Length")
+			g.gz = gzip.NewWriter(g.ResponseWriter)
+		}
+	}
+	g.ResponseWriter.WriteHeader(code)
+}
+
+func (g *gzipWriter) Write(b []byte) (int, error) {
+	if !g.decided {
+		if g.Header().Get("Content-Type") == "" {
+			g.Header().Set("Content-Type", http.DetectContentType(b))
+		}
+		g.WriteHeader(http.StatusOK)
+	}
+	if g.use {
+		return g.gz.Write(b)
+	}
+	return g.ResponseWriter.Write(b)
+}
+
+func gzipHandler(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		gw := &gzipWriter{ResponseWriter: w}
+		next.ServeHTTP(gw, r)
+		if gw.gz != nil {
+			gw.gz.Close()
+		}
+	})
+}
