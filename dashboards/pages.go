@@ -117,7 +117,7 @@ func buildOverview(b *builder) error {
 			continue
 		}
 		b.p.Cards = append(b.p.Cards, card{Label: r.Level + "规范化率", Value: pct(r.StandardizedRate),
-			Sub: fmt.Sprintf("目标 %s，%s", pct(r.TargetStandardizedRate), map[bool]string{true: "达标", false: "落后"}[r.OnTrack]),
+			Sub:  fmt.Sprintf("目标 %s，%s", pct(r.TargetStandardizedRate), map[bool]string{true: "达标", false: "落后"}[r.OnTrack]),
 			Href: f.href("/buildout"), Warn: !r.OnTrack})
 		if !r.OnTrack {
 			b.p.Notes = append(b.p.Notes, note{Level: "warn", Href: f.href("/buildout"),

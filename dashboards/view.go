@@ -16,17 +16,17 @@ import (
 // page is what the layout template draws: everything is built from panel
 // answers; the template only lays it out (and html/template escapes it).
 type page struct {
-	Title    string
-	Path     string
+	Title     string
+	Path      string
 	Synthetic bool
-	Nav      []link
-	Filter   filterView
-	Cards    []card
-	Notes    []note
-	Charts   []chartView
-	Tables   []tableView
-	Empty    string // shown instead of the content when there is no data
-	Upload   *uploadView
+	Nav       []link
+	Filter    filterView
+	Cards     []card
+	Notes     []note
+	Charts    []chartView
+	Tables    []tableView
+	Empty     string // shown instead of the content when there is no data
+	Upload    *uploadView
 }
 
 type link struct {

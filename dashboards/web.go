@@ -304,12 +304,12 @@ type uploadView struct {
 }
 
 type uploadFile struct {
-	Name     string
-	OK       bool
-	Message  string
-	Tables   []string
-	Rejects  []string
-	More     int
+	Name    string
+	OK      bool
+	Message string
+	Tables  []string
+	Rejects []string
+	More    int
 }
 
 func (s *Site) uploadForm(w http.ResponseWriter, r *http.Request) {
