@@ -171,3 +171,20 @@ func monthWhere(f Filter) string {
 	}
 	return strings.Join(c, " AND ")
 }
+
+// previous is the same period one year earlier.
+func (f Filter) previous() Filter {
+	shift := func(m string) string {
+		if m == "" {
+			return ""
+		}
+		y, _ := strconv.Atoi(m[:4])
+		return fmt.Sprintf("%04d%s", y-1, m[4:])
+	}
+	p := f
+	if f.Year != 0 {
+		p.Year--
+	}
+	p.From, p.To = shift(f.From), shift(f.To)
+	return p
+}

@@ -41,11 +41,7 @@ func (b *builder) ref(id string, f Filter, field string, v any) numRef {
 	return numRef{Panel: id, Query: f.query().Encode(), Field: field, Value: rawJSON(v)}
 }
 
-func (b *builder) lastYear() Filter {
-	f := b.f
-	f.Year--
-	return f
-}
+func (b *builder) lastYear() Filter { return b.f.previous() }
 
 func (b *builder) orgName() string {
 	if b.f.Org == "" {
@@ -179,26 +175,35 @@ func buildDisputes(b *builder) error {
 	for i := range months {
 		months[i] = strconv.Itoa(i+1) + "月"
 	}
-	var ss []series
-	for _, y := range []int{f.Year - 1, f.Year} {
-		ff := f
-		ff.Year = y
-		mv, err := b.run("disputes.by_month", ff)
+	if f.Year != 0 {
+		var ss []series
+		for _, ff := range []Filter{f.previous(), f} {
+			mv, err := b.run("disputes.by_month", ff)
+			if err != nil {
+				return err
+			}
+			vals := make([]float64, 12)
+			for _, r := range mv.(*Rows[DisputeRow]).Rows {
+				if m, err := strconv.Atoi(r.Month[5:]); err == nil && m >= 1 && m <= 12 {
+					vals[m-1] = float64(r.Received)
+				}
+			}
+			ss = append(ss, series{Name: fmt.Sprintf("%d年", ff.Year), Values: vals})
+		}
+		b.p.Charts = append(b.p.Charts, lineChart("各月受理纠纷（本年与上年）", months, ss, "件"))
+	} else {
+		mv, err := b.run("disputes.by_month", f)
 		if err != nil {
 			return err
 		}
-		vals := make([]float64, 12)
+		var ms []string
+		var vals []float64
 		for _, r := range mv.(*Rows[DisputeRow]).Rows {
-			if m, err := strconv.Atoi(r.Month[5:]); err == nil && m >= 1 && m <= 12 {
-				vals[m-1] = float64(r.Received)
-			}
+			ms = append(ms, monthName(r.Month))
+			vals = append(vals, float64(r.Received))
 		}
-		ss = append(ss, series{Name: fmt.Sprintf("%d年", y), Values: vals})
+		b.p.Charts = append(b.p.Charts, lineChart("各月受理纠纷", ms, []series{{Name: "受理", Values: vals}}, "件"))
 	}
-	if f.Year == 0 {
-		ss = ss[1:]
-	}
-	b.p.Charts = append(b.p.Charts, lineChart("各月受理纠纷", months, ss, "件"))
 	tv, err := b.run("disputes.by_type", f)
 	if err != nil {
 		return err

@@ -158,6 +158,14 @@ func (s *Site) serveAsset(w http.ResponseWriter, r *http.Request) {
 // pageFilter reads the page's filter; a page without a period shows the latest year with data.
 func (s *Site) pageFilter(ctx context.Context, r *http.Request) (Filter, *Years, error) {
 	q := r.URL.Query()
+	if q.Get("from") != "" || q.Get("to") != "" {
+		q.Del("year") // months chosen on the page win over the year select
+	}
+	for _, k := range []string{"year", "from", "to"} {
+		if q.Has(k) && q.Get(k) == "" {
+			q.Del(k)
+		}
+	}
 	f, err := ParseFilter(q)
 	if err != nil {
 		return f, nil, err
