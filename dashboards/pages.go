@@ -147,8 +147,9 @@ func buildOverview(b *builder) error {
 	}
 	if d.Received == 0 && s.Staff == 0 && len(fs.Rows) == 0 {
 		b.p.Empty = "这里还没有数据。请在“数据上传”页上传机构名录和各类台账（可先下载模板）。"
+		return nil
 	}
-	return nil
+	return b.monthChart()
 }
 
 // ---- 矛盾纠纷 ----
@@ -170,39 +171,8 @@ func buildDisputes(b *builder) error {
 		card{Label: "调解成功率", Value: pct(d.SuccessRate), Ref: b.ref("disputes.summary", f, "success_rate", d.SuccessRate)},
 		card{Label: "涉法信访", Value: thousands(d.PetitionRelated), Unit: "件", Ref: b.ref("disputes.summary", f, "petition_related", d.PetitionRelated)},
 	)
-	// by month: this year and last year
-	months := make([]string, 12)
-	for i := range months {
-		months[i] = strconv.Itoa(i+1) + "月"
-	}
-	if f.Year != 0 {
-		var ss []series
-		for _, ff := range []Filter{f.previous(), f} {
-			mv, err := b.run("disputes.by_month", ff)
-			if err != nil {
-				return err
-			}
-			vals := make([]float64, 12)
-			for _, r := range mv.(*Rows[DisputeRow]).Rows {
-				if m, err := strconv.Atoi(r.Month[5:]); err == nil && m >= 1 && m <= 12 {
-					vals[m-1] = float64(r.Received)
-				}
-			}
-			ss = append(ss, series{Name: fmt.Sprintf("%d年", ff.Year), Values: vals})
-		}
-		b.p.Charts = append(b.p.Charts, lineChart("各月受理纠纷（本年与上年）", months, ss, "件"))
-	} else {
-		mv, err := b.run("disputes.by_month", f)
-		if err != nil {
-			return err
-		}
-		var ms []string
-		var vals []float64
-		for _, r := range mv.(*Rows[DisputeRow]).Rows {
-			ms = append(ms, monthName(r.Month))
-			vals = append(vals, float64(r.Received))
-		}
-		b.p.Charts = append(b.p.Charts, lineChart("各月受理纠纷", ms, []series{{Name: "受理", Values: vals}}, "件"))
+	if err := b.monthChart(); err != nil {
+		return err
 	}
 	tv, err := b.run("disputes.by_type", f)
 	if err != nil {
@@ -262,6 +232,46 @@ func buildDisputes(b *builder) error {
 		rt.Rows = append(rt.Rows, []cell{{Text: k}, {Text: thousands(d.ByResult[k]) + "件", Ref: b.ref("disputes.summary", f, "by_result."+k, d.ByResult[k])}})
 	}
 	b.p.Tables = append(b.p.Tables, t, pt, rt)
+	return nil
+}
+
+// monthChart draws disputes received by month: this year beside last year,
+// or the months of a chosen range.
+func (b *builder) monthChart() error {
+	f := b.f
+	months := make([]string, 12)
+	for i := range months {
+		months[i] = strconv.Itoa(i+1) + "月"
+	}
+	if f.Year != 0 {
+		var ss []series
+		for _, ff := range []Filter{f.previous(), f} {
+			mv, err := b.run("disputes.by_month", ff)
+			if err != nil {
+				return err
+			}
+			vals := make([]float64, 12)
+			for _, r := range mv.(*Rows[DisputeRow]).Rows {
+				if m, err := strconv.Atoi(r.Month[5:]); err == nil && m >= 1 && m <= 12 {
+					vals[m-1] = float64(r.Received)
+				}
+			}
+			ss = append(ss, series{Name: fmt.Sprintf("%d年", ff.Year), Values: vals})
+		}
+		b.p.Charts = append(b.p.Charts, lineChart("各月受理纠纷（本年与上年）", months, ss, "件"))
+	} else {
+		mv, err := b.run("disputes.by_month", f)
+		if err != nil {
+			return err
+		}
+		var ms []string
+		var vals []float64
+		for _, r := range mv.(*Rows[DisputeRow]).Rows {
+			ms = append(ms, monthName(r.Month))
+			vals = append(vals, float64(r.Received))
+		}
+		b.p.Charts = append(b.p.Charts, lineChart("各月受理纠纷", ms, []series{{Name: "受理", Values: vals}}, "件"))
+	}
 	return nil
 }
 

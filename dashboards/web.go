@@ -112,6 +112,10 @@ func (s *Site) Handler() http.Handler {
 	api := s.Engine.Handler()
 	mux.Handle("/api/", api)
 	mux.HandleFunc("GET /assets/{name}", s.serveAsset)
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		w.WriteHeader(http.StatusNoContent)
+	})
 	for _, d := range pageDefs {
 		pattern := "GET " + d.Path
 		if d.Path == "/" {
@@ -279,7 +283,7 @@ func (s *Site) render(w http.ResponseWriter, code int, p *page) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "same-origin")
-	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 	w.WriteHeader(code)
 	w.Write(buf.Bytes())
 }

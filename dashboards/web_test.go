@@ -1,14 +1,12 @@
 package dashboards_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -148,28 +146,7 @@ const hostile2 = `__f__alert(1)__f__`
 // mediator names are script, then fetches every page: none contains them
 // unescaped, every <script> is ours, and every chart option still parses.
 func TestXSS(t *testing.T) {
-	dir := t.TempDir()
-	w, err := warehouse.Open(context.Background(), "duckdb:"+filepath.Join(dir, "w.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
-	reg := "区划代码,单位名称,层级,上级区划代码\n990199,安全县,县,\n990199100,\"" + strings.ReplaceAll(hostile1, `"`, `""`) + "\",乡镇(街道),990199\n990199101," + hostile2 + ",乡镇(街道),990199\n"
-	med := "受理日期,乡镇,纠纷类型,调解结果,调解员\n2014-03-05,\"" + hostile1 + "\",邻里,调解成功,\"" + hostile1 + "\"\n2014-04-05," + hostile2 + ",邻里,调解成功," + hostile2 + "\n"
-	os.WriteFile(filepath.Join(dir, "reg.csv"), []byte(reg), 0o644)
-	os.WriteFile(filepath.Join(dir, "med.csv"), []byte(med), 0o644)
-	p := &warehouse.Pipeline{W: w, Archive: ingest.Archive{Dir: filepath.Join(dir, "a")}, Config: transform.Config{Secret: []byte("k")}}
-	reps, err := p.Run(context.Background(), []string{filepath.Join(dir, "med.csv"), filepath.Join(dir, "reg.csv")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range reps {
-		if r.Err != nil || r.Rejected() > 0 {
-			t.Fatalf("%s: %v %v", r.File, r.Err, r.Tables)
-		}
-	}
-	srv := httptest.NewServer((&dashboards.Site{Engine: &dashboards.Engine{Store: w}}).Handler())
-	defer srv.Close()
+	srv := hostileSite(t)
 	scriptTag := regexp.MustCompile(`<script[^>]*>`)
 	jsonBlock := regexp.MustCompile(`(?s)<script type="application/json"[^>]*>(.*?)</script>`)
 	pages := 0
