@@ -1,13 +1,19 @@
 package dashboards_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"sifa/dashboards"
+	"sifa/ingest"
+	"sifa/transform"
+	"sifa/warehouse"
 )
 
 func TestAPI(t *testing.T) {
@@ -71,5 +77,43 @@ func TestFilterEnd(t *testing.T) {
 		if c.f.Start() != c.start || c.f.End() != c.end {
 			t.Errorf("%+v: %s..%s, want %s..%s", c.f, c.f.Start(), c.f.End(), c.start, c.end)
 		}
+	}
+}
+
+// TestCacheFollowsLoads: with the cache on, an answer changes as soon as a
+// load commits, and repeated questions get the same answer.
+func TestCacheFollowsLoads(t *testing.T) {
+	dir := t.TempDir()
+	w, err := warehouse.Open(context.Background(), "duckdb:"+filepath.Join(dir, "w.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	p := &warehouse.Pipeline{W: w, Archive: ingest.Archive{Dir: filepath.Join(dir, "a")}, Config: transform.Config{Secret: []byte("k")}}
+	write := func(name, body string) string {
+		path := filepath.Join(dir, name)
+		os.WriteFile(path, []byte(body), 0o644)
+		return path
+	}
+	e := &dashboards.Engine{Store: w, Cache: true}
+	ctx := context.Background()
+	received := func() int64 {
+		v, err := e.Run(ctx, "disputes.summary", dashboards.Filter{Org: "990121"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v.(*dashboards.DisputesSummary).Received
+	}
+	p.Run(ctx, []string{write("reg.csv", "区划代码,单位名称,层级,上级区划代码\n990121,青山县,县,\n990121100,石门镇,乡镇(街道),990121\n")})
+	p.Run(ctx, []string{write("a.csv", "受理日期,乡镇,纠纷类型,调解结果\n2014-03-05,石门,邻里,调解成功\n")})
+	if got := received(); got != 1 {
+		t.Fatalf("received %d, want 1", got)
+	}
+	if got := received(); got != 1 {
+		t.Fatalf("cached answer %d, want 1", got)
+	}
+	p.Run(ctx, []string{write("b.csv", "受理日期,乡镇,纠纷类型,调解结果\n2014-04-05,石门,邻里,调解成功\n2014-04-06,石门,邻里,调解成功\n")})
+	if got := received(); got != 3 {
+		t.Errorf("after a new load the cache answered %d, want 3", got)
 	}
 }

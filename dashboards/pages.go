@@ -3,7 +3,6 @@ package dashboards
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -337,24 +336,14 @@ func buildStaffing(b *builder) error {
 	}
 	b.p.Charts = append(b.p.Charts, barChart("学历", educationLevels, []series{{Name: "人数", Values: ev}}, "人", false))
 	// change over the years
-	yv, err := b.run("meta.years", Filter{Org: f.Org})
+	yv, err := b.run("staffing.by_year", Filter{Org: f.Org})
 	if err != nil {
 		return err
 	}
 	var ys []string
 	var staff, bureau, old []float64
-	for _, y := range yv.(*Years).Years {
-		ff := f
-		ff.Year, ff.From, ff.To = y, "", ""
-		v, err := b.run("staffing.summary", ff)
-		if err != nil {
-			return err
-		}
-		x := v.(*StaffingSummary)
-		if x.Snapshot == "" {
-			continue
-		}
-		ys = append(ys, strconv.Itoa(y))
+	for _, x := range yv.(*Rows[StaffYear]).Rows {
+		ys = append(ys, strconv.Itoa(x.Year))
 		staff = append(staff, float64(x.Staff))
 		bureau = append(bureau, float64(x.BureauStaff))
 		old = append(old, float64(x.Aged46Plus))
@@ -618,23 +607,19 @@ func buildWork(b *builder) error {
 	c := barChart("各单位法律咨询（人次）", cats, []series{{Name: "咨询人次", Values: cons}}, "人次", false)
 	c.Drill = drill
 	b.p.Charts = append(b.p.Charts, c)
-	yv, err := b.run("meta.years", Filter{Org: f.Org})
+	yv, err := b.run("work.by_year", Filter{Org: f.Org})
 	if err != nil {
 		return err
 	}
 	yt := tableView{Title: "历年情况", Head: append([]string{"年度"}, head[1:]...)}
 	var ys []string
 	var la, pe []float64
-	years := yv.(*Years).Years
-	sort.Ints(years)
-	for _, y := range years {
-		v, err := b.run("work.summary", Filter{Org: f.Org, Year: y})
-		if err != nil {
-			return err
-		}
-		x := v.(*WorkSummary)
-		yt.Rows = append(yt.Rows, line(strconv.Itoa(y)+"年", f.href("/work", "year", strconv.Itoa(y)), *x))
-		ys = append(ys, strconv.Itoa(y))
+	for i, x := range yv.(*Rows[WorkYear]).Rows {
+		row := line(strconv.Itoa(x.Year)+"年", f.href("/work", "year", strconv.Itoa(x.Year)), x.WorkSummary)
+		row[1].Ref = b.ref("work.by_year", Filter{Org: f.Org}, fmt.Sprintf("rows.%d.legal_aid_cases", i), x.LegalAidCases)
+		row[2].Ref = b.ref("work.by_year", Filter{Org: f.Org}, fmt.Sprintf("rows.%d.consultations", i), x.Consultations)
+		yt.Rows = append(yt.Rows, row)
+		ys = append(ys, strconv.Itoa(x.Year))
 		la = append(la, float64(x.LegalAidCases))
 		pe = append(pe, float64(x.PublicityEvents))
 	}

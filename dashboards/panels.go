@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"sifa/transform"
 	"sifa/warehouse"
@@ -20,6 +21,8 @@ type Store interface {
 	Visible() string
 	DateLit(d string) string
 	Registry(ctx context.Context) (*transform.Registry, error)
+	// DataVersion changes whenever a load commits or the targets change.
+	DataVersion(ctx context.Context) (string, error)
 }
 
 // Standards are the funding standards (DESIGN.md); all in 元.
@@ -67,13 +70,54 @@ var panels = []Panel{
 type Engine struct {
 	Store     Store
 	Standards Standards
+	// Cache keeps answers until the warehouse's data version changes (a load
+	// commits): the dashboards are read far more often than data arrives.
+	// Answers handed out are shared: callers must not change them.
+	Cache bool
+
+	mu      sync.Mutex
+	cache   map[string]any
+	version string
 }
+
+// cacheLimit bounds the answers kept; past it the cache starts over.
+const cacheLimit = 5000
 
 // Run answers panel id for a filter. A bad id or filter is a *FilterError.
 func (e *Engine) Run(ctx context.Context, id string, f Filter) (any, error) {
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
+	if !e.Cache {
+		return e.run(ctx, id, f)
+	}
+	v, err := e.Store.DataVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
+	key := fmt.Sprintf("%s|%s|%d|%s|%s", id, f.Org, f.Year, f.From, f.To)
+	e.mu.Lock()
+	if e.version != v || len(e.cache) > cacheLimit {
+		e.cache, e.version = map[string]any{}, v
+	}
+	cached, ok := e.cache[key]
+	e.mu.Unlock()
+	if ok {
+		return cached, nil
+	}
+	ans, err := e.run(ctx, id, f)
+	if err != nil {
+		return nil, err // errors are not kept
+	}
+	e.mu.Lock()
+	if e.version == v {
+		e.cache[key] = ans
+	}
+	e.mu.Unlock()
+	return ans, nil
+}
+
+func (e *Engine) run(ctx context.Context, id string, f Filter) (any, error) {
 	for _, p := range panels {
 		if p.ID != id {
 			continue

@@ -61,6 +61,10 @@ type Warehouse struct {
 	eng engine
 	DSN string
 	mu  sync.Mutex // one load at a time in this process
+
+	regMu      sync.Mutex
+	reg        *transform.Registry
+	regVersion int64
 }
 
 // Open opens (creating and migrating) the warehouse a DSN names:
@@ -264,8 +268,42 @@ func isHex(s string) bool {
 	return s != ""
 }
 
-// Registry reads the current org registry.
+// DataVersion changes whenever what panels read can change: a load
+// commits (scopes), or the targets change. Caches key on it.
+func (w *Warehouse) DataVersion(ctx context.Context) (string, error) {
+	res, err := w.eng.query(ctx, "SELECT (SELECT count(*) FROM scopes), (SELECT max(version) FROM scopes), (SELECT max(version) FROM dim_target)")
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprint(res.Rows[0]...), nil
+}
+
+// Registry returns the current org registry. It is read once and kept
+// until a registry load commits (seen by its scope version, so a load by
+// another process is noticed too): panels ask for it on every answer.
 func (w *Warehouse) Registry(ctx context.Context) (*transform.Registry, error) {
+	res, err := w.eng.query(ctx, "SELECT count(*), max(version) FROM scopes WHERE ledger = 'registry'")
+	if err != nil {
+		return nil, err
+	}
+	version := int64(-1)
+	if n, _ := res.Rows[0][0].(int64); n > 0 {
+		version, _ = res.Rows[0][1].(int64)
+	}
+	w.regMu.Lock()
+	defer w.regMu.Unlock()
+	if w.reg != nil && w.regVersion == version {
+		return w.reg, nil
+	}
+	reg, err := w.readRegistry(ctx)
+	if err != nil {
+		return nil, err
+	}
+	w.reg, w.regVersion = reg, version
+	return reg, nil
+}
+
+func (w *Warehouse) readRegistry(ctx context.Context) (*transform.Registry, error) {
 	res, err := w.eng.query(ctx, "SELECT code, name, level, parent_code, aliases FROM dim_org WHERE "+w.Visible()+" ORDER BY code")
 	if err != nil {
 		return nil, err

@@ -357,7 +357,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			return exitFailure
 		}
 	}
-	e := &dashboards.Engine{Store: w, Standards: cfg.standards()}
+	e := &dashboards.Engine{Store: w, Standards: cfg.standards(), Cache: true}
 	p, err := cfg.pipeline(w)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
