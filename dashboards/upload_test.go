@@ -1,0 +1,104 @@
+package dashboards_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"sifa/dashboards"
+	"sifa/ingest"
+	"sifa/transform"
+	"sifa/warehouse"
+)
+
+func postFiles(t *testing.T, url string, files map[string]string) (int, string) {
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for name, content := range files {
+		fw, _ := mw.CreateFormFile("files", name)
+		fw.Write([]byte(content))
+	}
+	mw.Close()
+	resp, err := http.Post(url, mw.FormDataContentType(), &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// TestUpload: files dropped on the upload page go through the one ingest
+// path; the page lists what loaded and every rejected row with its reason;
+// the rejects download as a spreadsheet; the same file again is recognised.
+func TestUpload(t *testing.T) {
+	dir := t.TempDir()
+	w, err := warehouse.Open(context.Background(), "duckdb:"+filepath.Join(dir, "w.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	p := &warehouse.Pipeline{W: w, Archive: ingest.Archive{Dir: filepath.Join(dir, "a")}, Config: transform.Config{Secret: []byte("k")}}
+	srv := httptest.NewServer((&dashboards.Site{Engine: &dashboards.Engine{Store: w}, Ingest: p, UploadDir: dir}).Handler())
+	defer srv.Close()
+	files := map[string]string{
+		"台账.csv":  "受理日期,乡镇,纠纷类型,调解结果\n2014-03-05,石门,邻里,调解成功\n2014-02-30,石门,邻里,调解成功\n2014-03-07,=HYPERLINK(\"x\"),邻里,调解成功\n",
+		"名录.csv":  "区划代码,单位名称,层级,上级区划代码\n990121,青山县,县,\n990121100,石门镇,乡镇(街道),990121\n",
+		"说明.xlsx": "not a spreadsheet",
+	}
+	code, page := postFiles(t, srv.URL+"/upload", files)
+	if code != 200 {
+		t.Fatalf("upload: %d %s", code, page)
+	}
+	for _, want := range []string{"机构名录：载入 2 行", "人民调解台账：载入 1 行，退回 2 行", "2014-02-30", "不是有效的日期", "机构名录里没有", "说明.xlsx", "不是 Excel", "下载退回明细"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("upload page lacks %q", want)
+		}
+	}
+	link := regexp.MustCompile(`href="(/upload/rejects/[0-9a-f]+)"`).FindStringSubmatch(page)
+	if link == nil {
+		t.Fatal("no rejects link")
+	}
+	resp, err := http.Get(srv.URL + link[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := excelize.OpenReader(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatalf("rejects download is not a spreadsheet: %v", err)
+	}
+	rows, _ := x.GetRows("退回明细")
+	if len(rows) != 4 || rows[0][6] != "退回原因" {
+		t.Fatalf("rejects sheet: %v", rows)
+	}
+	joined := ""
+	for _, r := range rows {
+		joined += strings.Join(r, "|") + "\n"
+	}
+	if !strings.Contains(joined, "'=HYPERLINK") || !strings.Contains(joined, "说明.xlsx") {
+		t.Errorf("rejects sheet: formula not kept as text, or the unreadable file missing:\n%s", joined)
+	}
+	// the data is in the warehouse, and the same file again counts nothing twice
+	v, _ := (&dashboards.Engine{Store: w}).Run(context.Background(), "disputes.summary", dashboards.Filter{})
+	if got := v.(*dashboards.DisputesSummary).Received; got != 1 {
+		t.Errorf("received after upload = %d, want 1", got)
+	}
+	_, page = postFiles(t, srv.URL+"/upload", map[string]string{"台账.csv": files["台账.csv"]})
+	if !strings.Contains(page, "以前已经载入过") {
+		t.Errorf("a re-sent file was not recognised")
+	}
+	code, page = postFiles(t, srv.URL+"/upload", nil)
+	if code != 400 || !strings.Contains(page, "没有选择文件") {
+		t.Errorf("empty upload: %d", code)
+	}
+}
