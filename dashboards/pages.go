@@ -92,10 +92,22 @@ func buildOverview(b *builder) error {
 	}
 	sub := subv.(*Submissions)
 
-	var gap, over float64
+	slv, err := b.run("staffing.summary", last)
+	if err != nil {
+		return err
+	}
+	sl := slv.(*StaffingSummary)
+	flv, err := b.run("funding.shortfall", last)
+	if err != nil {
+		return err
+	}
+	var gap, over, gapLast float64
 	for _, r := range fs.Rows {
 		gap += r.GapToStandard
 		over += r.Overspend
+	}
+	for _, r := range flv.(*FundingShortfall).Rows {
+		gapLast += r.GapToStandard
 	}
 	gapV, gapU := money(gap)
 	b.p.Cards = append(b.p.Cards,
@@ -103,9 +115,9 @@ func buildOverview(b *builder) error {
 			Ref: b.ref("disputes.summary", f, "received", d.Received)},
 		card{Label: "调解成功率", Value: pct(d.SuccessRate), Sub: fmt.Sprintf("上年 %s", pct(dl.SuccessRate)), Href: f.href("/disputes"),
 			Ref: b.ref("disputes.summary", f, "success_rate", d.SuccessRate)},
-		card{Label: "司法所在岗人员", Value: thousands(s.Staff), Unit: "人", Sub: fmt.Sprintf("%d个所，其中1人所%d个", s.Offices, s.OfficesSingleStaff),
+		card{Label: "司法所在岗人员", Value: thousands(s.Staff), Unit: "人", Sub: fmt.Sprintf("%d个所，其中1人所%d个；上年%d人", s.Offices, s.OfficesSingleStaff, sl.Staff),
 			Href: f.href("/staffing"), Warn: s.OfficesSingleStaff > 0, Ref: b.ref("staffing.summary", f, "staff", s.Staff)},
-		card{Label: "经费缺口（距标准）", Value: gapV, Unit: gapU, Sub: "超预算支出 " + moneyText(over), Href: f.href("/funding"), Warn: gap > 0},
+		card{Label: "经费缺口（距标准）", Value: gapV, Unit: gapU, Sub: "上年缺口 " + moneyText(gapLast) + "；超预算支出 " + moneyText(over), Href: f.href("/funding"), Warn: gap > 0},
 	)
 	for _, r := range bo.Rows {
 		if r.Year != f.Year {
