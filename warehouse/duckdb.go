@@ -159,6 +159,20 @@ func (e *duckEngine) commit(ctx context.Context, scopes, loads arrow.Record) err
 			return fmt.Errorf("提交载入失败：%w", err)
 		}
 	}
+	if scopes.NumRows() > 0 {
+		// the scopes just written become current (the newest version wins)
+		sc := scopes.Column(transform.Scopes.Index("scope")).(*array.String)
+		var b strings.Builder
+		for i := 0; i < sc.Len(); i++ {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(duckQuote(sc.Value(i)))
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT OR REPLACE INTO current_scopes SELECT scope, arg_max(scope_key, version) FROM scopes WHERE scope IN ("+b.String()+") GROUP BY scope"); err != nil {
+			return fmt.Errorf("提交载入失败：%w", err)
+		}
+	}
 	return tx.Commit()
 }
 
@@ -200,8 +214,31 @@ func valuesSQL(t *transform.Table, rec arrow.Record) string {
 	return b.String()
 }
 
+// currentScopes reads current_scopes, which each commit updates in its own
+// transaction: a lookup of a few thousand keys instead of an arg_max over
+// every scope row in every panel query (1.6 ms each on the demo data).
 func (e *duckEngine) currentScopes() string {
-	return "SELECT arg_max(scope_key, version) FROM scopes GROUP BY scope"
+	return "SELECT scope_key FROM current_scopes"
+}
+
+func (e *duckEngine) migrateEngine(ctx context.Context, version int) error {
+	if version != 2 {
+		return nil
+	}
+	tx, err := e.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, q := range []string{
+		"CREATE TABLE IF NOT EXISTS current_scopes (scope VARCHAR PRIMARY KEY, scope_key BIGINT NOT NULL)",
+		"INSERT OR REPLACE INTO current_scopes SELECT scope, arg_max(scope_key, version) FROM scopes GROUP BY scope",
+	} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("升级仓库结构失败：%w", err)
+		}
+	}
+	return tx.Commit()
 }
 
 func duckQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

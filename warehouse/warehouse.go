@@ -21,7 +21,7 @@ import (
 )
 
 // SchemaVersion is the warehouse layout this build writes and reads.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // DefaultDSN is where the embedded warehouse lives when nothing says otherwise.
 const DefaultDSN = "duckdb:var/sifa.duckdb"
@@ -49,6 +49,9 @@ type engine interface {
 	commit(ctx context.Context, scopes, loads arrow.Record) error
 	// currentScopes is a subquery listing the scope_key of every scope's current load.
 	currentScopes() string
+	// migrateEngine runs an engine's own steps of a schema version (tables
+	// that only one engine keeps).
+	migrateEngine(ctx context.Context, version int) error
 	// quote makes a string literal.
 	quote(s string) string
 	// dateLit makes a date literal from a validated "2006-01-02".
@@ -125,6 +128,7 @@ var migrations = []func(ctx context.Context, w *Warehouse) error{
 		}
 		return nil
 	},
+	func(ctx context.Context, w *Warehouse) error { return w.eng.migrateEngine(ctx, 2) },
 }
 
 func (w *Warehouse) migrate(ctx context.Context) error {
