@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"sifa/transform"
 )
@@ -31,10 +32,57 @@ type builder struct {
 	f   Filter
 	reg *transform.Registry
 	p   *page
+
+	mu   sync.Mutex
+	memo map[ask]any // answers already asked for on this page
 }
 
 // run answers a panel through the same engine the API uses.
-func (b *builder) run(id string, f Filter) (any, error) { return b.e.Run(b.ctx, id, f) }
+func (b *builder) run(id string, f Filter) (any, error) {
+	b.mu.Lock()
+	v, ok := b.memo[ask{id, f}]
+	b.mu.Unlock()
+	if ok {
+		return v, nil
+	}
+	v, err := b.e.Run(b.ctx, id, f)
+	if err == nil {
+		b.mu.Lock()
+		if b.memo == nil {
+			b.memo = map[ask]any{}
+		}
+		b.memo[ask{id, f}] = v
+		b.mu.Unlock()
+	}
+	return v, err
+}
+
+type ask struct {
+	id string
+	f  Filter
+}
+
+// runAll asks several panels at once (the warehouse serves concurrent
+// readers) and returns their answers in order.
+func (b *builder) runAll(asks ...ask) ([]any, error) {
+	out := make([]any, len(asks))
+	errs := make([]error, len(asks))
+	var wg sync.WaitGroup
+	for i, a := range asks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i], errs[i] = b.run(a.id, a.f)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
 
 func (b *builder) ref(id string, f Filter, field string, v any) numRef {
 	return numRef{Panel: id, Query: f.query().Encode(), Field: field, Value: rawJSON(v)}
@@ -56,51 +104,15 @@ func (b *builder) orgName() string {
 
 func buildOverview(b *builder) error {
 	f, last := b.f, b.lastYear()
-	dv, err := b.run("disputes.summary", f)
+	ans, err := b.runAll(ask{"disputes.summary", f}, ask{"disputes.summary", last}, ask{"staffing.summary", f}, ask{"funding.shortfall", f},
+		ask{"buildout.progress", f}, ask{"staffing.by_org", f}, ask{"submissions.monthly", f}, ask{"staffing.summary", last}, ask{"funding.shortfall", last},
+		ask{"disputes.by_month", f}, ask{"disputes.by_month", last}) // the last two for the month chart
 	if err != nil {
 		return err
 	}
-	d := dv.(*DisputesSummary)
-	dlv, err := b.run("disputes.summary", last)
-	if err != nil {
-		return err
-	}
-	dl := dlv.(*DisputesSummary)
-	sv, err := b.run("staffing.summary", f)
-	if err != nil {
-		return err
-	}
-	s := sv.(*StaffingSummary)
-	fv, err := b.run("funding.shortfall", f)
-	if err != nil {
-		return err
-	}
-	fs := fv.(*FundingShortfall)
-	bv, err := b.run("buildout.progress", f)
-	if err != nil {
-		return err
-	}
-	bo := bv.(*Rows[BuildoutRow])
-	ov, err := b.run("staffing.by_org", f)
-	if err != nil {
-		return err
-	}
-	so := ov.(*Rows[StaffRow])
-	subv, err := b.run("submissions.monthly", f)
-	if err != nil {
-		return err
-	}
-	sub := subv.(*Submissions)
-
-	slv, err := b.run("staffing.summary", last)
-	if err != nil {
-		return err
-	}
-	sl := slv.(*StaffingSummary)
-	flv, err := b.run("funding.shortfall", last)
-	if err != nil {
-		return err
-	}
+	d, dl, s := ans[0].(*DisputesSummary), ans[1].(*DisputesSummary), ans[2].(*StaffingSummary)
+	fs, bo, so := ans[3].(*FundingShortfall), ans[4].(*Rows[BuildoutRow]), ans[5].(*Rows[StaffRow])
+	sub, sl, flv := ans[6].(*Submissions), ans[7].(*StaffingSummary), ans[8]
 	var gap, over, gapLast float64
 	for _, r := range fs.Rows {
 		gap += r.GapToStandard
@@ -256,11 +268,12 @@ func (b *builder) monthChart() error {
 	}
 	if f.Year != 0 {
 		var ss []series
-		for _, ff := range []Filter{f.previous(), f} {
-			mv, err := b.run("disputes.by_month", ff)
-			if err != nil {
-				return err
-			}
+		both, err := b.runAll(ask{"disputes.by_month", f.previous()}, ask{"disputes.by_month", f})
+		if err != nil {
+			return err
+		}
+		for k, ff := range []Filter{f.previous(), f} {
+			mv := both[k]
 			vals := make([]float64, 12)
 			for _, r := range mv.(*Rows[DisputeRow]).Rows {
 				if m, err := strconv.Atoi(r.Month[5:]); err == nil && m >= 1 && m <= 12 {
@@ -311,10 +324,11 @@ func buildStaffing(b *builder) error {
 		card{Label: "不会使用计算机", Value: thousands(s.NoComputer), Unit: "人", Warn: s.NoComputer > 0, Ref: q("no_computer", s.NoComputer)},
 		card{Label: "法律专业", Value: thousands(s.LawMajor), Unit: "人", Ref: q("law_major", s.LawMajor)},
 	)
-	ov, err := b.run("staffing.by_org", f)
+	more, err := b.runAll(ask{"staffing.by_org", f}, ask{"staffing.by_year", Filter{Org: f.Org}})
 	if err != nil {
 		return err
 	}
+	ov, yv := more[0], more[1]
 	var cats []string
 	var vals []float64
 	var marked []bool
@@ -348,10 +362,6 @@ func buildStaffing(b *builder) error {
 	}
 	b.p.Charts = append(b.p.Charts, barChart("学历", educationLevels, []series{{Name: "人数", Values: ev}}, "人", false))
 	// change over the years
-	yv, err := b.run("staffing.by_year", Filter{Org: f.Org})
-	if err != nil {
-		return err
-	}
 	var ys []string
 	var staff, bureau, old []float64
 	for _, x := range yv.(*Rows[StaffYear]).Rows {
@@ -450,29 +460,15 @@ func buildFunding(b *builder) error {
 		}
 	}
 	// the years side by side
-	yv, err := b.run("meta.years", Filter{Org: f.Org})
+	yv, err := b.run("funding.by_year", Filter{Org: f.Org})
 	if err != nil {
 		return err
 	}
 	var ys []string
 	var yStd, yBud, yAct []float64
-	for _, y := range yv.(*Years).Years {
-		v, err := b.run("funding.shortfall", Filter{Org: f.Org, Year: y})
-		if err != nil {
-			return err
-		}
-		x := v.(*FundingShortfall)
-		if len(x.Rows) == 0 {
-			continue
-		}
-		var s1, s2, s3 float64
-		for _, r := range x.Rows {
-			s1 += r.Standard
-			s2 += r.Budget
-			s3 += r.Actual
-		}
-		ys = append(ys, strconv.Itoa(y))
-		yStd, yBud, yAct = append(yStd, s1/10000), append(yBud, s2/10000), append(yAct, s3/10000)
+	for _, x := range yv.(*Rows[FundingYear]).Rows {
+		ys = append(ys, strconv.Itoa(x.Year))
+		yStd, yBud, yAct = append(yStd, x.Standard/10000), append(yBud, x.Budget/10000), append(yAct, x.Actual/10000)
 	}
 	if len(ys) > 1 {
 		b.p.Charts = append(b.p.Charts, barChart("历年经费（万元）", ys, []series{{Name: "标准", Values: yStd}, {Name: "预算", Values: yBud}, {Name: "实际支出", Values: yAct}}, "万元", false))
@@ -570,11 +566,11 @@ func buildBuildout(b *builder) error {
 
 func buildWork(b *builder) error {
 	f := b.f
-	wv, err := b.run("work.summary", f)
+	ans, err := b.runAll(ask{"work.summary", f}, ask{"work.by_org", f}, ask{"work.by_year", Filter{Org: f.Org}})
 	if err != nil {
 		return err
 	}
-	w := wv.(*WorkSummary)
+	w := ans[0].(*WorkSummary)
 	q := func(field string, v any) numRef { return b.ref("work.summary", f, field, v) }
 	rec, recU := money(w.LegalAidRecovered)
 	b.p.Cards = append(b.p.Cards,
@@ -598,10 +594,7 @@ func buildWork(b *builder) error {
 		return []cell{{Text: name, Href: href}, {Text: thousands(x.LegalAidCases)}, {Text: thousands(x.Consultations)}, {Text: thousands(x.PublicityEvents)},
 			{Text: thousands(x.CorrectionsInSupervision)}, {Text: thousands(x.ReleasedResettled) + "/" + thousands(x.ReleasedRegistered)}}
 	}
-	ov, err := b.run("work.by_org", f)
-	if err != nil {
-		return err
-	}
+	ov := ans[1]
 	ot := tableView{Title: "各单位", Head: head, Note: "安置帮教一栏为“已安置/登记”。"}
 	var cats []string
 	var cons []float64
@@ -619,10 +612,7 @@ func buildWork(b *builder) error {
 	c := barChart("各单位法律咨询（人次）", cats, []series{{Name: "咨询人次", Values: cons}}, "人次", false)
 	c.Drill = drill
 	b.p.Charts = append(b.p.Charts, c)
-	yv, err := b.run("work.by_year", Filter{Org: f.Org})
-	if err != nil {
-		return err
-	}
+	yv := ans[2]
 	yt := tableView{Title: "历年情况", Head: append([]string{"年度"}, head[1:]...)}
 	var ys []string
 	var la, pe []float64

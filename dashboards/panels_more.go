@@ -2,7 +2,9 @@ package dashboards
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
+	"strings"
 
 	"sifa/transform"
 )
@@ -35,51 +37,92 @@ type FundingShortfall struct {
 }
 
 type budgetLine struct {
+	year                         int
 	org, level, county, category string
 	standard                     int64
 	given                        bool
 	budget, allocated, actual    int64
 }
 
-func (r *request) budgetLines(year int) ([]budgetLine, error) {
-	rows, err := r.rows("SELECT scope_org, org_level, county_code, category, standard_fen, standard_given, budget_fen, allocated_fen, actual_fen FROM fact_budget WHERE " +
-		r.st.Visible() + " AND " + r.sc.where(false) + " AND year = " + strconv.Itoa(year) + " ORDER BY scope_org, category")
-	if err != nil {
-		return nil, err
-	}
-	out := make([]budgetLine, len(rows))
-	for i, x := range rows {
-		out[i] = budgetLine{org: str(x[0]), level: str(x[1]), county: str(x[2]), category: str(x[3]), standard: num(x[4]),
-			given: num(x[5]) == 1, budget: num(x[6]), allocated: num(x[7]), actual: num(x[8])}
-	}
-	return out, nil
+// popRow is a count of persons in one unit's roster (or register) on one snapshot date.
+type popRow struct {
+	scopeOrg, period, county, town string
+	n                              int64
 }
 
-// population counts, per org code (a township, or a county bureau under the
-// key "bureau:"+county), the in-post staff or corrections subjects at the
-// year's end.
-func (r *request) population(table, cond, year string) (map[string]int64, error) {
-	saved := r.f
-	r.f = Filter{Year: atoiYear(year)}
-	defer func() { r.f = saved }()
-	rows, err := r.rows("SELECT county_code, town_code, count(DISTINCT person_key)" + r.snapshot(table, false, false) + " AND " + cond + " GROUP BY county_code, town_code")
-	if err != nil {
-		return nil, err
+type populations []popRow
+
+// at returns, for the latest snapshot of each unit on or before the end of
+// the year, the persons per township (key: town code), per county bureau
+// ("bureau:"+county) and per county in all ("county:"+county).
+func (p populations) at(year int) map[string]int64 {
+	end := strconv.Itoa(year) + "-12-31"
+	latest := map[string]string{}
+	for _, x := range p {
+		if x.period <= end && x.period > latest[x.scopeOrg] {
+			latest[x.scopeOrg] = x.period
+		}
 	}
 	out := map[string]int64{}
-	for _, x := range rows {
-		county, town, n := str(x[0]), str(x[1]), num(x[2])
-		if town == "" {
-			out["bureau:"+county] += n
-		} else {
-			out[town] += n
+	for _, x := range p {
+		if latest[x.scopeOrg] != x.period {
+			continue
 		}
-		out["county:"+county] += n
+		if x.town == "" {
+			out["bureau:"+x.county] += x.n
+		} else {
+			out[x.town] += x.n
+		}
+		out["county:"+x.county] += x.n
+	}
+	return out
+}
+
+// fundingData is what the funding panels derive their answers from, read
+// once for every year they need.
+type fundingData struct {
+	lines           map[int][]budgetLine
+	staff, subjects populations
+}
+
+func (r *request) readPopulation(table, cond string) (populations, error) {
+	rows, err := r.rows("SELECT scope_org, period, county_code, town_code, count(DISTINCT person_key) FROM " + table +
+		" WHERE " + r.st.Visible() + " AND " + r.sc.where(false) + " AND " + cond + " GROUP BY scope_org, period, county_code, town_code")
+	if err != nil {
+		return nil, err
+	}
+	out := make(populations, len(rows))
+	for i, x := range rows {
+		out[i] = popRow{scopeOrg: str(x[0]), period: str(x[1]), county: str(x[2]), town: str(x[3]), n: num(x[4])}
 	}
 	return out, nil
 }
 
-func atoiYear(s string) int { n, _ := strconv.Atoi(s); return n }
+// readFunding reads the budget lines of the years from..to (0: all) and the populations.
+func (r *request) readFunding(from, to int) (*fundingData, error) {
+	q := "SELECT year, scope_org, org_level, county_code, category, standard_fen, standard_given, budget_fen, allocated_fen, actual_fen FROM fact_budget WHERE " +
+		r.st.Visible() + " AND " + r.sc.where(false)
+	if from > 0 {
+		q += fmt.Sprintf(" AND year >= %d AND year <= %d", from, to)
+	}
+	rows, err := r.rows(q + " ORDER BY year, scope_org, category")
+	if err != nil {
+		return nil, err
+	}
+	d := &fundingData{lines: map[int][]budgetLine{}}
+	for _, x := range rows {
+		l := budgetLine{year: int(num(x[0])), org: str(x[1]), level: str(x[2]), county: str(x[3]), category: str(x[4]), standard: num(x[5]),
+			given: num(x[6]) == 1, budget: num(x[7]), allocated: num(x[8]), actual: num(x[9])}
+		d.lines[l.year] = append(d.lines[l.year], l)
+	}
+	if d.staff, err = r.readPopulation("fact_staff", "status = '在岗'"); err != nil {
+		return nil, err
+	}
+	if d.subjects, err = r.readPopulation("fact_corrections", "status = '在矫'"); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
 
 func fundingShortfall(r *request) (any, error) {
 	year := r.f.Year
@@ -96,22 +139,21 @@ func fundingShortfall(r *request) (any, error) {
 		}
 		year = int(num(row[0]))
 	}
-	out := &FundingShortfall{Year: year, Rows: []FundingRow{}}
 	if year == 0 || r.sc.level == transform.LevelVillage {
-		return out, nil
+		return &FundingShortfall{Year: year, Rows: []FundingRow{}}, nil
 	}
-	lines, err := r.budgetLines(year)
+	d, err := r.readFunding(year-1, year)
 	if err != nil {
 		return nil, err
 	}
-	staff, err := r.population("fact_staff", "status = '在岗'", strconv.Itoa(year))
-	if err != nil {
-		return nil, err
-	}
-	subjects, err := r.population("fact_corrections", "status = '在矫'", strconv.Itoa(year))
-	if err != nil {
-		return nil, err
-	}
+	return r.funding(d, year), nil
+}
+
+// funding derives one year's funding.shortfall from the data read.
+func (r *request) funding(d *fundingData, year int) *FundingShortfall {
+	out := &FundingShortfall{Year: year, Rows: []FundingRow{}}
+	lines := d.lines[year]
+	staff, subjects := d.staff.at(year), d.subjects.at(year)
 	// A county-level line covers its county less the townships that have a line of their own.
 	ownLine := map[string]bool{}
 	for _, l := range lines {
@@ -127,6 +169,10 @@ func fundingShortfall(r *request) (any, error) {
 			}
 		}
 		return n
+	}
+	prevActual := map[string]int64{}
+	for _, p := range d.lines[year-1] {
+		prevActual[p.category+"|"+p.org] += p.actual
 	}
 	derive := func(l budgetLine) (int64, string) {
 		switch l.category {
@@ -149,11 +195,10 @@ func fundingShortfall(r *request) (any, error) {
 			}
 			return int64(r.std.CorrectionsPerSubject*100) * n, fmt.Sprintf("每名矫正对象每年%.0f-%.0f元（按%.0f元计）", r.std.CorrectionsPerSubject, r.std.CorrectionsHigh, r.std.CorrectionsPerSubject)
 		case "法律援助经费":
-			return -1, "上年实际支出"
+			return prevActual[l.category+"|"+l.org], "上年实际支出"
 		}
 		return 0, "无统一标准"
 	}
-	var prevActual map[string]int64
 	byCat := map[string]*FundingRow{}
 	for _, c := range fundingCategories {
 		byCat[c] = &FundingRow{Category: c}
@@ -170,19 +215,6 @@ func fundingShortfall(r *request) (any, error) {
 		std, basis := l.standard, "台账填报"
 		if !l.given {
 			std, basis = derive(l)
-			if std < 0 { // the previous year's actual spending
-				if prevActual == nil {
-					prev, err := r.budgetLines(year - 1)
-					if err != nil {
-						return nil, err
-					}
-					prevActual = map[string]int64{}
-					for _, p := range prev {
-						prevActual[p.category+"|"+p.org] += p.actual
-					}
-				}
-				std = prevActual[l.category+"|"+l.org]
-			}
 		}
 		row.Standard += yuan(std)
 		if row.StandardBasis == "" || row.StandardBasis == basis {
@@ -201,18 +233,60 @@ func fundingShortfall(r *request) (any, error) {
 		out.Rows = append(out.Rows, *row)
 	}
 	for k, n := range staff {
-		if len(k) > 7 && k[:7] == "county:" {
+		if strings.HasPrefix(k, "county:") {
 			out.StaffInPost += n
 		}
 	}
 	for k, n := range subjects {
-		if len(k) > 7 && k[:7] == "county:" {
+		if strings.HasPrefix(k, "county:") {
 			out.CorrectionsSubjects += n
 		}
 	}
 	out.Counties = int64(len(r.reg.Under(r.sc.code, transform.LevelCounty)))
 	if r.sc.level == transform.LevelTown {
 		out.Counties = 0
+	}
+	return out
+}
+
+// FundingYear is one year of funding.by_year: the categories added up.
+type FundingYear struct {
+	Year          int     `json:"year"`
+	Standard      float64 `json:"standard"`
+	Budget        float64 `json:"budget"`
+	Allocated     float64 `json:"allocated"`
+	Actual        float64 `json:"actual"`
+	GapToStandard float64 `json:"gap_to_standard"`
+	Overspend     float64 `json:"overspend"`
+}
+
+func fundingByYear(r *request) (any, error) {
+	out := &Rows[FundingYear]{Rows: []FundingYear{}}
+	if r.sc.level == transform.LevelVillage {
+		return out, nil
+	}
+	d, err := r.readFunding(0, 0)
+	if err != nil {
+		return nil, err
+	}
+	var years []int
+	for y := range d.lines {
+		if r.f.Year == 0 || y <= r.f.Year {
+			years = append(years, y)
+		}
+	}
+	sort.Ints(years)
+	for _, y := range years {
+		fy := FundingYear{Year: y}
+		for _, row := range r.funding(d, y).Rows {
+			fy.Standard += row.Standard
+			fy.Budget += row.Budget
+			fy.Allocated += row.Allocated
+			fy.Actual += row.Actual
+			fy.GapToStandard += row.GapToStandard
+			fy.Overspend += row.Overspend
+		}
+		out.Rows = append(out.Rows, fy)
 	}
 	return out, nil
 }

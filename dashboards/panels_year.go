@@ -9,6 +9,7 @@ func init() {
 	panels = append(panels,
 		Panel{"staffing.by_year", "历年人员", staffingByYear},
 		Panel{"work.by_year", "历年业务工作", workByYear},
+		Panel{"funding.by_year", "历年经费", fundingByYear},
 	)
 }
 
