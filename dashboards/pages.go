@@ -105,14 +105,20 @@ func (b *builder) orgName() string {
 func buildOverview(b *builder) error {
 	f, last := b.f, b.lastYear()
 	ans, err := b.runAll(ask{"disputes.summary", f}, ask{"disputes.summary", last}, ask{"staffing.summary", f}, ask{"funding.shortfall", f},
-		ask{"buildout.progress", f}, ask{"staffing.by_org", f}, ask{"submissions.monthly", f}, ask{"staffing.summary", last}, ask{"funding.shortfall", last},
+		ask{"buildout.progress", f}, ask{"staffing.by_org", f}, ask{"submissions.monthly", f}, ask{"staffing.by_year", Filter{Org: f.Org, Year: f.Year}}, ask{"funding.shortfall", last},
 		ask{"disputes.by_month", f}, ask{"disputes.by_month", last}) // the last two for the month chart
 	if err != nil {
 		return err
 	}
 	d, dl, s := ans[0].(*DisputesSummary), ans[1].(*DisputesSummary), ans[2].(*StaffingSummary)
 	fs, bo, so := ans[3].(*FundingShortfall), ans[4].(*Rows[BuildoutRow]), ans[5].(*Rows[StaffRow])
-	sub, sl, flv := ans[6].(*Submissions), ans[7].(*StaffingSummary), ans[8]
+	sub, flv := ans[6].(*Submissions), ans[8]
+	var staffLast int64
+	for _, y := range ans[7].(*Rows[StaffYear]).Rows {
+		if y.Year == last.Year {
+			staffLast = y.Staff
+		}
+	}
 	var gap, over, gapLast float64
 	for _, r := range fs.Rows {
 		gap += r.GapToStandard
@@ -127,7 +133,7 @@ func buildOverview(b *builder) error {
 			Ref: b.ref("disputes.summary", f, "received", d.Received)},
 		card{Label: "调解成功率", Value: pct(d.SuccessRate), Sub: fmt.Sprintf("上年 %s", pct(dl.SuccessRate)), Href: f.href("/disputes"),
 			Ref: b.ref("disputes.summary", f, "success_rate", d.SuccessRate)},
-		card{Label: "司法所在岗人员", Value: thousands(s.Staff), Unit: "人", Sub: fmt.Sprintf("%d个所，其中1人所%d个；上年%d人", s.Offices, s.OfficesSingleStaff, sl.Staff),
+		card{Label: "司法所在岗人员", Value: thousands(s.Staff), Unit: "人", Sub: fmt.Sprintf("%d个所，其中1人所%d个；上年%d人", s.Offices, s.OfficesSingleStaff, staffLast),
 			Href: f.href("/staffing"), Warn: s.OfficesSingleStaff > 0, Ref: b.ref("staffing.summary", f, "staff", s.Staff)},
 		card{Label: "经费缺口（距标准）", Value: gapV, Unit: gapU, Sub: "上年缺口 " + moneyText(gapLast) + "；超预算支出 " + moneyText(over), Href: f.href("/funding"), Warn: gap > 0},
 	)

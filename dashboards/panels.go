@@ -153,6 +153,27 @@ func (r *request) rows(q string) ([][]any, error) {
 	return res.Rows, nil
 }
 
+// rowsAll runs independent queries at once and returns their rows in order.
+func (r *request) rowsAll(qs ...string) ([][][]any, error) {
+	out := make([][][]any, len(qs))
+	errs := make([]error, len(qs))
+	var wg sync.WaitGroup
+	for i, q := range qs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i], errs[i] = r.rows(q)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 // one returns the single row of an aggregate query.
 func (r *request) one(q string) ([]any, error) {
 	rows, err := r.rows(q)
@@ -259,37 +280,36 @@ func staffingSummary(r *request) (any, error) {
 		return out, nil
 	}
 	out.Offices = int64(len(r.reg.Under(r.sc.code, transform.LevelTown)))
-	row, err := r.one("SELECT count(DISTINCT person_key), " +
-		"count(DISTINCT CASE WHEN rank = '副科级' THEN person_key END), " +
-		"count(DISTINCT CASE WHEN age >= 46 THEN person_key END), " +
-		"count(DISTINCT CASE WHEN computer = 0 THEN person_key END), " +
-		"count(DISTINCT CASE WHEN law_major = 1 THEN person_key END), " +
-		"count(DISTINCT CASE WHEN age <= 35 THEN person_key END), " +
-		"count(DISTINCT CASE WHEN age >= 36 AND age <= 45 THEN person_key END), " +
-		"count(DISTINCT CASE WHEN age >= 46 AND age <= 55 THEN person_key END), " +
-		"count(DISTINCT CASE WHEN age >= 56 THEN person_key END), max(period)" + from + inPost + town)
+	res, err := r.rowsAll("SELECT count(DISTINCT person_key), "+
+		"count(DISTINCT CASE WHEN rank = '副科级' THEN person_key END), "+
+		"count(DISTINCT CASE WHEN age >= 46 THEN person_key END), "+
+		"count(DISTINCT CASE WHEN computer = 0 THEN person_key END), "+
+		"count(DISTINCT CASE WHEN law_major = 1 THEN person_key END), "+
+		"count(DISTINCT CASE WHEN age <= 35 THEN person_key END), "+
+		"count(DISTINCT CASE WHEN age >= 36 AND age <= 45 THEN person_key END), "+
+		"count(DISTINCT CASE WHEN age >= 46 AND age <= 55 THEN person_key END), "+
+		"count(DISTINCT CASE WHEN age >= 56 THEN person_key END), max(period)"+from+inPost+town,
+		"SELECT education, count(DISTINCT person_key)"+from+inPost+town+" GROUP BY education",
+		"SELECT town_code, count(DISTINCT person_key)"+from+inPost+town+" GROUP BY town_code",
+		"SELECT count(DISTINCT person_key), max(period)"+from+inPost+" AND org_level = '县'")
 	if err != nil {
 		return nil, err
 	}
+	if len(res[0]) == 0 || len(res[3]) == 0 {
+		return nil, fmt.Errorf("查询没有返回结果")
+	}
+	row := res[0][0]
 	out.Staff, out.DeputySectionRank, out.Aged46Plus, out.NoComputer, out.LawMajor = num(row[0]), num(row[1]), num(row[2]), num(row[3]), num(row[4])
 	for i, b := range ageBands {
 		out.AgeBands[b] = num(row[5+i])
 	}
 	out.Snapshot = str(row[9])
-	rows, err := r.rows("SELECT education, count(DISTINCT person_key)" + from + inPost + town + " GROUP BY education")
-	if err != nil {
-		return nil, err
-	}
-	for _, x := range rows {
+	for _, x := range res[1] {
 		if e := str(x[0]); e != "" {
 			out.Education[e] = num(x[1])
 		}
 	}
-	rows, err = r.rows("SELECT town_code, count(DISTINCT person_key)" + from + inPost + town + " GROUP BY town_code")
-	if err != nil {
-		return nil, err
-	}
-	for _, x := range rows {
+	for _, x := range res[2] {
 		if num(x[1]) == 1 {
 			out.OfficesSingleStaff++
 		} else if num(x[1]) > 1 {
@@ -300,10 +320,7 @@ func staffingSummary(r *request) (any, error) {
 	if out.OfficesNoStaff < 0 {
 		out.OfficesNoStaff = 0
 	}
-	row, err = r.one("SELECT count(DISTINCT person_key), max(period)" + from + inPost + " AND org_level = '县'")
-	if err != nil {
-		return nil, err
-	}
+	row = res[3][0]
 	out.BureauStaff = num(row[0])
 	if s := str(row[1]); s > out.Snapshot {
 		out.Snapshot = s

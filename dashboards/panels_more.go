@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"sifa/transform"
 )
@@ -115,11 +116,17 @@ func (r *request) readFunding(from, to int) (*fundingData, error) {
 			given: num(x[6]) == 1, budget: num(x[7]), allocated: num(x[8]), actual: num(x[9])}
 		d.lines[l.year] = append(d.lines[l.year], l)
 	}
-	if d.staff, err = r.readPopulation("fact_staff", "status = '在岗'"); err != nil {
-		return nil, err
+	var wg sync.WaitGroup
+	var e1, e2 error
+	wg.Add(2)
+	go func() { defer wg.Done(); d.staff, e1 = r.readPopulation("fact_staff", "status = '在岗'") }()
+	go func() { defer wg.Done(); d.subjects, e2 = r.readPopulation("fact_corrections", "status = '在矫'") }()
+	wg.Wait()
+	if e1 != nil {
+		return nil, e1
 	}
-	if d.subjects, err = r.readPopulation("fact_corrections", "status = '在矫'"); err != nil {
-		return nil, err
+	if e2 != nil {
+		return nil, e2
 	}
 	return d, nil
 }

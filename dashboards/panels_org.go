@@ -305,15 +305,14 @@ type Years struct {
 func metaYears(r *request) (any, error) {
 	out := &Years{Years: []int{}}
 	seen := map[int]bool{}
-	for _, q := range []string{
-		"SELECT DISTINCT substring(period, 1, 4) FROM fact_dispute WHERE " + r.st.Visible(),
-		"SELECT DISTINCT substring(period, 1, 4) FROM fact_staff WHERE " + r.st.Visible(),
-		"SELECT DISTINCT substring(period, 1, 4) FROM fact_budget WHERE " + r.st.Visible(),
-	} {
-		rows, err := r.rows(q)
-		if err != nil {
-			return nil, err
-		}
+	all, err := r.rowsAll(
+		"SELECT DISTINCT substring(period, 1, 4) FROM fact_dispute WHERE "+r.st.Visible(),
+		"SELECT DISTINCT substring(period, 1, 4) FROM fact_staff WHERE "+r.st.Visible(),
+		"SELECT DISTINCT substring(period, 1, 4) FROM fact_budget WHERE "+r.st.Visible())
+	if err != nil {
+		return nil, err
+	}
+	for _, rows := range all {
 		for _, x := range rows {
 			if y, err := strconv.Atoi(str(x[0])); err == nil && !seen[y] {
 				seen[y] = true
