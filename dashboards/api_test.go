@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -35,6 +36,10 @@ func TestAPI(t *testing.T) {
 		{"/api/v1/panels/disputes.summary?org=123456", 400, "机构名录里没有"},
 		{"/api/v1/panels/disputes.summary?from=2014-13", 400, "月份"},
 		{"/api/v1/panels/disputes.summary?from=2015-01&to=2014-01", 400, "晚于"},
+		{"/api/v1/panels/disputes.summary?org=990122&year=2014&category=" + url.QueryEscape("邻里"), 200, `"received":`},
+		{"/api/v1/panels/funding.shortfall?org=990121&year=2014&category=" + url.QueryEscape("法律援助经费"), 200, `"category":"法律援助经费"`},
+		{"/api/v1/panels/disputes.summary?category=" + url.QueryEscape("吵架"), 400, "类别「吵架」不对"},
+		{"/api/v1/panels/staffing.summary?category=" + url.QueryEscape("邻里"), 400, "不按类别筛选"},
 	}
 	for _, c := range cases {
 		resp, err := http.Get(srv.URL + c.path)
@@ -115,5 +120,32 @@ func TestCacheFollowsLoads(t *testing.T) {
 	p.Run(ctx, []string{write("b.csv", "受理日期,乡镇,纠纷类型,调解结果\n2014-04-05,石门,邻里,调解成功\n2014-04-06,石门,邻里,调解成功\n")})
 	if got := received(); got != 3 {
 		t.Errorf("after a new load the cache answered %d, want 3", got)
+	}
+}
+
+// TestCategoryFilter: the categories of a panel add up to the whole.
+func TestCategoryFilter(t *testing.T) {
+	e := &dashboards.Engine{Store: demoWarehouse(t, "duckdb")}
+	ctx := context.Background()
+	all, err := e.Run(ctx, "disputes.summary", dashboards.Filter{Org: "990122", Year: 2014})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum, success int64
+	types, _ := e.Run(ctx, "disputes.by_type", dashboards.Filter{Org: "990122", Year: 2014})
+	for _, row := range types.(*dashboards.Rows[dashboards.DisputeRow]).Rows {
+		v, err := e.Run(ctx, "disputes.summary", dashboards.Filter{Org: "990122", Year: 2014, Category: row.Type})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := v.(*dashboards.DisputesSummary)
+		if d.Received != row.Received {
+			t.Errorf("%s: summary %d, by_type %d", row.Type, d.Received, row.Received)
+		}
+		sum += d.Received
+		success += d.MediatedSuccess
+	}
+	if a := all.(*dashboards.DisputesSummary); sum != a.Received || success != a.MediatedSuccess || sum != 2116 {
+		t.Errorf("categories add up to %d/%d, the whole is %d/%d", sum, success, a.Received, a.MediatedSuccess)
 	}
 }

@@ -17,6 +17,9 @@ type Filter struct {
 	Year int
 	From string // YYYY-MM
 	To   string // YYYY-MM
+	// Category narrows panels that take one (a dispute type, a funding
+	// category); a panel that takes none answers 400 to it.
+	Category string
 }
 
 // FilterError is a bad filter: the API answers it with 400.
@@ -37,9 +40,9 @@ func ParseFilter(q url.Values) (Filter, error) {
 	var f Filter
 	for k := range q {
 		switch k {
-		case "org", "year", "from", "to":
+		case "org", "year", "from", "to", "category":
 		default:
-			return f, badFilter("不认识的筛选条件「%s」：只能用 org、year、from、to", k)
+			return f, badFilter("不认识的筛选条件「%s」：只能用 org、year、from、to、category", k)
 		}
 	}
 	f.Org = strings.TrimSpace(q.Get("org"))
@@ -51,6 +54,7 @@ func ParseFilter(q url.Values) (Filter, error) {
 		f.Year = n
 	}
 	f.From, f.To = strings.TrimSpace(q.Get("from")), strings.TrimSpace(q.Get("to"))
+	f.Category = strings.TrimSpace(q.Get("category"))
 	return f, f.Validate()
 }
 

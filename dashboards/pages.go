@@ -14,15 +14,18 @@ import (
 type pageDef struct {
 	Path, Title string
 	build       func(b *builder) error
+	// categories the page can be narrowed to, and what they are called
+	categories    []string
+	categoryLabel string
 }
 
 var pageDefs = []pageDef{
-	{"/", "总览", buildOverview},
-	{"/disputes", "矛盾纠纷", buildDisputes},
-	{"/staffing", "队伍", buildStaffing},
-	{"/funding", "经费", buildFunding},
-	{"/buildout", "平台建设", buildBuildout},
-	{"/work", "业务工作", buildWork},
+	{"/", "总览", buildOverview, nil, ""},
+	{"/disputes", "矛盾纠纷", buildDisputes, disputeTypes, "纠纷类型"},
+	{"/staffing", "队伍", buildStaffing, nil, ""},
+	{"/funding", "经费", buildFunding, fundingCategories, "经费类别"},
+	{"/buildout", "平台建设", buildBuildout, nil, ""},
+	{"/work", "业务工作", buildWork, nil, ""},
 }
 
 // builder assembles one page from panel answers.

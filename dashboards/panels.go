@@ -6,11 +6,13 @@ package dashboards
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 
+	"sifa/ingest"
 	"sifa/transform"
 	"sifa/warehouse"
 )
@@ -20,6 +22,7 @@ type Store interface {
 	Query(ctx context.Context, q string) (*warehouse.Result, error)
 	Visible() string
 	DateLit(d string) string
+	Lit(s string) string
 	Registry(ctx context.Context) (*transform.Registry, error)
 	// DataVersion changes whenever a load commits or the targets change.
 	DataVersion(ctx context.Context) (string, error)
@@ -41,6 +44,8 @@ type Panel struct {
 	ID    string
 	Title string
 	run   func(r *request) (any, error)
+	// Categories are the values the panel's category filter takes (nil: none).
+	Categories []string
 }
 
 type request struct {
@@ -56,14 +61,14 @@ type request struct {
 func Panels() []Panel { return panels }
 
 var panels = []Panel{
-	{"staffing.summary", "队伍基本情况", staffingSummary},
-	{"disputes.summary", "矛盾纠纷调解情况", disputesSummary},
-	{"disputes.by_month", "各月受理纠纷", disputesBy("month")},
-	{"disputes.by_type", "各类纠纷", disputesBy("type")},
-	{"disputes.by_org", "各单位受理纠纷", disputesBy("org")},
-	{"funding.shortfall", "经费保障情况", fundingShortfall},
-	{"buildout.progress", "平台建设进度", buildoutProgress},
-	{"work.summary", "作用发挥情况", workSummary},
+	{"staffing.summary", "队伍基本情况", staffingSummary, nil},
+	{"disputes.summary", "矛盾纠纷调解情况", disputesSummary, disputeTypes},
+	{"disputes.by_month", "各月受理纠纷", disputesBy("month"), disputeTypes},
+	{"disputes.by_type", "各类纠纷", disputesBy("type"), disputeTypes},
+	{"disputes.by_org", "各单位受理纠纷", disputesBy("org"), disputeTypes},
+	{"funding.shortfall", "经费保障情况", fundingShortfall, fundingCategories},
+	{"buildout.progress", "平台建设进度", buildoutProgress, nil},
+	{"work.summary", "作用发挥情况", workSummary, nil},
 }
 
 // Engine runs panels over a store.
@@ -95,7 +100,7 @@ func (e *Engine) Run(ctx context.Context, id string, f Filter) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	key := fmt.Sprintf("%s|%s|%d|%s|%s", id, f.Org, f.Year, f.From, f.To)
+	key := fmt.Sprintf("%s|%s|%d|%s|%s|%s", id, f.Org, f.Year, f.From, f.To, f.Category)
 	e.mu.Lock()
 	if e.version != v || len(e.cache) > cacheLimit {
 		e.cache, e.version = map[string]any{}, v
@@ -121,6 +126,12 @@ func (e *Engine) run(ctx context.Context, id string, f Filter) (any, error) {
 	for _, p := range panels {
 		if p.ID != id {
 			continue
+		}
+		if f.Category != "" && !slices.Contains(p.Categories, f.Category) {
+			if len(p.Categories) == 0 {
+				return nil, badFilter("面板「%s」不按类别筛选，请去掉 category", id)
+			}
+			return nil, badFilter("类别「%s」不对，面板「%s」的类别可以是：%s", f.Category, id, strings.Join(p.Categories, "、"))
 		}
 		reg, err := e.Store.Registry(ctx)
 		if err != nil {
@@ -221,6 +232,15 @@ func yuan(fen int64) float64 { return float64(fen) / 100 }
 // events is the FROM … WHERE of an event table for the request.
 func (r *request) events(table string, villages bool) string {
 	return " FROM " + table + " WHERE " + r.st.Visible() + " AND " + r.sc.where(villages) + " AND " + monthWhere(r.f)
+}
+
+// category is the condition of the category filter on a column (the value
+// was checked against the panel's list).
+func (r *request) category(col string) string {
+	if r.f.Category == "" {
+		return ""
+	}
+	return " AND " + col + " = " + r.st.Lit(r.f.Category)
 }
 
 // snapshot is the FROM … WHERE of a snapshot table: for each scope org,
@@ -353,8 +373,10 @@ type DisputesSummary struct {
 	AmountInvolved  float64              `json:"amount_involved"`
 }
 
+var disputeTypes = ingest.LedgerByID("mediation").Column("纠纷类型").Values
+
 func disputesSummary(r *request) (any, error) {
-	from := r.events("fact_dispute", true)
+	from := r.events("fact_dispute", true) + r.category("dispute_type")
 	cols := []string{"count(*)", "sum(petition)", "sum(parties)", "sum(amount_fen)"}
 	for _, res := range disputeResults {
 		cols = append(cols, sumIf("result = '"+res+"'"))
@@ -412,7 +434,7 @@ func (r *request) childLevel() (level, codeCol, nameCol string) {
 
 func disputesBy(by string) func(r *request) (any, error) {
 	return func(r *request) (any, error) {
-		from := r.events("fact_dispute", true)
+		from := r.events("fact_dispute", true) + r.category("dispute_type")
 		agg := "count(*), " + sumIf("result = '调解成功'")
 		out := &Rows[DisputeRow]{Rows: []DisputeRow{}}
 		switch by {

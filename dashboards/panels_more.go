@@ -102,7 +102,7 @@ func (r *request) readPopulation(table, cond string) (populations, error) {
 // readFunding reads the budget lines of the years from..to (0: all) and the populations.
 func (r *request) readFunding(from, to int) (*fundingData, error) {
 	q := "SELECT year, scope_org, org_level, county_code, category, standard_fen, standard_given, budget_fen, allocated_fen, actual_fen FROM fact_budget WHERE " +
-		r.st.Visible() + " AND " + r.sc.where(false)
+		r.st.Visible() + " AND " + r.sc.where(false) + r.category("category")
 	if from > 0 {
 		q += fmt.Sprintf(" AND year >= %d AND year <= %d", from, to)
 	}

@@ -11,11 +11,11 @@ import (
 
 func init() {
 	panels = append(panels,
-		Panel{"staffing.by_org", "各司法所人员", staffingByOrg},
-		Panel{"buildout.by_org", "各乡镇平台建设", buildoutByOrg},
-		Panel{"work.by_org", "各单位业务工作", workByOrg},
-		Panel{"submissions.monthly", "月度台账报送情况", submissionsMonthly},
-		Panel{"meta.years", "有数据的年份", metaYears},
+		Panel{"staffing.by_org", "各司法所人员", staffingByOrg, nil},
+		Panel{"buildout.by_org", "各乡镇平台建设", buildoutByOrg, nil},
+		Panel{"work.by_org", "各单位业务工作", workByOrg, nil},
+		Panel{"submissions.monthly", "月度台账报送情况", submissionsMonthly, nil},
+		Panel{"meta.years", "有数据的年份", metaYears, nil},
 	)
 }
 

@@ -7,9 +7,9 @@ import (
 
 func init() {
 	panels = append(panels,
-		Panel{"staffing.by_year", "历年人员", staffingByYear},
-		Panel{"work.by_year", "历年业务工作", workByYear},
-		Panel{"funding.by_year", "历年经费", fundingByYear},
+		Panel{"staffing.by_year", "历年人员", staffingByYear, nil},
+		Panel{"work.by_year", "历年业务工作", workByYear, nil},
+		Panel{"funding.by_year", "历年经费", fundingByYear, fundingCategories},
 	)
 }
 

@@ -43,6 +43,10 @@ type filterView struct {
 	Crumbs     []link // county › township › village, each a link up
 	Children   []link // the orgs one level down, each a drill-down link
 	ChildLevel string
+	// the page's category filter, when it has one
+	Categories    []string
+	CategoryLabel string
+	Category      string
 }
 
 // num is a number shown on a page, tied to the panel field it came from so
@@ -246,6 +250,9 @@ func (f Filter) query(over ...string) url.Values {
 	}
 	if f.To != "" {
 		q.Set("to", f.To)
+	}
+	if f.Category != "" {
+		q.Set("category", f.Category)
 	}
 	for i := 0; i+1 < len(over); i += 2 {
 		if over[i+1] == "" {

@@ -19,6 +19,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -160,7 +161,7 @@ func (s *Site) serveAsset(w http.ResponseWriter, r *http.Request) {
 }
 
 // pageFilter reads the page's filter; a page without a period shows the latest year with data.
-func (s *Site) pageFilter(ctx context.Context, r *http.Request) (Filter, *Years, error) {
+func (s *Site) pageFilter(ctx context.Context, r *http.Request, d pageDef) (Filter, *Years, error) {
 	q := r.URL.Query()
 	if q.Get("from") != "" || q.Get("to") != "" {
 		q.Del("year") // months chosen on the page win over the year select
@@ -173,6 +174,13 @@ func (s *Site) pageFilter(ctx context.Context, r *http.Request) (Filter, *Years,
 	f, err := ParseFilter(q)
 	if err != nil {
 		return f, nil, err
+	}
+	if f.Category != "" && !slices.Contains(d.categories, f.Category) {
+		if len(d.categories) == 0 {
+			f.Category = "" // a category chosen on another page does not apply here
+		} else {
+			return f, nil, badFilter("类别「%s」不对，可以是：%s", f.Category, strings.Join(d.categories, "、"))
+		}
 	}
 	yv, err := s.Engine.Run(ctx, "meta.years", Filter{})
 	if err != nil {
@@ -191,7 +199,7 @@ func (s *Site) pageFilter(ctx context.Context, r *http.Request) (Filter, *Years,
 func (s *Site) servePage(w http.ResponseWriter, r *http.Request, d pageDef) {
 	ctx := r.Context()
 	p := &page{Title: d.Title, Path: d.Path}
-	f, years, err := s.pageFilter(ctx, r)
+	f, years, err := s.pageFilter(ctx, r, d)
 	if err != nil {
 		s.renderError(w, r, p, err)
 		return
@@ -208,6 +216,7 @@ func (s *Site) servePage(w http.ResponseWriter, r *http.Request, d pageDef) {
 		}
 	}
 	s.frame(p, f, years, reg)
+	p.Filter.Categories, p.Filter.CategoryLabel, p.Filter.Category = d.categories, d.categoryLabel, f.Category
 	b := &builder{ctx: ctx, e: s.Engine, f: f, reg: reg, p: p}
 	if err := d.build(b); err != nil {
 		s.renderError(w, r, p, err)
@@ -219,7 +228,7 @@ func (s *Site) servePage(w http.ResponseWriter, r *http.Request, d pageDef) {
 // frame fills the navigation, the filter bar and the breadcrumb.
 func (s *Site) frame(p *page, f Filter, years *Years, reg *transform.Registry) {
 	for _, d := range pageDefs {
-		p.Nav = append(p.Nav, link{Text: d.Title, Href: f.href(d.Path), Active: d.Path == p.Path})
+		p.Nav = append(p.Nav, link{Text: d.Title, Href: f.href(d.Path, "category", ""), Active: d.Path == p.Path})
 	}
 	if s.Ingest != nil {
 		p.Nav = append(p.Nav, link{Text: "数据上传", Href: "/upload", Active: p.Path == "/upload"})

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -71,12 +72,21 @@ var digits = regexp.MustCompile(`[0-9]`)
 // same filter, and its digits on the page to that value.
 func TestPagesShowTheAPIsNumbers(t *testing.T) {
 	srv := demoSite(t)
-	filters := []string{"", "org=990121&year=2014", "org=990122&year=2014", "org=990121101&year=2015", "org=990121101201&year=2016", "from=2013-03&to=2014-02&year="}
+	filters := []string{"", "org=990121&year=2014", "org=990122&year=2014", "org=990121101&year=2015", "org=990121101201&year=2016", "from=2013-03&to=2014-02&year=",
+		"org=990122&year=2014&category=" + url.QueryEscape("邻里"), "org=990121&year=2014&category=" + url.QueryEscape("法律援助经费")}
+	// a category belongs to the pages that take it (the others drop it); on another page it is a 400
+	wrongPage := map[string]string{"/disputes": "法律援助经费", "/funding": "邻里"}
 	checked := 0
 	apiCache := map[string]any{}
 	for _, path := range pagePaths {
 		for _, q := range filters {
 			code, body := get(t, srv.URL+path+"?"+q)
+			if c := wrongPage[path]; c != "" && strings.Contains(q, url.QueryEscape(c)) {
+				if code != 400 {
+					t.Errorf("%s?%s: %d, want 400 for a category of another page", path, q, code)
+				}
+				continue
+			}
 			if code != 200 {
 				t.Errorf("%s?%s: %d", path, q, code)
 				continue
@@ -128,6 +138,8 @@ func TestPageErrorsAndEmptyStates(t *testing.T) {
 		{"/disputes?org=123456", 400, "机构名录里没有"},
 		{"/disputes?year=abc", 400, "年份"},
 		{"/disputes?county=1", 400, "不认识的筛选条件"},
+		{"/disputes?category=" + url.QueryEscape("吵架"), 400, "类别「吵架」不对"},
+		{"/staffing?category=" + url.QueryEscape("邻里"), 200, "队伍"},
 		{"/funding?org=990121&year=2011", 200, "请上传“经费台账”"},
 		{"/nope", 404, ""},
 		{"/upload", 200, "上传并载入"},
