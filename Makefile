@@ -33,9 +33,11 @@ vet: $(ECHARTS)
 test: vet
 	$(GO) test -tags $(TAGS) -count=1 -timeout 40m ./...
 
-# Ingest throughput on each engine beside the engine's own bulk load.
+# Ingest throughput on each engine beside the engine's own bulk load, and
+# each dashboard page's server time and first-load bytes.
 bench: $(ECHARTS)
-	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchtime 3x -timeout 60m ./warehouse/
+	$(GO) test -tags $(TAGS) -run '^$$' -bench Ingest -benchtime 3x -timeout 60m ./warehouse/
+	$(GO) test -tags $(TAGS) -run '^$$' -bench Pages -benchtime 200x -timeout 30m ./dashboards/
 
 clean:
 	rm -rf bin node_modules $(ECHARTS)

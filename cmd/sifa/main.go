@@ -336,12 +336,15 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	var c common
 	c.register(fs)
 	addr := fs.String("addr", "", "监听地址（默认 127.0.0.1:8080）")
-	inbox := fs.String("inbox", "", "收件目录（定时扫描在后续版本提供）")
+	inbox := fs.String("inbox", "", "收件目录（定时扫描尚未提供）")
 	demoIfEmpty := fs.Bool("demo-if-empty", false, "仓库是空的时，先载入演示数据")
 	if _, err := parseInterleaved(fs, args); err != nil {
 		return exitUsage
 	}
-	_ = inbox
+	if *inbox != "" {
+		fmt.Fprintln(stderr, "--inbox：定时扫描收件目录的功能还没有做好，这个版本不能用。请先用“数据上传”页或 sifa ingest 载入文件。")
+		return exitUsage
+	}
 	cfg, w, err := c.open(ctx)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
