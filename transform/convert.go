@@ -253,9 +253,10 @@ func (r *row) date(col string) (time.Time, bool) {
 	return t, true
 }
 
-func (r *row) count(col string) int64 {
+// number reads a numeric column with its parser; an empty required cell is a reject.
+func (r *row) number(col string, parse func(string) (int64, error)) int64 {
 	v := r.raw(col)
-	n, err := ParseCount(v)
+	n, err := parse(v)
 	if err != nil {
 		r.fail(col, clean(v), err.Error())
 		return 0
@@ -268,19 +269,11 @@ func (r *row) count(col string) int64 {
 	return n
 }
 
+func (r *row) count(col string) int64 { return r.number(col, ParseCount) }
+
 func (r *row) money(col string) int64 {
-	v := r.raw(col)
-	n, err := ParseMoney(v, r.c.tbl.Wan[col])
-	if err != nil {
-		r.fail(col, clean(v), err.Error())
-		return 0
-	}
-	if clean(v) == "" {
-		if sp := r.spec(col); sp != nil && sp.Required {
-			r.missing(col)
-		}
-	}
-	return n
+	wan := r.c.tbl.Wan[col]
+	return r.number(col, func(v string) (int64, error) { return ParseMoney(v, wan) })
 }
 
 func (r *row) yes(col string) int64 {
