@@ -182,16 +182,17 @@ func (s *Site) pageFilter(ctx context.Context, r *http.Request, d pageDef) (Filt
 			return f, nil, badFilter("类别「%s」不对，可以是：%s", f.Category, strings.Join(d.categories, "、"))
 		}
 	}
+	if f.Year != 0 || f.From != "" || f.To != "" {
+		return f, nil, nil // the year list is fetched beside the page
+	}
 	yv, err := s.Engine.Run(ctx, "meta.years", Filter{})
 	if err != nil {
 		return f, nil, err
 	}
 	years := yv.(*Years)
-	if f.Year == 0 && f.From == "" && f.To == "" {
-		f.Year = years.Latest
-		if f.Year == 0 {
-			f.Year = time.Now().Year()
-		}
+	f.Year = years.Latest
+	if f.Year == 0 {
+		f.Year = time.Now().Year()
 	}
 	return f, years, nil
 }
@@ -215,10 +216,28 @@ func (s *Site) servePage(w http.ResponseWriter, r *http.Request, d pageDef) {
 			return
 		}
 	}
+	// the year list (for the year select) is read while the page is built
+	var yearsErr error
+	var wg sync.WaitGroup
+	if years == nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var yv any
+			if yv, yearsErr = s.Engine.Run(ctx, "meta.years", Filter{}); yearsErr == nil {
+				years = yv.(*Years)
+			}
+		}()
+	}
+	b := &builder{ctx: ctx, e: s.Engine, f: f, reg: reg, p: p}
+	err = d.build(b)
+	wg.Wait()
+	if err == nil {
+		err = yearsErr
+	}
 	s.frame(p, f, years, reg)
 	p.Filter.Categories, p.Filter.CategoryLabel, p.Filter.Category = d.categories, d.categoryLabel, f.Category
-	b := &builder{ctx: ctx, e: s.Engine, f: f, reg: reg, p: p}
-	if err := d.build(b); err != nil {
+	if err != nil {
 		s.renderError(w, r, p, err)
 		return
 	}
