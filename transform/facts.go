@@ -166,6 +166,10 @@ var (
 	Rejects = &Table{Name: "rejects", Columns: []Col{s("load_id"), s("file"), s("sheet"), i("src_row"), s("column_name"),
 		s("cell_value"), s("reason"), s("ledger")}, OrderBy: []string{"load_id", "src_row"}}
 
+	// Jobs is the history of scheduled runs (one row a run).
+	Jobs = &Table{Name: "jobs", Columns: []Col{s("run_id"), s("job"), {Name: "started", Kind: Time}, {Name: "ended", Kind: Time},
+		i("files"), i("rows_accepted"), i("rows_rejected"), i("files_failed"), s("result"), s("error")}, OrderBy: []string{"started"}}
+
 	// Scopes points each scope (ledger|org|period) at the load whose rows count for it.
 	Scopes = &Table{Name: "scopes", Columns: []Col{s("scope"), s("load_id"), i("scope_key"), s("ledger"),
 		i("version")}, OrderBy: []string{"scope"}}
@@ -176,7 +180,7 @@ var Facts = []*Table{DimOrg, FactDispute, FactLegalAid, FactConsultation, FactCo
 	FactPublicity, FactStaff, FactBudget, FactSite}
 
 // Tables are all warehouse tables.
-var Tables = append(append([]*Table{}, Facts...), DimTarget, Loads, Rejects, Scopes)
+var Tables = append(append([]*Table{}, Facts...), DimTarget, Loads, Rejects, Scopes, Jobs)
 
 // ScopeKey identifies a scope (ledger|org|period) as written by one load.
 func ScopeKey(scope, loadID string) int64 {

@@ -53,6 +53,9 @@ type FileReport struct {
 	Skipped bool // the same bytes were loaded before
 	Tables  []TableReport
 	Err     error // the file could not be read at all (other files still load)
+	// Transient says Err may pass (the archive's disk, the warehouse
+	// unreachable): the file should be tried again, not set aside.
+	Transient bool
 }
 
 // Accepted counts the file's accepted rows.
@@ -174,14 +177,14 @@ func (p *Pipeline) file(ctx context.Context, path string, reg *transform.Registr
 	rep := FileReport{File: path}
 	arc, err := p.Archive.Put(path)
 	if err != nil {
-		rep.Err = err
+		rep.Err, rep.Transient = err, true
 		return rep
 	}
 	rep.SHA256 = arc.SHA256
 	if !p.Force {
 		seen, err := p.W.Seen(ctx, arc.SHA256)
 		if err != nil {
-			rep.Err = err
+			rep.Err, rep.Transient = err, true
 			return rep
 		}
 		if seen {
@@ -282,7 +285,8 @@ func (p *Pipeline) file(ctx context.Context, path string, reg *transform.Registr
 		err = writeErr
 	}
 	if err != nil {
-		rep.Err = err
+		var fe *ingest.FileError
+		rep.Err, rep.Transient = err, !errors.As(err, &fe)
 		rep.Tables = nil
 		return rep // nothing committed: rows appended so far stay invisible
 	}
@@ -291,7 +295,7 @@ func (p *Pipeline) file(ctx context.Context, path string, reg *transform.Registr
 		err := p.W.Append(ctx, transform.Rejects, rec)
 		rec.Release()
 		if err != nil {
-			rep.Err = err
+			rep.Err, rep.Transient = err, true
 			return rep
 		}
 	}
@@ -299,7 +303,7 @@ func (p *Pipeline) file(ctx context.Context, path string, reg *transform.Registr
 		p.AfterAppend(-1)
 	}
 	if err := p.W.Commit(ctx, rep.LoadID, transform.SortedKeys(scopes), loads); err != nil {
-		rep.Err = fmt.Errorf("文件「%s」提交失败，没有载入：%w", filepath.Base(path), err)
+		rep.Err, rep.Transient = fmt.Errorf("文件「%s」提交失败，没有载入：%w", filepath.Base(path), err), true
 	}
 	return rep
 }

@@ -349,7 +349,7 @@ func TestMigrationFromV1(t *testing.T) {
 	run(t, p, disputesFile(t, dir, "b.csv", 1, [2]string{"石门", "2014-03"}))
 	before := render(counts(t, w))
 	ctx := context.Background()
-	for _, q := range []string{"DROP TABLE current_scopes", "DELETE FROM schema_version WHERE version = 2"} {
+	for _, q := range []string{"DROP TABLE current_scopes", "DROP TABLE jobs", "DELETE FROM schema_version WHERE version >= 2"} {
 		if err := w.Exec(ctx, q); err != nil {
 			t.Fatal(err)
 		}

@@ -21,7 +21,7 @@ import (
 )
 
 // SchemaVersion is the warehouse layout this build writes and reads.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // DefaultDSN is where the embedded warehouse lives when nothing says otherwise.
 const DefaultDSN = "duckdb:var/sifa.duckdb"
@@ -129,6 +129,9 @@ var migrations = []func(ctx context.Context, w *Warehouse) error{
 		return nil
 	},
 	func(ctx context.Context, w *Warehouse) error { return w.eng.migrateEngine(ctx, 2) },
+	func(ctx context.Context, w *Warehouse) error {
+		return w.eng.exec(ctx, w.eng.createTable(transform.Jobs))
+	},
 }
 
 func (w *Warehouse) migrate(ctx context.Context) error {
@@ -399,3 +402,20 @@ func normalize(v any) any {
 // DateLit writes a date literal ("2014-12-31") in this engine's SQL; the
 // date must already be validated.
 func (w *Warehouse) DateLit(d string) string { return w.eng.dateLit(d) }
+
+// JobRun is one run of a scheduled job, for the job history.
+type JobRun struct {
+	RunID, Job                string
+	Started, Ended            time.Time
+	Files, Accepted, Rejected int
+	FailedFiles               int
+	Result, Error             string
+}
+
+// RecordJob appends a run to the job history.
+func (w *Warehouse) RecordJob(ctx context.Context, j JobRun) error {
+	rec := transform.BuildRecord(transform.Jobs, [][]any{{j.RunID, j.Job, j.Started.UTC(), j.Ended.UTC(), int64(j.Files), int64(j.Accepted),
+		int64(j.Rejected), int64(j.FailedFiles), j.Result, j.Error}})
+	defer rec.Release()
+	return w.eng.appendRecord(ctx, transform.Jobs, rec)
+}

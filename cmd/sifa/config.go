@@ -24,7 +24,13 @@ type Config struct {
 	Addr       string `toml:"addr"`        // where serve listens
 	Secret     string `toml:"secret"`      // key of person_key; default: a random key kept in data_dir/secret.key
 	SecretFile string `toml:"secret_file"` // or a file holding it
-	Limits     struct {
+	Timezone   string `toml:"timezone"`    // of the schedules (default Asia/Shanghai)
+
+	Inbox               string  `toml:"inbox"`                 // folder scanned on a schedule; empty: no scan
+	InboxSchedule       string  `toml:"inbox_schedule"`        // cron spec (default "@every 5m")
+	InboxSettleSeconds  float64 `toml:"inbox_settle_seconds"`  // a file must stop growing this long (default 2)
+	RetryBackoffSeconds float64 `toml:"retry_backoff_seconds"` // first wait before retrying a passing failure (default 5)
+	Limits              struct {
 		MaxInflatedMB int `toml:"max_inflated_mb"`
 		MaxCellChars  int `toml:"max_cell_chars"`
 		MaxColumns    int `toml:"max_columns"`
@@ -75,6 +81,11 @@ func loadConfig(path string) (*Config, error) {
 	env("ADDR", &c.Addr)
 	env("SECRET", &c.Secret)
 	env("SECRET_FILE", &c.SecretFile)
+	env("TIMEZONE", &c.Timezone)
+	env("INBOX", &c.Inbox)
+	env("INBOX_SCHEDULE", &c.InboxSchedule)
+	envFloat("INBOX_SETTLE_SECONDS", &c.InboxSettleSeconds)
+	envFloat("RETRY_BACKOFF_SECONDS", &c.RetryBackoffSeconds)
 	envInt("LIMITS_MAX_INFLATED_MB", &c.Limits.MaxInflatedMB)
 	envInt("LIMITS_MAX_CELL_CHARS", &c.Limits.MaxCellChars)
 	envInt("LIMITS_MAX_COLUMNS", &c.Limits.MaxColumns)

@@ -44,6 +44,9 @@ const (
 	exitUsage   = 2
 )
 
+// serveCtx is the parent of every command's context (tests cancel it to stop serve).
+var serveCtx = context.Background()
+
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
@@ -53,7 +56,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, usage)
 		return exitUsage
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(serveCtx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	cmd, rest := args[0], args[1:]
 	switch cmd {
@@ -336,13 +339,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	var c common
 	c.register(fs)
 	addr := fs.String("addr", "", "监听地址（默认 127.0.0.1:8080）")
-	inbox := fs.String("inbox", "", "收件目录（定时扫描尚未提供）")
+	inbox := fs.String("inbox", "", "收件目录：定时扫描，载入后移到 done/，无法载入的移到 failed/")
 	demoIfEmpty := fs.Bool("demo-if-empty", false, "仓库是空的时，先载入演示数据")
 	if _, err := parseInterleaved(fs, args); err != nil {
-		return exitUsage
-	}
-	if *inbox != "" {
-		fmt.Fprintln(stderr, "--inbox：定时扫描收件目录的功能还没有做好，这个版本不能用。请先用“数据上传”页或 sifa ingest 载入文件。")
 		return exitUsage
 	}
 	cfg, w, err := c.open(ctx)
@@ -353,6 +352,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	defer w.Close()
 	if *addr != "" {
 		cfg.Addr = *addr
+	}
+	if *inbox != "" {
+		cfg.Inbox = *inbox
 	}
 	if *demoIfEmpty {
 		if err := loadDemoIfEmpty(ctx, cfg, w, stdout); err != nil {
@@ -376,6 +378,18 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	mux.Handle("/", site.Handler())
 	srv := &http.Server{Addr: cfg.Addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
 		WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
+	sched, err := startScheduler(ctx, cfg, w, p, slog.Default())
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitUsage
+	}
+	defer func() {
+		// a running job finishes its file (or abandons it uncommitted, which is safe) before exit
+		select {
+		case <-sched.Stop().Done():
+		case <-time.After(2 * time.Minute):
+		}
+	}()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	slog.Info("sifa serving", "addr", "http://"+cfg.Addr, "warehouse", w.DSN)

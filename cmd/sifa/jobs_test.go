@@ -1,0 +1,142 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"sifa/ingest"
+	"sifa/transform"
+	"sifa/warehouse"
+)
+
+const regCSV = "区划代码,单位名称,层级,上级区划代码\n990121,青山县,县,\n990121100,石门镇,乡镇(街道),990121\n"
+const medCSV = "受理日期,乡镇,纠纷类型,调解结果\n2014-03-05,石门,邻里,调解成功\n2014-03-06,石门,邻里,调解成功\n"
+
+func countRows(t *testing.T, w *warehouse.Warehouse, table string) int64 {
+	t.Helper()
+	res, err := w.Query(context.Background(), "SELECT count(*) FROM "+table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Rows[0][0].(int64)
+}
+
+func TestInboxJob(t *testing.T) {
+	dir := t.TempDir()
+	inboxDir := filepath.Join(dir, "inbox")
+	os.MkdirAll(inboxDir, 0o755)
+	w, err := warehouse.Open(context.Background(), "duckdb:"+filepath.Join(dir, "w.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	archive := filepath.Join(dir, "archive")
+	p := &warehouse.Pipeline{W: w, Archive: ingest.Archive{Dir: archive}, Config: transform.Config{Secret: []byte("k")}}
+	var logs bytes.Buffer
+	job := &inboxJob{inbox: &ingest.Inbox{Dir: inboxDir, Sleep: func(time.Duration) {}, Now: func() time.Time { return time.Now().Add(time.Hour) }},
+		pipeline: p, w: w, log: slog.New(slog.NewTextHandler(&logs, nil)), retries: 1, backoff: time.Millisecond}
+	ctx := context.Background()
+
+	// a scan that finds nothing writes nothing
+	job.run(ctx)
+	if n := countRows(t, w, "jobs") + countRows(t, w, "loads") + countRows(t, w, "scopes"); n != 0 {
+		t.Errorf("an empty scan wrote %d rows", n)
+	}
+
+	// files arrive, one of them bad; the registry is taken first whatever its name
+	os.WriteFile(filepath.Join(inboxDir, "a_调解.csv"), []byte(medCSV), 0o644)
+	os.WriteFile(filepath.Join(inboxDir, "z_名录.csv"), []byte(regCSV), 0o644)
+	os.WriteFile(filepath.Join(inboxDir, "坏.xlsx"), []byte("not a spreadsheet"), 0o644)
+	job.run(ctx)
+	done, _ := os.ReadDir(filepath.Join(inboxDir, "done"))
+	if len(done) != 2 {
+		t.Errorf("done/ holds %d files, want 2", len(done))
+	}
+	if b, err := os.ReadFile(filepath.Join(inboxDir, "failed", "坏.xlsx.reason.txt")); err != nil || !strings.Contains(string(b), "坏.xlsx") {
+		t.Errorf("failed/ reason: %q %v", b, err)
+	}
+	res, _ := w.Query(ctx, "SELECT files, rows_accepted, files_failed, result FROM jobs")
+	if len(res.Rows) != 1 || res.Rows[0][0].(int64) != 3 || res.Rows[0][1].(int64) != 4 || res.Rows[0][2].(int64) != 1 || res.Rows[0][3] != "部分失败" {
+		t.Errorf("job history: %v", res.Rows)
+	}
+
+	// a passing failure (the archive cannot be written): the file stays and is loaded later, once
+	os.WriteFile(filepath.Join(inboxDir, "b_调解.csv"), []byte(strings.Replace(medCSV, "2014-03", "2014-04", -1)), 0o644)
+	p.Archive.Dir = "/proc/sifa-no-disk"
+	job.run(ctx)
+	if _, err := os.Stat(filepath.Join(inboxDir, "b_调解.csv")); err != nil {
+		t.Fatalf("the file was not kept after a passing failure: %v", err)
+	}
+	res, _ = w.Query(ctx, "SELECT result, error FROM jobs WHERE files = 1")
+	if len(res.Rows) != 1 || res.Rows[0][0] != "失败" || !strings.Contains(res.Rows[0][1].(string), "留在收件目录") {
+		t.Errorf("the run with the passing failure: %v, want 失败", res.Rows)
+	}
+	p.Archive.Dir = archive
+	job.run(ctx)
+	job.run(ctx)
+	if n := countRows(t, w, "fact_dispute"); n != 4 {
+		t.Errorf("fact rows %d, want 4 (two months, no duplicate)", n)
+	}
+	if _, err := os.Stat(filepath.Join(inboxDir, "done", "b_调解.csv")); err != nil {
+		t.Errorf("the retried file is not in done/: %v", err)
+	}
+}
+
+// TestServeScansInbox runs `sifa serve --inbox` and drops files into the inbox.
+func TestServeScansInbox(t *testing.T) {
+	dir := t.TempDir()
+	inboxDir := filepath.Join(dir, "inbox")
+	os.MkdirAll(inboxDir, 0o755)
+	t.Setenv("SIFA_DATA_DIR", filepath.Join(dir, "var"))
+	t.Setenv("SIFA_INBOX_SCHEDULE", "@every 1s")
+	t.Setenv("SIFA_INBOX_SETTLE_SECONDS", "0.2")
+	ctx, cancel := context.WithCancel(context.Background())
+	saved := serveCtx
+	serveCtx = ctx
+	t.Cleanup(func() { serveCtx = saved })
+	var out, errs bytes.Buffer
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		run([]string{"serve", "--warehouse", "duckdb:" + filepath.Join(dir, "w.duckdb"), "--addr", "127.0.0.1:0", "--inbox", inboxDir}, &out, &errs)
+	}()
+	old := time.Now().Add(-time.Minute)
+	for name, body := range map[string]string{"名录.csv": regCSV, "调解.csv": medCSV} {
+		p := filepath.Join(inboxDir, name)
+		os.WriteFile(p, []byte(body), 0o644)
+		os.Chtimes(p, old, old)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		done, _ := os.ReadDir(filepath.Join(inboxDir, "done"))
+		if len(done) == 2 {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	cancel()
+	wg.Wait()
+	done, _ := os.ReadDir(filepath.Join(inboxDir, "done"))
+	if len(done) != 2 {
+		t.Fatalf("done/ holds %d files after 20 s; stderr: %s", len(done), errs.String())
+	}
+	w, err := warehouse.Open(context.Background(), "duckdb:"+filepath.Join(dir, "w.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if n := countRows(t, w, "fact_dispute"); n != 2 {
+		t.Errorf("fact rows %d, want 2", n)
+	}
+	if n := countRows(t, w, "jobs"); n < 1 {
+		t.Errorf("no job history")
+	}
+}
