@@ -150,19 +150,19 @@ func TestBrowser(t *testing.T) {
 	shots := screenshotDir(t)
 	pages := []struct{ name, path string }{
 		{"overview", "/"}, {"disputes", "/disputes"}, {"staffing", "/staffing"}, {"funding", "/funding"},
-		{"buildout", "/buildout"}, {"work", "/work"}, {"upload", "/upload"},
+		{"buildout", "/buildout"}, {"work", "/work"}, {"upload", "/upload"}, {"jobs", "/jobs"},
 	}
 	total := 0
 	for _, p := range pages {
 		url := srv.URL + p.path + "?org=990121&year=2014"
-		if p.path == "/upload" {
+		if p.path == "/upload" || p.path == "/jobs" {
 			url = srv.URL + p.path
 		}
 		if err := chromedp.Do(ctx, chromedp.Navigate(url), chromedp.WaitReady("body")); err != nil {
 			t.Fatalf("%s: %v", url, err)
 		}
 		n := waitCharts(ctx, t, url)
-		if n == 0 && p.path != "/upload" {
+		if n == 0 && p.path != "/upload" && p.path != "/jobs" {
 			t.Errorf("%s: no charts", url)
 		}
 		total += n

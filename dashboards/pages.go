@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"sifa/transform"
 )
@@ -17,15 +18,17 @@ type pageDef struct {
 	// categories the page can be narrowed to, and what they are called
 	categories    []string
 	categoryLabel string
+	noFilter      bool // the page is not about an org or a period
 }
 
 var pageDefs = []pageDef{
-	{"/", "总览", buildOverview, nil, ""},
-	{"/disputes", "矛盾纠纷", buildDisputes, disputeTypes, "纠纷类型"},
-	{"/staffing", "队伍", buildStaffing, nil, ""},
-	{"/funding", "经费", buildFunding, fundingCategories, "经费类别"},
-	{"/buildout", "平台建设", buildBuildout, nil, ""},
-	{"/work", "业务工作", buildWork, nil, ""},
+	{"/", "总览", buildOverview, nil, "", false},
+	{"/disputes", "矛盾纠纷", buildDisputes, disputeTypes, "纠纷类型", false},
+	{"/staffing", "队伍", buildStaffing, nil, "", false},
+	{"/funding", "经费", buildFunding, fundingCategories, "经费类别", false},
+	{"/buildout", "平台建设", buildBuildout, nil, "", false},
+	{"/work", "业务工作", buildWork, nil, "", false},
+	{"/jobs", "作业", buildJobs, nil, "", true},
 }
 
 // builder assembles one page from panel answers.
@@ -639,4 +642,62 @@ func buildWork(b *builder) error {
 	}
 	b.p.Tables = append(b.p.Tables, ot, yt)
 	return nil
+}
+
+// ---- 作业 ----
+
+var jobNames = map[string]string{"inbox": "收件目录扫描"}
+
+// localTime shows a UTC "2006-01-02 15:04:05" in Beijing time.
+func localTime(utc string) string {
+	t, err := time.Parse("2006-01-02 15:04:05", utc)
+	if err != nil {
+		return utc
+	}
+	return t.In(beijing).Format("2006-01-02 15:04:05")
+}
+
+var beijing = func() *time.Location {
+	if l, err := time.LoadLocation("Asia/Shanghai"); err == nil {
+		return l
+	}
+	return time.FixedZone("CST", 8*3600)
+}()
+
+func buildJobs(b *builder) error {
+	v, err := b.run("jobs.recent", Filter{})
+	if err != nil {
+		return err
+	}
+	j := v.(*JobsRecent)
+	if len(j.Rows) == 0 {
+		b.p.Empty = "还没有作业记录。设置了收件目录（sifa serve --inbox 目录，或配置文件的 inbox）后，定时扫描每运行一次，这里就记一行。"
+		return nil
+	}
+	for _, name := range j.Failing {
+		b.p.Notes = append(b.p.Notes, note{Level: "warn", Text: fmt.Sprintf("%s最近一次运行失败，请查看下表的原因", orDefault(jobNames[name], name))})
+	}
+	for name, at := range j.LastSuccess {
+		b.p.Cards = append(b.p.Cards, card{Label: orDefault(jobNames[name], name) + "最近成功", Value: localTime(at)})
+	}
+	t := tableView{Title: "最近的运行（北京时间）", Head: []string{"作业", "开始", "结束", "文件", "载入行", "退回行", "无法载入的文件", "结果", "说明"}}
+	for i, r := range j.Rows {
+		class := ""
+		if r.Result != "成功" {
+			class = "warn"
+		}
+		t.Rows = append(t.Rows, []cell{{Text: orDefault(jobNames[r.Job], r.Job)}, {Text: localTime(r.Started)}, {Text: localTime(r.Ended)},
+			{Text: thousands(r.Files), Ref: b.ref("jobs.recent", Filter{}, fmt.Sprintf("rows.%d.files", i), r.Files)},
+			{Text: thousands(r.RowsAccepted), Ref: b.ref("jobs.recent", Filter{}, fmt.Sprintf("rows.%d.rows_accepted", i), r.RowsAccepted)},
+			{Text: thousands(r.RowsRejected)}, {Text: thousands(r.FilesFailed)}, {Text: r.Result, Class: class}, {Text: r.Error}})
+	}
+	b.p.Tables = append(b.p.Tables, t)
+	return nil
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
 }

@@ -27,6 +27,7 @@ type page struct {
 	Tables    []tableView
 	Empty     string // shown instead of the content when there is no data
 	Upload    *uploadView
+	NoFilter  bool // no org/period filter bar (upload, jobs)
 }
 
 type link struct {

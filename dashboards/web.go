@@ -199,7 +199,7 @@ func (s *Site) pageFilter(ctx context.Context, r *http.Request, d pageDef) (Filt
 
 func (s *Site) servePage(w http.ResponseWriter, r *http.Request, d pageDef) {
 	ctx := r.Context()
-	p := &page{Title: d.Title, Path: d.Path}
+	p := &page{Title: d.Title, Path: d.Path, NoFilter: d.noFilter}
 	f, years, err := s.pageFilter(ctx, r, d)
 	if err != nil {
 		s.renderError(w, r, p, err)
@@ -353,7 +353,7 @@ type uploadFile struct {
 }
 
 func (s *Site) uploadForm(w http.ResponseWriter, r *http.Request) {
-	p := &page{Title: "数据上传", Path: "/upload", Upload: &uploadView{}}
+	p := &page{Title: "数据上传", Path: "/upload", Upload: &uploadView{}, NoFilter: true}
 	reg, _ := s.Engine.Store.Registry(r.Context())
 	if reg == nil {
 		reg = transform.NewRegistry(nil)
@@ -364,7 +364,7 @@ func (s *Site) uploadForm(w http.ResponseWriter, r *http.Request) {
 
 func (s *Site) upload(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, s.MaxUpload)
-	p := &page{Title: "数据上传", Path: "/upload", Upload: &uploadView{Done: true}}
+	p := &page{Title: "数据上传", Path: "/upload", Upload: &uploadView{Done: true}, NoFilter: true}
 	reg, _ := s.Engine.Store.Registry(r.Context())
 	if reg == nil {
 		reg = transform.NewRegistry(nil)

@@ -143,6 +143,7 @@ func TestPageErrorsAndEmptyStates(t *testing.T) {
 		{"/funding?org=990121&year=2011", 200, "请上传“经费台账”"},
 		{"/nope", 404, ""},
 		{"/upload", 200, "上传并载入"},
+		{"/jobs", 200, "还没有作业记录"},
 		{"/assets/app.js", 200, "echarts.init"},
 	}
 	for _, c := range cases {

@@ -168,7 +168,7 @@ var (
 
 	// Jobs is the history of scheduled runs (one row a run).
 	Jobs = &Table{Name: "jobs", Columns: []Col{s("run_id"), s("job"), {Name: "started", Kind: Time}, {Name: "ended", Kind: Time},
-		i("files"), i("rows_accepted"), i("rows_rejected"), i("files_failed"), s("result"), s("error")}, OrderBy: []string{"started"}}
+		i("files"), i("rows_accepted"), i("rows_rejected"), i("files_failed"), s("result"), s("error"), i("seq")}, OrderBy: []string{"seq"}}
 
 	// Scopes points each scope (ledger|org|period) at the load whose rows count for it.
 	Scopes = &Table{Name: "scopes", Columns: []Col{s("scope"), s("load_id"), i("scope_key"), s("ledger"),

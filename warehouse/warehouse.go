@@ -415,7 +415,7 @@ type JobRun struct {
 // RecordJob appends a run to the job history.
 func (w *Warehouse) RecordJob(ctx context.Context, j JobRun) error {
 	rec := transform.BuildRecord(transform.Jobs, [][]any{{j.RunID, j.Job, j.Started.UTC(), j.Ended.UTC(), int64(j.Files), int64(j.Accepted),
-		int64(j.Rejected), int64(j.FailedFiles), j.Result, j.Error}})
+		int64(j.Rejected), int64(j.FailedFiles), j.Result, j.Error, j.Ended.UnixNano()}})
 	defer rec.Release()
 	return w.eng.appendRecord(ctx, transform.Jobs, rec)
 }

@@ -3,7 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"sifa/dashboards"
 	"sifa/ingest"
 	"sifa/transform"
 	"sifa/warehouse"
@@ -86,6 +90,24 @@ func TestInboxJob(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(inboxDir, "done", "b_调解.csv")); err != nil {
 		t.Errorf("the retried file is not in done/: %v", err)
+	}
+	// the 作业 page shows the runs and that the inbox job is not failing now
+	srv := httptest.NewServer((&dashboards.Site{Engine: &dashboards.Engine{Store: w}}).Handler())
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/jobs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	page := string(body)
+	for _, want := range []string{"收件目录扫描", "部分失败", "失败", "留在收件目录", "最近成功"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("jobs page lacks %q", want)
+		}
+	}
+	if strings.Contains(page, "最近一次运行失败") {
+		t.Errorf("the jobs page says the inbox job is failing, but its last run succeeded")
 	}
 }
 
