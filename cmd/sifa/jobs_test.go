@@ -162,3 +162,51 @@ func TestServeScansInbox(t *testing.T) {
 		t.Errorf("no job history")
 	}
 }
+
+// TestOps: /healthz, /readyz and /metrics over a warehouse with loads and job runs.
+func TestOps(t *testing.T) {
+	dir := t.TempDir()
+	w, err := warehouse.Open(context.Background(), "duckdb:"+filepath.Join(dir, "w.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	p := &warehouse.Pipeline{W: w, Archive: ingest.Archive{Dir: filepath.Join(dir, "a")}, Config: transform.Config{Secret: []byte("k")}}
+	os.WriteFile(filepath.Join(dir, "reg.csv"), []byte(regCSV), 0o644)
+	os.WriteFile(filepath.Join(dir, "med.csv"), []byte(medCSV+"2014-02-30,石门,邻里,调解成功\n"), 0o644)
+	p.Run(context.Background(), []string{filepath.Join(dir, "reg.csv"), filepath.Join(dir, "med.csv")})
+	now := time.Now()
+	w.RecordJob(context.Background(), warehouse.JobRun{RunID: "r1", Job: "inbox", Started: now.Add(-3 * time.Second), Ended: now, Files: 2, Result: "成功"})
+	m := newRequestMetrics()
+	mux := http.NewServeMux()
+	opsHandlers(mux, w, m)
+	srv := httptest.NewServer(m.wrap(mux))
+	defer srv.Close()
+	get := func(path string) (int, string) {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode, string(b)
+	}
+	if c, _ := get("/healthz"); c != 200 {
+		t.Errorf("healthz %d", c)
+	}
+	if c, _ := get("/readyz"); c != 200 {
+		t.Errorf("readyz %d", c)
+	}
+	_, body := get("/metrics")
+	for _, want := range []string{"sifa_warehouse_up 1", "sifa_files_ingested_total 2", "sifa_rows_accepted_total 4", "sifa_rows_rejected_total 1",
+		`sifa_job_runs_total{job="inbox",result="成功"} 1`, `sifa_job_duration_seconds_count{job="inbox"} 1`,
+		`sifa_http_requests_total{group="ops",code="200"} 2`, `sifa_http_request_duration_seconds_count{group="ops"} 2`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %q:\n%s", want, body)
+		}
+	}
+	w.Close()
+	if c, body := get("/readyz"); c != 503 || !strings.Contains(body, "仓库连不上") {
+		t.Errorf("readyz with the warehouse closed: %d %s", c, body)
+	}
+}

@@ -373,10 +373,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, err)
 		return exitFailure
 	}
+	metrics := newRequestMetrics()
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	opsHandlers(mux, w, metrics)
 	mux.Handle("/", site.Handler())
-	srv := &http.Server{Addr: cfg.Addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
+	srv := &http.Server{Addr: cfg.Addr, Handler: metrics.wrap(mux), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
 		WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
 	sched, err := startScheduler(ctx, cfg, w, p, slog.Default())
 	if err != nil {

@@ -1,0 +1,173 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"sifa/warehouse"
+)
+
+// requestMetrics counts requests and their latencies, per route group.
+type requestMetrics struct {
+	mu      sync.Mutex
+	buckets []float64 // seconds
+	counts  map[string][]uint64
+	sums    map[string]float64
+	totals  map[string]uint64
+	codes   map[string]uint64
+}
+
+func newRequestMetrics() *requestMetrics {
+	return &requestMetrics{buckets: []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5},
+		counts: map[string][]uint64{}, sums: map[string]float64{}, totals: map[string]uint64{}, codes: map[string]uint64{}}
+}
+
+// group names a request for the metrics without unbounded labels.
+func group(path string) string {
+	switch {
+	case strings.HasPrefix(path, "/api/"):
+		return "api"
+	case strings.HasPrefix(path, "/assets/"):
+		return "assets"
+	case strings.HasPrefix(path, "/upload"):
+		return "upload"
+	case path == "/healthz" || path == "/readyz" || path == "/metrics":
+		return "ops"
+	}
+	return "page"
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (s *statusWriter) WriteHeader(code int) { s.code = code; s.ResponseWriter.WriteHeader(code) }
+
+func (m *requestMetrics) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, code: 200}
+		next.ServeHTTP(sw, r)
+		d := time.Since(start).Seconds()
+		g := group(r.URL.Path)
+		m.mu.Lock()
+		if m.counts[g] == nil {
+			m.counts[g] = make([]uint64, len(m.buckets))
+		}
+		for i, b := range m.buckets {
+			if d <= b {
+				m.counts[g][i]++
+			}
+		}
+		m.sums[g] += d
+		m.totals[g]++
+		m.codes[fmt.Sprintf("%s|%d", g, sw.code)]++
+		m.mu.Unlock()
+	})
+}
+
+func (m *requestMetrics) write(b *strings.Builder) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b.WriteString("# HELP sifa_http_requests_total HTTP requests answered, by route group and status code.\n# TYPE sifa_http_requests_total counter\n")
+	keys := make([]string, 0, len(m.codes))
+	for k := range m.codes {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		g, code, _ := strings.Cut(k, "|")
+		fmt.Fprintf(b, "sifa_http_requests_total{group=%q,code=%q} %d\n", g, code, m.codes[k])
+	}
+	b.WriteString("# HELP sifa_http_request_duration_seconds Time to answer a request, by route group.\n# TYPE sifa_http_request_duration_seconds histogram\n")
+	groups := make([]string, 0, len(m.totals))
+	for g := range m.totals {
+		groups = append(groups, g)
+	}
+	sort.Strings(groups)
+	for _, g := range groups {
+		for i, le := range m.buckets {
+			fmt.Fprintf(b, "sifa_http_request_duration_seconds_bucket{group=%q,le=\"%g\"} %d\n", g, le, m.counts[g][i])
+		}
+		fmt.Fprintf(b, "sifa_http_request_duration_seconds_bucket{group=%q,le=\"+Inf\"} %d\n", g, m.totals[g])
+		fmt.Fprintf(b, "sifa_http_request_duration_seconds_sum{group=%q} %g\n", g, m.sums[g])
+		fmt.Fprintf(b, "sifa_http_request_duration_seconds_count{group=%q} %d\n", g, m.totals[g])
+	}
+}
+
+// opsHandlers serves /healthz (the process is up), /readyz (the warehouse
+// answers) and /metrics (Prometheus text format).
+func opsHandlers(mux *http.ServeMux, w *warehouse.Warehouse, m *requestMetrics) {
+	mux.HandleFunc("GET /healthz", func(rw http.ResponseWriter, r *http.Request) { rw.Write([]byte("ok\n")) })
+	mux.HandleFunc("GET /readyz", func(rw http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+		defer cancel()
+		if _, err := w.Query(ctx, "SELECT 1"); err != nil {
+			http.Error(rw, "仓库连不上："+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		rw.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /metrics", func(rw http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
+		defer cancel()
+		var b strings.Builder
+		up := 1
+		res, err := w.Query(ctx, "SELECT count(*), count(DISTINCT sha256), sum(rows_accepted), sum(rows_rejected) FROM loads")
+		if err != nil {
+			up = 0
+		}
+		fmt.Fprintf(&b, "# HELP sifa_warehouse_up Whether the warehouse answered this scrape (1) or not (0).\n# TYPE sifa_warehouse_up gauge\nsifa_warehouse_up %d\n", up)
+		if err == nil {
+			row := res.Rows[0]
+			n := func(v any) int64 { x, _ := v.(int64); return x }
+			fmt.Fprintf(&b, "# HELP sifa_loads_total Ledger tables loaded (a workbook of two ledger sheets counts two).\n# TYPE sifa_loads_total counter\nsifa_loads_total %d\n", n(row[0]))
+			fmt.Fprintf(&b, "# HELP sifa_files_ingested_total Distinct files (by SHA-256) loaded.\n# TYPE sifa_files_ingested_total counter\nsifa_files_ingested_total %d\n", n(row[1]))
+			fmt.Fprintf(&b, "# HELP sifa_rows_accepted_total Ledger rows loaded into the warehouse.\n# TYPE sifa_rows_accepted_total counter\nsifa_rows_accepted_total %d\n", n(row[2]))
+			fmt.Fprintf(&b, "# HELP sifa_rows_rejected_total Ledger rows rejected with a reason.\n# TYPE sifa_rows_rejected_total counter\nsifa_rows_rejected_total %d\n", n(row[3]))
+			if jr, err := w.Query(ctx, "SELECT job, result, count(*) FROM jobs GROUP BY job, result ORDER BY job, result"); err == nil {
+				b.WriteString("# HELP sifa_job_runs_total Runs of scheduled jobs that found work, by job and result (成功/部分失败/失败).\n# TYPE sifa_job_runs_total counter\n")
+				for _, x := range jr.Rows {
+					fmt.Fprintf(&b, "sifa_job_runs_total{job=%q,result=%q} %d\n", x[0], x[1], n(x[2]))
+				}
+			}
+			if jt, err := w.Query(ctx, "SELECT job, started, ended, result FROM jobs ORDER BY seq"); err == nil {
+				sum, count, last := map[string]float64{}, map[string]int{}, map[string]int64{}
+				var names []string
+				for _, x := range jt.Rows {
+					job := x[0].(string)
+					s, _ := time.Parse("2006-01-02 15:04:05", x[1].(string))
+					e, _ := time.Parse("2006-01-02 15:04:05", x[2].(string))
+					if count[job] == 0 {
+						names = append(names, job)
+					}
+					sum[job] += e.Sub(s).Seconds()
+					count[job]++
+					if x[3] != "失败" {
+						last[job] = e.Unix()
+					}
+				}
+				sort.Strings(names)
+				b.WriteString("# HELP sifa_job_duration_seconds Time scheduled runs took (whole seconds).\n# TYPE sifa_job_duration_seconds summary\n")
+				for _, job := range names {
+					fmt.Fprintf(&b, "sifa_job_duration_seconds_sum{job=%q} %g\nsifa_job_duration_seconds_count{job=%q} %d\n", job, sum[job], job, count[job])
+				}
+				b.WriteString("# HELP sifa_job_last_success_timestamp_seconds When a job last ran without failing (Unix time).\n# TYPE sifa_job_last_success_timestamp_seconds gauge\n")
+				for _, job := range names {
+					if last[job] > 0 {
+						fmt.Fprintf(&b, "sifa_job_last_success_timestamp_seconds{job=%q} %d\n", job, last[job])
+					}
+				}
+			}
+		}
+		m.write(&b)
+		rw.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+		rw.Write([]byte(b.String()))
+	})
+}
