@@ -4,6 +4,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -25,6 +27,8 @@ type Config struct {
 	Secret     string `toml:"secret"`      // key of person_key; default: a random key kept in data_dir/secret.key
 	SecretFile string `toml:"secret_file"` // or a file holding it
 	Timezone   string `toml:"timezone"`    // of the schedules (default Asia/Shanghai)
+	LogFormat  string `toml:"log_format"`  // "text" (default) or "json", on stderr
+	LogLevel   string `toml:"log_level"`   // debug, info (default), warn, error
 
 	Inbox               string  `toml:"inbox"`                 // folder scanned on a schedule; empty: no scan
 	InboxSchedule       string  `toml:"inbox_schedule"`        // cron spec (default "@every 5m")
@@ -82,6 +86,8 @@ func loadConfig(path string) (*Config, error) {
 	env("SECRET", &c.Secret)
 	env("SECRET_FILE", &c.SecretFile)
 	env("TIMEZONE", &c.Timezone)
+	env("LOG_FORMAT", &c.LogFormat)
+	env("LOG_LEVEL", &c.LogLevel)
 	env("INBOX", &c.Inbox)
 	env("INBOX_SCHEDULE", &c.InboxSchedule)
 	envFloat("INBOX_SETTLE_SECONDS", &c.InboxSettleSeconds)
@@ -150,4 +156,29 @@ func (c *Config) secret() ([]byte, error) {
 		return nil, fmt.Errorf("无法写入密钥文件 %s：%w", path, err)
 	}
 	return []byte(key), nil
+}
+
+// logger makes the structured logger the configuration asks for.
+func (c *Config) logger(w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	switch strings.ToLower(c.LogLevel) {
+	case "", "info":
+		level = slog.LevelInfo
+	case "debug":
+		level = slog.LevelDebug
+	case "warn":
+		level = slog.LevelWarn
+	case "error":
+		level = slog.LevelError
+	default:
+		return nil, fmt.Errorf("日志级别「%s」不对，应是 debug、info、warn 或 error", c.LogLevel)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch strings.ToLower(c.LogFormat) {
+	case "", "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("日志格式「%s」不对，应是 text 或 json", c.LogFormat)
 }

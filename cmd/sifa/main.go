@@ -356,6 +356,12 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if *inbox != "" {
 		cfg.Inbox = *inbox
 	}
+	logger, err := cfg.logger(stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitUsage
+	}
+	slog.SetDefault(logger)
 	if *demoIfEmpty {
 		if err := loadDemoIfEmpty(ctx, cfg, w, stdout); err != nil {
 			fmt.Fprintln(stderr, err)
