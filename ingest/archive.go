@@ -7,7 +7,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strings"
+	"time"
 )
 
 // Archive keeps every raw file a user sent, by content, before it is parsed.
@@ -65,10 +68,66 @@ func (a Archive) Put(path string) (Archived, error) {
 			return Archived{}, &FileError{File: name, Reason: "归档原始文件失败：" + err.Error()}
 		}
 	}
-	// the names a file was sent under, one a line, for a rebuild from the archive
-	if f, err := os.OpenFile(filepath.Join(dir, sum+".names"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o640); err == nil {
-		fmt.Fprintln(f, name)
-		f.Close()
+	// the names a file was sent under, one a line (each once), for a rebuild from the archive
+	namesPath := filepath.Join(dir, sum+".names")
+	known, _ := os.ReadFile(namesPath)
+	if !slices.Contains(strings.Split(string(known), "\n"), name) {
+		if f, err := os.OpenFile(namesPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o640); err == nil {
+			fmt.Fprintln(f, name)
+			f.Close()
+		}
 	}
 	return Archived{SHA256: sum, Path: dst, Name: name, Size: n}, nil
+}
+
+// List returns every archived file in the order it first arrived (the time
+// the archive wrote it), each under the first name it was sent under.
+func (a Archive) List() ([]Archived, error) {
+	type item struct {
+		Archived
+		at time.Time
+	}
+	var items []item
+	err := filepath.WalkDir(a.Dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			if os.IsNotExist(err) && path == a.Dir {
+				return filepath.SkipDir
+			}
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() || strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".names") {
+			return nil
+		}
+		sum := strings.TrimSuffix(name, filepath.Ext(name))
+		if len(sum) != 64 {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		orig := name
+		if b, err := os.ReadFile(filepath.Join(filepath.Dir(path), sum+".names")); err == nil {
+			if first, _, _ := strings.Cut(string(b), "\n"); first != "" {
+				orig = first
+			}
+		}
+		items = append(items, item{Archived{SHA256: sum, Path: path, Name: orig, Size: info.Size()}, info.ModTime()})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.SliceStable(items, func(i, j int) bool {
+		if !items[i].at.Equal(items[j].at) {
+			return items[i].at.Before(items[j].at)
+		}
+		return items[i].Path < items[j].Path
+	})
+	out := make([]Archived, len(items))
+	for i, it := range items {
+		out[i] = it.Archived
+	}
+	return out, nil
 }
