@@ -51,6 +51,9 @@ type Site struct {
 	Ingest    Ingester // nil: no upload page
 	UploadDir string   // where uploads are written before ingest (default: the system temp dir)
 	MaxUpload int64    // bytes per upload request (default 200 MB)
+	// PushTokens maps a source (another system) to its token for
+	// POST /api/v1/ingest; remove a source to revoke it. None: no push.
+	PushTokens map[string]string
 
 	once    sync.Once
 	tmpl    *template.Template
@@ -128,6 +131,9 @@ func (s *Site) Handler() http.Handler {
 		mux.HandleFunc("GET /upload", s.uploadForm)
 		mux.HandleFunc("POST /upload", s.upload)
 		mux.HandleFunc("GET /upload/rejects/{id}", s.downloadRejects)
+		if len(s.PushTokens) > 0 {
+			mux.HandleFunc("POST /api/v1/ingest", s.push)
+		}
 	}
 	return gzipHandler(mux)
 }

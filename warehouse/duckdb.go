@@ -37,7 +37,7 @@ func openDuckDB(path string) (*duckEngine, error) {
 	c, err := duckdb.NewConnector(path, nil)
 	if err != nil {
 		if strings.Contains(err.Error(), "lock") {
-			return nil, fmt.Errorf("仓库文件 %s 正被另一个 sifa 进程使用（DuckDB 一个文件只能由一个进程打开）：%w", path, err)
+			return nil, fmt.Errorf("仓库文件 %s 正被另一个 sifa 进程使用（DuckDB 一个文件只能由一个进程打开）：%w（%w）", path, ErrLocked, err)
 		}
 		return nil, fmt.Errorf("无法打开仓库文件 %s：%w", path, err)
 	}

@@ -23,6 +23,10 @@ import (
 // SchemaVersion is the warehouse layout this build writes and reads.
 const SchemaVersion = 3
 
+// ErrLocked says the embedded warehouse file is held by another process
+// (a running sifa serve): hand the files to that process instead.
+var ErrLocked = errors.New("仓库被另一个进程占用")
+
 // DefaultDSN is where the embedded warehouse lives when nothing says otherwise.
 const DefaultDSN = "duckdb:var/sifa.duckdb"
 

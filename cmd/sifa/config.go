@@ -34,7 +34,10 @@ type Config struct {
 	InboxSchedule       string  `toml:"inbox_schedule"`        // cron spec (default "@every 5m")
 	InboxSettleSeconds  float64 `toml:"inbox_settle_seconds"`  // a file must stop growing this long (default 2)
 	RetryBackoffSeconds float64 `toml:"retry_backoff_seconds"` // first wait before retrying a passing failure (default 5)
-	Limits              struct {
+
+	// PushTokens: source name → token for POST /api/v1/ingest (delete a line to revoke)
+	PushTokens map[string]string `toml:"push_tokens"`
+	Limits     struct {
 		MaxInflatedMB int `toml:"max_inflated_mb"`
 		MaxCellChars  int `toml:"max_cell_chars"`
 		MaxColumns    int `toml:"max_columns"`

@@ -3,14 +3,17 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -18,7 +21,19 @@ import (
 	"sifa/ingest"
 	"sifa/transform"
 	"sifa/warehouse"
+	"sifa/warehouse/whtest"
 )
+
+const serveHelperEnv = "SIFA_TEST_SERVE_HELPER"
+
+func TestMain(m *testing.M) {
+	if cfg := os.Getenv(serveHelperEnv); cfg != "" {
+		os.Exit(run([]string{"serve", "--config", cfg}, os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+var whtestFreePort = whtest.FreePort
 
 const regCSV = "区划代码,单位名称,层级,上级区划代码\n990121,青山县,县,\n990121100,石门镇,乡镇(街道),990121\n"
 const medCSV = "受理日期,乡镇,纠纷类型,调解结果\n2014-03-05,石门,邻里,调解成功\n2014-03-06,石门,邻里,调解成功\n"
@@ -208,5 +223,51 @@ func TestOps(t *testing.T) {
 	w.Close()
 	if c, body := get("/readyz"); c != 503 || !strings.Contains(body, "仓库连不上") {
 		t.Errorf("readyz with the warehouse closed: %d %s", c, body)
+	}
+}
+
+// TestIngestHandsOffToServe: sifa ingest against the DuckDB file a running
+// sifa serve holds gives the files to that server instead of failing.
+func TestIngestHandsOffToServe(t *testing.T) {
+	dir := t.TempDir()
+	port, _ := whtestFreePort()
+	cfgPath := filepath.Join(dir, "sifa.toml")
+	os.WriteFile(cfgPath, []byte(fmt.Sprintf("warehouse = %q\ndata_dir = %q\naddr = \"127.0.0.1:%d\"\n[push_tokens]\nlocal = \"hand-off-token\"\n",
+		"duckdb:"+filepath.Join(dir, "w.duckdb"), filepath.Join(dir, "var"), port)), 0o644)
+	// DuckDB's lock keeps out other processes only: serve runs in its own
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), serveHelperEnv+"="+cfgPath)
+	var serveErr bytes.Buffer
+	cmd.Stderr = &serveErr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }()
+	for i := 0; i < 150; i++ {
+		if resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/healthz", port)); err == nil {
+			resp.Body.Close()
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	os.WriteFile(filepath.Join(dir, "名录.csv"), []byte(regCSV), 0o644)
+	os.WriteFile(filepath.Join(dir, "调解.csv"), []byte(medCSV+"2014-02-30,石门,邻里,调解成功\n"), 0o644)
+	rejects := filepath.Join(dir, "rejects.csv")
+	var o2, e2 bytes.Buffer
+	code := run([]string{"ingest", "--config", cfgPath, "--rejects", rejects, filepath.Join(dir, "调解.csv"), filepath.Join(dir, "名录.csv")}, &o2, &e2)
+	if code != 0 || !strings.Contains(o2.String(), "交给它载入") || !strings.Contains(o2.String(), "载入 4 行，退回 1 行") {
+		t.Fatalf("hand-off: exit %d\n%s\n%s", code, o2.String(), e2.String())
+	}
+	if b, _ := os.ReadFile(rejects); !strings.Contains(string(b), "2014-02-30") {
+		t.Errorf("rejects CSV: %q", b)
+	}
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/api/v1/panels/disputes.summary", port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(b), `"received":2`) {
+		t.Errorf("the server did not load the files: %s", b)
 	}
 }

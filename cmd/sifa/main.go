@@ -115,7 +115,7 @@ func (c *common) open(ctx context.Context) (*Config, *warehouse.Warehouse, error
 	}
 	w, err := warehouse.Open(ctx, cfg.Warehouse)
 	if err != nil {
-		return nil, nil, err
+		return cfg, nil, err
 	}
 	return cfg, w, nil
 }
@@ -158,8 +158,15 @@ func cmdIngest(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		}
 	}
 	cfg, w, err := c.open(ctx)
+	if errors.Is(err, warehouse.ErrLocked) && cfg != nil && cfg.PushTokens["local"] != "" && ledger == nil && !*force {
+		// the running server holds the warehouse: it loads the files
+		return handOff(ctx, cfg, paths, *rejectsOut, stdout, stderr)
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, err)
+		if errors.Is(err, warehouse.ErrLocked) {
+			fmt.Fprintln(stderr, "（在配置文件的 push_tokens 里设一个 local 令牌，sifa ingest 就会把文件交给正在运行的 sifa serve 载入）")
+		}
 		return exitFailure
 	}
 	defer w.Close()
@@ -378,7 +385,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, err)
 		return exitFailure
 	}
-	site := &dashboards.Site{Engine: e, Ingest: p, UploadDir: filepath.Join(cfg.DataDir, "uploads")}
+	site := &dashboards.Site{Engine: e, Ingest: p, UploadDir: filepath.Join(cfg.DataDir, "uploads"), PushTokens: cfg.PushTokens}
 	if err := os.MkdirAll(site.UploadDir, 0o750); err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitFailure

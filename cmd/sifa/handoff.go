@@ -1,0 +1,111 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"sifa/dashboards"
+	"sifa/warehouse"
+)
+
+// handOff sends files to the running sifa serve (which holds the embedded
+// warehouse) through its push endpoint, and prints what it loaded.
+func handOff(ctx context.Context, cfg *Config, paths []string, rejectsOut string, stdout, stderr io.Writer) int {
+	files, err := warehouse.Expand(paths)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitUsage
+	}
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return exitFailure
+		}
+		fw, _ := mw.CreateFormFile("files", filepath.Base(f))
+		fw.Write(b)
+	}
+	mw.Close()
+	req, _ := http.NewRequestWithContext(ctx, "POST", "http://"+cfg.Addr+"/api/v1/ingest", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+cfg.PushTokens["local"])
+	resp, err := (&http.Client{Timeout: 30 * time.Minute}).Do(req)
+	if err != nil {
+		fmt.Fprintf(stderr, "仓库正被 sifa serve 使用，但连不上它（%s）：%v\n", cfg.Addr, err)
+		return exitFailure
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		fmt.Fprintf(stderr, "sifa serve 没有接收文件（%d）：%s\n", resp.StatusCode, raw)
+		return exitFailure
+	}
+	var rep dashboards.PushReport
+	if err := json.Unmarshal(raw, &rep); err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitFailure
+	}
+	fmt.Fprintf(stdout, "仓库正被 sifa serve 使用，文件已交给它载入（%s）：\n", cfg.Addr)
+	failed, accepted, rejected := 0, 0, 0
+	for _, f := range rep.Files {
+		switch {
+		case f.Error != "":
+			failed++
+			fmt.Fprintf(stdout, "✗ %s：没有载入。%s\n", f.File, f.Error)
+		case f.Skipped:
+			fmt.Fprintf(stdout, "= %s：这个文件以前已经载入过，没有重复计算\n", f.File)
+		default:
+			for _, t := range f.Tables {
+				fmt.Fprintf(stdout, "✓ %s：%s，载入 %d 行，退回 %d 行\n", f.File, t.Ledger, t.Accepted, t.Rejected)
+			}
+		}
+		accepted += f.Accepted
+		rejected += f.Rejected
+	}
+	fmt.Fprintf(stdout, "合计：%d 个文件，载入 %d 行，退回 %d 行，失败 %d 个\n", len(rep.Files), accepted, rejected, failed)
+	if rejectsOut != "" {
+		if err := writePushRejects(rejectsOut, rep); err != nil {
+			fmt.Fprintln(stderr, err)
+			return exitFailure
+		}
+	}
+	if failed > 0 {
+		return exitFailure
+	}
+	return exitOK
+}
+
+// writePushRejects writes the rejects of a push report as the same CSV as writeRejects.
+func writePushRejects(path string, rep dashboards.PushReport) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("无法写入 %s：%w", path, err)
+	}
+	defer f.Close()
+	f.WriteString("\uFEFF")
+	cw := csv.NewWriter(f)
+	cw.Write([]string{"文件", "工作表", "行号", "列", "项目", "填写内容", "退回原因"})
+	for _, pf := range rep.Files {
+		if pf.Error != "" {
+			cw.Write([]string{pf.File, "", "", "", "", "", pf.Error})
+		}
+		for _, t := range pf.Tables {
+			for _, rj := range t.Rejects {
+				cw.Write([]string{pf.File, t.Sheet, fmt.Sprint(rj.Row), "", rj.Column, csvSafe(rj.Value), rj.Reason})
+			}
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}

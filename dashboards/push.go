@@ -1,0 +1,129 @@
+package dashboards
+
+import (
+	"crypto/subtle"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// PushReport is the JSON answer of POST /api/v1/ingest, one entry a file.
+type PushReport struct {
+	Source string       `json:"source"`
+	Files  []PushedFile `json:"files"`
+}
+
+// PushedFile says what became of one pushed file.
+type PushedFile struct {
+	File     string        `json:"file"`
+	SHA256   string        `json:"sha256,omitempty"`
+	Skipped  bool          `json:"skipped"`
+	Error    string        `json:"error,omitempty"`
+	Retry    bool          `json:"retry,omitempty"` // the error may pass: send the file again later
+	Tables   []PushedTable `json:"tables"`
+	Accepted int           `json:"rows_accepted"`
+	Rejected int           `json:"rows_rejected"`
+}
+
+// PushedTable is one ledger table of a pushed file.
+type PushedTable struct {
+	Ledger   string       `json:"ledger"`
+	Sheet    string       `json:"sheet,omitempty"`
+	Accepted int          `json:"rows_accepted"`
+	Rejected int          `json:"rows_rejected"`
+	Rejects  []PushReject `json:"rejects"`
+}
+
+// PushReject is one rejected cell.
+type PushReject struct {
+	Row    int    `json:"row"`
+	Column string `json:"column"`
+	Value  string `json:"value"`
+	Reason string `json:"reason"`
+}
+
+// source returns the source a bearer token belongs to ("" when none does).
+func (s *Site) source(r *http.Request) string {
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || token == "" {
+		return ""
+	}
+	for name, t := range s.PushTokens {
+		if t != "" && subtle.ConstantTimeCompare([]byte(t), []byte(token)) == 1 {
+			return name
+		}
+	}
+	return ""
+}
+
+// push takes files from another system through the one ingest path.
+func (s *Site) push(w http.ResponseWriter, r *http.Request) {
+	src := s.source(r)
+	if src == "" {
+		writeJSON(w, http.StatusUnauthorized, APIError{"缺少或不认识的推送令牌（Authorization: Bearer 令牌，在配置文件的 push_tokens 里）"})
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, s.MaxUpload)
+	if err := r.ParseMultipartForm(32 << 20); err != nil {
+		writeJSON(w, http.StatusBadRequest, APIError{"上传内容不对或超过 " + strconv.FormatInt(s.MaxUpload>>20, 10) + " MB：" + err.Error()})
+		return
+	}
+	defer r.MultipartForm.RemoveAll()
+	files := r.MultipartForm.File["files"]
+	if len(files) == 0 {
+		writeJSON(w, http.StatusBadRequest, APIError{"没有文件：请用 multipart 字段 files 发送"})
+		return
+	}
+	dir, err := os.MkdirTemp(s.UploadDir, "sifa-push-*")
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, APIError{err.Error()})
+		return
+	}
+	defer os.RemoveAll(dir)
+	var paths []string
+	for i, fh := range files {
+		name := filepath.Base(strings.ReplaceAll(fh.Filename, "\\", "/"))
+		sub := filepath.Join(dir, strconv.Itoa(i))
+		os.MkdirAll(sub, 0o700)
+		in, err := fh.Open()
+		if err != nil {
+			continue
+		}
+		dst := filepath.Join(sub, name)
+		out, err := os.Create(dst)
+		if err == nil {
+			_, err = io.Copy(out, in)
+			out.Close()
+		}
+		in.Close()
+		if err == nil {
+			paths = append(paths, dst)
+		}
+	}
+	reports, err := s.Ingest.Run(r.Context(), paths)
+	if err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, APIError{"仓库暂时不可用，请稍后重发：" + err.Error()})
+		return
+	}
+	out := PushReport{Source: src, Files: []PushedFile{}}
+	for _, rep := range reports {
+		pf := PushedFile{File: filepath.Base(rep.File), SHA256: rep.SHA256, Skipped: rep.Skipped, Tables: []PushedTable{}, Retry: rep.Transient}
+		if rep.Err != nil {
+			pf.Error = rep.Err.Error()
+		}
+		for _, t := range rep.Tables {
+			pt := PushedTable{Ledger: t.Ledger, Sheet: t.Sheet, Accepted: t.Accepted, Rejected: t.Rejected, Rejects: []PushReject{}}
+			for _, rj := range t.Rejects {
+				pt.Rejects = append(pt.Rejects, PushReject{Row: rj.Row, Column: rj.Column, Value: rj.Value, Reason: rj.Reason})
+			}
+			pf.Tables = append(pf.Tables, pt)
+			pf.Accepted += t.Accepted
+			pf.Rejected += t.Rejected
+		}
+		out.Files = append(out.Files, pf)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
