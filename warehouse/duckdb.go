@@ -246,3 +246,5 @@ func duckQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") 
 func (e *duckEngine) quote(s string) string { return duckQuote(s) }
 
 func (e *duckEngine) dateLit(d string) string { return "DATE '" + d + "'" }
+
+func (e *duckEngine) deleteWhere(table, cond string) string { return "DELETE FROM " + table + " WHERE " + cond }

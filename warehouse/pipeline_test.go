@@ -384,3 +384,45 @@ func TestMigrationFromV1(t *testing.T) {
 		t.Errorf("schema version %v", res.Rows[0][0])
 	}
 }
+
+// TestSweep: after a correction, sweeping removes the replaced rows and
+// nothing any panel counts.
+func TestSweep(t *testing.T) {
+	for engine, dsn := range engines(t) {
+		t.Run(engine, func(t *testing.T) {
+			dir := t.TempDir()
+			w := open(t, dsn)
+			defer w.Close()
+			p := pipeline(w, filepath.Join(dir, "archive"))
+			run(t, p, write(t, dir, "reg.csv", registryCSV))
+			run(t, p, disputesFile(t, dir, "a.csv", 5, [2]string{"石门", "2014-03"}, [2]string{"营盘", "2014-03"}))
+			run(t, p, disputesFile(t, dir, "b.csv", 2, [2]string{"石门", "2014-03"}))
+			want := "石门镇 2014-03=2 营盘镇 2014-03=5"
+			ctx := context.Background()
+			n, err := w.Sweep(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n != 5 {
+				t.Errorf("swept %d rows, want the 5 replaced ones", n)
+			}
+			deadline := time.Now().Add(30 * time.Second) // ClickHouse deletes in the background
+			for {
+				res, _ := w.Query(ctx, "SELECT count(*) FROM fact_dispute")
+				if res.Rows[0][0].(int64) == 7 || time.Now().After(deadline) {
+					if got := res.Rows[0][0].(int64); got != 7 {
+						t.Errorf("rows left %d, want 7", got)
+					}
+					break
+				}
+				time.Sleep(200 * time.Millisecond)
+			}
+			if got := render(counts(t, w)); got != want {
+				t.Errorf("after the sweep: %s, want %s", got, want)
+			}
+			if n, _ := w.Sweep(ctx); n != 0 && engine == "duckdb" {
+				t.Errorf("a second sweep removed %d rows", n)
+			}
+		})
+	}
+}

@@ -58,6 +58,8 @@ type engine interface {
 	migrateEngine(ctx context.Context, version int) error
 	// quote makes a string literal.
 	quote(s string) string
+	// deleteWhere is the statement that deletes a table's rows matching a condition.
+	deleteWhere(table, cond string) string
 	// dateLit makes a date literal from a validated "2006-01-02".
 	dateLit(d string) string
 	close() error
@@ -422,4 +424,31 @@ func (w *Warehouse) RecordJob(ctx context.Context, j JobRun) error {
 		int64(j.Rejected), int64(j.FailedFiles), j.Result, j.Error, j.Ended.UnixNano()}})
 	defer rec.Release()
 	return w.eng.appendRecord(ctx, transform.Jobs, rec)
+}
+
+// Sweep deletes the fact rows that a later load replaced: rows of committed
+// loads whose scope now points at another load. Rows of a load still in
+// progress (no loads row yet, perhaps in another process) are never touched.
+// It returns the rows it removed (ClickHouse removes them in the background:
+// its count is of the rows asked to go).
+func (w *Warehouse) Sweep(ctx context.Context) (int64, error) {
+	w.mu.Lock() // no load of this process is between append and commit
+	defer w.mu.Unlock()
+	var total int64
+	for _, t := range transform.Facts {
+		cond := "NOT (" + w.Visible() + ") AND load_id IN (SELECT load_id FROM loads)"
+		res, err := w.eng.query(ctx, "SELECT count(*) FROM "+t.Name+" WHERE "+cond)
+		if err != nil {
+			return total, err
+		}
+		n := res.Rows[0][0].(int64)
+		if n == 0 {
+			continue
+		}
+		if err := w.eng.exec(ctx, w.eng.deleteWhere(t.Name, cond)); err != nil {
+			return total, fmt.Errorf("清理 %s 失败：%w", t.Name, err)
+		}
+		total += n
+	}
+	return total, nil
 }

@@ -34,6 +34,7 @@ type Config struct {
 	InboxSchedule       string  `toml:"inbox_schedule"`        // cron spec (default "@every 5m")
 	InboxSettleSeconds  float64 `toml:"inbox_settle_seconds"`  // a file must stop growing this long (default 2)
 	RetryBackoffSeconds float64 `toml:"retry_backoff_seconds"` // first wait before retrying a passing failure (default 5)
+	OptimizeSchedule    string  `toml:"optimize_schedule"`     // nightly clean-up, cron spec (default "0 3 * * *")
 
 	// PushTokens: source name → token for POST /api/v1/ingest (delete a line to revoke)
 	PushTokens map[string]string `toml:"push_tokens"`
@@ -93,6 +94,7 @@ func loadConfig(path string) (*Config, error) {
 	env("LOG_LEVEL", &c.LogLevel)
 	env("INBOX", &c.Inbox)
 	env("INBOX_SCHEDULE", &c.InboxSchedule)
+	env("OPTIMIZE_SCHEDULE", &c.OptimizeSchedule)
 	envFloat("INBOX_SETTLE_SECONDS", &c.InboxSettleSeconds)
 	envFloat("RETRY_BACKOFF_SECONDS", &c.RetryBackoffSeconds)
 	envInt("LIMITS_MAX_INFLATED_MB", &c.Limits.MaxInflatedMB)

@@ -125,6 +125,32 @@ func startScheduler(ctx context.Context, cfg *Config, w *warehouse.Warehouse, p 
 		}
 		log.Info("inbox scan scheduled", "dir", cfg.Inbox, "schedule", spec, "timezone", tz)
 	}
+	spec := cfg.OptimizeSchedule
+	if spec == "" {
+		spec = "0 3 * * *"
+	}
+	if _, err := c.AddFunc(spec, func() { optimize(ctx, w, log) }); err != nil {
+		return nil, fmt.Errorf("夜间整理的时间「%s」写得不对：%w", spec, err)
+	}
 	c.Start()
 	return c, nil
+}
+
+// optimize is the nightly job: it removes the rows later loads replaced.
+func optimize(ctx context.Context, w *warehouse.Warehouse, log *slog.Logger) {
+	id := make([]byte, 6)
+	rand.Read(id)
+	run := warehouse.JobRun{RunID: hex.EncodeToString(id), Job: "optimize", Started: time.Now(), Result: "成功"}
+	n, err := w.Sweep(ctx)
+	run.Ended = time.Now()
+	run.Accepted = int(n) // rows removed
+	if err != nil {
+		run.Result, run.Error = "失败", err.Error()
+	} else if n > 0 {
+		run.Error = fmt.Sprintf("清理了 %d 行已被更正文件替换的数据", n)
+	}
+	if err := w.RecordJob(context.WithoutCancel(ctx), run); err != nil {
+		log.Error("job history not written", "err", err)
+	}
+	log.Info("optimize run", "rows_removed", n, "result", run.Result)
 }
