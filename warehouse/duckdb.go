@@ -247,4 +247,6 @@ func (e *duckEngine) quote(s string) string { return duckQuote(s) }
 
 func (e *duckEngine) dateLit(d string) string { return "DATE '" + d + "'" }
 
-func (e *duckEngine) deleteWhere(table, cond string) string { return "DELETE FROM " + table + " WHERE " + cond }
+func (e *duckEngine) deleteWhere(table, cond string) string {
+	return "DELETE FROM " + table + " WHERE " + cond
+}
