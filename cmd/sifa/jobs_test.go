@@ -271,3 +271,76 @@ func TestIngestHandsOffToServe(t *testing.T) {
 		t.Errorf("the server did not load the files: %s", b)
 	}
 }
+
+// TestInboxJobSurvivesClickHouseOutage stops ClickHouse in the middle of a
+// scheduled load: the run fails and retries, and once the server is back
+// everything is loaded exactly once and no file is lost.
+func TestInboxJobSurvivesClickHouseOutage(t *testing.T) {
+	ch := whtest.Own(t)
+	dir := t.TempDir()
+	inboxDir := filepath.Join(dir, "inbox")
+	os.MkdirAll(inboxDir, 0o755)
+	ctx := context.Background()
+	w, err := warehouse.Open(ctx, ch.DSN("outage"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	p := &warehouse.Pipeline{W: w, Archive: ingest.Archive{Dir: filepath.Join(dir, "archive")}, Config: transform.Config{Secret: []byte("k")}, BatchRows: 100}
+	os.WriteFile(filepath.Join(dir, "reg.csv"), []byte(regCSV+"990121101,营盘镇,乡镇(街道),990121\n"), 0o644)
+	if reps, err := p.Run(ctx, []string{filepath.Join(dir, "reg.csv")}); err != nil || reps[0].Err != nil {
+		t.Fatal(err, reps)
+	}
+	var b strings.Builder
+	b.WriteString("受理日期,乡镇,纠纷类型,调解结果\n")
+	for i := 0; i < 450; i++ {
+		town := "石门"
+		if i%3 == 0 {
+			town = "营盘"
+		}
+		b.WriteString("2014-05-" + fmt.Sprintf("%02d", 1+i%28) + "," + town + ",邻里,调解成功\n")
+	}
+	for _, name := range []string{"一月.csv", "二月.csv"} {
+		os.WriteFile(filepath.Join(inboxDir, name), []byte(strings.ReplaceAll(b.String(), "2014-05", map[string]string{"一月.csv": "2014-01", "二月.csv": "2014-02"}[name])), 0o644)
+	}
+	var once sync.Once
+	restarted := make(chan struct{})
+	p.AfterAppend = func(n int) {
+		if n == 2 { // half way through the first file: the server goes away, and comes back 3 s later
+			once.Do(func() {
+				ch.Stop()
+				go func() {
+					time.Sleep(3 * time.Second)
+					if err := ch.Restart(); err != nil {
+						t.Error(err)
+					}
+					close(restarted)
+				}()
+			})
+		}
+	}
+	var logs bytes.Buffer
+	job := &inboxJob{inbox: &ingest.Inbox{Dir: inboxDir, Sleep: func(time.Duration) {}, Now: func() time.Time { return time.Now().Add(time.Hour) }},
+		pipeline: p, w: w, log: slog.New(slog.NewTextHandler(&logs, nil)), retries: 6, backoff: 500 * time.Millisecond}
+	job.run(ctx)
+	<-restarted
+	if !strings.Contains(logs.String(), "retried") {
+		t.Errorf("the outage caused no retry:\n%s", logs.String())
+	}
+	res, err := w.Query(ctx, "SELECT period, count(*) FROM fact_dispute WHERE "+w.Visible()+" GROUP BY period ORDER BY period")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(res.Rows) != "[[2014-01 450] [2014-02 450]]" {
+		t.Errorf("after the outage: %v, want 450 rows in each month, once", res.Rows)
+	}
+	done, _ := os.ReadDir(filepath.Join(inboxDir, "done"))
+	failed, _ := os.ReadDir(filepath.Join(inboxDir, "failed"))
+	if len(done) != 2 || len(failed) != 0 {
+		t.Errorf("done %d failed %d, want 2 and 0", len(done), len(failed))
+	}
+	hist, _ := w.Query(ctx, "SELECT result FROM jobs")
+	if len(hist.Rows) != 1 || hist.Rows[0][0] != "成功" {
+		t.Errorf("job history %v, want one run that ended 成功 after its retries", hist.Rows)
+	}
+}

@@ -26,6 +26,8 @@ type Server struct {
 	TCPPort  int
 	HTTPPort int
 	cmd      *exec.Cmd
+	bin      string
+	args     []string
 }
 
 // DSN is a sifa warehouse DSN for a database on the server.
@@ -123,29 +125,57 @@ func Start(dir, extra string) (*Server, error) {
 	if err := os.WriteFile(filepath.Join(dir, "users.xml"), []byte(users), 0o644); err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, append(args, "--config-file="+cfgPath)...)
-	out, _ := os.Create(filepath.Join(dir, "stdout.log"))
+	s := &Server{Dir: dir, TCPPort: ports[0], HTTPPort: ports[1], bin: bin, args: append(args, "--config-file="+cfgPath)}
+	if err := s.Restart(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Restart starts a stopped server again, on the same ports and data.
+func (s *Server) Restart() error {
+	cmd := exec.Command(s.bin, s.args...)
+	out, _ := os.OpenFile(filepath.Join(s.Dir, "stdout.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
-		return nil, err
+		return err
 	}
-	s := &Server{Dir: dir, TCPPort: ports[0], HTTPPort: ports[1], cmd: cmd}
+	s.cmd = cmd
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
-		c, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(ports[0]), time.Second)
+		c, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(s.TCPPort), time.Second)
 		if err == nil {
 			c.Close()
-			return s, nil
-		}
-		if cmd.ProcessState != nil {
-			break
+			return nil
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
 	s.Stop()
-	log, _ := os.ReadFile(filepath.Join(dir, "err.log"))
-	return nil, fmt.Errorf("clickhouse-server did not start on port %d: %s", ports[0], tail(log))
+	log, _ := os.ReadFile(filepath.Join(s.Dir, "err.log"))
+	return fmt.Errorf("clickhouse-server did not start on port %d: %s", s.TCPPort, tail(log))
+}
+
+// Own starts a server of the test's own (one it may stop and restart), or
+// skips (fails with SIFA_REQUIRE_CLICKHOUSE=1) when none is installed.
+func Own(t testing.TB) *Server {
+	t.Helper()
+	if _, _, ok := Binary(); !ok {
+		if os.Getenv(RequireEnv) == "1" {
+			t.Fatalf("ClickHouse is required (%s=1) but not installed", RequireEnv)
+		}
+		t.Skip("ClickHouse not installed")
+	}
+	dir, err := os.MkdirTemp("", "sifa-ch-own-*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Start(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Stop(); os.RemoveAll(dir) })
+	return s
 }
 
 func tail(b []byte) string {
