@@ -2,6 +2,7 @@ package dashboards
 
 import (
 	"crypto/subtle"
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -126,4 +127,25 @@ func (s *Site) push(w http.ResponseWriter, r *http.Request) {
 		out.Files = append(out.Files, pf)
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// backup writes an online backup for sifa backup on this machine.
+func (s *Site) backup(w http.ResponseWriter, r *http.Request) {
+	if s.source(r) != "local" {
+		writeJSON(w, http.StatusUnauthorized, APIError{"只有本机的 local 令牌可以备份"})
+		return
+	}
+	var req struct {
+		Dir string `json:"dir"`
+	}
+	if err := json.NewDecoder(io.LimitReader(r.Body, 4096)).Decode(&req); err != nil || !filepath.IsAbs(req.Dir) {
+		writeJSON(w, http.StatusBadRequest, APIError{"请给出备份目录的绝对路径"})
+		return
+	}
+	dir, err := s.Backup(r.Context(), req.Dir)
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, APIError{err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"dir": dir})
 }

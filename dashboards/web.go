@@ -54,6 +54,9 @@ type Site struct {
 	// PushTokens maps a source (another system) to its token for
 	// POST /api/v1/ingest; remove a source to revoke it. None: no push.
 	PushTokens map[string]string
+	// Backup writes an online backup into a folder of this machine (POST
+	// /api/v1/backup with the "local" token; sifa backup uses it).
+	Backup func(ctx context.Context, dir string) (string, error)
 
 	once    sync.Once
 	tmpl    *template.Template
@@ -133,6 +136,9 @@ func (s *Site) Handler() http.Handler {
 		mux.HandleFunc("GET /upload/rejects/{id}", s.downloadRejects)
 		if len(s.PushTokens) > 0 {
 			mux.HandleFunc("POST /api/v1/ingest", s.push)
+		}
+		if s.Backup != nil && s.PushTokens["local"] != "" {
+			mux.HandleFunc("POST /api/v1/backup", s.backup)
 		}
 	}
 	return gzipHandler(mux)

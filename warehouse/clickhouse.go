@@ -222,3 +222,7 @@ func (e *chEngine) migrateEngine(ctx context.Context, version int) error { retur
 func (e *chEngine) deleteWhere(table, cond string) string {
 	return "ALTER TABLE " + table + " DELETE WHERE " + cond
 }
+
+func (e *chEngine) backup(ctx context.Context, path string) error {
+	return fmt.Errorf("ClickHouse 仓库请用 ClickHouse 自己的备份办法（如 clickhouse-backup 或复制分区）；sifa backup 备份的是内置仓库和原始文件归档")
+}

@@ -250,3 +250,35 @@ func (e *duckEngine) dateLit(d string) string { return "DATE '" + d + "'" }
 func (e *duckEngine) deleteWhere(table, cond string) string {
 	return "DELETE FROM " + table + " WHERE " + cond
 }
+
+// backup copies every table into a new DuckDB file in one transaction of
+// the source (ATTACH + COPY FROM DATABASE), written under a temporary name
+// and renamed when complete.
+func (e *duckEngine) backup(ctx context.Context, path string) error {
+	if _, err := os.Stat(path); err == nil {
+		return fmt.Errorf("备份文件 %s 已经存在", path)
+	}
+	tmp := path + ".partial"
+	os.Remove(tmp)
+	conn, err := e.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	var name string
+	if err := conn.QueryRowContext(ctx, "SELECT current_database()").Scan(&name); err != nil {
+		return err
+	}
+	for _, q := range []string{
+		"ATTACH " + duckQuote(tmp) + " AS sifa_backup",
+		"COPY FROM DATABASE \"" + strings.ReplaceAll(name, `"`, `""`) + "\" TO sifa_backup",
+		"DETACH sifa_backup",
+	} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			conn.ExecContext(ctx, "DETACH DATABASE IF EXISTS sifa_backup")
+			os.Remove(tmp)
+			return fmt.Errorf("备份失败：%w", err)
+		}
+	}
+	return os.Rename(tmp, path)
+}

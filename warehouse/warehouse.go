@@ -58,6 +58,8 @@ type engine interface {
 	migrateEngine(ctx context.Context, version int) error
 	// quote makes a string literal.
 	quote(s string) string
+	// backup writes a consistent copy of the warehouse into a new file.
+	backup(ctx context.Context, path string) error
 	// deleteWhere is the statement that deletes a table's rows matching a condition.
 	deleteWhere(table, cond string) string
 	// dateLit makes a date literal from a validated "2006-01-02".
@@ -451,4 +453,13 @@ func (w *Warehouse) Sweep(ctx context.Context) (int64, error) {
 		total += n
 	}
 	return total, nil
+}
+
+// Backup writes a consistent copy of an embedded warehouse into a new file
+// (the running process can do it while it serves). ClickHouse warehouses
+// are backed up with ClickHouse's own tools.
+func (w *Warehouse) Backup(ctx context.Context, path string) error {
+	w.mu.Lock() // between loads: no load of this process is half appended
+	defer w.mu.Unlock()
+	return w.eng.backup(ctx, path)
 }

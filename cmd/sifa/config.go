@@ -35,6 +35,8 @@ type Config struct {
 	InboxSettleSeconds  float64 `toml:"inbox_settle_seconds"`  // a file must stop growing this long (default 2)
 	RetryBackoffSeconds float64 `toml:"retry_backoff_seconds"` // first wait before retrying a passing failure (default 5)
 	OptimizeSchedule    string  `toml:"optimize_schedule"`     // nightly clean-up, cron spec (default "0 3 * * *")
+	BackupSchedule      string  `toml:"backup_schedule"`       // weekly backup, cron spec (default "0 2 * * 0"); "off" to disable
+	BackupDir           string  `toml:"backup_dir"`            // default data_dir/backups; the newest 4 are kept
 
 	// PushTokens: source name → token for POST /api/v1/ingest (delete a line to revoke)
 	PushTokens map[string]string `toml:"push_tokens"`
@@ -95,6 +97,8 @@ func loadConfig(path string) (*Config, error) {
 	env("INBOX", &c.Inbox)
 	env("INBOX_SCHEDULE", &c.InboxSchedule)
 	env("OPTIMIZE_SCHEDULE", &c.OptimizeSchedule)
+	env("BACKUP_SCHEDULE", &c.BackupSchedule)
+	env("BACKUP_DIR", &c.BackupDir)
 	envFloat("INBOX_SETTLE_SECONDS", &c.InboxSettleSeconds)
 	envFloat("RETRY_BACKOFF_SECONDS", &c.RetryBackoffSeconds)
 	envInt("LIMITS_MAX_INFLATED_MB", &c.Limits.MaxInflatedMB)

@@ -132,6 +132,15 @@ func startScheduler(ctx context.Context, cfg *Config, w *warehouse.Warehouse, p 
 	if _, err := c.AddFunc(spec, func() { optimize(ctx, w, log) }); err != nil {
 		return nil, fmt.Errorf("夜间整理的时间「%s」写得不对：%w", spec, err)
 	}
+	if w.Engine() == "duckdb" && cfg.BackupSchedule != "off" {
+		bs := cfg.BackupSchedule
+		if bs == "" {
+			bs = "0 2 * * 0"
+		}
+		if _, err := c.AddFunc(bs, func() { backupJob(ctx, cfg, w, log) }); err != nil {
+			return nil, fmt.Errorf("每周备份的时间「%s」写得不对：%w", bs, err)
+		}
+	}
 	c.Start()
 	return c, nil
 }

@@ -270,6 +270,23 @@ func TestIngestHandsOffToServe(t *testing.T) {
 	if !strings.Contains(string(b), `"received":2`) {
 		t.Errorf("the server did not load the files: %s", b)
 	}
+	// an online backup while the server holds the warehouse
+	var o3, e3 bytes.Buffer
+	if code := run([]string{"backup", "--config", cfgPath, "--out", filepath.Join(dir, "bk")}, &o3, &e3); code != 0 || !strings.Contains(o3.String(), "在线备份") {
+		t.Fatalf("online backup: %d %s %s", code, o3.String(), e3.String())
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "bk", "sifa-*", "sifa.duckdb"))
+	if len(files) != 1 {
+		t.Fatalf("backup file: %v", files)
+	}
+	bw, err := warehouse.Open(context.Background(), "duckdb:"+files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bw.Close()
+	if n := countRows(t, bw, "fact_dispute"); n != 2 {
+		t.Errorf("the backup holds %d dispute rows, want 2", n)
+	}
 }
 
 // TestInboxJobSurvivesClickHouseOutage stops ClickHouse in the middle of a

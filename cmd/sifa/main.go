@@ -32,6 +32,8 @@ const usage = `sifa — 基层司法行政数据平台
   sifa ingest    [--warehouse DSN] [--type 台账类型] [--rejects FILE] [--force] PATH...
   sifa panel ID  [--warehouse DSN] [--org CODE] [--year YYYY] [--from YYYY-MM --to YYYY-MM] [--category 类别]
   sifa rebuild   [--warehouse DSN] [--config FILE]   用原始文件归档重建一个新的（空的）仓库
+  sifa backup    --out DIR [--warehouse DSN]         在线备份内置仓库、原始文件归档和密钥
+  sifa restore   --from DIR [--warehouse DSN]        从备份恢复（先停掉 sifa）
   sifa demo      --out DIR
   sifa templates --out DIR
 
@@ -69,6 +71,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdServe(ctx, rest, stdout, stderr)
 	case "rebuild":
 		return cmdRebuild(ctx, rest, stdout, stderr)
+	case "backup":
+		return cmdBackup(ctx, rest, stdout, stderr)
+	case "restore":
+		return cmdRestore(ctx, rest, stdout, stderr)
 	case "demo":
 		return cmdWrite(rest, stdout, stderr, "demo", demo.Write)
 	case "templates":
@@ -385,7 +391,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, err)
 		return exitFailure
 	}
-	site := &dashboards.Site{Engine: e, Ingest: p, UploadDir: filepath.Join(cfg.DataDir, "uploads"), PushTokens: cfg.PushTokens}
+	site := &dashboards.Site{Engine: e, Ingest: p, UploadDir: filepath.Join(cfg.DataDir, "uploads"), PushTokens: cfg.PushTokens,
+		Backup: func(ctx context.Context, dir string) (string, error) { return backupTo(ctx, cfg, w, dir) }}
 	if err := os.MkdirAll(site.UploadDir, 0o750); err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitFailure

@@ -133,3 +133,48 @@ func TestRebuild(t *testing.T) {
 	}
 	t.Logf("%d panel answers identical after rebuild", compared)
 }
+
+// TestBackupRestore: a backup restored into a new place answers every panel as the original.
+func TestBackupRestore(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("SIFA_DATA_DIR", filepath.Join(dir, "var"))
+	orig := "duckdb:" + filepath.Join(dir, "var", "sifa.duckdb")
+	demoDir := filepath.Join(dir, "demo")
+	sifa(t, "demo", "--out", demoDir)
+	if code, _, errs := sifa(t, "ingest", "--warehouse", orig, demoDir); code != 0 {
+		t.Fatal(errs)
+	}
+	code, out, errs := sifa(t, "backup", "--warehouse", orig, "--out", filepath.Join(dir, "bk"))
+	if code != 0 || !strings.Contains(out, "已备份到") {
+		t.Fatalf("backup: %d %s %s", code, out, errs)
+	}
+	backups, _ := filepath.Glob(filepath.Join(dir, "bk", "sifa-*"))
+	if len(backups) != 1 {
+		t.Fatalf("backup folders: %v", backups)
+	}
+	// restore on "another machine": a new data dir and warehouse
+	t.Setenv("SIFA_DATA_DIR", filepath.Join(dir, "var2"))
+	restored := "duckdb:" + filepath.Join(dir, "var2", "sifa.duckdb")
+	code, out, errs = sifa(t, "restore", "--warehouse", restored, "--from", backups[0])
+	if code != 0 || !strings.Contains(out, "88 个原始文件") {
+		t.Fatalf("restore: %d %s %s", code, out, errs)
+	}
+	if code, _, errs := sifa(t, "restore", "--warehouse", restored, "--from", backups[0]); code != exitUsage || !strings.Contains(errs, "已经存在") {
+		t.Errorf("restoring over a warehouse: %d %s", code, errs)
+	}
+	for _, p := range []string{"staffing.summary", "disputes.summary", "funding.shortfall", "buildout.progress", "work.summary"} {
+		_, a, _ := sifa(t, "panel", p, "--warehouse", orig, "--org", "990121", "--year", "2014")
+		_, b, e := sifa(t, "panel", p, "--warehouse", restored, "--org", "990121", "--year", "2014")
+		if a != b || e != "" {
+			t.Errorf("%s differs after restore:\n%s\n%s %s", p, a, b, e)
+		}
+	}
+	// the restored secret keeps counting the same people once: a re-sent roster changes nothing
+	if code, out, _ := sifa(t, "ingest", "--warehouse", restored, "--force", filepath.Join(demoDir, "08_青山县_人员花名册_2014.xlsx")); code != 0 {
+		t.Fatalf("ingest after restore: %s", out)
+	}
+	_, a, _ := sifa(t, "panel", "staffing.summary", "--warehouse", restored, "--org", "990121", "--year", "2014")
+	if !strings.Contains(a, `"staff":26`) {
+		t.Errorf("after restore and a re-sent roster: %s", a)
+	}
+}
