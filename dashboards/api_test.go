@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"sifa/dashboards"
 	"sifa/ingest"
@@ -147,5 +148,62 @@ func TestCategoryFilter(t *testing.T) {
 	}
 	if a := all.(*dashboards.DisputesSummary); sum != a.Received || success != a.MediatedSuccess || sum != 2116 {
 		t.Errorf("categories add up to %d/%d, the whole is %d/%d", sum, success, a.Received, a.MediatedSuccess)
+	}
+}
+
+// TestSubmissions leaves some offices' monthly ledgers out: the check lists
+// exactly those, for the month due by the configured day.
+func TestSubmissions(t *testing.T) {
+	dir := t.TempDir()
+	w, err := warehouse.Open(context.Background(), "duckdb:"+filepath.Join(dir, "w.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	p := &warehouse.Pipeline{W: w, Archive: ingest.Archive{Dir: filepath.Join(dir, "a")}, Config: transform.Config{Secret: []byte("k")}}
+	write := func(name, body string) string {
+		path := filepath.Join(dir, name)
+		os.WriteFile(path, []byte(body), 0o644)
+		return path
+	}
+	reg := "区划代码,单位名称,层级,上级区划代码\n990121,青山县,县,\n990121100,石门镇,乡镇(街道),990121\n990121101,营盘镇,乡镇(街道),990121\n990121102,青石镇,乡镇(街道),990121\n"
+	med := "受理日期,乡镇,纠纷类型,调解结果\n2026-10-05,石门,邻里,调解成功\n2026-10-06,营盘,邻里,调解成功\n2026-09-06,青石,邻里,调解成功\n"
+	con := "日期,乡镇,咨询方式,人次\n2026-10-05,石门,来访,3\n2026-09-05,营盘,来访,3\n"
+	if _, err := p.Run(context.Background(), []string{write("reg.csv", reg), write("med.csv", med), write("con.csv", con)}); err != nil {
+		t.Fatal(err)
+	}
+	ask := func(now time.Time, f dashboards.Filter) *dashboards.Submissions {
+		e := &dashboards.Engine{Store: w, SubmissionDay: 5, Now: func() time.Time { return now }}
+		v, err := e.Run(context.Background(), "submissions.monthly", f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v.(*dashboards.Submissions)
+	}
+	render := func(s *dashboards.Submissions) string {
+		var parts []string
+		for _, r := range s.Rows {
+			parts = append(parts, r.OrgName+":"+strings.Join(r.Missing, "+"))
+		}
+		return s.Month + " " + strings.Join(parts, " ")
+	}
+	cases := []struct {
+		now  time.Time
+		f    dashboards.Filter
+		want string
+	}{
+		// 27 November: October is due; 营盘 lacks consultation, 青石 both
+		{time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC), dashboards.Filter{}, "2026-10 营盘镇:法律咨询台账 青石镇:人民调解台账+法律咨询台账"},
+		// 3 November, before the due day: September is the month due
+		{time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC), dashboards.Filter{}, "2026-09 石门镇:人民调解台账+法律咨询台账 营盘镇:人民调解台账 青石镇:法律咨询台账"},
+		// a township's own view
+		{time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC), dashboards.Filter{Org: "990121100"}, "2026-10 "},
+		// the current year as a filter: the month due now, not December
+		{time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC), dashboards.Filter{Year: 2026}, "2026-10 营盘镇:法律咨询台账 青石镇:人民调解台账+法律咨询台账"},
+	}
+	for _, c := range cases {
+		if got := render(ask(c.now, c.f)); got != c.want {
+			t.Errorf("%s %+v: %q, want %q", c.now.Format("01-02"), c.f, got, c.want)
+		}
 	}
 }

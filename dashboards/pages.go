@@ -646,7 +646,7 @@ func buildWork(b *builder) error {
 
 // ---- 作业 ----
 
-var jobNames = map[string]string{"inbox": "收件目录扫描", "optimize": "夜间整理", "backup": "每周备份"}
+var jobNames = map[string]string{"inbox": "收件目录扫描", "optimize": "夜间整理", "backup": "每周备份", "submissions": "报送检查"}
 
 // localTime shows a UTC "2006-01-02 15:04:05" in Beijing time.
 func localTime(utc string) string {

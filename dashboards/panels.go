@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"sifa/ingest"
 	"sifa/transform"
@@ -49,12 +50,14 @@ type Panel struct {
 }
 
 type request struct {
-	ctx context.Context
-	st  Store
-	f   Filter
-	sc  scope
-	reg *transform.Registry
-	std Standards
+	ctx    context.Context
+	st     Store
+	f      Filter
+	sc     scope
+	reg    *transform.Registry
+	std    Standards
+	now    time.Time
+	dueDay int
 }
 
 // Panels lists every panel.
@@ -79,6 +82,10 @@ type Engine struct {
 	// commits): the dashboards are read far more often than data arrives.
 	// Answers handed out are shared: callers must not change them.
 	Cache bool
+	// SubmissionDay is the day of the month by which last month's ledgers
+	// are due (default 5); Now is the clock (default time.Now).
+	SubmissionDay int
+	Now           func() time.Time
 
 	mu      sync.Mutex
 	cache   map[string]any
@@ -145,7 +152,15 @@ func (e *Engine) run(ctx context.Context, id string, f Filter) (any, error) {
 		if std == (Standards{}) {
 			std = DefaultStandards
 		}
-		return p.run(&request{ctx: ctx, st: e.Store, f: f, sc: sc, reg: reg, std: std})
+		now := time.Now()
+		if e.Now != nil {
+			now = e.Now()
+		}
+		day := e.SubmissionDay
+		if day <= 0 {
+			day = 5
+		}
+		return p.run(&request{ctx: ctx, st: e.Store, f: f, sc: sc, reg: reg, std: std, now: now, dueDay: day})
 	}
 	ids := make([]string, len(panels))
 	for i, p := range panels {

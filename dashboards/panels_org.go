@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"sifa/transform"
 )
@@ -254,15 +255,24 @@ type Submissions struct {
 	Rows    []SubmissionRow `json:"rows"`
 }
 
-// submissionsMonthly checks the month the filter ends with (for a year, its December).
+// dueMonth is the latest month whose ledgers are due by now: last month
+// once the due day has come, the month before until then.
+func dueMonth(now time.Time, day int) string {
+	back := 1
+	if now.Day() < day {
+		back = 2
+	}
+	return time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -back, 0).Format("2006-01")
+}
+
+// submissionsMonthly checks the latest month whose ledgers are due within
+// the filter: for a past year its December, for the current year the month
+// due by now (after the due day of the month), without a filter the month due now.
 func submissionsMonthly(r *request) (any, error) {
+	due := dueMonth(r.now, r.dueDay)
 	_, month := r.f.Months()
-	if month == "" {
-		row, err := r.one("SELECT max(period) FROM fact_dispute WHERE " + r.st.Visible())
-		if err != nil {
-			return nil, err
-		}
-		month = str(row[0])
+	if month == "" || month > due {
+		month = due
 	}
 	out := &Submissions{Month: month, Rows: []SubmissionRow{}}
 	if month == "" || r.sc.level == transform.LevelVillage {

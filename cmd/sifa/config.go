@@ -37,6 +37,8 @@ type Config struct {
 	OptimizeSchedule    string  `toml:"optimize_schedule"`     // nightly clean-up, cron spec (default "0 3 * * *")
 	BackupSchedule      string  `toml:"backup_schedule"`       // weekly backup, cron spec (default "0 2 * * 0"); "off" to disable
 	BackupDir           string  `toml:"backup_dir"`            // default data_dir/backups; the newest 4 are kept
+	SubmissionDay       int     `toml:"submission_day"`        // last month's ledgers are due by this day (default 5)
+	SubmissionSchedule  string  `toml:"submission_schedule"`   // the daily submission check, cron spec (default "0 8 * * *")
 
 	// PushTokens: source name → token for POST /api/v1/ingest (delete a line to revoke)
 	PushTokens map[string]string `toml:"push_tokens"`
@@ -99,6 +101,8 @@ func loadConfig(path string) (*Config, error) {
 	env("OPTIMIZE_SCHEDULE", &c.OptimizeSchedule)
 	env("BACKUP_SCHEDULE", &c.BackupSchedule)
 	env("BACKUP_DIR", &c.BackupDir)
+	envInt("SUBMISSION_DAY", &c.SubmissionDay)
+	env("SUBMISSION_SCHEDULE", &c.SubmissionSchedule)
 	envFloat("INBOX_SETTLE_SECONDS", &c.InboxSettleSeconds)
 	envFloat("RETRY_BACKOFF_SECONDS", &c.RetryBackoffSeconds)
 	envInt("LIMITS_MAX_INFLATED_MB", &c.Limits.MaxInflatedMB)

@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"time"
 	_ "time/tzdata" // CRON_TZ=Asia/Shanghai on machines without a zoneinfo database
 
 	"github.com/robfig/cron/v3"
 
+	"sifa/dashboards"
 	"sifa/ingest"
 	"sifa/warehouse"
 )
@@ -103,7 +105,7 @@ func (j *inboxJob) run(ctx context.Context) {
 
 // startScheduler starts the cron jobs the configuration asks for; stop it
 // with Stop, which waits for a running job to finish.
-func startScheduler(ctx context.Context, cfg *Config, w *warehouse.Warehouse, p *warehouse.Pipeline, log *slog.Logger) (*cron.Cron, error) {
+func startScheduler(ctx context.Context, cfg *Config, w *warehouse.Warehouse, p *warehouse.Pipeline, e *dashboards.Engine, log *slog.Logger) (*cron.Cron, error) {
 	tz := cfg.Timezone
 	if tz == "" {
 		tz = "Asia/Shanghai"
@@ -131,6 +133,13 @@ func startScheduler(ctx context.Context, cfg *Config, w *warehouse.Warehouse, p 
 	}
 	if _, err := c.AddFunc(spec, func() { optimize(ctx, w, log) }); err != nil {
 		return nil, fmt.Errorf("夜间整理的时间「%s」写得不对：%w", spec, err)
+	}
+	ss := cfg.SubmissionSchedule
+	if ss == "" {
+		ss = "0 8 * * *"
+	}
+	if _, err := c.AddFunc(ss, func() { submissionCheck(ctx, e, w, log) }); err != nil {
+		return nil, fmt.Errorf("报送检查的时间「%s」写得不对：%w", ss, err)
 	}
 	if w.Engine() == "duckdb" && cfg.BackupSchedule != "off" {
 		bs := cfg.BackupSchedule
@@ -162,4 +171,39 @@ func optimize(ctx context.Context, w *warehouse.Warehouse, log *slog.Logger) {
 		log.Error("job history not written", "err", err)
 	}
 	log.Info("optimize run", "rows_removed", n, "result", run.Result)
+}
+
+// submissionCheck records, each day, which offices have not sent last
+// month's monthly ledgers (the overview lists them too).
+func submissionCheck(ctx context.Context, e *dashboards.Engine, w *warehouse.Warehouse, log *slog.Logger) {
+	run := warehouse.JobRun{RunID: fmt.Sprint(time.Now().UnixNano()), Job: "submissions", Started: time.Now(), Result: "成功"}
+	v, err := e.Run(ctx, "submissions.monthly", dashboards.Filter{})
+	run.Ended = time.Now()
+	if err != nil {
+		run.Result, run.Error = "失败", err.Error()
+	} else {
+		s := v.(*dashboards.Submissions)
+		run.Files = int(s.Offices)
+		run.FailedFiles = int(s.Missing)
+		var parts []string
+		for _, r := range s.Rows {
+			parts = append(parts, r.OrgName+"缺"+strings.Join(r.Missing, "、"))
+		}
+		if len(parts) > 0 {
+			run.Error = monthLabel(s.Month) + "：" + strings.Join(parts, "；")
+		} else {
+			run.Error = monthLabel(s.Month) + "：各司法所都已报送"
+		}
+	}
+	if err := w.RecordJob(context.WithoutCancel(ctx), run); err != nil {
+		log.Error("job history not written", "err", err)
+	}
+	log.Info("submission check", "result", run.Result, "detail", run.Error)
+}
+
+func monthLabel(m string) string {
+	if t, err := time.Parse("2006-01", m); err == nil {
+		return fmt.Sprintf("%d年%d月", t.Year(), t.Month())
+	}
+	return m
 }

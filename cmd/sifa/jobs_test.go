@@ -361,3 +361,24 @@ func TestInboxJobSurvivesClickHouseOutage(t *testing.T) {
 		t.Errorf("job history %v, want one run that ended 成功 after its retries", hist.Rows)
 	}
 }
+
+func TestSubmissionCheckJob(t *testing.T) {
+	dir := t.TempDir()
+	w, err := warehouse.Open(context.Background(), "duckdb:"+filepath.Join(dir, "w.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	p := &warehouse.Pipeline{W: w, Archive: ingest.Archive{Dir: filepath.Join(dir, "a")}, Config: transform.Config{Secret: []byte("k")}}
+	os.WriteFile(filepath.Join(dir, "reg.csv"), []byte(regCSV+"990121101,营盘镇,乡镇(街道),990121\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "med.csv"), []byte("受理日期,乡镇,纠纷类型,调解结果\n2026-10-05,石门,邻里,调解成功\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "con.csv"), []byte("日期,乡镇,咨询方式,人次\n2026-10-05,石门,来访,3\n"), 0o644)
+	p.Run(context.Background(), []string{filepath.Join(dir, "reg.csv"), filepath.Join(dir, "med.csv"), filepath.Join(dir, "con.csv")})
+	e := &dashboards.Engine{Store: w, SubmissionDay: 5, Now: func() time.Time { return time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC) }}
+	submissionCheck(context.Background(), e, w, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	res, _ := w.Query(context.Background(), "SELECT job, files, files_failed, error FROM jobs")
+	if len(res.Rows) != 1 || res.Rows[0][1].(int64) != 2 || res.Rows[0][2].(int64) != 1 ||
+		res.Rows[0][3] != "2026年10月：营盘镇缺人民调解台账、法律咨询台账" {
+		t.Errorf("submission check history: %v", res.Rows)
+	}
+}

@@ -385,7 +385,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			return exitFailure
 		}
 	}
-	e := &dashboards.Engine{Store: w, Standards: cfg.standards(), Cache: true}
+	e := &dashboards.Engine{Store: w, Standards: cfg.standards(), Cache: true, SubmissionDay: cfg.SubmissionDay}
 	p, err := cfg.pipeline(w)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
@@ -403,7 +403,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	mux.Handle("/", site.Handler())
 	srv := &http.Server{Addr: cfg.Addr, Handler: metrics.wrap(mux), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
 		WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
-	sched, err := startScheduler(ctx, cfg, w, p, slog.Default())
+	sched, err := startScheduler(ctx, cfg, w, p, e, slog.Default())
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitUsage
