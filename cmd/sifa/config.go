@@ -112,6 +112,20 @@ func loadConfig(path string) (*Config, error) {
 	envFloat("STANDARDS_MEDIATION_PER_COUNTY", &c.Standards.MediationPerCounty)
 	envFloat("STANDARDS_CORRECTIONS_PER_SUBJECT", &c.Standards.CorrectionsPerSubject)
 	envFloat("STANDARDS_CORRECTIONS_HIGH", &c.Standards.CorrectionsHigh)
+	// SIFA_PUSH_TOKEN_<SOURCE>=token adds (or, empty, revokes) a push source
+	for _, kv := range os.Environ() {
+		k, v, _ := strings.Cut(kv, "=")
+		if src, ok := strings.CutPrefix(k, "SIFA_PUSH_TOKEN_"); ok && src != "" {
+			if c.PushTokens == nil {
+				c.PushTokens = map[string]string{}
+			}
+			if v == "" {
+				delete(c.PushTokens, strings.ToLower(src))
+			} else {
+				c.PushTokens[strings.ToLower(src)] = v
+			}
+		}
+	}
 	if c.DataDir == "" {
 		c.DataDir = "var"
 	}

@@ -30,7 +30,9 @@ func TestMain(m *testing.M) {
 	if cfg := os.Getenv(serveHelperEnv); cfg != "" {
 		os.Exit(run([]string{"serve", "--config", cfg}, os.Stdout, os.Stderr))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	whtest.StopShared()
+	os.Exit(code)
 }
 
 var whtestFreePort = whtest.FreePort
@@ -394,45 +396,48 @@ func TestArchiveDiskFull(t *testing.T) {
 		t.Skipf("cannot mount a small tmpfs here (%v): the disk-full test needs root", err)
 	}
 	defer syscall.Unmount(full, 0)
-	inboxDir := filepath.Join(dir, "inbox")
-	os.MkdirAll(inboxDir, 0o755)
-	w, err := warehouse.Open(context.Background(), "duckdb:"+filepath.Join(dir, "w.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
-	p := &warehouse.Pipeline{W: w, Archive: ingest.Archive{Dir: filepath.Join(full, "archive")}, Config: transform.Config{Secret: []byte("k")}}
-	var b strings.Builder
-	b.WriteString("受理日期,乡镇,纠纷类型,调解结果\n")
-	for b.Len() < 200<<10 {
-		b.WriteString("2014-03-05,石门,邻里,调解成功\n")
-	}
-	big := filepath.Join(inboxDir, "大台账.csv")
-	os.WriteFile(big, []byte(b.String()), 0o644)
-	reps, err := p.Run(context.Background(), []string{big})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if reps[0].Err == nil || !reps[0].Transient || !strings.Contains(reps[0].Err.Error(), "大台账.csv") || !strings.Contains(reps[0].Err.Error(), "磁盘可能已满") {
-		t.Fatalf("disk full: %v (transient %v)", reps[0].Err, reps[0].Transient)
-	}
-	var left []string
-	filepath.WalkDir(full, func(path string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			left = append(left, path)
+	for _, dsn := range []string{"duckdb:" + filepath.Join(dir, "w.duckdb"), whtest.ClickHouse(t)} {
+		inboxDir := filepath.Join(dir, "inbox"+fmt.Sprint(len(dsn)))
+		os.MkdirAll(inboxDir, 0o755)
+		w, err := warehouse.Open(context.Background(), dsn)
+		if err != nil {
+			t.Fatal(err)
 		}
-		return nil
-	})
-	if len(left) != 0 {
-		t.Errorf("half-written files left in the archive: %v", left)
-	}
-	if n := countRows(t, w, "loads") + countRows(t, w, "fact_dispute"); n != 0 {
-		t.Errorf("%d rows loaded from a file that could not be archived", n)
-	}
-	job := &inboxJob{inbox: &ingest.Inbox{Dir: inboxDir, Sleep: func(time.Duration) {}, Now: func() time.Time { return time.Now().Add(time.Hour) }},
-		pipeline: p, w: w, log: slog.New(slog.NewTextHandler(io.Discard, nil)), retries: 1, backoff: time.Millisecond}
-	job.run(context.Background())
-	if _, err := os.Stat(big); err != nil {
-		t.Errorf("the inbox did not keep the file: %v", err)
+		defer w.Close()
+		p := &warehouse.Pipeline{W: w, Archive: ingest.Archive{Dir: filepath.Join(full, "archive")}, Config: transform.Config{Secret: []byte("k")}}
+		var b strings.Builder
+		b.WriteString("受理日期,乡镇,纠纷类型,调解结果\n")
+		for b.Len() < 200<<10 {
+			b.WriteString("2014-03-05,石门,邻里,调解成功\n")
+		}
+		big := filepath.Join(inboxDir, "大台账.csv")
+		os.WriteFile(big, []byte(b.String()), 0o644)
+		reps, err := p.Run(context.Background(), []string{big})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if reps[0].Err == nil || !reps[0].Transient || !strings.Contains(reps[0].Err.Error(), "大台账.csv") || !strings.Contains(reps[0].Err.Error(), "磁盘可能已满") {
+			t.Fatalf("disk full: %v (transient %v)", reps[0].Err, reps[0].Transient)
+		}
+		var left []string
+		filepath.WalkDir(full, func(path string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				left = append(left, path)
+			}
+			return nil
+		})
+		if len(left) != 0 {
+			t.Errorf("half-written files left in the archive: %v", left)
+		}
+		if n := countRows(t, w, "loads") + countRows(t, w, "fact_dispute"); n != 0 {
+			t.Errorf("%d rows loaded from a file that could not be archived", n)
+		}
+		job := &inboxJob{inbox: &ingest.Inbox{Dir: inboxDir, Sleep: func(time.Duration) {}, Now: func() time.Time { return time.Now().Add(time.Hour) }},
+			pipeline: p, w: w, log: slog.New(slog.NewTextHandler(io.Discard, nil)), retries: 1, backoff: time.Millisecond}
+		job.run(context.Background())
+		if _, err := os.Stat(big); err != nil {
+			t.Errorf("the inbox did not keep the file: %v", err)
+		}
+		w.Close()
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"sifa/dashboards"
 	"strings"
 	"testing"
 )
@@ -115,8 +116,8 @@ func TestRebuild(t *testing.T) {
 		t.Errorf("rebuilding into a full warehouse: %d %s", code, errs)
 	}
 	compared := 0
-	for _, p := range []string{"staffing.summary", "disputes.summary", "disputes.by_month", "disputes.by_type", "disputes.by_org", "funding.shortfall",
-		"buildout.progress", "work.summary", "staffing.by_org", "buildout.by_org", "work.by_org", "staffing.by_year", "work.by_year", "funding.by_year"} {
+	for _, panel := range dashboards.Panels() {
+		p := panel.ID
 		for _, f := range [][]string{{"--org", "990121", "--year", "2014"}, {"--org", "990122", "--year", "2014"}, {"--org", "990122100", "--from", "2014-01", "--to", "2014-06"}, {}} {
 			_, a, e1 := sifa(t, append([]string{"panel", p, "--warehouse", orig}, f...)...)
 			_, b, e2 := sifa(t, append([]string{"panel", p, "--warehouse", rebuilt}, f...)...)
@@ -130,6 +131,9 @@ func TestRebuild(t *testing.T) {
 	_, a, _ := sifa(t, "panel", "disputes.summary", "--warehouse", rebuilt, "--org", "990122100", "--from", "2014-03", "--to", "2014-03")
 	if !strings.Contains(a, `"received":1,`) {
 		t.Errorf("the later correction did not win in the rebuild: %s", a)
+	}
+	if compared != 4*len(dashboards.Panels()) {
+		t.Errorf("only %d answers compared", compared)
 	}
 	t.Logf("%d panel answers identical after rebuild", compared)
 }
@@ -176,5 +180,25 @@ func TestBackupRestore(t *testing.T) {
 	_, a, _ := sifa(t, "panel", "staffing.summary", "--warehouse", restored, "--org", "990121", "--year", "2014")
 	if !strings.Contains(a, `"staff":26`) {
 		t.Errorf("after restore and a re-sent roster: %s", a)
+	}
+}
+
+func TestConfigFromEnvironment(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "sifa.toml")
+	os.WriteFile(cfgPath, []byte("addr = \"127.0.0.1:9\"\ninbox_schedule = \"@every 1h\"\n[push_tokens]\n县政务系统 = \"a\"\nold = \"b\"\n"), 0o644)
+	t.Setenv("SIFA_ADDR", "127.0.0.1:8081")
+	t.Setenv("SIFA_PUSH_TOKEN_LOCAL", "c")
+	t.Setenv("SIFA_PUSH_TOKEN_OLD", "")
+	cfg, err := loadConfig(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Addr != "127.0.0.1:8081" || cfg.InboxSchedule != "@every 1h" || cfg.PushTokens["local"] != "c" || cfg.PushTokens["县政务系统"] != "a" || cfg.PushTokens["old"] != "" {
+		t.Errorf("config: %+v", cfg)
+	}
+	os.WriteFile(cfgPath, []byte("adress = \"x\"\n"), 0o644)
+	if _, err := loadConfig(cfgPath); err == nil || !strings.Contains(err.Error(), "不认识的设置") {
+		t.Errorf("a misspelt key: %v", err)
 	}
 }
