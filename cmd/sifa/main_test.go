@@ -186,7 +186,7 @@ func TestBackupRestore(t *testing.T) {
 func TestConfigFromEnvironment(t *testing.T) {
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "sifa.toml")
-	os.WriteFile(cfgPath, []byte("addr = \"127.0.0.1:9\"\ninbox_schedule = \"@every 1h\"\n[push_tokens]\n县政务系统 = \"a\"\nold = \"b\"\n"), 0o644)
+	os.WriteFile(cfgPath, []byte("addr = \"127.0.0.1:9\"\ninbox_schedule = \"@every 1h\"\n[push_tokens]\n\"县政务系统\" = \"a\"\nold = \"b\"\n"), 0o644)
 	t.Setenv("SIFA_ADDR", "127.0.0.1:8081")
 	t.Setenv("SIFA_PUSH_TOKEN_LOCAL", "c")
 	t.Setenv("SIFA_PUSH_TOKEN_OLD", "")
