@@ -13,9 +13,7 @@ import (
 	"time"
 
 	"sifa/dashboards"
-	"sifa/ingest"
-	"sifa/transform"
-	"sifa/warehouse"
+	"sifa/warehouse/whtest"
 )
 
 func TestAPI(t *testing.T) {
@@ -90,12 +88,7 @@ func TestFilterEnd(t *testing.T) {
 // load commits, and repeated questions get the same answer.
 func TestCacheFollowsLoads(t *testing.T) {
 	dir := t.TempDir()
-	w, err := warehouse.Open(context.Background(), "duckdb:"+filepath.Join(dir, "w.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
-	p := &warehouse.Pipeline{W: w, Archive: ingest.Archive{Dir: filepath.Join(dir, "a")}, Config: transform.Config{Secret: []byte("k")}}
+	w, p := whtest.DuckDB(t, dir)
 	write := func(name, body string) string {
 		path := filepath.Join(dir, name)
 		os.WriteFile(path, []byte(body), 0o644)
@@ -155,12 +148,7 @@ func TestCategoryFilter(t *testing.T) {
 // exactly those, for the month due by the configured day.
 func TestSubmissions(t *testing.T) {
 	dir := t.TempDir()
-	w, err := warehouse.Open(context.Background(), "duckdb:"+filepath.Join(dir, "w.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
-	p := &warehouse.Pipeline{W: w, Archive: ingest.Archive{Dir: filepath.Join(dir, "a")}, Config: transform.Config{Secret: []byte("k")}}
+	w, p := whtest.DuckDB(t, dir)
 	write := func(name, body string) string {
 		path := filepath.Join(dir, name)
 		os.WriteFile(path, []byte(body), 0o644)

@@ -2,29 +2,20 @@ package dashboards_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 
 	"sifa/dashboards"
-	"sifa/ingest"
-	"sifa/transform"
-	"sifa/warehouse"
+	"sifa/warehouse/whtest"
 )
 
 func TestPush(t *testing.T) {
 	dir := t.TempDir()
-	w, err := warehouse.Open(context.Background(), "duckdb:"+filepath.Join(dir, "w.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
-	p := &warehouse.Pipeline{W: w, Archive: ingest.Archive{Dir: filepath.Join(dir, "a")}, Config: transform.Config{Secret: []byte("k")}}
+	w, p := whtest.DuckDB(t, dir)
 	srv := httptest.NewServer((&dashboards.Site{Engine: &dashboards.Engine{Store: w}, Ingest: p, UploadDir: dir,
 		PushTokens: map[string]string{"县政务系统": "s3cret-token"}}).Handler())
 	defer srv.Close()

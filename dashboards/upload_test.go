@@ -7,7 +7,6 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -15,9 +14,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"sifa/dashboards"
-	"sifa/ingest"
-	"sifa/transform"
-	"sifa/warehouse"
+	"sifa/warehouse/whtest"
 )
 
 func postFiles(t *testing.T, url string, files map[string]string) (int, string) {
@@ -42,12 +39,7 @@ func postFiles(t *testing.T, url string, files map[string]string) (int, string) 
 // the rejects download as a spreadsheet; the same file again is recognised.
 func TestUpload(t *testing.T) {
 	dir := t.TempDir()
-	w, err := warehouse.Open(context.Background(), "duckdb:"+filepath.Join(dir, "w.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
-	p := &warehouse.Pipeline{W: w, Archive: ingest.Archive{Dir: filepath.Join(dir, "a")}, Config: transform.Config{Secret: []byte("k")}}
+	w, p := whtest.DuckDB(t, dir)
 	srv := httptest.NewServer((&dashboards.Site{Engine: &dashboards.Engine{Store: w}, Ingest: p, UploadDir: dir}).Handler())
 	defer srv.Close()
 	files := map[string]string{

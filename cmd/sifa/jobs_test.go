@@ -183,12 +183,7 @@ func TestServeScansInbox(t *testing.T) {
 // TestOps: /healthz, /readyz and /metrics over a warehouse with loads and job runs.
 func TestOps(t *testing.T) {
 	dir := t.TempDir()
-	w, err := warehouse.Open(context.Background(), "duckdb:"+filepath.Join(dir, "w.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
-	p := &warehouse.Pipeline{W: w, Archive: ingest.Archive{Dir: filepath.Join(dir, "a")}, Config: transform.Config{Secret: []byte("k")}}
+	w, p := whtest.DuckDB(t, dir)
 	os.WriteFile(filepath.Join(dir, "reg.csv"), []byte(regCSV), 0o644)
 	os.WriteFile(filepath.Join(dir, "med.csv"), []byte(medCSV+"2014-02-30,石门,邻里,调解成功\n"), 0o644)
 	p.Run(context.Background(), []string{filepath.Join(dir, "reg.csv"), filepath.Join(dir, "med.csv")})
@@ -366,12 +361,7 @@ func TestInboxJobSurvivesClickHouseOutage(t *testing.T) {
 
 func TestSubmissionCheckJob(t *testing.T) {
 	dir := t.TempDir()
-	w, err := warehouse.Open(context.Background(), "duckdb:"+filepath.Join(dir, "w.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
-	p := &warehouse.Pipeline{W: w, Archive: ingest.Archive{Dir: filepath.Join(dir, "a")}, Config: transform.Config{Secret: []byte("k")}}
+	w, p := whtest.DuckDB(t, dir)
 	os.WriteFile(filepath.Join(dir, "reg.csv"), []byte(regCSV+"990121101,营盘镇,乡镇(街道),990121\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "med.csv"), []byte("受理日期,乡镇,纠纷类型,调解结果\n2026-10-05,石门,邻里,调解成功\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "con.csv"), []byte("日期,乡镇,咨询方式,人次\n2026-10-05,石门,来访,3\n"), 0o644)

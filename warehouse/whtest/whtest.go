@@ -4,6 +4,7 @@
 package whtest
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"os"
@@ -14,6 +15,10 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"sifa/ingest"
+	"sifa/transform"
+	"sifa/warehouse"
 )
 
 // RequireEnv, when set to 1, makes a missing ClickHouse a test failure
@@ -234,3 +239,15 @@ func StopShared() {
 
 // SharedServer returns the shared server, if one was started.
 func SharedServer() *Server { return shared }
+
+// DuckDB opens a fresh embedded warehouse in dir (closed when the test
+// ends) and a pipeline over it, archiving into dir/archive.
+func DuckDB(t testing.TB, dir string) (*warehouse.Warehouse, *warehouse.Pipeline) {
+	t.Helper()
+	w, err := warehouse.Open(context.Background(), "duckdb:"+filepath.Join(dir, "w.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	return w, &warehouse.Pipeline{W: w, Archive: ingest.Archive{Dir: filepath.Join(dir, "archive")}, Config: transform.Config{Secret: []byte("k")}}
+}
