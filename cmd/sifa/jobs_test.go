@@ -153,10 +153,39 @@ func TestServeScansInbox(t *testing.T) {
 		os.WriteFile(p, []byte(body), 0o644)
 		os.Chtimes(p, old, old)
 	}
+	// a third file is still being written (a row every 100 ms for 3 s): it must wait
+	slow := filepath.Join(inboxDir, "慢慢写.csv")
+	os.WriteFile(slow, []byte("受理日期,乡镇,纠纷类型,调解结果\n"), 0o644)
+	writing := make(chan struct{})
+	go func() {
+		defer close(writing)
+		for i := 0; i < 30; i++ {
+			f, _ := os.OpenFile(slow, os.O_APPEND|os.O_WRONLY, 0)
+			fmt.Fprintf(f, "2014-04-%02d,石门,邻里,调解成功\n", 1+i%28)
+			f.Close()
+			time.Sleep(100 * time.Millisecond)
+		}
+	}()
+	takenEarly := false
+	for {
+		select {
+		case <-writing:
+		default:
+			if _, err := os.Stat(slow); err != nil {
+				takenEarly = true // moved while still being written
+			}
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
+		break
+	}
+	if takenEarly {
+		t.Errorf("a file still being written was taken")
+	}
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		done, _ := os.ReadDir(filepath.Join(inboxDir, "done"))
-		if len(done) == 2 {
+		if len(done) == 3 {
 			break
 		}
 		time.Sleep(200 * time.Millisecond)
@@ -164,7 +193,7 @@ func TestServeScansInbox(t *testing.T) {
 	cancel()
 	wg.Wait()
 	done, _ := os.ReadDir(filepath.Join(inboxDir, "done"))
-	if len(done) != 2 {
+	if len(done) != 3 {
 		t.Fatalf("done/ holds %d files after 20 s; stderr: %s", len(done), errs.String())
 	}
 	w, err := warehouse.Open(context.Background(), "duckdb:"+filepath.Join(dir, "w.duckdb"))
@@ -172,11 +201,11 @@ func TestServeScansInbox(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	if n := countRows(t, w, "fact_dispute"); n != 2 {
-		t.Errorf("fact rows %d, want 2", n)
+	if n := countRows(t, w, "fact_dispute"); n != 32 {
+		t.Errorf("fact rows %d, want 32 (2 + the 30 rows of the file written slowly, complete)", n)
 	}
-	if n := countRows(t, w, "jobs"); n < 1 {
-		t.Errorf("no job history")
+	if n := countRows(t, w, "jobs"); n < 2 {
+		t.Errorf("job history has %d runs, want one for the first files and one for the slow file", n)
 	}
 }
 
