@@ -78,32 +78,12 @@ func (s *Site) push(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, APIError{"没有文件：请用 multipart 字段 files 发送"})
 		return
 	}
-	dir, err := os.MkdirTemp(s.UploadDir, "sifa-push-*")
+	dir, paths, err := saveUploads(s.UploadDir, files)
 	if err != nil {
-		writeJSON(w, http.StatusInternalServerError, APIError{err.Error()})
+		writeJSON(w, http.StatusServiceUnavailable, APIError{err.Error()})
 		return
 	}
 	defer os.RemoveAll(dir)
-	var paths []string
-	for i, fh := range files {
-		name := filepath.Base(strings.ReplaceAll(fh.Filename, "\\", "/"))
-		sub := filepath.Join(dir, strconv.Itoa(i))
-		os.MkdirAll(sub, 0o700)
-		in, err := fh.Open()
-		if err != nil {
-			continue
-		}
-		dst := filepath.Join(sub, name)
-		out, err := os.Create(dst)
-		if err == nil {
-			_, err = io.Copy(out, in)
-			out.Close()
-		}
-		in.Close()
-		if err == nil {
-			paths = append(paths, dst)
-		}
-	}
 	reports, err := s.Ingest.Run(r.Context(), paths)
 	if err != nil {
 		writeJSON(w, http.StatusServiceUnavailable, APIError{"仓库暂时不可用，请稍后重发：" + err.Error()})

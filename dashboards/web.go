@@ -15,6 +15,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"os"
 	"path"
@@ -394,35 +395,12 @@ func (s *Site) upload(w http.ResponseWriter, r *http.Request) {
 		s.render(w, http.StatusBadRequest, p)
 		return
 	}
-	dir, err := os.MkdirTemp(s.UploadDir, "sifa-upload-*")
+	dir, paths, err := saveUploads(s.UploadDir, files)
 	if err != nil {
 		s.renderError(w, r, p, err)
 		return
 	}
 	defer os.RemoveAll(dir)
-	var paths []string
-	for i, fh := range files {
-		name := filepath.Base(strings.ReplaceAll(fh.Filename, "\\", "/"))
-		if name == "." || name == "/" || name == "" {
-			name = "file" + strconv.Itoa(i)
-		}
-		sub := filepath.Join(dir, strconv.Itoa(i)) // keep two files of one name apart
-		os.MkdirAll(sub, 0o700)
-		dst := filepath.Join(sub, name)
-		src, err := fh.Open()
-		if err != nil {
-			continue
-		}
-		out, err := os.Create(dst)
-		if err == nil {
-			_, err = io.Copy(out, src)
-			out.Close()
-		}
-		src.Close()
-		if err == nil {
-			paths = append(paths, dst)
-		}
-	}
 	reports, err := s.Ingest.Run(r.Context(), paths)
 	if err != nil {
 		s.renderError(w, r, p, err)
@@ -572,4 +550,45 @@ func gzipHandler(next http.Handler) http.Handler {
 			gw.gz.Close()
 		}
 	})
+}
+
+// saveUploads writes uploaded files into a new folder under parent, each in
+// a sub-folder of its own (two files of one name stay apart) under its base
+// name, for the ingest path. A file it cannot write is an error, never
+// silently dropped; the caller removes the folder.
+func saveUploads(parent string, files []*multipart.FileHeader) (string, []string, error) {
+	dir, err := os.MkdirTemp(parent, "sifa-upload-*")
+	if err != nil {
+		return "", nil, err
+	}
+	var paths []string
+	for i, fh := range files {
+		name := filepath.Base(strings.ReplaceAll(fh.Filename, "\\", "/"))
+		if name == "." || name == "/" || name == "" {
+			name = "file" + strconv.Itoa(i)
+		}
+		sub := filepath.Join(dir, strconv.Itoa(i))
+		dst := filepath.Join(sub, name)
+		err := os.MkdirAll(sub, 0o700)
+		var src multipart.File
+		if err == nil {
+			src, err = fh.Open()
+		}
+		if err == nil {
+			var out *os.File
+			if out, err = os.Create(dst); err == nil {
+				_, err = io.Copy(out, src)
+				if cerr := out.Close(); err == nil {
+					err = cerr
+				}
+			}
+			src.Close()
+		}
+		if err != nil {
+			os.RemoveAll(dir)
+			return "", nil, fmt.Errorf("无法保存上传的文件「%s」（磁盘可能已满），这次上传的文件都没有载入，请稍后重传：%w", name, err)
+		}
+		paths = append(paths, dst)
+	}
+	return dir, paths, nil
 }

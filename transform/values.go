@@ -18,15 +18,26 @@ import (
 // clean folds full-width characters and treats the clerks' "empty" marks as empty.
 func clean(v string) string {
 	v = ingest.Fold(v)
-	if len(v) > 9 || v == "" {
-		return v // none of the empty marks is longer
+	if len(v) > longestEmptyMark || v == "" {
+		return v // the common case: no map lookup
 	}
-	switch v {
-	case "--", "-", "—", "——", "/", "\\", "无数据", "空", "null", "NULL", "N/A", "n/a":
+	if emptyMarks[v] {
 		return ""
 	}
 	return v
 }
+
+// emptyMarks are what clerks write for "nothing".
+var emptyMarks = map[string]bool{"--": true, "-": true, "—": true, "——": true, "/": true, "\\": true, "无数据": true, "空": true,
+	"null": true, "NULL": true, "N/A": true, "n/a": true}
+
+var longestEmptyMark = func() int {
+	n := 0
+	for m := range emptyMarks {
+		n = max(n, len(m))
+	}
+	return n
+}()
 
 var (
 	reYMD      = regexp.MustCompile(`^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$`)
