@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -75,7 +74,7 @@ func handOff(ctx context.Context, cfg *Config, paths []string, rejectsOut string
 	}
 	fmt.Fprintf(stdout, "合计：%d 个文件，载入 %d 行，退回 %d 行，失败 %d 个\n", len(rep.Files), accepted, rejected, failed)
 	if rejectsOut != "" {
-		if err := writePushRejects(rejectsOut, rep); err != nil {
+		if err := writeRejects(rejectsOut, pushRejects(rep)); err != nil {
 			fmt.Fprintln(stderr, err)
 			return exitFailure
 		}
@@ -86,26 +85,18 @@ func handOff(ctx context.Context, cfg *Config, paths []string, rejectsOut string
 	return exitOK
 }
 
-// writePushRejects writes the rejects of a push report as the same CSV as writeRejects.
-func writePushRejects(path string, rep dashboards.PushReport) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("无法写入 %s：%w", path, err)
-	}
-	defer f.Close()
-	f.WriteString("\uFEFF")
-	cw := csv.NewWriter(f)
-	cw.Write([]string{"文件", "工作表", "行号", "列", "项目", "填写内容", "退回原因"})
+// pushRejects lists the rejects of a push report as the rejects CSV's rows.
+func pushRejects(rep dashboards.PushReport) []rejectRow {
+	var out []rejectRow
 	for _, pf := range rep.Files {
 		if pf.Error != "" {
-			cw.Write([]string{pf.File, "", "", "", "", "", pf.Error})
+			out = append(out, rejectRow{pf.File, "", "", "", "", "", pf.Error})
 		}
 		for _, t := range pf.Tables {
 			for _, rj := range t.Rejects {
-				cw.Write([]string{pf.File, t.Sheet, fmt.Sprint(rj.Row), "", rj.Column, csvSafe(rj.Value), rj.Reason})
+				out = append(out, rejectRow{pf.File, t.Sheet, fmt.Sprint(rj.Row), "", rj.Column, rj.Value, rj.Reason})
 			}
 		}
 	}
-	cw.Flush()
-	return cw.Error()
+	return out
 }

@@ -189,7 +189,7 @@ func cmdIngest(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	failed := printReports(stdout, reports)
 	if *rejectsOut != "" {
-		if err := writeRejects(*rejectsOut, reports); err != nil {
+		if err := writeRejects(*rejectsOut, fileReportRejects(reports)); err != nil {
 			fmt.Fprintln(stderr, err)
 			return exitFailure
 		}
@@ -247,8 +247,29 @@ func summarize(xs []string) string {
 	return xs[0] + "…" + xs[len(xs)-1] + fmt.Sprintf("（共%d个）", len(xs))
 }
 
-// writeRejects writes every rejected cell as a CSV Excel opens (UTF-8 with BOM).
-func writeRejects(path string, reports []warehouse.FileReport) error {
+// rejectRow is one line of the rejects CSV: file, sheet, row, column
+// letter, column, value, reason.
+type rejectRow [7]string
+
+// fileReportRejects lists the rejects of local ingest reports.
+func fileReportRejects(reports []warehouse.FileReport) []rejectRow {
+	var out []rejectRow
+	for _, r := range reports {
+		if r.Err != nil {
+			out = append(out, rejectRow{filepath.Base(r.File), "", "", "", "", "", r.Err.Error()})
+		}
+		for _, t := range r.Tables {
+			for _, rj := range t.Rejects {
+				out = append(out, rejectRow{rj.File, rj.Sheet, fmt.Sprint(rj.Row), rj.Letter, rj.Column, rj.Value, rj.Reason})
+			}
+		}
+	}
+	return out
+}
+
+// writeRejects writes rejected cells as a CSV Excel opens (UTF-8 with BOM,
+// values that look like formulas kept as text).
+func writeRejects(path string, rows []rejectRow) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("无法写入 %s：%w", path, err)
@@ -257,18 +278,15 @@ func writeRejects(path string, reports []warehouse.FileReport) error {
 	f.WriteString("\uFEFF")
 	cw := csv.NewWriter(f)
 	cw.Write([]string{"文件", "工作表", "行号", "列", "项目", "填写内容", "退回原因"})
-	for _, r := range reports {
-		if r.Err != nil {
-			cw.Write([]string{filepath.Base(r.File), "", "", "", "", "", r.Err.Error()})
-		}
-		for _, t := range r.Tables {
-			for _, rj := range t.Rejects {
-				cw.Write([]string{rj.File, rj.Sheet, fmt.Sprint(rj.Row), rj.Letter, rj.Column, csvSafe(rj.Value), rj.Reason})
-			}
-		}
+	for _, r := range rows {
+		r[5] = csvSafe(r[5])
+		cw.Write(r[:])
 	}
 	cw.Flush()
-	return cw.Error()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 // csvSafe keeps a cell that looks like a formula as text when Excel opens it.
