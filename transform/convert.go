@@ -612,7 +612,10 @@ var rules = map[string]func(*row){
 		r.setS("prevented_type", pt)
 		r.set("prevented_persons", r.count("防止激化人数"))
 		r.set("petition", r.yes("涉法信访"))
-		r.setS("mediator", r.str("调解员"))
+		// the mediator counts as a keyed hash, like every person: names never reach the warehouse
+		if m := r.str("调解员"); m != "" {
+			r.setS("mediator_key", PersonKey(r.c.cfg.Secret, "mediator", m, r.raw("乡镇")))
+		}
 	},
 	"legal_aid": func(r *row) {
 		applied, _ := r.event("申请日期")

@@ -116,7 +116,7 @@ var (
 		lc("village_code"), lc("village_name"), s("case_no"), d("received"), i("year"),
 		e("org_type", "mediation", "调解组织类型"), e("dispute_type", "mediation", "纠纷类型"), i("parties"), i("amount_fen"),
 		e("result", "mediation", "调解结果"), d("closed"), e("agreement", "mediation", "协议形式"),
-		e("prevented_type", "mediation", "防止激化类型"), i("prevented_persons"), i("petition"), s("mediator"))
+		e("prevented_type", "mediation", "防止激化类型"), i("prevented_persons"), i("petition"), s("mediator_key"))
 
 	FactLegalAid = fact("fact_legal_aid", "legal_aid",
 		s("case_no"), d("applied"), i("year"), e("case_type", "legal_aid", "案件类别"),
@@ -170,6 +170,16 @@ var (
 	Jobs = &Table{Name: "jobs", Columns: []Col{s("run_id"), s("job"), {Name: "started", Kind: Time}, {Name: "ended", Kind: Time},
 		i("files"), i("rows_accepted"), i("rows_rejected"), i("files_failed"), s("result"), s("error"), i("seq")}, OrderBy: []string{"seq"}}
 
+	// Accounts holds the sign-in accounts as versioned rows: the newest
+	// version of a name is the account (ClickHouse updates are
+	// asynchronous, so an account is never updated in place).
+	Accounts = &Table{Name: "accounts", Columns: []Col{s("name"), s("display_name"), s("role"), s("org"), s("pw_hash"),
+		i("disabled"), i("version"), s("changed_by"), {Name: "changed_at", Kind: Time}}, OrderBy: []string{"name", "version"}}
+
+	// Audit records who did what, when and from where.
+	Audit = &Table{Name: "audit", Columns: []Col{{Name: "happened_at", Kind: Time}, i("seq"), s("user_name"), s("role"), s("action"),
+		s("target"), s("detail"), s("remote"), s("result")}, OrderBy: []string{"seq"}}
+
 	// Scopes points each scope (ledger|org|period) at the load whose rows count for it.
 	Scopes = &Table{Name: "scopes", Columns: []Col{s("scope"), s("load_id"), i("scope_key"), s("ledger"),
 		i("version")}, OrderBy: []string{"scope"}}
@@ -180,7 +190,7 @@ var Facts = []*Table{DimOrg, FactDispute, FactLegalAid, FactConsultation, FactCo
 	FactPublicity, FactStaff, FactBudget, FactSite}
 
 // Tables are all warehouse tables.
-var Tables = append(append([]*Table{}, Facts...), DimTarget, Loads, Rejects, Scopes, Jobs)
+var Tables = append(append([]*Table{}, Facts...), DimTarget, Loads, Rejects, Scopes, Jobs, Accounts, Audit)
 
 // ScopeKey identifies a scope (ledger|org|period) as written by one load.
 func ScopeKey(scope, loadID string) int64 {

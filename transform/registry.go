@@ -180,6 +180,20 @@ func (r *Registry) Village(town *Org, name string) (*Org, error) {
 	return nil, fmt.Errorf("机构名录里%s没有「%s」", town.Name, name)
 }
 
+// Within says whether the org with code is limit or lies under it (limit
+// may also be a province or city prefix of county codes). An empty limit
+// holds everything; an unknown code is within nothing but everything.
+func (r *Registry) Within(code, limit string) bool {
+	if limit == "" || code == limit {
+		return true
+	}
+	o := r.Org(code)
+	if o == nil {
+		return false
+	}
+	return o.CountyCode == limit || o.TownCode == limit || len(limit) < 6 && strings.HasPrefix(o.CountyCode, limit)
+}
+
 // Under lists the orgs of a level under (or equal to) the org with code.
 func (r *Registry) Under(code, level string) []*Org {
 	var out []*Org

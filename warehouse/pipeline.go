@@ -35,6 +35,17 @@ type Pipeline struct {
 	// counts them) and once more before the commit with n = -1 (tests use it
 	// to kill a load half way).
 	AfterAppend func(n int)
+	// Within, when set, is the org an uploader may send data for: a file
+	// with rows of any other org, or an org registry, loads nothing.
+	Within string
+}
+
+// RunWithin ingests files for an uploader limited to an org (a 数据员 of
+// one township): see Within.
+func (p *Pipeline) RunWithin(ctx context.Context, within string, paths []string) ([]FileReport, error) {
+	q := *p
+	q.Within = within
+	return q.Run(ctx, paths)
 }
 
 // TableReport says what became of one ledger table (sheet) of a file.
@@ -243,6 +254,9 @@ func (p *Pipeline) file(ctx context.Context, path string, reg *transform.Registr
 			return err
 		}
 		tr := TableReport{Sheet: t.Sheet, Ledger: t.Ledger.ID, LedgerName: t.Ledger.Name}
+		if p.Within != "" && t.Ledger.ID == "registry" {
+			return &ingest.FileError{File: filepath.Base(path), Sheet: t.Sheet, Reason: "机构名录只能由管理员上传，这个文件没有载入"}
+		}
 		if t.Ledger.ID == "registry" {
 			var recs []arrow.Record
 			for {
@@ -268,6 +282,16 @@ func (p *Pipeline) file(ctx context.Context, path string, reg *transform.Registr
 		}
 		tr.Accepted, tr.Rejected = conv.Accepted, conv.Rejected
 		tr.Orgs, tr.Periods = transform.SortedKeys(conv.Orgs), transform.SortedKeys(conv.Periods)
+		for _, o := range tr.Orgs {
+			if !reg.Within(o, p.Within) {
+				name := o
+				if org := reg.Org(o); org != nil {
+					name = org.Name
+				}
+				return &ingest.FileError{File: filepath.Base(path), Sheet: t.Sheet,
+					Reason: "文件里有「" + name + "」的数据，您的账号只能上传本单位（" + p.Within + "）的数据，这个文件没有载入"}
+			}
+		}
 		for s := range conv.Scopes {
 			scopes[s] = true
 		}

@@ -11,6 +11,7 @@ import (
 	"math/big"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -21,7 +22,7 @@ import (
 )
 
 // SchemaVersion is the warehouse layout this build writes and reads.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // ErrLocked says the embedded warehouse file is held by another process
 // (a running sifa serve): hand the files to that process instead.
@@ -139,6 +140,32 @@ var migrations = []func(ctx context.Context, w *Warehouse) error{
 	func(ctx context.Context, w *Warehouse) error { return w.eng.migrateEngine(ctx, 2) },
 	func(ctx context.Context, w *Warehouse) error {
 		return w.eng.exec(ctx, w.eng.createTable(transform.Jobs))
+	},
+	// v4: accounts and the audit log; mediators are kept as keyed hashes,
+	// never by name (the names an older build stored are dropped).
+	func(ctx context.Context, w *Warehouse) error {
+		for _, t := range []*transform.Table{transform.Accounts, transform.Audit} {
+			if err := w.eng.exec(ctx, w.eng.createTable(t)); err != nil {
+				return fmt.Errorf("建表 %s 失败：%w", t.Name, err)
+			}
+		}
+		res, err := w.eng.query(ctx, "SELECT * FROM fact_dispute LIMIT 0")
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(res.Columns, "mediator") {
+			return nil
+		}
+		typ := "String"
+		if w.eng.name() == "duckdb" {
+			typ = "VARCHAR NOT NULL DEFAULT ''"
+		}
+		for _, q := range []string{"ALTER TABLE fact_dispute DROP COLUMN mediator", "ALTER TABLE fact_dispute ADD COLUMN mediator_key " + typ} {
+			if err := w.eng.exec(ctx, q); err != nil {
+				return fmt.Errorf("升级仓库结构失败：%w", err)
+			}
+		}
+		return nil
 	},
 }
 
