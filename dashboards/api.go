@@ -22,8 +22,11 @@ func (e *Engine) Handler() http.Handler {
 			Title string `json:"title"`
 		}
 		var out []item
+		a := AccessFrom(r.Context())
 		for _, p := range panels {
-			out = append(out, item{p.ID, p.Title})
+			if a == nil || a.Role.MayPanel(p.ID) {
+				out = append(out, item{p.ID, p.Title})
+			}
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"panels": out})
 	})
@@ -40,6 +43,11 @@ func (e *Engine) Handler() http.Handler {
 		var fe *FilterError
 		if errors.As(err, &fe) {
 			writeJSON(w, http.StatusBadRequest, APIError{fe.Msg})
+			return
+		}
+		var ae *AccessError
+		if errors.As(err, &ae) {
+			writeJSON(w, http.StatusForbidden, APIError{ae.Msg})
 			return
 		}
 		slog.Error("panel failed", "panel", r.PathValue("id"), "err", err)

@@ -143,10 +143,22 @@ func waitCharts(ctx context.Context, t *testing.T, url string) int {
 	return charts
 }
 
+// browserSignIn signs a new administrator in through the sign-in page.
+func browserSignIn(ctx context.Context, t *testing.T, base string) {
+	name := newAccount(t, storeOf(t, base), dashboards.RoleAdmin, "")
+	err := chromedp.Do(ctx, chromedp.Navigate(base+"/"), chromedp.WaitVisible(`input[name="user"]`),
+		chromedp.SendKeys(`input[name="user"]`, name), chromedp.SendKeys(`input[name="password"]`, testPassword),
+		chromedp.Submit(`input[name="password"]`), chromedp.WaitVisible(`.who`))
+	if err != nil {
+		t.Fatalf("sign-in at %s: %v", base, err)
+	}
+}
+
 // TestBrowser opens every page on the demo data in headless Chromium.
 func TestBrowser(t *testing.T) {
 	srv := demoSite(t)
 	ctx, l := newBrowser(t)
+	browserSignIn(ctx, t, srv.URL)
 	shots := screenshotDir(t)
 	pages := []struct{ name, path string }{
 		{"overview", "/"}, {"disputes", "/disputes"}, {"staffing", "/staffing"}, {"funding", "/funding"},
@@ -230,6 +242,7 @@ func TestBrowser(t *testing.T) {
 
 	// script in the data runs nowhere
 	xss := hostileSite(t)
+	browserSignIn(ctx, t, xss.URL)
 	for _, p := range pages[:6] {
 		for _, q := range []string{"org=990199&year=2014", "org=990199100&year=2014", "org=990199101&year=2014"} {
 			url := xss.URL + p.path + "?" + q
@@ -260,6 +273,25 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("only %d requests recorded: the network log is not working", len(l.requests))
 	}
 	t.Logf("%d requests, all to 127.0.0.1 (%d outside), %d browser errors, %d dialogs", len(l.requests), outside, len(l.errors), len(l.dialogs))
+	// the pages ran under the CSP header and broke none of it
+	for _, u := range []string{srv.URL, xss.URL} {
+		if n := cspReports(u); n != 0 {
+			t.Errorf("%s: %d CSP violation reports", u, n)
+		}
+	}
+	// and a violation would have been reported: an inline script is refused and reported
+	l.mu.Unlock()
+	ran, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const s = document.createElement('script'); s.textContent = 'window.__inline = true'; document.body.appendChild(s); return window.__inline === true })()`))
+	if err != nil || ran {
+		t.Errorf("an inline script ran despite the CSP (%v)", err)
+	}
+	for i := 0; i < 50 && cspReports(xss.URL) == 0; i++ {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if n := cspReports(xss.URL); n < 1 {
+		t.Errorf("the refused inline script was not reported (%d reports): the no-violation check above proves nothing", n)
+	}
+	l.mu.Lock()
 }
 
 // hostileSite serves a warehouse whose township and mediator names are script.
@@ -284,7 +316,5 @@ func hostileSite(t *testing.T) *httptest.Server {
 			t.Fatalf("%s: %v %v", r.File, r.Err, r.Tables)
 		}
 	}
-	srv := httptest.NewServer((&dashboards.Site{Engine: &dashboards.Engine{Store: w}}).Handler())
-	t.Cleanup(srv.Close)
-	return srv
+	return serveSite(t, &dashboards.Site{Engine: &dashboards.Engine{Store: w}})
 }

@@ -28,18 +28,18 @@ func TestDemoReproducesSeeds(t *testing.T) {
 				got, want int64
 			}{
 				{"offices", s.Offices, 13}, {"staff", s.Staff, 26}, {"offices_multi_staff", s.OfficesMultiStaff, 9},
-				{"offices_single_staff", s.OfficesSingleStaff, 4}, {"deputy_section_rank", s.DeputySectionRank, 12},
-				{"高中", s.Education["高中"], 10}, {"aged_46_plus", s.Aged46Plus, 17}, {"no_computer", s.NoComputer, 11},
-				{"law_major", s.LawMajor, 8}, {"bureau_staff", s.BureauStaff, 16},
+				{"offices_single_staff", s.OfficesSingleStaff, 4}, {"deputy_section_rank", int64(s.DeputySectionRank), 12},
+				{"高中", int64(s.Education["高中"]), 10}, {"aged_46_plus", int64(s.Aged46Plus), 17}, {"no_computer", int64(s.NoComputer), 11},
+				{"law_major", int64(s.LawMajor), 8}, {"bureau_staff", s.BureauStaff, 16},
 			}
 			w := run("work.summary", dashboards.Filter{Org: "990121", Year: 2014}).(*dashboards.WorkSummary)
 			checks = append(checks, []struct {
 				name      string
 				got, want int64
 			}{
-				{"consultations", w.Consultations, 38000}, {"corrections_in_supervision", w.CorrectionsInSupervision, 80},
-				{"corrections_lost_contact", w.CorrectionsLostContact, 0}, {"corrections_reoffended", w.CorrectionsReoffended, 0},
-				{"released_resettled", w.ReleasedResettled, 176},
+				{"consultations", w.Consultations, 38000}, {"corrections_in_supervision", int64(w.CorrectionsInSupervision), 80},
+				{"corrections_lost_contact", int64(w.CorrectionsLostContact), 0}, {"corrections_reoffended", int64(w.CorrectionsReoffended), 0},
+				{"released_resettled", int64(w.ReleasedResettled), 176},
 			}...)
 			if w.LegalAidCases < 100 || w.LegalAidCases > 120 {
 				t.Errorf("青山县 2014 legal aid cases = %d, want 100–120", w.LegalAidCases)
@@ -56,7 +56,7 @@ func TestDemoReproducesSeeds(t *testing.T) {
 				{"自杀 cases", d.Prevented["防止自杀"].Cases, 13}, {"自杀 persons", d.Prevented["防止自杀"].Persons, 15},
 				{"民转刑 cases", d.Prevented["防止民转刑"].Cases, 98}, {"民转刑 persons", d.Prevented["防止民转刑"].Persons, 157},
 				{"械斗 cases", d.Prevented["制止群体性械斗"].Cases, 128}, {"械斗 persons", d.Prevented["制止群体性械斗"].Persons, 261},
-				{"released_registered", w2.ReleasedRegistered, 460}, {"released_resettled", w2.ReleasedResettled, 437},
+				{"released_registered", int64(w2.ReleasedRegistered), 460}, {"released_resettled", int64(w2.ReleasedResettled), 437},
 			}...)
 			for _, c := range checks {
 				if c.got != c.want {

@@ -20,6 +20,9 @@ type Filter struct {
 	// Category narrows panels that take one (a dispute type, a funding
 	// category); a panel that takes none answers 400 to it.
 	Category string
+	// limit is the org of the account asking (set by Engine.Run from the
+	// request's Access, never from the URL): every query keeps to it.
+	limit string
 }
 
 // FilterError is a bad filter: the API answers it with 400.
@@ -118,6 +121,7 @@ type scope struct {
 	org   *transform.Org // nil = everything
 	code  string
 	level string // "", province/city prefix "prefix", or a registry level
+	limit *scope // the account's org, added to every condition
 }
 
 func resolveOrg(reg *transform.Registry, code string) (scope, error) {
@@ -141,6 +145,13 @@ func resolveOrg(reg *transform.Registry, code string) (scope, error) {
 // says whether the table records villages; a village scope on a table that
 // does not is empty.
 func (s scope) where(villages bool) string {
+	if s.limit != nil {
+		return s.own(villages) + " AND " + s.limit.own(villages)
+	}
+	return s.own(villages)
+}
+
+func (s scope) own(villages bool) string {
 	switch s.level {
 	case "":
 		return "1 = 1"

@@ -324,7 +324,7 @@ func buildStaffing(b *builder) error {
 		b.p.Empty = fmt.Sprintf("%s在%d年底以前没有人员花名册。请上传“人员花名册”。", b.orgName(), f.Year)
 		return nil
 	}
-	q := func(field string, v int64) numRef { return b.ref("staffing.summary", f, field, v) }
+	q := func(field string, v any) numRef { return b.ref("staffing.summary", f, field, v) }
 	b.p.Cards = append(b.p.Cards,
 		card{Label: "司法所", Value: thousands(s.Offices), Unit: "个", Ref: q("offices", s.Offices)},
 		card{Label: "司法所在岗人员", Value: thousands(s.Staff), Unit: "人", Ref: q("staff", s.Staff)},
@@ -363,27 +363,29 @@ func buildStaffing(b *builder) error {
 	c := barChart("各司法所在岗人员（红色为只有1人或无人的所）", cats, []series{{Name: "在岗人员", Values: vals, Marked: marked}}, "人", false)
 	c.Drill = drill
 	b.p.Charts = append(b.p.Charts, c)
-	var av []float64
-	for _, k := range ageBands {
-		av = append(av, float64(s.AgeBands[k]))
+	if av, ok := personValues(ageBands, s.AgeBands); ok {
+		b.p.Charts = append(b.p.Charts, pieChart("年龄结构", ageBands, av))
 	}
-	b.p.Charts = append(b.p.Charts, pieChart("年龄结构", ageBands, av))
-	var ev []float64
-	for _, k := range educationLevels {
-		ev = append(ev, float64(s.Education[k]))
+	if ev, ok := personValues(educationLevels, s.Education); ok {
+		b.p.Charts = append(b.p.Charts, barChart("学历", educationLevels, []series{{Name: "人数", Values: ev}}, "人", false))
 	}
-	b.p.Charts = append(b.p.Charts, barChart("学历", educationLevels, []series{{Name: "人数", Values: ev}}, "人", false))
 	// change over the years
 	var ys []string
 	var staff, bureau, old []float64
+	oldShown := true
 	for _, x := range yv.(*Rows[StaffYear]).Rows {
 		ys = append(ys, strconv.Itoa(x.Year))
 		staff = append(staff, float64(x.Staff))
 		bureau = append(bureau, float64(x.BureauStaff))
 		old = append(old, float64(x.Aged46Plus))
+		oldShown = oldShown && !x.Aged46Plus.Withheld()
 	}
 	if len(ys) > 1 {
-		b.p.Charts = append(b.p.Charts, lineChart("历年人员变化", ys, []series{{Name: "司法所在岗", Values: staff}, {Name: "县局在岗", Values: bureau}, {Name: "46岁及以上", Values: old}}, "人"))
+		lines := []series{{Name: "司法所在岗", Values: staff}, {Name: "县局在岗", Values: bureau}}
+		if oldShown {
+			lines = append(lines, series{Name: "46岁及以上", Values: old})
+		}
+		b.p.Charts = append(b.p.Charts, lineChart("历年人员变化", ys, lines, "人"))
 	}
 	et := tableView{Title: "学历与年龄", Head: []string{"项目", "人数"}}
 	for _, k := range educationLevels {
@@ -591,12 +593,12 @@ func buildWork(b *builder) error {
 		card{Label: "法律咨询", Value: thousands(w.Consultations), Unit: "人次", Ref: q("consultations", w.Consultations)},
 		card{Label: "普法宣传活动", Value: thousands(w.PublicityEvents), Unit: "场", Sub: fmt.Sprintf("参与%s人", thousands(w.PublicityParticipants)), Ref: q("publicity_events", w.PublicityEvents)},
 		card{Label: "在矫社区矫正对象", Value: thousands(w.CorrectionsInSupervision), Unit: "人",
-			Sub: fmt.Sprintf("脱管%d人，重新犯罪%d人", w.CorrectionsLostContact, w.CorrectionsReoffended), Warn: w.CorrectionsLostContact+w.CorrectionsReoffended > 0,
+			Sub: fmt.Sprintf("脱管%s人，重新犯罪%s人", thousands(w.CorrectionsLostContact), thousands(w.CorrectionsReoffended)), Warn: w.CorrectionsLostContact > 0 || w.CorrectionsReoffended > 0,
 			Ref: q("corrections_in_supervision", w.CorrectionsInSupervision)},
-		card{Label: "刑满释放人员安置", Value: thousands(w.ReleasedResettled), Unit: "人", Sub: fmt.Sprintf("登记%d人，重新犯罪%d人", w.ReleasedRegistered, w.ReleasedReoffended),
+		card{Label: "刑满释放人员安置", Value: thousands(w.ReleasedResettled), Unit: "人", Sub: fmt.Sprintf("登记%s人，重新犯罪%s人", thousands(w.ReleasedRegistered), thousands(w.ReleasedReoffended)),
 			Ref: q("released_resettled", w.ReleasedResettled)},
 	)
-	if w.LegalAidApplications+w.Consultations+w.PublicityEvents+w.CorrectionsInSupervision+w.ReleasedRegistered == 0 {
+	if w.LegalAidApplications+w.Consultations+w.PublicityEvents == 0 && w.CorrectionsInSupervision == 0 && w.ReleasedRegistered == 0 {
 		b.p.Empty = fmt.Sprintf("%s在所选时段没有法律援助、法律咨询、普法宣传、社区矫正、安置帮教台账。请上传这些台账。", b.orgName())
 		b.p.Cards = nil
 		return nil

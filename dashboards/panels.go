@@ -86,6 +86,9 @@ type Engine struct {
 	// are due (default 5); Now is the clock (default time.Now).
 	SubmissionDay int
 	Now           func() time.Time
+	// MinGroup is the smallest group of people a count may describe for
+	// roles that may not see individuals (default 3).
+	MinGroup int
 
 	mu      sync.Mutex
 	cache   map[string]any
@@ -100,6 +103,32 @@ func (e *Engine) Run(ctx context.Context, id string, f Filter) (any, error) {
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
+	a := AccessFrom(ctx)
+	if a != nil {
+		if !a.Role.MayPanel(id) {
+			return nil, denied("您的账号（%s）不能查看面板「%s」", a.Role, id)
+		}
+		reg, err := e.Store.Registry(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if f, err = a.limit(reg, f); err != nil {
+			return nil, err
+		}
+		f.limit = a.Org
+	}
+	ans, err := e.cached(ctx, id, f)
+	if err != nil || a == nil || a.Role.SeesIndividuals() {
+		return ans, err
+	}
+	k := e.MinGroup
+	if k == 0 {
+		k = DefaultMinGroup
+	}
+	return suppress(ans, k)
+}
+
+func (e *Engine) cached(ctx context.Context, id string, f Filter) (any, error) {
 	if !e.Cache {
 		return e.run(ctx, id, f)
 	}
@@ -107,7 +136,7 @@ func (e *Engine) Run(ctx context.Context, id string, f Filter) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	key := fmt.Sprintf("%s|%s|%d|%s|%s|%s", id, f.Org, f.Year, f.From, f.To, f.Category)
+	key := fmt.Sprintf("%s|%s|%d|%s|%s|%s|%s", id, f.Org, f.Year, f.From, f.To, f.Category, f.limit)
 	e.mu.Lock()
 	if e.version != v || len(e.cache) > cacheLimit {
 		e.cache, e.version = map[string]any{}, v
@@ -147,6 +176,13 @@ func (e *Engine) run(ctx context.Context, id string, f Filter) (any, error) {
 		sc, err := resolveOrg(reg, f.Org)
 		if err != nil {
 			return nil, err
+		}
+		if f.limit != "" {
+			lim, err := resolveOrg(reg, f.limit)
+			if err != nil {
+				return nil, err
+			}
+			sc.limit = &lim
 		}
 		std := e.Standards
 		if std == (Standards{}) {
@@ -225,6 +261,8 @@ func num(v any) int64 {
 	return 0
 }
 
+func pnum(v any) Persons { return Persons(num(v)) }
+
 func str(v any) string {
 	if s, ok := v.(string); ok {
 		return s
@@ -285,26 +323,26 @@ var (
 
 // StaffingSummary is the 队伍 profile of the township offices in scope.
 type StaffingSummary struct {
-	Offices            int64            `json:"offices"`
-	Staff              int64            `json:"staff"`
-	OfficesSingleStaff int64            `json:"offices_single_staff"`
-	OfficesMultiStaff  int64            `json:"offices_multi_staff"`
-	OfficesNoStaff     int64            `json:"offices_no_staff"`
-	BureauStaff        int64            `json:"bureau_staff"`
-	DeputySectionRank  int64            `json:"deputy_section_rank"`
-	Education          map[string]int64 `json:"education"`
-	AgeBands           map[string]int64 `json:"age_bands"`
-	Aged46Plus         int64            `json:"aged_46_plus"`
-	NoComputer         int64            `json:"no_computer"`
-	LawMajor           int64            `json:"law_major"`
-	Snapshot           string           `json:"snapshot"`
+	Offices            int64              `json:"offices"`
+	Staff              int64              `json:"staff"`
+	OfficesSingleStaff int64              `json:"offices_single_staff"`
+	OfficesMultiStaff  int64              `json:"offices_multi_staff"`
+	OfficesNoStaff     int64              `json:"offices_no_staff"`
+	BureauStaff        int64              `json:"bureau_staff"`
+	DeputySectionRank  Persons            `json:"deputy_section_rank" sdc:"of=Staff"`
+	Education          map[string]Persons `json:"education" sdc:"of=Staff"`
+	AgeBands           map[string]Persons `json:"age_bands" sdc:"of=Staff"`
+	Aged46Plus         Persons            `json:"aged_46_plus" sdc:"of=Staff"`
+	NoComputer         Persons            `json:"no_computer" sdc:"of=Staff"`
+	LawMajor           Persons            `json:"law_major" sdc:"of=Staff"`
+	Snapshot           string             `json:"snapshot"`
 }
 
 func staffingSummary(r *request) (any, error) {
 	from := r.snapshot("fact_staff", false, false)
 	inPost := " AND status = '在岗'"
 	town := " AND org_level = '乡镇'"
-	out := &StaffingSummary{Education: map[string]int64{}, AgeBands: map[string]int64{}}
+	out := &StaffingSummary{Education: map[string]Persons{}, AgeBands: map[string]Persons{}}
 	for _, e := range educationLevels {
 		out.Education[e] = 0
 	}
@@ -334,14 +372,14 @@ func staffingSummary(r *request) (any, error) {
 		return nil, fmt.Errorf("查询没有返回结果")
 	}
 	row := res[0][0]
-	out.Staff, out.DeputySectionRank, out.Aged46Plus, out.NoComputer, out.LawMajor = num(row[0]), num(row[1]), num(row[2]), num(row[3]), num(row[4])
+	out.Staff, out.DeputySectionRank, out.Aged46Plus, out.NoComputer, out.LawMajor = num(row[0]), pnum(row[1]), pnum(row[2]), pnum(row[3]), pnum(row[4])
 	for i, b := range ageBands {
-		out.AgeBands[b] = num(row[5+i])
+		out.AgeBands[b] = pnum(row[5+i])
 	}
 	out.Snapshot = str(row[9])
 	for _, x := range res[1] {
 		if e := str(x[0]); e != "" {
-			out.Education[e] = num(x[1])
+			out.Education[e] = pnum(x[1])
 		}
 	}
 	for _, x := range res[2] {

@@ -32,9 +32,9 @@ type FundingShortfall struct {
 	Year int          `json:"year"`
 	Rows []FundingRow `json:"rows"`
 	// the populations the derived standards were computed from
-	StaffInPost         int64 `json:"staff_in_post"`
-	CorrectionsSubjects int64 `json:"corrections_subjects"`
-	Counties            int64 `json:"counties"`
+	StaffInPost         int64   `json:"staff_in_post"`
+	CorrectionsSubjects Persons `json:"corrections_subjects" sdc:"subjects"`
+	Counties            int64   `json:"counties"`
 }
 
 type budgetLine struct {
@@ -246,7 +246,7 @@ func (r *request) funding(d *fundingData, year int) *FundingShortfall {
 	}
 	for k, n := range subjects {
 		if strings.HasPrefix(k, "county:") {
-			out.CorrectionsSubjects += n
+			out.CorrectionsSubjects += Persons(n)
 		}
 	}
 	out.Counties = int64(len(r.reg.Under(r.sc.code, transform.LevelCounty)))
@@ -416,12 +416,12 @@ type WorkSummary struct {
 	Consultations            int64   `json:"consultations"`
 	PublicityEvents          int64   `json:"publicity_events"`
 	PublicityParticipants    int64   `json:"publicity_participants"`
-	CorrectionsInSupervision int64   `json:"corrections_in_supervision"`
-	CorrectionsLostContact   int64   `json:"corrections_lost_contact"`
-	CorrectionsReoffended    int64   `json:"corrections_reoffended"`
-	ReleasedRegistered       int64   `json:"released_registered"`
-	ReleasedResettled        int64   `json:"released_resettled"`
-	ReleasedReoffended       int64   `json:"released_reoffended"`
+	CorrectionsInSupervision Persons `json:"corrections_in_supervision" sdc:"subjects"`
+	CorrectionsLostContact   Persons `json:"corrections_lost_contact" sdc:"of=CorrectionsInSupervision"`
+	CorrectionsReoffended    Persons `json:"corrections_reoffended" sdc:"of=CorrectionsInSupervision"`
+	ReleasedRegistered       Persons `json:"released_registered" sdc:"subjects"`
+	ReleasedResettled        Persons `json:"released_resettled" sdc:"of=ReleasedRegistered"`
+	ReleasedReoffended       Persons `json:"released_reoffended" sdc:"of=ReleasedRegistered"`
 }
 
 func workSummary(r *request) (any, error) {
@@ -444,12 +444,12 @@ func workSummary(r *request) (any, error) {
 		"count(DISTINCT CASE WHEN reoffended = 1 THEN person_key END)" + r.snapshot("fact_corrections", false, true)); err != nil {
 		return nil, err
 	}
-	out.CorrectionsInSupervision, out.CorrectionsLostContact, out.CorrectionsReoffended = num(row[0]), num(row[1]), num(row[2])
+	out.CorrectionsInSupervision, out.CorrectionsLostContact, out.CorrectionsReoffended = pnum(row[0]), pnum(row[1]), pnum(row[2])
 	if row, err = r.one("SELECT count(DISTINCT person_key), " +
 		"count(DISTINCT CASE WHEN placement <> '未安置' THEN person_key END), " +
 		"count(DISTINCT CASE WHEN reoffended = 1 THEN person_key END)" + r.snapshot("fact_resettlement", false, true)); err != nil {
 		return nil, err
 	}
-	out.ReleasedRegistered, out.ReleasedResettled, out.ReleasedReoffended = num(row[0]), num(row[1]), num(row[2])
+	out.ReleasedRegistered, out.ReleasedResettled, out.ReleasedReoffended = pnum(row[0]), pnum(row[1]), pnum(row[2])
 	return out, nil
 }

@@ -22,13 +22,13 @@ func init() {
 
 // StaffRow is one township office of staffing.by_org.
 type StaffRow struct {
-	OrgCode     string `json:"org_code"`
-	OrgName     string `json:"org_name"`
-	Staff       int64  `json:"staff"`
-	SingleStaff bool   `json:"single_staff"`
-	Aged46Plus  int64  `json:"aged_46_plus"`
-	NoComputer  int64  `json:"no_computer"`
-	LawMajor    int64  `json:"law_major"`
+	OrgCode     string  `json:"org_code"`
+	OrgName     string  `json:"org_name"`
+	Staff       int64   `json:"staff"`
+	SingleStaff bool    `json:"single_staff"`
+	Aged46Plus  Persons `json:"aged_46_plus" sdc:"of=Staff"`
+	NoComputer  Persons `json:"no_computer" sdc:"of=Staff"`
+	LawMajor    Persons `json:"law_major" sdc:"of=Staff"`
 }
 
 // staffingByOrg lists every township office under the scope with its in-post staff.
@@ -52,7 +52,7 @@ func staffingByOrg(r *request) (any, error) {
 	for _, o := range r.reg.Under(r.sc.code, transform.LevelTown) {
 		s := StaffRow{OrgCode: o.Code, OrgName: o.Name}
 		if x, ok := got[o.Code]; ok {
-			s.Staff, s.Aged46Plus, s.NoComputer, s.LawMajor = num(x[1]), num(x[2]), num(x[3]), num(x[4])
+			s.Staff, s.Aged46Plus, s.NoComputer, s.LawMajor = num(x[1]), pnum(x[2]), pnum(x[3]), pnum(x[4])
 		}
 		s.SingleStaff = s.Staff == 1
 		out.Rows = append(out.Rows, s)
@@ -209,7 +209,7 @@ func workByOrg(r *request) (any, error) {
 	}
 	for _, x := range rows {
 		w := get(str(x[0]))
-		w.CorrectionsInSupervision, w.CorrectionsLostContact, w.CorrectionsReoffended = num(x[1]), num(x[2]), num(x[3])
+		w.CorrectionsInSupervision, w.CorrectionsLostContact, w.CorrectionsReoffended = pnum(x[1]), pnum(x[2]), pnum(x[3])
 	}
 	if rows, err = r.rows("SELECT " + codeCol + ", count(DISTINCT person_key), " +
 		"count(DISTINCT CASE WHEN placement <> '未安置' THEN person_key END), " +
@@ -218,7 +218,7 @@ func workByOrg(r *request) (any, error) {
 	}
 	for _, x := range rows {
 		w := get(str(x[0]))
-		w.ReleasedRegistered, w.ReleasedResettled, w.ReleasedReoffended = num(x[1]), num(x[2]), num(x[3])
+		w.ReleasedRegistered, w.ReleasedResettled, w.ReleasedReoffended = pnum(x[1]), pnum(x[2]), pnum(x[3])
 	}
 	scopeCode := r.sc.code
 	if r.sc.level == transform.LevelVillage {

@@ -70,11 +70,11 @@ func (r *request) readSnapshots(q string) (snapshotCounts, []int, error) {
 // StaffYear is one year of staffing.by_year: each unit's latest roster on
 // or before 31 December, persons counted per unit.
 type StaffYear struct {
-	Year        int   `json:"year"`
-	Staff       int64 `json:"staff"`
-	BureauStaff int64 `json:"bureau_staff"`
-	Aged46Plus  int64 `json:"aged_46_plus"`
-	NoComputer  int64 `json:"no_computer"`
+	Year        int     `json:"year"`
+	Staff       int64   `json:"staff"`
+	BureauStaff int64   `json:"bureau_staff"`
+	Aged46Plus  Persons `json:"aged_46_plus" sdc:"of=Staff"`
+	NoComputer  Persons `json:"no_computer" sdc:"of=Staff"`
 }
 
 func staffingByYear(r *request) (any, error) {
@@ -93,7 +93,7 @@ func staffingByYear(r *request) (any, error) {
 			continue
 		}
 		c := snaps.latest("", strconv.Itoa(y)+"-12-31", 4)
-		out.Rows = append(out.Rows, StaffYear{Year: y, Staff: c[0], BureauStaff: c[1], Aged46Plus: c[2], NoComputer: c[3]})
+		out.Rows = append(out.Rows, StaffYear{Year: y, Staff: c[0], BureauStaff: c[1], Aged46Plus: Persons(c[2]), NoComputer: Persons(c[3])})
 	}
 	return out, nil
 }
@@ -166,9 +166,9 @@ func workByYear(r *request) (any, error) {
 		w := byYear[y]
 		from, to := strconv.Itoa(y)+"-01-01", strconv.Itoa(y)+"-12-31"
 		c := corr.latest(from, to, 3)
-		w.CorrectionsInSupervision, w.CorrectionsLostContact, w.CorrectionsReoffended = c[0], c[1], c[2]
+		w.CorrectionsInSupervision, w.CorrectionsLostContact, w.CorrectionsReoffended = Persons(c[0]), Persons(c[1]), Persons(c[2])
 		c = rel.latest(from, to, 3)
-		w.ReleasedRegistered, w.ReleasedResettled, w.ReleasedReoffended = c[0], c[1], c[2]
+		w.ReleasedRegistered, w.ReleasedResettled, w.ReleasedReoffended = Persons(c[0]), Persons(c[1]), Persons(c[2])
 		out.Rows = append(out.Rows, WorkYear{Year: y, WorkSummary: *w})
 	}
 	return out, nil

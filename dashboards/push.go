@@ -84,7 +84,7 @@ func (s *Site) push(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer os.RemoveAll(dir)
-	reports, err := s.Ingest.Run(r.Context(), paths)
+	reports, err := s.Ingest.RunWithin(r.Context(), "", paths)
 	if err != nil {
 		writeJSON(w, http.StatusServiceUnavailable, APIError{"仓库暂时不可用，请稍后重发：" + err.Error()})
 		return

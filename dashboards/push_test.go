@@ -6,7 +6,6 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"sifa/dashboards"
@@ -16,9 +15,8 @@ import (
 func TestPush(t *testing.T) {
 	dir := t.TempDir()
 	w, p := whtest.DuckDB(t, dir)
-	srv := httptest.NewServer((&dashboards.Site{Engine: &dashboards.Engine{Store: w}, Ingest: p, UploadDir: dir,
-		PushTokens: map[string]string{"县政务系统": "s3cret-token"}}).Handler())
-	defer srv.Close()
+	srv := serveSite(t, &dashboards.Site{Engine: &dashboards.Engine{Store: w}, Ingest: p, UploadDir: dir,
+		PushTokens: map[string]string{"县政务系统": "s3cret-token"}})
 	push := func(token string, files map[string]string) (int, dashboards.PushReport, string) {
 		var body bytes.Buffer
 		mw := multipart.NewWriter(&body)
@@ -74,8 +72,7 @@ func TestPush(t *testing.T) {
 		t.Errorf("pushed again: not recognised as seen")
 	}
 	// no tokens configured: no push endpoint
-	closed := httptest.NewServer((&dashboards.Site{Engine: &dashboards.Engine{Store: w}, Ingest: p}).Handler())
-	defer closed.Close()
+	closed := serveSite(t, &dashboards.Site{Engine: &dashboards.Engine{Store: w}, Ingest: p})
 	resp, _ := http.Post(closed.URL+"/api/v1/ingest", "text/plain", nil)
 	if resp.StatusCode == 200 {
 		t.Errorf("push answered without any token configured")

@@ -5,8 +5,6 @@ import (
 	"context"
 	"io"
 	"mime/multipart"
-	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -17,15 +15,21 @@ import (
 	"sifa/warehouse/whtest"
 )
 
+// postFiles uploads files as the administrator signed in to url's server.
 func postFiles(t *testing.T, url string, files map[string]string) (int, string) {
+	return postFilesAs(t, adminOf(t, url), url, files)
+}
+
+func postFilesAs(t *testing.T, u *user, url string, files map[string]string) (int, string) {
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
+	mw.WriteField("csrf", u.csrf)
 	for name, content := range files {
 		fw, _ := mw.CreateFormFile("files", name)
 		fw.Write([]byte(content))
 	}
 	mw.Close()
-	resp, err := http.Post(url, mw.FormDataContentType(), &body)
+	resp, err := u.c.Post(url, mw.FormDataContentType(), &body)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,8 +44,7 @@ func postFiles(t *testing.T, url string, files map[string]string) (int, string) 
 func TestUpload(t *testing.T) {
 	dir := t.TempDir()
 	w, p := whtest.DuckDB(t, dir)
-	srv := httptest.NewServer((&dashboards.Site{Engine: &dashboards.Engine{Store: w}, Ingest: p, UploadDir: dir}).Handler())
-	defer srv.Close()
+	srv := serveSite(t, &dashboards.Site{Engine: &dashboards.Engine{Store: w}, Ingest: p, UploadDir: dir})
 	files := map[string]string{
 		"台账.csv":  "受理日期,乡镇,纠纷类型,调解结果\n2014-03-05,石门,邻里,调解成功\n2014-02-30,石门,邻里,调解成功\n2014-03-07,=HYPERLINK(\"x\"),邻里,调解成功\n",
 		"名录.csv":  "区划代码,单位名称,层级,上级区划代码\n990121,青山县,县,\n990121100,石门镇,乡镇(街道),990121\n",
@@ -60,7 +63,7 @@ func TestUpload(t *testing.T) {
 	if link == nil {
 		t.Fatal("no rejects link")
 	}
-	resp, err := http.Get(srv.URL + link[1])
+	resp, err := adminOf(t, srv.URL).c.Get(srv.URL + link[1])
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,6 +28,24 @@ type page struct {
 	Empty     string // shown instead of the content when there is no data
 	Upload    *uploadView
 	NoFilter  bool // no org/period filter bar (upload, jobs)
+	Session   *sessionView
+	Login     *loginView
+	Password  *passwordView
+	Users     *usersView
+	Audit     *auditView
+}
+
+// sessionView is the signed-in account, for the header and the forms' CSRF token.
+type sessionView struct {
+	User, Name, Role, CSRF string
+	Admin                  bool
+}
+
+type loginView struct{ Message, Next string }
+
+type passwordView struct {
+	Message    string
+	MustChange bool
 }
 
 type link struct {
@@ -101,8 +119,24 @@ type cell struct {
 
 // ---- number formatting: plain Chinese with units ----
 
-func thousands(n int64) string {
-	s := strconv.FormatInt(n, 10)
+// personValues are counts for a chart; ok is false when one of them is
+// withheld (a chart would give it away by the others), and the chart is left out.
+func personValues(keys []string, m map[string]Persons) ([]float64, bool) {
+	out := make([]float64, len(keys))
+	for i, k := range keys {
+		if m[k].Withheld() {
+			return nil, false
+		}
+		out[i] = float64(m[k])
+	}
+	return out, true
+}
+
+func thousands[T ~int64](n T) string {
+	if p, ok := any(n).(Persons); ok && p.Withheld() {
+		return "<" + strconv.FormatInt(int64(-p), 10) // fewer than the minimum group: not shown
+	}
+	s := strconv.FormatInt(int64(n), 10)
 	neg := strings.HasPrefix(s, "-")
 	s = strings.TrimPrefix(s, "-")
 	var b strings.Builder

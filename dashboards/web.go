@@ -41,9 +41,10 @@ var templateFS embed.FS
 //go:embed assets
 var assetsFS embed.FS
 
-// Ingester takes uploaded files through the one ingest path.
+// Ingester takes uploaded files through the one ingest path; within limits
+// the files to one org's data ("" = any).
 type Ingester interface {
-	Run(ctx context.Context, paths []string) ([]warehouse.FileReport, error)
+	RunWithin(ctx context.Context, within string, paths []string) ([]warehouse.FileReport, error)
 }
 
 // Site serves the dashboard pages, the upload page, the assets and the API.
@@ -58,12 +59,23 @@ type Site struct {
 	// Backup writes an online backup into a folder of this machine (POST
 	// /api/v1/backup with the "local" token; sifa backup uses it).
 	Backup func(ctx context.Context, dir string) (string, error)
+	// Accounts keeps the accounts and the audit log; every route but the
+	// sign-in page and the assets needs a signed-in account.
+	Accounts AccountStore
+	Security Security
+	// CSPReports counts Content-Security-Policy violations browsers reported.
+	CSPReports func(report string)
 
-	once    sync.Once
-	tmpl    *template.Template
-	assets  map[string]*asset
-	mu      sync.Mutex
-	rejects map[string]rejectFile // upload results kept for download, by random id
+	once     sync.Once
+	tmpl     *template.Template
+	assets   map[string]*asset
+	mu       sync.Mutex
+	rejects  map[string]rejectFile // upload results kept for download, by random id
+	sec      Security
+	sessions sessionStore
+	hOnce    sync.Once
+	handler  http.Handler
+	routes   []Route
 }
 
 type asset struct {
@@ -73,6 +85,7 @@ type asset struct {
 
 type rejectFile struct {
 	at      time.Time
+	user    string // only the account that uploaded may download them
 	reports []warehouse.FileReport
 }
 
@@ -86,7 +99,8 @@ func (e *Engine) standards() Standards {
 func (s *Site) init() {
 	s.once.Do(func() {
 		s.tmpl = template.Must(template.New("").Funcs(template.FuncMap{
-			"add": func(a, b int) int { return a + b },
+			"add":        func(a, b int) int { return a + b },
+			"actionName": func(k string) string { return actionNames[k] },
 		}).ParseFS(templateFS, "templates/*.html"))
 		s.assets = map[string]*asset{}
 		fs.WalkDir(assetsFS, "assets", func(p string, d fs.DirEntry, err error) error {
@@ -110,39 +124,97 @@ func (s *Site) init() {
 		if s.MaxUpload <= 0 {
 			s.MaxUpload = 200 << 20
 		}
+		s.sec = s.Security.withDefaults()
 	})
 }
 
-// Handler serves everything: pages, /upload, /assets/, /api/.
+// Handler serves everything: pages, /upload, /assets/, /api/. Every route
+// needs a signed-in account whose role allows it, except the sign-in page,
+// the assets and the CSP report; push and backup take a bearer token.
 func (s *Site) Handler() http.Handler {
 	s.init()
+	s.hOnce.Do(func() { s.handler = s.build() })
+	return s.handler
+}
+
+func (s *Site) build() http.Handler {
+	if s.Accounts == nil {
+		panic("dashboards: Site.Accounts is required: without accounts nobody could sign in")
+	}
 	mux := http.NewServeMux()
 	api := s.Engine.Handler()
-	mux.Handle("/api/", api)
-	mux.HandleFunc("GET /assets/{name}", s.serveAsset)
-	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+	s.handle(mux, "GET /api/v1/panels", routeSession, nil, api.ServeHTTP)
+	s.handle(mux, "GET /api/v1/panels/{id}", routeSession, nil, api.ServeHTTP)
+	s.handle(mux, "GET /assets/{name}", routePublic, nil, s.serveAsset)
+	s.handle(mux, "GET /favicon.ico", routePublic, nil, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=86400")
 		w.WriteHeader(http.StatusNoContent)
 	})
+	s.handle(mux, "GET /login", routePublic, nil, s.loginForm)
+	s.handle(mux, "POST /login", routePublic, nil, s.login)
+	s.handle(mux, "POST /csp-report", routePublic, nil, s.cspReport)
+	s.handle(mux, "POST /logout", routeSession, nil, s.logout)
+	s.handle(mux, "GET /account/password", routeSession, nil, s.passwordForm)
+	s.handle(mux, "POST /account/password", routeSession, nil, s.changePassword)
 	for _, d := range pageDefs {
 		pattern := "GET " + d.Path
 		if d.Path == "/" {
 			pattern = "GET /{$}"
 		}
-		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) { s.servePage(w, r, d) })
+		s.handle(mux, pattern, routeSession, func(a *Access) bool { return slices.Contains(a.Role.Pages(), d.Path) },
+			func(w http.ResponseWriter, r *http.Request) { s.servePage(w, r, d) })
 	}
+	mayUpload := func(a *Access) bool { return a.Role.MayUpload() }
+	admin := func(a *Access) bool { return a.Role == RoleAdmin }
 	if s.Ingest != nil {
-		mux.HandleFunc("GET /upload", s.uploadForm)
-		mux.HandleFunc("POST /upload", s.upload)
-		mux.HandleFunc("GET /upload/rejects/{id}", s.downloadRejects)
+		s.handle(mux, "GET /upload", routeSession, mayUpload, s.uploadForm)
+		s.handle(mux, "POST /upload", routeSession, mayUpload, s.upload)
+		s.handle(mux, "GET /upload/rejects/{id}", routeSession, mayUpload, s.downloadRejects)
 		if len(s.PushTokens) > 0 {
-			mux.HandleFunc("POST /api/v1/ingest", s.push)
+			s.handle(mux, "POST /api/v1/ingest", routeToken, nil, s.push)
 		}
 		if s.Backup != nil && s.PushTokens["local"] != "" {
-			mux.HandleFunc("POST /api/v1/backup", s.backup)
+			s.handle(mux, "POST /api/v1/backup", routeToken, nil, s.backup)
 		}
 	}
-	return gzipHandler(mux)
+	s.handle(mux, "GET /admin/users", routeSession, admin, s.usersPage)
+	s.handle(mux, "POST /admin/users", routeSession, admin, s.changeUser)
+	s.handle(mux, "GET /admin/audit", routeSession, admin, s.auditPage)
+	go func() { // forget expired sessions now and then
+		for range time.Tick(time.Minute) {
+			s.sessions.sweep(s.sec.IdleTimeout, time.Now())
+		}
+	}()
+	return securityHeaders(http.NewCrossOriginProtection().Handler(gzipHandler(mux)))
+}
+
+// csp allows nothing from outside this server and no inline script: chart
+// options travel as JSON data blocks, drawn by /assets/app.js. Inline styles
+// stay allowed (ECharts positions its tooltips with style attributes).
+const csp = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; " +
+	"object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; report-uri /csp-report"
+
+// securityHeaders sets the headers every answer carries.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", csp)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// cspReport takes a browser's report of a blocked script or style.
+func (s *Site) cspReport(w http.ResponseWriter, r *http.Request) {
+	b, _ := io.ReadAll(io.LimitReader(r.Body, 16<<10))
+	slog.Warn("content security policy violation", "report", string(b))
+	if s.CSPReports != nil {
+		s.CSPReports(string(b))
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 func (s *Site) serveAsset(w http.ResponseWriter, r *http.Request) {
@@ -218,6 +290,9 @@ func (s *Site) servePage(w http.ResponseWriter, r *http.Request, d pageDef) {
 		s.renderError(w, r, p, err)
 		return
 	}
+	if a := AccessFrom(ctx); a != nil && f.Org == "" {
+		f.Org = a.Org // the page opens at the account's own org
+	}
 	reg, err := s.Engine.Store.Registry(ctx)
 	if err != nil {
 		s.renderError(w, r, p, err)
@@ -248,36 +323,50 @@ func (s *Site) servePage(w http.ResponseWriter, r *http.Request, d pageDef) {
 	if err == nil {
 		err = yearsErr
 	}
-	s.frame(p, f, years, reg)
+	s.frame(r.Context(), p, f, years, reg)
 	p.Filter.Categories, p.Filter.CategoryLabel, p.Filter.Category = d.categories, d.categoryLabel, f.Category
 	if err != nil {
 		s.renderError(w, r, p, err)
 		return
 	}
-	s.render(w, http.StatusOK, p)
+	s.render(w, r, http.StatusOK, p)
 }
 
 // frame fills the navigation, the filter bar and the breadcrumb.
-func (s *Site) frame(p *page, f Filter, years *Years, reg *transform.Registry) {
+func (s *Site) frame(ctx context.Context, p *page, f Filter, years *Years, reg *transform.Registry) {
 	for _, d := range pageDefs {
 		p.Nav = append(p.Nav, link{Text: d.Title, Href: f.href(d.Path, "category", ""), Active: d.Path == p.Path})
 	}
 	if s.Ingest != nil {
 		p.Nav = append(p.Nav, link{Text: "数据上传", Href: "/upload", Active: p.Path == "/upload"})
 	}
+	limit := ""
+	if a := AccessFrom(ctx); a != nil {
+		limit = a.Org
+	}
+	// crumbs above the account's own org are shown, not linked
+	linkTo := func(code string) bool { return reg.Within(code, limit) }
 	fv := filterView{Path: p.Path, Year: f.Year, From: f.From, To: f.To, Org: f.Org}
 	if years != nil {
 		fv.Years = years.Years
 	}
-	fv.Crumbs = append(fv.Crumbs, link{Text: "全部", Href: f.href(p.Path, "org", "")})
+	if limit == "" {
+		fv.Crumbs = append(fv.Crumbs, link{Text: "全部", Href: f.href(p.Path, "org", "")})
+	}
 	var children []*transform.Org
 	childLevel := transform.LevelCounty
 	if o := reg.Org(f.Org); o != nil {
 		if o.CountyCode != "" {
 			fv.Crumbs = append(fv.Crumbs, link{Text: o.CountyName, Href: f.href(p.Path, "org", o.CountyCode)})
+			if !linkTo(o.CountyCode) {
+				fv.Crumbs[len(fv.Crumbs)-1].Href = ""
+			}
 		}
 		if o.TownCode != "" {
 			fv.Crumbs = append(fv.Crumbs, link{Text: o.TownName, Href: f.href(p.Path, "org", o.TownCode)})
+			if !linkTo(o.TownCode) {
+				fv.Crumbs[len(fv.Crumbs)-1].Href = ""
+			}
 		}
 		if o.Level == transform.LevelVillage {
 			fv.Crumbs = append(fv.Crumbs, link{Text: o.Name, Href: f.href(p.Path, "org", o.Code)})
@@ -311,7 +400,39 @@ func (s *Site) frame(p *page, f Filter, years *Years, reg *transform.Registry) {
 	}
 }
 
-func (s *Site) render(w http.ResponseWriter, code int, p *page) {
+// navFor fills the navigation of a page outside the dashboards.
+func (s *Site) navFor(p *page, a *Access) {
+	for _, d := range pageDefs {
+		p.Nav = append(p.Nav, link{Text: d.Title, Href: d.Path, Active: d.Path == p.Path})
+	}
+	if s.Ingest != nil {
+		p.Nav = append(p.Nav, link{Text: "数据上传", Href: "/upload", Active: p.Path == "/upload"})
+	}
+}
+
+// render writes a page; the navigation keeps only what the account may open.
+func (s *Site) render(w http.ResponseWriter, r *http.Request, code int, p *page) {
+	if sess := sessionFrom(r.Context()); sess != nil {
+		role := sess.access.Role
+		p.Session = &sessionView{User: sess.access.User, Name: sess.display, Role: string(role), CSRF: sess.csrf, Admin: role == RoleAdmin}
+		if p.Upload != nil {
+			p.Upload.CSRF = sess.csrf
+		}
+		var nav []link
+		for _, l := range p.Nav {
+			path, _, _ := strings.Cut(l.Href, "?")
+			if slices.Contains(role.Pages(), path) || path == "/upload" && role.MayUpload() {
+				nav = append(nav, l)
+			}
+		}
+		if role == RoleAdmin {
+			nav = append(nav, link{Text: "账号", Href: "/admin/users", Active: p.Path == "/admin/users"},
+				link{Text: "审计日志", Href: "/admin/audit", Active: p.Path == "/admin/audit"})
+		}
+		p.Nav = nav
+	} else {
+		p.Nav = nil
+	}
 	var buf bytes.Buffer
 	if err := s.tmpl.ExecuteTemplate(&buf, "layout.html", p); err != nil {
 		slog.Error("render", "page", p.Path, "err", err)
@@ -320,21 +441,21 @@ func (s *Site) render(w http.ResponseWriter, code int, p *page) {
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-cache")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Referrer-Policy", "same-origin")
-	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(code)
 	w.Write(buf.Bytes())
 }
 
 func (s *Site) renderError(w http.ResponseWriter, r *http.Request, p *page, err error) {
 	var fe *FilterError
+	var ae *AccessError
 	code := http.StatusInternalServerError
 	msg := "查询出错了。请稍后再试；如果一直出错，请联系管理员查看日志。"
 	if errors.As(err, &fe) {
 		code, msg = http.StatusBadRequest, "筛选条件有误："+fe.Msg+"。请返回重新选择。"
+	} else if errors.As(err, &ae) {
+		code, msg = http.StatusForbidden, ae.Msg+"。"
+		s.audit(r, AccessFrom(r.Context()), "denied", r.URL.RequestURI(), ae.Msg, "拒绝")
 	} else {
 		slog.Error("page failed", "path", r.URL.String(), "err", err)
 	}
@@ -344,12 +465,13 @@ func (s *Site) renderError(w http.ResponseWriter, r *http.Request, p *page, err 
 		}
 	}
 	p.Empty = msg
-	s.render(w, code, p)
+	s.render(w, r, code, p)
 }
 
 // ---- upload ----
 
 type uploadView struct {
+	CSRF    string
 	Done    bool
 	Files   []uploadFile
 	Rejects string // download link
@@ -371,8 +493,8 @@ func (s *Site) uploadForm(w http.ResponseWriter, r *http.Request) {
 	if reg == nil {
 		reg = transform.NewRegistry(nil)
 	}
-	s.frame(p, Filter{}, nil, reg)
-	s.render(w, http.StatusOK, p)
+	s.frame(r.Context(), p, Filter{}, nil, reg)
+	s.render(w, r, http.StatusOK, p)
 }
 
 func (s *Site) upload(w http.ResponseWriter, r *http.Request) {
@@ -382,30 +504,37 @@ func (s *Site) upload(w http.ResponseWriter, r *http.Request) {
 	if reg == nil {
 		reg = transform.NewRegistry(nil)
 	}
-	s.frame(p, Filter{}, nil, reg)
+	s.frame(r.Context(), p, Filter{}, nil, reg)
 	if err := r.ParseMultipartForm(32 << 20); err != nil {
 		p.Empty = "上传失败：文件太大或没有传完整（一次最多 " + strconv.FormatInt(s.MaxUpload>>20, 10) + " MB）。请分几次上传。"
-		s.render(w, http.StatusBadRequest, p)
+		s.render(w, r, http.StatusBadRequest, p)
 		return
 	}
 	defer r.MultipartForm.RemoveAll()
 	files := r.MultipartForm.File["files"]
 	if len(files) == 0 {
 		p.Empty = "没有选择文件。请点“选择文件”，选好台账后再点“上传并载入”。"
-		s.render(w, http.StatusBadRequest, p)
+		s.render(w, r, http.StatusBadRequest, p)
 		return
 	}
+	if len(files) > s.sec.MaxFiles {
+		p.Empty = fmt.Sprintf("一次最多上传 %d 个文件，这次选了 %d 个。请分几次上传。", s.sec.MaxFiles, len(files))
+		s.render(w, r, http.StatusBadRequest, p)
+		return
+	}
+	a := AccessFrom(r.Context())
 	dir, paths, err := saveUploads(s.UploadDir, files)
 	if err != nil {
 		s.renderError(w, r, p, err)
 		return
 	}
 	defer os.RemoveAll(dir)
-	reports, err := s.Ingest.Run(r.Context(), paths)
+	reports, err := s.Ingest.RunWithin(r.Context(), a.Org, paths)
 	if err != nil {
 		s.renderError(w, r, p, err)
 		return
 	}
+	s.auditUpload(r, a, reports)
 	var acc, rej int
 	for _, rep := range reports {
 		uf := uploadFile{Name: filepath.Base(rep.File), OK: rep.Err == nil}
@@ -440,11 +569,28 @@ func (s *Site) upload(w http.ResponseWriter, r *http.Request) {
 				delete(s.rejects, k)
 			}
 		}
-		s.rejects[key] = rejectFile{at: time.Now(), reports: reports}
+		s.rejects[key] = rejectFile{at: time.Now(), user: a.User, reports: reports}
 		s.mu.Unlock()
 		p.Upload.Rejects = "/upload/rejects/" + key
 	}
-	s.render(w, http.StatusOK, p)
+	s.render(w, r, http.StatusOK, p)
+}
+
+// auditUpload records each uploaded file: its name, fingerprint and result.
+func (s *Site) auditUpload(r *http.Request, a *Access, reports []warehouse.FileReport) {
+	for _, rep := range reports {
+		result, detail := "成功", fmt.Sprintf("载入 %d 行，退回 %d 行", rep.Accepted(), rep.Rejected())
+		switch {
+		case rep.Err != nil:
+			result, detail = "失败", rep.Err.Error()
+		case rep.Skipped:
+			detail = "以前已经载入过"
+		}
+		if rep.SHA256 != "" {
+			detail += "；SHA-256 " + rep.SHA256
+		}
+		s.audit(r, a, "upload", filepath.Base(rep.File), detail, result)
+	}
 }
 
 func hasFileError(reports []warehouse.FileReport) bool {
@@ -466,6 +612,12 @@ func (s *Site) downloadRejects(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "这份退回明细已过期（保留1小时），请重新上传文件查看。", http.StatusNotFound)
 		return
 	}
+	a := AccessFrom(r.Context())
+	if rf.user != a.User {
+		s.forbidden(w, r, a)
+		return
+	}
+	s.audit(r, a, "export", "退回明细", "下载上传结果的退回明细", "成功")
 	f := excelize.NewFile()
 	defer f.Close()
 	sh := "退回明细"

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"html"
 	"io"
-	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
@@ -28,14 +27,13 @@ func demoSiteCache(t testing.TB, cache bool) *httptest.Server {
 	w := demoWarehouse(t, "duckdb")
 	p := &warehouse.Pipeline{W: w, Archive: ingest.Archive{Dir: filepath.Join(t.TempDir(), "archive")}, Config: transform.Config{Secret: []byte("test-secret")}}
 	site := &dashboards.Site{Engine: &dashboards.Engine{Store: w, Cache: cache}, Ingest: p, UploadDir: t.TempDir()}
-	srv := httptest.NewServer(site.Handler())
-	t.Cleanup(srv.Close)
-	return srv
+	return serveSite(t, site)
 }
 
+// get fetches a URL as the administrator signed in to its server.
 func get(t testing.TB, url string) (int, string) {
 	t.Helper()
-	resp, err := http.Get(url)
+	resp, err := adminOf(t, url).c.Get(url)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/BurntSushi/toml"
 
@@ -47,6 +49,19 @@ type Config struct {
 		MaxCellChars  int `toml:"max_cell_chars"`
 		MaxColumns    int `toml:"max_columns"`
 	} `toml:"limits"`
+	Security struct {
+		TLSCert            string `toml:"tls_cert"`             // certificate (PEM) for HTTPS
+		TLSKey             string `toml:"tls_key"`              // its private key (PEM)
+		BehindProxy        bool   `toml:"behind_proxy"`         // an HTTPS reverse proxy in front (also --behind-proxy)
+		SessionIdleMinutes int    `toml:"session_idle_minutes"` // default 30
+		MaxFailedLogins    int    `toml:"max_failed_logins"`    // default 5 …
+		LockoutMinutes     int    `toml:"lockout_minutes"`      // … within 15 minutes
+		PasswordMinLength  int    `toml:"password_min_length"`  // default 10
+		PasswordMinClasses int    `toml:"password_min_classes"` // of lower, upper, digits, symbols; default 3
+		MinGroup           int    `toml:"min_group"`            // smallest group of people shown to researchers and government users; default 3
+		AuditKeepDays      int    `toml:"audit_keep_days"`      // default and minimum 180
+		MaxUploadFiles     int    `toml:"max_upload_files"`     // default 20
+	} `toml:"security"`
 	Standards struct {
 		PublicPerStaff        float64 `toml:"public_per_staff"`
 		MediationPerCounty    float64 `toml:"mediation_per_county"`
@@ -108,6 +123,19 @@ func loadConfig(path string) (*Config, error) {
 	envInt("LIMITS_MAX_INFLATED_MB", &c.Limits.MaxInflatedMB)
 	envInt("LIMITS_MAX_CELL_CHARS", &c.Limits.MaxCellChars)
 	envInt("LIMITS_MAX_COLUMNS", &c.Limits.MaxColumns)
+	env("SECURITY_TLS_CERT", &c.Security.TLSCert)
+	env("SECURITY_TLS_KEY", &c.Security.TLSKey)
+	if v, ok := os.LookupEnv("SIFA_SECURITY_BEHIND_PROXY"); ok {
+		c.Security.BehindProxy, _ = strconv.ParseBool(v)
+	}
+	envInt("SECURITY_SESSION_IDLE_MINUTES", &c.Security.SessionIdleMinutes)
+	envInt("SECURITY_MAX_FAILED_LOGINS", &c.Security.MaxFailedLogins)
+	envInt("SECURITY_LOCKOUT_MINUTES", &c.Security.LockoutMinutes)
+	envInt("SECURITY_PASSWORD_MIN_LENGTH", &c.Security.PasswordMinLength)
+	envInt("SECURITY_PASSWORD_MIN_CLASSES", &c.Security.PasswordMinClasses)
+	envInt("SECURITY_MIN_GROUP", &c.Security.MinGroup)
+	envInt("SECURITY_AUDIT_KEEP_DAYS", &c.Security.AuditKeepDays)
+	envInt("SECURITY_MAX_UPLOAD_FILES", &c.Security.MaxUploadFiles)
 	envFloat("STANDARDS_PUBLIC_PER_STAFF", &c.Standards.PublicPerStaff)
 	envFloat("STANDARDS_MEDIATION_PER_COUNTY", &c.Standards.MediationPerCounty)
 	envFloat("STANDARDS_CORRECTIONS_PER_SUBJECT", &c.Standards.CorrectionsPerSubject)
@@ -132,7 +160,40 @@ func loadConfig(path string) (*Config, error) {
 	if c.Addr == "" {
 		c.Addr = "127.0.0.1:8080"
 	}
+	if c.Security.AuditKeepDays == 0 {
+		c.Security.AuditKeepDays = 180
+	}
+	if c.Security.AuditKeepDays < 180 {
+		return nil, fmt.Errorf("audit_keep_days 是 %d：审计日志至少要保留 180 天", c.Security.AuditKeepDays)
+	}
+	if (c.Security.TLSCert == "") != (c.Security.TLSKey == "") {
+		return nil, fmt.Errorf("tls_cert 和 tls_key 要一起配置")
+	}
 	return c, nil
+}
+
+// security is the sign-in configuration for the site.
+func (c *Config) security() dashboards.Security {
+	s := c.Security
+	return dashboards.Security{
+		IdleTimeout:   time.Duration(s.SessionIdleMinutes) * time.Minute,
+		MaxFailures:   s.MaxFailedLogins,
+		FailureWindow: time.Duration(s.LockoutMinutes) * time.Minute,
+		Password:      dashboards.PasswordRules{MinLength: s.PasswordMinLength, MinClasses: s.PasswordMinClasses},
+		SecureCookie:  s.TLSCert != "" || s.BehindProxy,
+		TrustProxy:    s.BehindProxy,
+		MaxFiles:      s.MaxUploadFiles,
+	}
+}
+
+// fingerprint identifies the configuration's content (secrets and tokens
+// only by their hash): a change shows in the audit log.
+func (c *Config) fingerprint() string {
+	cp := *c
+	var b strings.Builder
+	toml.NewEncoder(&b).Encode(cp)
+	sum := sha256.Sum256([]byte(b.String()))
+	return hex.EncodeToString(sum[:8])
 }
 
 func (c *Config) limits() ingest.Limits {

@@ -131,7 +131,8 @@ func startScheduler(ctx context.Context, cfg *Config, w *warehouse.Warehouse, p 
 	if spec == "" {
 		spec = "0 3 * * *"
 	}
-	if _, err := c.AddFunc(spec, func() { optimize(ctx, w, log) }); err != nil {
+	keep := time.Duration(max(cfg.Security.AuditKeepDays, 180)) * 24 * time.Hour
+	if _, err := c.AddFunc(spec, func() { optimize(ctx, w, log, keep) }); err != nil {
 		return nil, fmt.Errorf("夜间整理的时间「%s」写得不对：%w", spec, err)
 	}
 	ss := cfg.SubmissionSchedule
@@ -154,12 +155,16 @@ func startScheduler(ctx context.Context, cfg *Config, w *warehouse.Warehouse, p 
 	return c, nil
 }
 
-// optimize is the nightly job: it removes the rows later loads replaced.
-func optimize(ctx context.Context, w *warehouse.Warehouse, log *slog.Logger) {
+// optimize is the nightly job: it removes the rows later loads replaced,
+// and audit lines older than the configured keep (at least 180 days).
+func optimize(ctx context.Context, w *warehouse.Warehouse, log *slog.Logger, auditKeep time.Duration) {
 	id := make([]byte, 6)
 	rand.Read(id)
 	run := warehouse.JobRun{RunID: hex.EncodeToString(id), Job: "optimize", Started: time.Now(), Result: "成功"}
 	n, err := w.Sweep(ctx)
+	if err == nil && auditKeep > 0 {
+		err = w.PurgeAudit(ctx, auditKeep)
+	}
 	run.Ended = time.Now()
 	run.Accepted = int(n) // rows removed
 	if err != nil {

@@ -109,9 +109,9 @@ func TestInboxJob(t *testing.T) {
 		t.Errorf("the retried file is not in done/: %v", err)
 	}
 	// the 作业 page shows the runs and that the inbox job is not failing now
-	srv := httptest.NewServer((&dashboards.Site{Engine: &dashboards.Engine{Store: w}}).Handler())
+	srv := httptest.NewServer((&dashboards.Site{Engine: &dashboards.Engine{Store: w}, Accounts: w}).Handler())
 	defer srv.Close()
-	resp, err := http.Get(srv.URL + "/jobs")
+	resp, err := adminClient(t, srv.URL, w).Get(srv.URL + "/jobs")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,7 +287,7 @@ func TestIngestHandsOffToServe(t *testing.T) {
 	if b, _ := os.ReadFile(rejects); !strings.Contains(string(b), "2014-02-30") {
 		t.Errorf("rejects CSV: %q", b)
 	}
-	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/api/v1/panels/disputes.summary", port))
+	resp, err := firstAdmin(t, fmt.Sprintf("http://127.0.0.1:%d", port)).Get(fmt.Sprintf("http://127.0.0.1:%d/api/v1/panels/disputes.summary", port))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,6 +34,7 @@ const usage = `sifa — 基层司法行政数据平台
   sifa rebuild   [--warehouse DSN] [--config FILE]   用原始文件归档重建一个新的（空的）仓库
   sifa backup    --out DIR [--warehouse DSN]         在线备份内置仓库、原始文件归档和密钥
   sifa restore   --from DIR [--warehouse DSN]        从备份恢复（先停掉 sifa）
+  sifa user      list | add NAME --role 角色 [--org CODE] | set-password NAME | disable NAME | enable NAME
   sifa demo      --out DIR
   sifa templates --out DIR
 
@@ -71,6 +72,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdServe(ctx, rest, stdout, stderr)
 	case "rebuild":
 		return cmdRebuild(ctx, rest, stdout, stderr)
+	case "user":
+		return cmdUser(ctx, rest, stdout, stderr)
 	case "backup":
 		return cmdBackup(ctx, rest, stdout, stderr)
 	case "restore":
@@ -376,6 +379,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	addr := fs.String("addr", "", "监听地址（默认 127.0.0.1:8080）")
 	inbox := fs.String("inbox", "", "收件目录：定时扫描，载入后移到 done/，无法载入的移到 failed/")
 	demoIfEmpty := fs.Bool("demo-if-empty", false, "仓库是空的时，先载入演示数据")
+	behindProxy := fs.Bool("behind-proxy", false, "前面有 HTTPS 反向代理（允许在非本机地址上用 HTTP 监听）")
 	if _, err := parseInterleaved(fs, args); err != nil {
 		return exitUsage
 	}
@@ -387,6 +391,23 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	defer w.Close()
 	if *addr != "" {
 		cfg.Addr = *addr
+	}
+	if *behindProxy {
+		cfg.Security.BehindProxy = true
+	}
+	if created, err := dashboards.EnsureAdmin(ctx, w); err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitFailure
+	} else if created {
+		fmt.Fprintf(stdout, "已建立管理员账号 admin，初始密码 %s：第一次登录时必须修改。\n", dashboards.DefaultAdminPassword)
+	}
+	if err := exposureError(ctx, cfg, w); err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitUsage
+	}
+	if err := recordConfig(ctx, cfg, w); err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitFailure
 	}
 	if *inbox != "" {
 		cfg.Inbox = *inbox
@@ -403,24 +424,26 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			return exitFailure
 		}
 	}
-	e := &dashboards.Engine{Store: w, Standards: cfg.standards(), Cache: true, SubmissionDay: cfg.SubmissionDay}
+	e := &dashboards.Engine{Store: w, Standards: cfg.standards(), Cache: true, SubmissionDay: cfg.SubmissionDay, MinGroup: cfg.Security.MinGroup}
 	p, err := cfg.pipeline(w)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitFailure
 	}
+	metrics := newRequestMetrics()
 	site := &dashboards.Site{Engine: e, Ingest: p, UploadDir: filepath.Join(cfg.DataDir, "uploads"), PushTokens: cfg.PushTokens,
-		Backup: func(ctx context.Context, dir string) (string, error) { return backupTo(ctx, cfg, w, dir) }}
+		Backup:   func(ctx context.Context, dir string) (string, error) { return backupTo(ctx, cfg, w, dir) },
+		Accounts: w, Security: cfg.security(), CSPReports: func(string) { metrics.cspReports.Add(1) }}
 	if err := os.MkdirAll(site.UploadDir, 0o750); err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitFailure
 	}
-	metrics := newRequestMetrics()
 	mux := http.NewServeMux()
 	opsHandlers(mux, w, metrics)
 	mux.Handle("/", site.Handler())
-	srv := &http.Server{Addr: cfg.Addr, Handler: metrics.wrap(mux), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
-		WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
+	// uploads of up to 200 MB over a slow county network, and their load, get ten minutes
+	srv := &http.Server{Addr: cfg.Addr, Handler: metrics.wrap(mux), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Minute,
+		WriteTimeout: 10 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
 	sched, err := startScheduler(ctx, cfg, w, p, e, slog.Default())
 	if err != nil {
 		fmt.Fprintln(stderr, err)
@@ -434,9 +457,15 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 	}()
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	slog.Info("sifa serving", "addr", "http://"+cfg.Addr, "warehouse", w.DSN)
-	fmt.Fprintf(stdout, "sifa 已启动：http://%s （仓库 %s）\n", cfg.Addr, w.DSN)
+	scheme := "http"
+	if cfg.Security.TLSCert != "" {
+		scheme = "https"
+		go func() { errc <- srv.ListenAndServeTLS(cfg.Security.TLSCert, cfg.Security.TLSKey) }()
+	} else {
+		go func() { errc <- srv.ListenAndServe() }()
+	}
+	slog.Info("sifa serving", "addr", scheme+"://"+cfg.Addr, "warehouse", w.DSN)
+	fmt.Fprintf(stdout, "sifa 已启动：%s://%s （仓库 %s）\n", scheme, cfg.Addr, w.DSN)
 	select {
 	case err := <-errc:
 		fmt.Fprintln(stderr, err)

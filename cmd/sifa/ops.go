@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"sifa/warehouse"
@@ -20,6 +22,8 @@ type requestMetrics struct {
 	sums    map[string]float64
 	totals  map[string]uint64
 	codes   map[string]uint64
+	// cspReports counts Content-Security-Policy violations browsers reported
+	cspReports atomic.Int64
 }
 
 func newRequestMetrics() *requestMetrics {
@@ -75,6 +79,7 @@ func (m *requestMetrics) wrap(next http.Handler) http.Handler {
 func (m *requestMetrics) write(b *strings.Builder) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	fmt.Fprintf(b, "# HELP sifa_csp_violations_total Content-Security-Policy violations reported by browsers (should stay 0).\n# TYPE sifa_csp_violations_total counter\nsifa_csp_violations_total %d\n", m.cspReports.Load())
 	b.WriteString("# HELP sifa_http_requests_total HTTP requests answered, by route group and status code.\n# TYPE sifa_http_requests_total counter\n")
 	keys := make([]string, 0, len(m.codes))
 	for k := range m.codes {
@@ -103,9 +108,23 @@ func (m *requestMetrics) write(b *strings.Builder) {
 
 // opsHandlers serves /healthz (the process is up), /readyz (the warehouse
 // answers) and /metrics (Prometheus text format).
+// localOnly answers only requests from this machine that no proxy
+// forwarded: /readyz and /metrics are for the monitoring agent beside
+// sifa, not for the intranet (they need no account; /healthz says only "ok").
+func localOnly(h http.HandlerFunc) http.HandlerFunc {
+	return func(rw http.ResponseWriter, r *http.Request) {
+		host, _, _ := net.SplitHostPort(r.RemoteAddr)
+		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() || r.Header.Get("X-Forwarded-For") != "" || r.Header.Get("Forwarded") != "" {
+			http.Error(rw, "只能从本机访问", http.StatusForbidden)
+			return
+		}
+		h(rw, r)
+	}
+}
+
 func opsHandlers(mux *http.ServeMux, w *warehouse.Warehouse, m *requestMetrics) {
 	mux.HandleFunc("GET /healthz", func(rw http.ResponseWriter, r *http.Request) { rw.Write([]byte("ok\n")) })
-	mux.HandleFunc("GET /readyz", func(rw http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("GET /readyz", localOnly(func(rw http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 		defer cancel()
 		if _, err := w.Query(ctx, "SELECT 1"); err != nil {
@@ -113,8 +132,8 @@ func opsHandlers(mux *http.ServeMux, w *warehouse.Warehouse, m *requestMetrics) 
 			return
 		}
 		rw.Write([]byte("ok\n"))
-	})
-	mux.HandleFunc("GET /metrics", func(rw http.ResponseWriter, r *http.Request) {
+	}))
+	mux.HandleFunc("GET /metrics", localOnly(func(rw http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
 		defer cancel()
 		var b strings.Builder
@@ -169,5 +188,5 @@ func opsHandlers(mux *http.ServeMux, w *warehouse.Warehouse, m *requestMetrics) 
 		m.write(&b)
 		rw.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 		rw.Write([]byte(b.String()))
-	})
+	}))
 }
