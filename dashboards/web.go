@@ -304,6 +304,11 @@ func (s *Site) servePage(w http.ResponseWriter, r *http.Request, d pageDef) {
 			return
 		}
 	}
+	if a := AccessFrom(ctx); a != nil && !reg.Within(f.Org, a.Org) {
+		// refused before anything of that org (not even its name) is on the page
+		s.renderError(w, r, p, denied("您的账号只能查看本单位及下级单位的数据"))
+		return
+	}
 	// the year list (for the year select) is read while the page is built
 	var yearsErr error
 	var wg sync.WaitGroup
@@ -418,11 +423,34 @@ func (s *Site) render(w http.ResponseWriter, r *http.Request, code int, p *page)
 		if p.Upload != nil {
 			p.Upload.CSRF = sess.csrf
 		}
+		may := func(href string) bool {
+			path, _, _ := strings.Cut(href, "?")
+			return slices.Contains(role.Pages(), path) || path == "/upload" && role.MayUpload()
+		}
 		var nav []link
 		for _, l := range p.Nav {
-			path, _, _ := strings.Cut(l.Href, "?")
-			if slices.Contains(role.Pages(), path) || path == "/upload" && role.MayUpload() {
+			if may(l.Href) {
 				nav = append(nav, l)
+			}
+		}
+		// links to pages the role may not open are shown as plain text
+		for i := range p.Cards {
+			if p.Cards[i].Href != "" && !may(p.Cards[i].Href) {
+				p.Cards[i].Href = ""
+			}
+		}
+		for i := range p.Notes {
+			if p.Notes[i].Href != "" && !may(p.Notes[i].Href) {
+				p.Notes[i].Href = ""
+			}
+		}
+		for _, tb := range p.Tables {
+			for _, row := range tb.Rows {
+				for i := range row {
+					if row[i].Href != "" && !may(row[i].Href) {
+						row[i].Href = ""
+					}
+				}
 			}
 		}
 		if role == RoleAdmin {
