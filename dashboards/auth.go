@@ -298,6 +298,7 @@ func (s *Site) audit(r *http.Request, a *Access, action, target, detail, result 
 	if a != nil {
 		e.User, e.Role = a.User, string(a.Role)
 	}
+	slog.Info("audit", "action", action, "user", e.User, "role", e.Role, "target", target, "result", result, "remote", e.Remote)
 	if err := s.Accounts.RecordAudit(context.WithoutCancel(r.Context()), e); err != nil {
 		slog.Error("audit log write failed", "action", action, "err", err)
 	}
