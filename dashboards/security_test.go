@@ -96,7 +96,7 @@ func TestRoleLimits(t *testing.T) {
 	srv := demoSite(t)
 	st := storeOf(t, srv.URL)
 	admin := adminOf(t, srv.URL)
-	clerk := signIn(t, srv.URL, st, dashboards.RoleClerk, "990121100")       // 石门镇
+	clerk := signIn(t, srv.URL, st, dashboards.RoleClerk, "990121100")        // 石门镇
 	researcher := signIn(t, srv.URL, st, dashboards.RoleResearcher, "990121") // 青山县
 	leader := signIn(t, srv.URL, st, dashboards.RoleLeader, "990121")
 	gov := signIn(t, srv.URL, st, dashboards.RoleGovernment, "990121")
