@@ -242,7 +242,10 @@ type csvSource struct {
 
 func (s *csvSource) next() ([]string, int, error) {
 	rec, err := s.r.Read()
-	line, _ := s.r.FieldPos(0)
+	line := 0
+	if err == nil && len(rec) > 0 {
+		line, _ = s.r.FieldPos(0) // FieldPos panics when there is no record (a file of blank lines)
+	}
 	if err != nil {
 		if err == io.EOF {
 			return nil, line, io.EOF
