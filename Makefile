@@ -30,8 +30,14 @@ vet: $(ECHARTS)
 
 # The ClickHouse tests start their own clickhouse-server on free ports; set
 # SIFA_REQUIRE_CLICKHOUSE=1 to fail (not skip) when it is not installed.
+# The fuzz tests of the sign-in, session and upload handlers then run for a
+# short budget each (FUZZTIME); their seeds already ran with the tests.
+FUZZTIME ?= 10s
 test: vet
 	$(GO) test -tags $(TAGS) -count=1 -timeout 40m ./...
+	for f in FuzzLogin FuzzSession FuzzUpload; do \
+		$(GO) test -tags $(TAGS) -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) ./dashboards/ || exit 1; \
+	done
 
 # Ingest throughput on each engine beside the engine's own bulk load, and
 # each dashboard page's server time and first-load bytes.

@@ -426,3 +426,57 @@ func TestSweep(t *testing.T) {
 		})
 	}
 }
+
+// TestMigrationToV4 takes a warehouse back to schema 3 (mediators by name,
+// no accounts, no audit log) and reopens it on each engine: the names are
+// gone, the tables are there, the answers are unchanged and loads go on.
+func TestMigrationToV4(t *testing.T) {
+	for engine, dsn := range engines(t) {
+		t.Run(engine, func(t *testing.T) {
+			dir := t.TempDir()
+			w := open(t, dsn)
+			p := pipeline(w, filepath.Join(dir, "archive"))
+			run(t, p, write(t, dir, "reg.csv", registryCSV))
+			run(t, p, disputesFile(t, dir, "a.csv", 3, [2]string{"石门", "2014-03"}))
+			before := render(counts(t, w))
+			ctx := context.Background()
+			str, ver := "String DEFAULT '王刚'", "CREATE TABLE schema_version (version Int64, applied_at DateTime) ENGINE = MergeTree() ORDER BY version"
+			fill := "INSERT INTO schema_version SELECT number + 1, now() FROM system.numbers LIMIT 3"
+			if engine == "duckdb" {
+				str, ver = "VARCHAR DEFAULT '王刚'", "CREATE TABLE schema_version (version BIGINT NOT NULL, applied_at TIMESTAMP NOT NULL)"
+				fill = "INSERT INTO schema_version SELECT range + 1, now() FROM range(3)"
+			}
+			for _, q := range []string{"DROP TABLE accounts", "DROP TABLE audit", "ALTER TABLE fact_dispute DROP COLUMN mediator_key",
+				"ALTER TABLE fact_dispute ADD COLUMN mediator " + str, "DROP TABLE schema_version", ver,
+				fill} {
+				if err := w.Exec(ctx, q); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+			w.Close()
+			w = open(t, dsn)
+			defer w.Close()
+			res, err := w.Query(ctx, "SELECT * FROM fact_dispute LIMIT 0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			cols := strings.Join(res.Columns, ",")
+			if strings.Contains(cols, "mediator,") || strings.HasSuffix(cols, ",mediator") || !strings.HasSuffix(cols, ",mediator_key") {
+				t.Errorf("columns after the upgrade: %s", cols)
+			}
+			if _, err := w.Accounts(ctx); err != nil {
+				t.Errorf("accounts after the upgrade: %v", err)
+			}
+			if err := w.RecordAudit(ctx, warehouse.AuditEvent{Action: "login"}); err != nil {
+				t.Errorf("audit after the upgrade: %v", err)
+			}
+			if after := render(counts(t, w)); after != before {
+				t.Errorf("after the upgrade: %s, before: %s", after, before)
+			}
+			run(t, pipeline(w, filepath.Join(dir, "archive")), disputesFile(t, dir, "b.csv", 2, [2]string{"营盘", "2014-03"}))
+			if got := render(counts(t, w)); got != "石门镇 2014-03=3 营盘镇 2014-03=2" {
+				t.Errorf("a load after the upgrade: %s", got)
+			}
+		})
+	}
+}

@@ -158,7 +158,7 @@ var migrations = []func(ctx context.Context, w *Warehouse) error{
 		}
 		typ := "String"
 		if w.eng.name() == "duckdb" {
-			typ = "VARCHAR NOT NULL DEFAULT ''"
+			typ = "VARCHAR DEFAULT ''" // DuckDB adds no column with a NOT NULL constraint
 		}
 		for _, q := range []string{"ALTER TABLE fact_dispute DROP COLUMN mediator", "ALTER TABLE fact_dispute ADD COLUMN mediator_key " + typ} {
 			if err := w.eng.exec(ctx, q); err != nil {
