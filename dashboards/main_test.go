@@ -2,6 +2,7 @@ package dashboards_test
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
@@ -15,6 +16,8 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	// audit lines go to the log at info level: keep test output to warnings
+	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	code := m.Run()
 	whtest.StopShared()
 	os.Exit(code)

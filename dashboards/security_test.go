@@ -477,3 +477,30 @@ func multipartBody(csrf string, files map[string][]byte) (*bytes.Buffer, string)
 	mw.Close()
 	return &body, mw.FormDataContentType()
 }
+
+// TestClerkSeesOwnSubmissions: the upload page tells a 数据员 what their
+// own office still owes, and nothing about the others.
+func TestClerkSeesOwnSubmissions(t *testing.T) {
+	srv := demoSite(t)
+	clerk := signIn(t, srv.URL, storeOf(t, srv.URL), dashboards.RoleClerk, "990121100")
+	admin := adminOf(t, srv.URL)
+	_, mine := clerk.get(t, "/upload")
+	_, all := admin.get(t, "/upload")
+	line := regexp.MustCompile(`<p class="submissions">(.*?)</p>`)
+	m1, m2 := line.FindStringSubmatch(mine), line.FindStringSubmatch(all)
+	if m1 == nil || m2 == nil || !strings.Contains(m2[1], "还没有报齐") {
+		t.Fatalf("submission lines: clerk %v, admin %v", m1, m2)
+	}
+	others := 0
+	for _, office := range regexp.MustCompile(`(\p{Han}+(?:镇|乡|街道))：`).FindAllStringSubmatch(m2[1], -1) {
+		if office[1] != "石门镇" {
+			others++
+			if strings.Contains(m1[1], office[1]) {
+				t.Errorf("the clerk of 石门镇 is told about %s", office[1])
+			}
+		}
+	}
+	if others == 0 {
+		t.Errorf("the admin's line names no other office: the test proves nothing (%s)", m2[1])
+	}
+}

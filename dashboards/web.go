@@ -500,6 +500,8 @@ func (s *Site) renderError(w http.ResponseWriter, r *http.Request, p *page, err 
 
 type uploadView struct {
 	CSRF    string
+	Due     string   // the month whose ledgers are due now
+	Missing []string // the account's offices that have not sent them, with what is missing
 	Done    bool
 	Files   []uploadFile
 	Rejects string // download link
@@ -522,7 +524,27 @@ func (s *Site) uploadForm(w http.ResponseWriter, r *http.Request) {
 		reg = transform.NewRegistry(nil)
 	}
 	s.frame(r.Context(), p, Filter{}, nil, reg)
+	s.submissions(r.Context(), p.Upload)
 	s.render(w, r, http.StatusOK, p)
+}
+
+// submissions tells the uploader which of their offices have not yet sent
+// the month's ledgers (a 数据员 sees their own office only).
+func (s *Site) submissions(ctx context.Context, v *uploadView) {
+	ans, err := s.Engine.Run(ctx, "submissions.monthly", Filter{})
+	if err != nil {
+		return // the page works without it
+	}
+	sub := ans.(*Submissions)
+	v.Due = sub.Month
+	for _, r := range sub.Rows {
+		if len(r.Missing) > 0 {
+			v.Missing = append(v.Missing, r.OrgName+"："+strings.Join(r.Missing, "、"))
+		}
+	}
+	if len(v.Missing) > 12 {
+		v.Missing = append(v.Missing[:12], fmt.Sprintf("……共 %d 个单位未报齐", len(v.Missing)))
+	}
 }
 
 func (s *Site) upload(w http.ResponseWriter, r *http.Request) {
