@@ -64,6 +64,7 @@ func (s *Site) source(r *http.Request) string {
 func (s *Site) push(w http.ResponseWriter, r *http.Request) {
 	src := s.source(r)
 	if src == "" {
+		s.audit(r, nil, "denied", r.URL.Path, "缺少或不认识的推送令牌", "拒绝")
 		writeJSON(w, http.StatusUnauthorized, APIError{"缺少或不认识的推送令牌（Authorization: Bearer 令牌，在配置文件的 push_tokens 里）"})
 		return
 	}
@@ -85,6 +86,9 @@ func (s *Site) push(w http.ResponseWriter, r *http.Request) {
 	}
 	defer os.RemoveAll(dir)
 	reports, err := s.Ingest.RunWithin(r.Context(), "", paths)
+	if err == nil {
+		s.auditUpload(r, &Access{User: "推送：" + src}, "push", reports)
+	}
 	if err != nil {
 		writeJSON(w, http.StatusServiceUnavailable, APIError{"仓库暂时不可用，请稍后重发：" + err.Error()})
 		return
@@ -112,6 +116,7 @@ func (s *Site) push(w http.ResponseWriter, r *http.Request) {
 // backup writes an online backup for sifa backup on this machine.
 func (s *Site) backup(w http.ResponseWriter, r *http.Request) {
 	if s.source(r) != "local" {
+		s.audit(r, nil, "denied", r.URL.Path, "备份需要本机的 local 令牌", "拒绝")
 		writeJSON(w, http.StatusUnauthorized, APIError{"只有本机的 local 令牌可以备份"})
 		return
 	}
@@ -123,6 +128,11 @@ func (s *Site) backup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	dir, err := s.Backup(r.Context(), req.Dir)
+	result := "成功"
+	if err != nil {
+		result = "失败"
+	}
+	s.audit(r, &Access{User: "本机（local 令牌）"}, "export", "在线备份", dir, result)
 	if err != nil {
 		writeJSON(w, http.StatusInternalServerError, APIError{err.Error()})
 		return

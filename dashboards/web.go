@@ -584,7 +584,7 @@ func (s *Site) upload(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, p, err)
 		return
 	}
-	s.auditUpload(r, a, reports)
+	s.auditUpload(r, a, "upload", reports)
 	var acc, rej int
 	for _, rep := range reports {
 		uf := uploadFile{Name: filepath.Base(rep.File), OK: rep.Err == nil}
@@ -626,8 +626,8 @@ func (s *Site) upload(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, p)
 }
 
-// auditUpload records each uploaded file: its name, fingerprint and result.
-func (s *Site) auditUpload(r *http.Request, a *Access, reports []warehouse.FileReport) {
+// auditUpload records each uploaded or pushed file: its name, fingerprint and result.
+func (s *Site) auditUpload(r *http.Request, a *Access, action string, reports []warehouse.FileReport) {
 	for _, rep := range reports {
 		result, detail := "成功", fmt.Sprintf("载入 %d 行，退回 %d 行", rep.Accepted(), rep.Rejected())
 		switch {
@@ -639,7 +639,7 @@ func (s *Site) auditUpload(r *http.Request, a *Access, reports []warehouse.FileR
 		if rep.SHA256 != "" {
 			detail += "；SHA-256 " + rep.SHA256
 		}
-		s.audit(r, a, "upload", filepath.Base(rep.File), detail, result)
+		s.audit(r, a, action, filepath.Base(rep.File), detail, result)
 	}
 }
 
@@ -676,12 +676,12 @@ func (s *Site) downloadRejects(w http.ResponseWriter, r *http.Request) {
 	row := 2
 	for _, rep := range rf.reports {
 		if rep.Err != nil {
-			f.SetSheetRow(sh, fmt.Sprintf("A%d", row), &[]any{filepath.Base(rep.File), "", "", "", "", "", rep.Err.Error()})
+			f.SetSheetRow(sh, fmt.Sprintf("A%d", row), &[]any{FormulaSafe(filepath.Base(rep.File)), "", "", "", "", "", FormulaSafe(rep.Err.Error())})
 			row++
 		}
 		for _, t := range rep.Tables {
 			for _, rj := range t.Rejects {
-				f.SetSheetRow(sh, fmt.Sprintf("A%d", row), &[]any{rj.File, rj.Sheet, rj.Row, rj.Letter, rj.Column, textCell(rj.Value), rj.Reason})
+				f.SetSheetRow(sh, fmt.Sprintf("A%d", row), &[]any{FormulaSafe(rj.File), FormulaSafe(rj.Sheet), rj.Row, rj.Letter, rj.Column, FormulaSafe(rj.Value), FormulaSafe(rj.Reason)})
 				row++
 			}
 		}
@@ -694,8 +694,10 @@ func (s *Site) downloadRejects(w http.ResponseWriter, r *http.Request) {
 	f.Write(w)
 }
 
-// textCell keeps a value that looks like a formula as text in Excel.
-func textCell(v string) string {
+// FormulaSafe keeps a cell that Excel or WPS would read as a formula (it
+// starts with =, +, -, @, a tab or a carriage return) as text, by a leading
+// apostrophe: every export a spreadsheet can open writes its text through it.
+func FormulaSafe(v string) string {
 	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
 		return "'" + v
 	}

@@ -282,7 +282,9 @@ func writeRejects(path string, rows []rejectRow) error {
 	cw := csv.NewWriter(f)
 	cw.Write([]string{"文件", "工作表", "行号", "列", "项目", "填写内容", "退回原因"})
 	for _, r := range rows {
-		r[5] = csvSafe(r[5])
+		for i := range r {
+			r[i] = dashboards.FormulaSafe(r[i]) // file names and reasons are the users' text too
+		}
 		cw.Write(r[:])
 	}
 	cw.Flush()
@@ -290,14 +292,6 @@ func writeRejects(path string, rows []rejectRow) error {
 		return err
 	}
 	return f.Close()
-}
-
-// csvSafe keeps a cell that looks like a formula as text when Excel opens it.
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }
 
 func cmdPanel(ctx context.Context, args []string, stdout, stderr io.Writer) int {
