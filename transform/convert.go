@@ -68,6 +68,7 @@ type Converter struct {
 	villages   map[[2]string]orgHit         // town code and village name → village
 	scopeKeys  map[[2]string]scopeHit       // scope org and period → scope, key
 	months     map[int]string               // year*100+month → "2006-01"
+	mediators  map[[2]string]string         // mediator and township as written → mediator_key
 
 	Scopes   map[string]bool // scopes written (ledger|org|period)
 	Orgs     map[string]bool
@@ -120,6 +121,7 @@ func NewConverter(t *ingest.Table, reg *Registry, cfg Config, loadID string) (*C
 	c.villages = map[[2]string]orgHit{}
 	c.scopeKeys = map[[2]string]scopeHit{}
 	c.months = map[int]string{}
+	c.mediators = map[[2]string]string{}
 	if t.Reporter != "" && reg != nil {
 		if o, err := reg.Find(t.Reporter, "", LevelCounty, LevelTown); err == nil {
 			c.countyHint = o.CountyCode
@@ -614,7 +616,14 @@ var rules = map[string]func(*row){
 		r.set("petition", r.yes("涉法信访"))
 		// the mediator counts as a keyed hash, like every person: names never reach the warehouse
 		if m := r.str("调解员"); m != "" {
-			r.setS("mediator_key", PersonKey(r.c.cfg.Secret, "mediator", m, r.raw("乡镇")))
+			// a county has a few hundred mediators over thousands of rows: one HMAC each
+			k := [2]string{m, r.raw("乡镇")}
+			key, ok := r.c.mediators[k]
+			if !ok {
+				key = PersonKey(r.c.cfg.Secret, "mediator", k[0], k[1])
+				r.c.mediators[k] = key
+			}
+			r.setS("mediator_key", key)
 		}
 	},
 	"legal_aid": func(r *row) {
