@@ -47,7 +47,7 @@ func FuzzLogin(f *testing.F) {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
-		if rec.Code >= 500 && rec.Code != http.StatusServiceUnavailable {
+		if rec.Code >= 500 { // the warehouse is up: a 503 would be a query the input broke
 			t.Fatalf("%d %s", rec.Code, rec.Body.String())
 		}
 		if rec.Code == http.StatusSeeOther {

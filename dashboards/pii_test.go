@@ -163,8 +163,12 @@ func TestNoPersonalData(t *testing.T) {
 					someIDs = append(someIDs, id)
 				}
 			}
+			wrong := "0"
+			if someIDs[0][17] == '0' {
+				wrong = "1"
+			}
 			bad := "统计时点,姓名,身份证号,性别,单位,学历,在岗状态\n" +
-				"2014-12-31," + some[0] + "," + someIDs[0][:17] + "0,男,石门镇,高中,在岗\n" + // wrong check digit
+				"2014-12-31," + some[0] + "," + someIDs[0][:17] + wrong + ",男,石门镇,高中,在岗\n" + // wrong check digit
 				"2014-12-31," + some[1] + "," + someIDs[1][:16] + ",女,石门镇,高中,在岗\n" + // too short
 				"2014-12-31," + some[2] + "," + someIDs[2] + ",男,石门镇,小学毕业,休假\n" // bad codes
 			_, page := postFiles(t, srv.URL+"/upload", map[string]string{"改过的花名册.csv": bad})

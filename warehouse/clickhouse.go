@@ -201,7 +201,7 @@ func (e *chEngine) quote(s string) string { return chQuote(s) }
 
 var chQuoter = strings.NewReplacer(`\`, `\\`, `'`, `\'`)
 
-func chQuote(s string) string { return "'" + chQuoter.Replace(s) + "'" }
+func chQuote(s string) string { return "'" + chQuoter.Replace(literalText(s)) + "'" }
 
 // dateLit: a Date compared with a bound time.Time compares raw numbers on
 // 18.16 (engines.md), so dates are always written as toDate('…').

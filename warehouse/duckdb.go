@@ -241,7 +241,7 @@ func (e *duckEngine) migrateEngine(ctx context.Context, version int) error {
 	return tx.Commit()
 }
 
-func duckQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+func duckQuote(s string) string { return "'" + strings.ReplaceAll(literalText(s), "'", "''") + "'" }
 
 func (e *duckEngine) quote(s string) string { return duckQuote(s) }
 

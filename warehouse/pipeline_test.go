@@ -480,3 +480,23 @@ func TestMigrationToV4(t *testing.T) {
 		})
 	}
 }
+
+// TestLiteralsOfAnyBytes: a value with a NUL byte, bytes that are not
+// UTF-8 and quotes (a fuzzed sign-in name) is looked up and not found, on
+// both engines, instead of breaking the query.
+func TestLiteralsOfAnyBytes(t *testing.T) {
+	for engine, dsn := range engines(t) {
+		t.Run(engine, func(t *testing.T) {
+			w := open(t, dsn)
+			defer w.Close()
+			for _, name := range []string{"\x00\xff", "a'b", `a\'; DROP TABLE accounts; --`, "\xe4\xb8", "x\x00' OR '1'='1"} {
+				if _, ok, err := w.Account(context.Background(), name); err != nil || ok {
+					t.Errorf("Account(%q): found %v, %v", name, ok, err)
+				}
+			}
+			if _, err := w.Accounts(context.Background()); err != nil {
+				t.Errorf("the accounts table after the lookups: %v", err)
+			}
+		})
+	}
+}

@@ -364,6 +364,13 @@ func (w *Warehouse) readRegistry(ctx context.Context) (*transform.Registry, erro
 // Lit quotes a string literal for this warehouse's engine.
 func (w *Warehouse) Lit(s string) string { return w.eng.quote(s) }
 
+// literalText is what a string literal may hold: a NUL byte would end the
+// query text in DuckDB's parser, and bytes that are not UTF-8 are not text;
+// both become U+FFFD, so a lookup of such a value finds nothing instead of failing.
+func literalText(s string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+}
+
 // normalize turns what a driver returns into the engine-neutral values of Result.
 func normalize(v any) any {
 	switch x := v.(type) {
