@@ -10,10 +10,11 @@ import (
 )
 
 type usersView struct {
-	Rows    []accountRow
-	Roles   []string
-	Message string
-	OK      bool
+	MinGroup int
+	Rows     []accountRow
+	Roles    []string
+	Message  string
+	OK       bool
 }
 
 type accountRow struct {
@@ -42,7 +43,11 @@ func (s *Site) usersPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Site) renderUsers(w http.ResponseWriter, r *http.Request, code int, msg string, ok bool) {
 	a := AccessFrom(r.Context())
-	p := &page{Title: "账号管理", Path: "/admin/users", NoFilter: true, Users: &usersView{Message: msg, OK: ok}}
+	k := s.Engine.MinGroup
+	if k == 0 {
+		k = DefaultMinGroup
+	}
+	p := &page{Title: "账号管理", Path: "/admin/users", NoFilter: true, Users: &usersView{Message: msg, OK: ok, MinGroup: k}}
 	for _, role := range Roles {
 		p.Users.Roles = append(p.Users.Roles, string(role))
 	}

@@ -188,6 +188,10 @@ func (s *Site) handle(mux *http.ServeMux, pattern string, kind routeKind, allow 
 			return
 		}
 		if sess.mustChange && r.URL.Path != "/account/password" && r.URL.Path != "/logout" {
+			if strings.HasPrefix(r.URL.Path, "/api/") {
+				writeJSON(w, http.StatusForbidden, APIError{"这个账号还在用初始密码：请先在网页上修改密码"})
+				return
+			}
 			http.Redirect(w, r, "/account/password", http.StatusSeeOther)
 			return
 		}
