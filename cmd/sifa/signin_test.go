@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -34,17 +35,9 @@ func signInClient(t *testing.T, base, name, password string) (*http.Client, stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	var b strings.Builder
-	buf := make([]byte, 32<<10)
-	for {
-		n, err := resp.Body.Read(buf)
-		b.Write(buf[:n])
-		if err != nil {
-			break
-		}
-	}
-	m := reCSRF.FindStringSubmatch(b.String())
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := reCSRF.FindStringSubmatch(string(body))
 	if m == nil {
 		t.Fatal("no form token on the password page")
 	}
