@@ -40,20 +40,37 @@ func (e *Engine) Handler() http.Handler {
 				return
 			}
 		}
-		var fe *FilterError
-		if errors.As(err, &fe) {
-			writeJSON(w, http.StatusBadRequest, APIError{fe.Msg})
-			return
+		writeError(w, r, err)
+	})
+	mux.HandleFunc("GET /api/v1/panels/{id}/lineage", func(w http.ResponseWriter, r *http.Request) {
+		f, err := ParseFilter(r.URL.Query())
+		if err == nil {
+			var v *Lineage
+			v, err = e.Lineage(r.Context(), r.PathValue("id"), f)
+			if err == nil {
+				writeJSON(w, http.StatusOK, v)
+				return
+			}
 		}
-		var ae *AccessError
-		if errors.As(err, &ae) {
-			writeJSON(w, http.StatusForbidden, APIError{ae.Msg})
-			return
-		}
-		slog.Error("panel failed", "panel", r.PathValue("id"), "err", err)
-		writeJSON(w, http.StatusInternalServerError, APIError{"查询出错，请稍后再试；如果一直出错，请联系管理员查看日志"})
+		writeError(w, r, err)
 	})
 	return mux
+}
+
+// writeError answers a bad filter 400, a refusal 403, anything else 500 (logged).
+func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var fe *FilterError
+	if errors.As(err, &fe) {
+		writeJSON(w, http.StatusBadRequest, APIError{fe.Msg})
+		return
+	}
+	var ae *AccessError
+	if errors.As(err, &ae) {
+		writeJSON(w, http.StatusForbidden, APIError{ae.Msg})
+		return
+	}
+	slog.Error("panel failed", "panel", r.PathValue("id"), "err", err)
+	writeJSON(w, http.StatusInternalServerError, APIError{"查询出错，请稍后再试；如果一直出错，请联系管理员查看日志"})
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

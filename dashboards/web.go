@@ -145,6 +145,7 @@ func (s *Site) build() http.Handler {
 	api := s.Engine.Handler()
 	s.handle(mux, "GET /api/v1/panels", routeSession, nil, api.ServeHTTP)
 	s.handle(mux, "GET /api/v1/panels/{id}", routeSession, nil, api.ServeHTTP)
+	s.handle(mux, "GET /api/v1/panels/{id}/lineage", routeSession, nil, api.ServeHTTP)
 	s.handle(mux, "GET /assets/{name}", routePublic, nil, s.serveAsset)
 	s.handle(mux, "GET /favicon.ico", routePublic, nil, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=86400")

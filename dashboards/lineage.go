@@ -1,0 +1,186 @@
+package dashboards
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"sifa/warehouse"
+)
+
+// Source is one load a panel answer read: where a number came from.
+type Source struct {
+	LoadID   string   `json:"load_id"`
+	File     string   `json:"file"`
+	Sheet    string   `json:"sheet,omitempty"`
+	SHA256   string   `json:"sha256"`
+	Ledger   string   `json:"ledger"`
+	Orgs     []string `json:"orgs"`
+	Periods  []string `json:"periods"`
+	LoadedAt string   `json:"loaded_at"`
+	Accepted int64    `json:"rows_accepted"`
+	Rejected int64    `json:"rows_rejected"`
+}
+
+// Lineage is the answer of GET /api/v1/panels/ID/lineage.
+type Lineage struct {
+	Panel   string   `json:"panel"`
+	Sources []Source `json:"sources"`
+}
+
+// recorder is a Store that keeps the queries a panel runs.
+type recorder struct {
+	Store
+	mu      sync.Mutex
+	queries []string
+}
+
+func (r *recorder) Query(ctx context.Context, q string) (*warehouse.Result, error) {
+	r.mu.Lock()
+	r.queries = append(r.queries, q)
+	r.mu.Unlock()
+	return r.Store.Query(ctx, q)
+}
+
+// registryPanels count units of the org registry (offices, stations, work
+// rooms): the registry file is one of their sources.
+var registryPanels = []string{"staffing.summary", "staffing.by_org", "buildout.progress", "buildout.by_org", "submissions.monthly", "funding.shortfall"}
+
+// Lineage lists the loads (files) a panel answer read, for the same
+// filter and within the same limits as Run: the panel is run with its
+// queries recorded, and each query's table and condition asked for the
+// loads of the rows it read.
+func (e *Engine) Lineage(ctx context.Context, id string, f Filter) (*Lineage, error) {
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	reg, err := e.Store.Registry(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if a := AccessFrom(ctx); a != nil {
+		if !a.Role.MayPanel(id) {
+			return nil, denied("您的账号（%s）不能查看面板「%s」", a.Role, id)
+		}
+		if f, err = a.limit(reg, f); err != nil {
+			return nil, err
+		}
+		f.limit = a.Org
+	}
+	rec := &recorder{Store: e.Store}
+	run := &Engine{Store: rec, Standards: e.Standards, SubmissionDay: e.SubmissionDay, Now: e.Now}
+	if _, err := run.run(ctx, id, f); err != nil {
+		return nil, err
+	}
+	reads := map[string]bool{} // "SELECT DISTINCT load_id FROM t WHERE cond"
+	for _, q := range rec.queries {
+		if table, cond, ok := tableRead(q); ok {
+			reads["SELECT DISTINCT load_id FROM "+table+" WHERE "+cond] = true
+		}
+	}
+	if slices.Contains(registryPanels, id) {
+		sc, err := resolveOrg(reg, f.Org)
+		if err != nil {
+			return nil, err
+		}
+		if f.limit != "" {
+			lim, _ := resolveOrg(reg, f.limit)
+			sc.limit = &lim
+		}
+		reads["SELECT DISTINCT load_id FROM dim_org WHERE "+e.Store.Visible()+" AND "+sc.where(true)] = true
+	}
+	ids := map[string]bool{}
+	for q := range reads {
+		res, err := e.Store.Query(ctx, q)
+		if err != nil {
+			return nil, fmt.Errorf("数据来源查询失败：%w", err)
+		}
+		for _, row := range res.Rows {
+			ids[str(row[0])] = true
+		}
+	}
+	out := &Lineage{Panel: id, Sources: []Source{}}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	lits := make([]string, 0, len(ids))
+	for id := range ids {
+		lits = append(lits, e.Store.Lit(id))
+	}
+	sort.Strings(lits)
+	res, err := e.Store.Query(ctx, "SELECT load_id, file, sheet, sha256, ledger, orgs, periods, rows_accepted, rows_rejected, loaded_at FROM loads WHERE load_id IN ("+
+		strings.Join(lits, ", ")+") ORDER BY file, sheet")
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range res.Rows {
+		out.Sources = append(out.Sources, Source{LoadID: str(r[0]), File: str(r[1]), Sheet: str(r[2]), SHA256: str(r[3]), Ledger: str(r[4]),
+			Orgs: splitList(str(r[5])), Periods: splitList(str(r[6])), Accepted: num(r[7]), Rejected: num(r[8]), LoadedAt: str(r[9])})
+	}
+	return out, nil
+}
+
+func splitList(s string) []string {
+	if s == "" {
+		return []string{}
+	}
+	return strings.Split(s, ",")
+}
+
+// tableRead finds the table a panel query reads rows of (a fact table,
+// the registry or the scopes) and its condition: the text after the outer
+// WHERE up to the outer GROUP BY, ORDER BY or LIMIT.
+func tableRead(q string) (table, cond string, ok bool) {
+	depth := 0
+	from := -1
+	for i := 0; i < len(q); i++ {
+		switch q[i] {
+		case '(':
+			depth++
+		case ')':
+			depth--
+		case '\'':
+			if j := strings.IndexByte(q[i+1:], '\''); j >= 0 {
+				i += j + 1
+			}
+		case ' ':
+			if depth == 0 && strings.HasPrefix(q[i:], " FROM ") && from < 0 {
+				from = i + len(" FROM ")
+			}
+		}
+	}
+	if from < 0 {
+		return "", "", false
+	}
+	rest := q[from:]
+	name, after, found := strings.Cut(rest, " WHERE ")
+	if !found || strings.ContainsAny(name, " (") {
+		return "", "", false
+	}
+	if !strings.HasPrefix(name, "fact_") && name != "dim_org" && name != "scopes" {
+		return "", "", false
+	}
+	end := len(after)
+	depth = 0
+	for i := 0; i < len(after); i++ {
+		switch after[i] {
+		case '(':
+			depth++
+		case ')':
+			depth--
+		case '\'':
+			if j := strings.IndexByte(after[i+1:], '\''); j >= 0 {
+				i += j + 1
+			}
+		case ' ':
+			if depth == 0 && (strings.HasPrefix(after[i:], " GROUP BY ") || strings.HasPrefix(after[i:], " ORDER BY ") || strings.HasPrefix(after[i:], " LIMIT ")) {
+				end = i
+				i = len(after)
+			}
+		}
+	}
+	return name, after[:end], true
+}
