@@ -28,6 +28,7 @@ var (
 	demoDir  string
 	demoErr  error
 	loaded   = map[string]*warehouse.Warehouse{}
+	archives = map[string]ingest.Archive{} // the raw files of each engine's demo warehouse
 	loadedMu sync.Mutex
 )
 
@@ -70,7 +71,8 @@ func demoWarehouse(t testing.TB, engine string) *warehouse.Warehouse {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &warehouse.Pipeline{W: w, Archive: ingest.Archive{Dir: filepath.Join(dir, "archive")}, Config: transform.Config{Secret: []byte("test-secret")}}
+	archives[engine] = ingest.Archive{Dir: filepath.Join(dir, "archive")}
+	p := &warehouse.Pipeline{W: w, Archive: archives[engine], Config: transform.Config{Secret: []byte("test-secret")}}
 	reps, err := p.Run(ctx, []string{demoFiles(t)})
 	if err != nil {
 		t.Fatal(err)

@@ -39,8 +39,9 @@ type builder struct {
 	reg *transform.Registry
 	p   *page
 
-	mu   sync.Mutex
-	memo map[ask]any // answers already asked for on this page
+	mu    sync.Mutex
+	memo  map[ask]any // answers already asked for on this page
+	order []ask       // the asks in the order they were first answered (exports follow it)
 }
 
 // run answers a panel through the same engine the API uses.
@@ -56,6 +57,9 @@ func (b *builder) run(id string, f Filter) (any, error) {
 		b.mu.Lock()
 		if b.memo == nil {
 			b.memo = map[ask]any{}
+		}
+		if _, ok := b.memo[ask{id, f}]; !ok {
+			b.order = append(b.order, ask{id, f})
 		}
 		b.memo[ask{id, f}] = v
 		b.mu.Unlock()

@@ -32,6 +32,8 @@ type page struct {
 	Login     *loginView
 	Password  *passwordView
 	Users     *usersView
+	Sources   *sourcesView
+	Exports   []link // this page's exports and its sources
 	Audit     *auditView
 }
 

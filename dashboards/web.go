@@ -65,6 +65,9 @@ type Site struct {
 	Security Security
 	// CSPReports counts Content-Security-Policy violations browsers reported.
 	CSPReports func(report string)
+	// Archive finds a raw file by its SHA-256 (the 数据来源 page offers the
+	// files for download); nil: no downloads.
+	Archive func(sha256 string) (string, error)
 
 	once     sync.Once
 	tmpl     *template.Template
@@ -100,6 +103,7 @@ func (s *Site) init() {
 	s.once.Do(func() {
 		s.tmpl = template.Must(template.New("").Funcs(template.FuncMap{
 			"add":        func(a, b int) int { return a + b },
+			"sub":        func(a, b int) int { return a - b },
 			"actionName": func(k string) string { return actionNames[k] },
 		}).ParseFS(templateFS, "templates/*.html"))
 		s.assets = map[string]*asset{}
@@ -178,6 +182,10 @@ func (s *Site) build() http.Handler {
 			s.handle(mux, "POST /api/v1/backup", routeToken, nil, s.backup)
 		}
 	}
+	s.handle(mux, "GET /api/v1/panels/{id}/export", routeSession, nil, s.exportPanel)
+	s.handle(mux, "GET /export", routeSession, nil, s.exportPage)
+	s.handle(mux, "GET /sources", routeSession, nil, s.sourcesPage)
+	s.handle(mux, "GET /sources/raw/{load}", routeSession, nil, s.rawFile)
 	s.handle(mux, "GET /admin/users", routeSession, admin, s.usersPage)
 	s.handle(mux, "POST /admin/users", routeSession, admin, s.changeUser)
 	s.handle(mux, "GET /admin/audit", routeSession, admin, s.auditPage)
@@ -283,31 +291,38 @@ func (s *Site) pageFilter(ctx context.Context, r *http.Request, d pageDef) (Filt
 	return f, years, nil
 }
 
-func (s *Site) servePage(w http.ResponseWriter, r *http.Request, d pageDef) {
-	ctx := r.Context()
-	p := &page{Title: d.Title, Path: d.Path, NoFilter: d.noFilter}
+// pageScope reads a page's filter and checks it against the registry and
+// the account: a page opens at the account's own org, and an org outside it
+// is refused before anything of that org (not even its name) is read.
+func (s *Site) pageScope(ctx context.Context, r *http.Request, d pageDef) (Filter, *Years, *transform.Registry, error) {
 	f, years, err := s.pageFilter(ctx, r, d)
 	if err != nil {
-		s.renderError(w, r, p, err)
-		return
+		return f, nil, nil, err
 	}
 	if a := AccessFrom(ctx); a != nil && f.Org == "" {
-		f.Org = a.Org // the page opens at the account's own org
+		f.Org = a.Org
 	}
 	reg, err := s.Engine.Store.Registry(ctx)
 	if err != nil {
-		s.renderError(w, r, p, err)
-		return
+		return f, nil, nil, err
 	}
 	if f.Org != "" && reg.Org(f.Org) == nil {
 		if _, err := resolveOrg(reg, f.Org); err != nil {
-			s.renderError(w, r, p, err)
-			return
+			return f, nil, nil, err
 		}
 	}
 	if a := AccessFrom(ctx); a != nil && !reg.Within(f.Org, a.Org) {
-		// refused before anything of that org (not even its name) is on the page
-		s.renderError(w, r, p, denied("您的账号只能查看本单位及下级单位的数据"))
+		return f, nil, nil, denied("您的账号只能查看本单位及下级单位的数据")
+	}
+	return f, years, reg, nil
+}
+
+func (s *Site) servePage(w http.ResponseWriter, r *http.Request, d pageDef) {
+	ctx := r.Context()
+	p := &page{Title: d.Title, Path: d.Path, NoFilter: d.noFilter}
+	f, years, reg, err := s.pageScope(ctx, r, d)
+	if err != nil {
+		s.renderError(w, r, p, err)
 		return
 	}
 	// the year list (for the year select) is read while the page is built
@@ -331,6 +346,13 @@ func (s *Site) servePage(w http.ResponseWriter, r *http.Request, d pageDef) {
 	}
 	s.frame(r.Context(), p, f, years, reg)
 	p.Filter.Categories, p.Filter.CategoryLabel, p.Filter.Category = d.categories, d.categoryLabel, f.Category
+	if !d.noFilter {
+		p.Exports = []link{
+			{Text: "导出 Excel", Href: "/export?" + f.query("page", d.Path, "format", "xlsx").Encode()},
+			{Text: "导出 CSV", Href: "/export?" + f.query("page", d.Path, "format", "csv").Encode()},
+			{Text: "数据来源", Href: "/sources?" + f.query("page", d.Path).Encode()},
+		}
+	}
 	if err != nil {
 		s.renderError(w, r, p, err)
 		return

@@ -131,3 +131,17 @@ func (a Archive) List() ([]Archived, error) {
 	}
 	return out, nil
 }
+
+// Path finds the archived bytes of a file by its SHA-256.
+func (a Archive) Path(sha string) (string, error) {
+	if len(sha) != 64 || strings.Trim(sha, "0123456789abcdef") != "" {
+		return "", fmt.Errorf("「%s」不是 SHA-256", sha)
+	}
+	matches, _ := filepath.Glob(filepath.Join(a.Dir, sha[:2], sha+"*"))
+	for _, m := range matches {
+		if !strings.HasSuffix(m, ".names") {
+			return m, nil
+		}
+	}
+	return "", fmt.Errorf("归档里没有 %s", sha)
+}

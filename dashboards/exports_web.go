@@ -1,0 +1,343 @@
+package dashboards
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"sifa/ingest"
+	"sifa/transform"
+)
+
+// panelTitle is a panel's title for sheet names and page headings.
+func panelTitle(id string) string {
+	for _, p := range panels {
+		if p.ID == id {
+			return p.Title
+		}
+	}
+	return id
+}
+
+// filterText says in words what a filter covers: 青山县 2014年.
+func filterText(reg *transform.Registry, f Filter) string {
+	org := "全部"
+	if o := reg.Org(f.Org); o != nil {
+		org = o.Name
+	} else if f.Org != "" {
+		org = f.Org
+	}
+	var when string
+	switch {
+	case f.Year != 0:
+		when = strconv.Itoa(f.Year) + "年"
+	case f.From != "" || f.To != "":
+		when = f.From + "至" + f.To
+	}
+	return strings.TrimSpace(org + " " + when)
+}
+
+// exportName is a download's file name (UTF-8, as RFC 5987 allows).
+func exportName(w http.ResponseWriter, name string) {
+	w.Header().Set("Content-Disposition", `attachment; filename="export`+filepath.Ext(name)+`"; filename*=UTF-8''`+url.PathEscape(name))
+}
+
+var contentTypes = map[string]string{
+	"xlsx":    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+	"csv":     "text/csv; charset=utf-8",
+	"parquet": "application/vnd.apache.parquet",
+	"zip":     "application/zip",
+	"docx":    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+// ExportPanel writes one panel answer in a format (xlsx, csv or parquet);
+// it returns the file extension written (a zip for several Parquet tables).
+func (e *Engine) ExportPanel(ctx context.Context, w *bytes.Buffer, id string, f Filter, format string) (string, error) {
+	reg, err := e.Store.Registry(ctx)
+	if err != nil {
+		return "", err
+	}
+	switch format {
+	case "xlsx", "csv":
+		ans, err := e.Run(ctx, id, f)
+		if err != nil {
+			return "", err
+		}
+		shown := f
+		if a := AccessFrom(ctx); a != nil && shown.Org == "" {
+			shown.Org = a.Org
+		}
+		sheets := Tabulate(panelTitle(id), ans)
+		note := "范围：" + filterText(reg, shown) + "。数字来自面板 " + id + "，与网页、接口相同。"
+		if format == "csv" {
+			return "csv", WriteCSV(w, sheets)
+		}
+		return "xlsx", WriteXLSX(w, sheets, note)
+	case "parquet":
+		rows, err := e.FactsBehind(ctx, id, f)
+		if err != nil {
+			return "", err
+		}
+		zipped, err := WriteParquets(w, rows)
+		if zipped {
+			return "zip", err
+		}
+		return "parquet", err
+	}
+	return "", badFilter("导出格式「%s」不对，可以是 xlsx、csv、parquet", format)
+}
+
+// exportPanel serves GET /api/v1/panels/{id}/export?format=…
+func (s *Site) exportPanel(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	format := q.Get("format")
+	q.Del("format")
+	f, err := ParseFilter(q)
+	var buf bytes.Buffer
+	var ext string
+	if err == nil {
+		ext, err = s.Engine.ExportPanel(r.Context(), &buf, r.PathValue("id"), f, format)
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.audit(r, AccessFrom(r.Context()), "export", r.PathValue("id"), "导出 "+ext+"："+q.Encode(), "成功")
+	w.Header().Set("Content-Type", contentTypes[ext])
+	exportName(w, panelTitle(r.PathValue("id"))+"."+ext)
+	w.Write(buf.Bytes())
+}
+
+// pageAnswers builds a page and returns the panel asks it made, in order,
+// with their answers.
+func (s *Site) pageAnswers(ctx context.Context, r *http.Request, d pageDef) ([]ask, map[ask]any, Filter, *transform.Registry, error) {
+	f, _, reg, err := s.pageScope(ctx, r, d)
+	if err != nil {
+		return nil, nil, f, nil, err
+	}
+	b := &builder{ctx: ctx, e: s.Engine, f: f, reg: reg, p: &page{Path: d.Path}}
+	if err := d.build(b); err != nil {
+		return nil, nil, f, reg, err
+	}
+	return b.order, b.memo, f, reg, nil
+}
+
+func pageByPath(path string) (pageDef, bool) {
+	for _, d := range pageDefs {
+		if d.Path == path {
+			return d, true
+		}
+	}
+	return pageDef{}, false
+}
+
+// exportPage serves GET /export?page=/disputes&format=xlsx|csv&…: every
+// table the page draws from, one sheet each.
+func (s *Site) exportPage(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	d, ok := pageByPath(q.Get("page"))
+	format := q.Get("format")
+	a := AccessFrom(r.Context())
+	if !ok || d.noFilter || !slices.Contains(a.Role.Pages(), d.Path) {
+		writeError(w, r, denied("没有这个页面，或您的账号不能打开它"))
+		return
+	}
+	if format != "xlsx" && format != "csv" {
+		writeError(w, r, badFilter("导出格式「%s」不对，页面可以导出 xlsx 或 csv", format))
+		return
+	}
+	q.Del("page")
+	q.Del("format")
+	r2 := r.Clone(r.Context())
+	r2.URL.RawQuery = q.Encode()
+	asks, memo, f, reg, err := s.pageAnswers(r.Context(), r2, d)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	var sheets []Sheet
+	for _, k := range asks {
+		if k.id == "meta.years" {
+			continue
+		}
+		title := panelTitle(k.id)
+		if k.f != f {
+			title += "（" + filterText(reg, k.f) + "）"
+		}
+		sheets = append(sheets, Tabulate(title, memo[k])...)
+	}
+	var buf bytes.Buffer
+	note := d.Title + "：" + filterText(reg, f) + "。每张表的数字与网页、接口相同。"
+	if format == "csv" {
+		err = WriteCSV(&buf, sheets)
+	} else {
+		err = WriteXLSX(&buf, sheets, note)
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.audit(r, a, "export", d.Path, "导出页面 "+format+"："+q.Encode(), "成功")
+	w.Header().Set("Content-Type", contentTypes[format])
+	exportName(w, d.Title+"_"+filterText(reg, f)+"."+format)
+	w.Write(buf.Bytes())
+}
+
+// ---- 数据来源 ----
+
+type sourcesView struct {
+	Panels []panelSources
+}
+
+type panelSources struct {
+	ID, Title, Scope string
+	Exports          []link
+	Sources          []sourceRow
+}
+
+type sourceRow struct {
+	Source
+	LedgerName, Raw string
+}
+
+// sourcesPage serves GET /sources?panel=ID&… (one panel) or ?page=/path&…
+// (every panel of a page): which files each number came from.
+func (s *Site) sourcesPage(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	a := AccessFrom(ctx)
+	q := r.URL.Query()
+	p := &page{Title: "数据来源", Path: "/sources", NoFilter: true, Sources: &sourcesView{}}
+	s.navFor(p, a)
+	var asks []ask
+	var reg *transform.Registry
+	if id := q.Get("panel"); id != "" {
+		q.Del("panel")
+		f, err := ParseFilter(q)
+		if err == nil {
+			reg, err = s.Engine.Store.Registry(ctx)
+		}
+		if err != nil {
+			s.renderError(w, r, p, err)
+			return
+		}
+		if f.Org == "" {
+			f.Org = a.Org
+		}
+		asks = []ask{{id, f}}
+	} else {
+		d, ok := pageByPath(q.Get("page"))
+		if !ok || d.noFilter || !slices.Contains(a.Role.Pages(), d.Path) {
+			s.renderError(w, r, p, denied("没有这个页面，或您的账号不能打开它"))
+			return
+		}
+		q.Del("page")
+		r2 := r.Clone(ctx)
+		r2.URL.RawQuery = q.Encode()
+		var err error
+		if asks, _, _, reg, err = s.pageAnswers(ctx, r2, d); err != nil {
+			s.renderError(w, r, p, err)
+			return
+		}
+	}
+	for _, k := range asks {
+		if k.id == "meta.years" {
+			continue
+		}
+		lin, err := s.Engine.Lineage(ctx, k.id, k.f)
+		if err != nil {
+			s.renderError(w, r, p, err)
+			return
+		}
+		ps := panelSources{ID: k.id, Title: panelTitle(k.id), Scope: filterText(reg, k.f)}
+		for _, format := range []string{"xlsx", "csv", "parquet"} {
+			ps.Exports = append(ps.Exports, link{Text: strings.ToUpper(format), Href: "/api/v1/panels/" + k.id + "/export?" + k.f.query("format", format).Encode()})
+		}
+		for _, src := range lin.Sources {
+			row := sourceRow{Source: src, LedgerName: src.Ledger}
+			if l := ledgerName(src.Ledger); l != "" {
+				row.LedgerName = l
+			}
+			if s.mayDownload(a, reg, src) {
+				row.Raw = "/sources/raw/" + src.LoadID
+			}
+			ps.Sources = append(ps.Sources, row)
+		}
+		p.Sources.Panels = append(p.Sources.Panels, ps)
+	}
+	s.render(w, r, http.StatusOK, p)
+}
+
+func ledgerName(id string) string {
+	if l := ingest.LedgerByID(id); l != nil {
+		return l.Name
+	}
+	return ""
+}
+
+// mayDownload says whether an account may have the raw file of a load:
+// every org of the load lies within the account's org, and registers of
+// persons (roster, corrections, resettlement) go only to roles that see individuals.
+func (s *Site) mayDownload(a *Access, reg *transform.Registry, src Source) bool {
+	if s.Archive == nil {
+		return false
+	}
+	if (src.Ledger == "roster" || src.Ledger == "corrections" || src.Ledger == "resettlement") && !a.Role.SeesIndividuals() {
+		return false
+	}
+	if a.Org == "" {
+		return true
+	}
+	if len(src.Orgs) == 0 {
+		return false
+	}
+	for _, o := range src.Orgs {
+		if !reg.Within(o, a.Org) {
+			return false
+		}
+	}
+	return true
+}
+
+// rawFile serves GET /sources/raw/{load}: the file as it was sent.
+func (s *Site) rawFile(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	a := AccessFrom(ctx)
+	id := r.PathValue("load")
+	if len(id) > 32 || strings.Trim(id, "0123456789abcdef") != "" {
+		http.NotFound(w, r)
+		return
+	}
+	res, err := s.Engine.Store.Query(ctx, "SELECT file, sha256, ledger, orgs FROM loads WHERE load_id = "+s.Engine.Store.Lit(id)+" LIMIT 1")
+	if err != nil || len(res.Rows) == 0 {
+		http.NotFound(w, r)
+		return
+	}
+	row := res.Rows[0]
+	src := Source{LoadID: id, File: str(row[0]), SHA256: str(row[1]), Ledger: str(row[2]), Orgs: splitList(str(row[3]))}
+	reg, err := s.Engine.Store.Registry(ctx)
+	if err != nil || !s.mayDownload(a, reg, src) {
+		s.forbidden(w, r, a)
+		return
+	}
+	path, err := s.Archive(src.SHA256)
+	if err != nil {
+		http.Error(w, "原始文件不在归档里："+err.Error(), http.StatusNotFound)
+		return
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		http.Error(w, "读不出原始文件", http.StatusInternalServerError)
+		return
+	}
+	s.audit(r, a, "export", src.File, fmt.Sprintf("下载原始文件（SHA-256 %s）", src.SHA256), "成功")
+	w.Header().Set("Content-Type", "application/octet-stream")
+	exportName(w, src.File)
+	w.Write(b)
+}
