@@ -275,7 +275,7 @@ func rowsSheet(title string, rows reflect.Value) Sheet {
 			s.ChartVals = append(s.ChartVals, j)
 		}
 	}
-	if s.ChartCat < 0 || len(s.Rows) < 2 {
+	if s.ChartCat < 0 || len(s.Rows) == 0 {
 		s.ChartVals = nil
 	}
 	return s

@@ -33,6 +33,7 @@ type page struct {
 	Password  *passwordView
 	Users     *usersView
 	Sources   *sourcesView
+	Report    *reportView
 	Exports   []link // this page's exports and its sources
 	Audit     *auditView
 }

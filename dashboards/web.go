@@ -28,6 +28,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"sifa/dashboards/chartpng"
 	"sifa/transform"
 	"sifa/warehouse"
 )
@@ -68,6 +69,9 @@ type Site struct {
 	// Archive finds a raw file by its SHA-256 (the 数据来源 page offers the
 	// files for download); nil: no downloads.
 	Archive func(sha256 string) (string, error)
+	// ReportFont is a CJK font file for the report's chart images (default:
+	// the first of chartpng.FontCandidates found).
+	ReportFont string
 
 	once     sync.Once
 	tmpl     *template.Template
@@ -79,6 +83,9 @@ type Site struct {
 	hOnce    sync.Once
 	handler  http.Handler
 	routes   []Route
+
+	chartOnce sync.Once
+	chartR    *chartpng.Renderer
 }
 
 type asset struct {
@@ -186,6 +193,8 @@ func (s *Site) build() http.Handler {
 	s.handle(mux, "GET /export", routeSession, nil, s.exportPage)
 	s.handle(mux, "GET /sources", routeSession, nil, s.sourcesPage)
 	s.handle(mux, "GET /sources/raw/{load}", routeSession, nil, s.rawFile)
+	s.handle(mux, "GET /report", routeSession, mayReport, s.reportPage)
+	s.handle(mux, "GET /report.docx", routeSession, mayReport, s.reportDOCX)
 	s.handle(mux, "GET /admin/users", routeSession, admin, s.usersPage)
 	s.handle(mux, "POST /admin/users", routeSession, admin, s.changeUser)
 	s.handle(mux, "GET /admin/audit", routeSession, admin, s.auditPage)
@@ -351,6 +360,9 @@ func (s *Site) servePage(w http.ResponseWriter, r *http.Request, d pageDef) {
 			{Text: "导出 Excel", Href: "/export?" + f.query("page", d.Path, "format", "xlsx").Encode()},
 			{Text: "导出 CSV", Href: "/export?" + f.query("page", d.Path, "format", "csv").Encode()},
 			{Text: "数据来源", Href: "/sources?" + f.query("page", d.Path).Encode()},
+		}
+		if a := AccessFrom(ctx); a != nil && mayReport(a) && f.Year != 0 {
+			p.Exports = append(p.Exports, link{Text: "调研报告数据附录", Href: "/report?" + Filter{Org: f.Org, Year: f.Year}.query().Encode()})
 		}
 	}
 	if err != nil {

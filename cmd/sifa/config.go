@@ -31,6 +31,7 @@ type Config struct {
 	Timezone   string `toml:"timezone"`    // of the schedules (default Asia/Shanghai)
 	LogFormat  string `toml:"log_format"`  // "text" (default) or "json", on stderr
 	LogLevel   string `toml:"log_level"`   // debug, info (default), warn, error
+	ReportFont string `toml:"report_font"` // CJK font file for the report's chart images (default: found on the machine)
 
 	Inbox               string  `toml:"inbox"`                 // folder scanned on a schedule; empty: no scan
 	InboxSchedule       string  `toml:"inbox_schedule"`        // cron spec (default "@every 5m")
@@ -111,6 +112,7 @@ func loadConfig(path string) (*Config, error) {
 	env("TIMEZONE", &c.Timezone)
 	env("LOG_FORMAT", &c.LogFormat)
 	env("LOG_LEVEL", &c.LogLevel)
+	env("REPORT_FONT", &c.ReportFont)
 	env("INBOX", &c.Inbox)
 	env("INBOX_SCHEDULE", &c.InboxSchedule)
 	env("OPTIMIZE_SCHEDULE", &c.OptimizeSchedule)

@@ -31,6 +31,8 @@ const usage = `sifa — 基层司法行政数据平台
   sifa serve     [--warehouse DSN] [--addr 127.0.0.1:8080] [--inbox DIR] [--config FILE] [--demo-if-empty]
   sifa ingest    [--warehouse DSN] [--type 台账类型] [--rejects FILE] [--force] PATH...
   sifa panel ID  [--warehouse DSN] [--org CODE] [--year YYYY] [--from YYYY-MM --to YYYY-MM] [--category 类别]
+  sifa export PANEL --format xlsx|csv|parquet --out FILE [--org CODE] [--year YYYY] [--from YYYY-MM --to YYYY-MM]
+  sifa report    --org CODE --year YYYY --out FILE.docx   调研报告数据附录
   sifa rebuild   [--warehouse DSN] [--config FILE]   用原始文件归档重建一个新的（空的）仓库
   sifa backup    --out DIR [--warehouse DSN]         在线备份内置仓库、原始文件归档和密钥
   sifa restore   --from DIR [--warehouse DSN]        从备份恢复（先停掉 sifa）
@@ -74,6 +76,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdRebuild(ctx, rest, stdout, stderr)
 	case "user":
 		return cmdUser(ctx, rest, stdout, stderr)
+	case "export":
+		return cmdExport(ctx, rest, stdout, stderr)
+	case "report":
+		return cmdReport(ctx, rest, stdout, stderr)
 	case "backup":
 		return cmdBackup(ctx, rest, stdout, stderr)
 	case "restore":
@@ -298,11 +304,7 @@ func cmdPanel(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs := newFlags("panel", stderr)
 	var c common
 	c.register(fs)
-	org := fs.String("org", "", "单位区划代码")
-	year := fs.String("year", "", "年份")
-	from := fs.String("from", "", "起始月份 YYYY-MM")
-	to := fs.String("to", "", "结束月份 YYYY-MM")
-	category := fs.String("category", "", "类别（纠纷类型或经费类别，面板支持时）")
+	ff := addFilterFlags(fs)
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return exitUsage
@@ -311,13 +313,7 @@ func cmdPanel(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, "用法：sifa panel ID [--org CODE] [--year YYYY] [--from YYYY-MM --to YYYY-MM]")
 		return exitUsage
 	}
-	q := map[string][]string{}
-	for k, v := range map[string]string{"org": *org, "year": *year, "from": *from, "to": *to, "category": *category} {
-		if v != "" {
-			q[k] = []string{v}
-		}
-	}
-	f, err := dashboards.ParseFilter(q)
+	f, err := ff.filter()
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitUsage
@@ -427,7 +423,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	metrics := newRequestMetrics()
 	site := &dashboards.Site{Engine: e, Ingest: p, UploadDir: filepath.Join(cfg.DataDir, "uploads"), PushTokens: cfg.PushTokens,
 		Backup:   func(ctx context.Context, dir string) (string, error) { return backupTo(ctx, cfg, w, dir) },
-		Accounts: w, Security: cfg.security(), CSPReports: func(string) { metrics.cspReports.Add(1) }}
+		Accounts: w, Security: cfg.security(), CSPReports: func(string) { metrics.cspReports.Add(1) },
+		Archive: p.Archive.Path, ReportFont: cfg.ReportFont}
 	if err := os.MkdirAll(site.UploadDir, 0o750); err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitFailure

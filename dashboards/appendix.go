@@ -1,0 +1,379 @@
+package dashboards
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+
+	"sifa/dashboards/chartpng"
+	"sifa/dashboards/docx"
+)
+
+// Appendix is the survey-report data appendix (调研报告数据附录) for an org
+// and a year: the factual parts of the seed reports, every sentence
+// written from panel answers, each followed by its table and chart, and
+// the list of files the numbers came from.
+type Appendix struct {
+	Title    string
+	OrgName  string
+	Year     int
+	Sections []Section
+	Sources  []Source
+}
+
+// Section is one part of the appendix.
+type Section struct {
+	Title  string
+	Blocks []Block
+}
+
+// Block is a paragraph, a table or a chart.
+type Block struct {
+	Text    string
+	Table   *Sheet
+	Chart   *chartpng.Chart
+	Caption string
+}
+
+// writer collects an appendix's panel answers and their sources.
+type writer struct {
+	ctx     context.Context
+	e       *Engine
+	sources map[string]Source
+	order   []string
+	err     error
+}
+
+func (w *writer) ask(id string, f Filter) any {
+	if w.err != nil {
+		return nil
+	}
+	v, err := w.e.Run(w.ctx, id, f)
+	if err != nil {
+		w.err = err
+		return nil
+	}
+	lin, err := w.e.Lineage(w.ctx, id, f)
+	if err != nil {
+		w.err = err
+		return nil
+	}
+	for _, s := range lin.Sources {
+		k := s.LoadID + "|" + s.Sheet
+		if _, ok := w.sources[k]; !ok {
+			w.sources[k] = s
+			w.order = append(w.order, k)
+		}
+	}
+	return v
+}
+
+// wan writes 元 as 万元 the way reports do: 1.8万元.
+func wan(yuan float64) string {
+	return strconv.FormatFloat(math.Round(yuan/100)/100, 'f', -1, 64) + "万元"
+}
+
+func pctText(f float64) string {
+	return strconv.FormatFloat(math.Round(f*1000)/10, 'f', -1, 64) + "%"
+}
+
+// persons writes a count of people, or says it is withheld.
+func persons(p Persons, unit string) string {
+	if p.Withheld() {
+		return "不足" + strconv.FormatInt(int64(-p), 10) + unit
+	}
+	return strconv.FormatInt(int64(p), 10) + unit
+}
+
+// countCell is a count of people for a table: the number, or "<3" when withheld.
+func countCell(p Persons) any {
+	if p.Withheld() {
+		return "<" + strconv.FormatInt(int64(-p), 10)
+	}
+	return int64(p)
+}
+
+// versus compares a figure with last year's, in words ("" when last year has none).
+func versus(now, before int64, unit string) string {
+	switch {
+	case before <= 0 || now < 0:
+		return ""
+	case now > before:
+		return fmt.Sprintf("，比上年增加%d%s", now-before, unit)
+	case now < before:
+		return fmt.Sprintf("，比上年减少%d%s", before-now, unit)
+	}
+	return "，与上年持平"
+}
+
+// Appendix writes the appendix for an org (registry code; "" = everything
+// the caller may see) and a year.
+func (e *Engine) Appendix(ctx context.Context, org string, year int) (*Appendix, error) {
+	if year < 1990 || year > 2100 {
+		return nil, badFilter("年份 %d 不对", year)
+	}
+	if a := AccessFrom(ctx); a != nil && org == "" {
+		org = a.Org
+	}
+	reg, err := e.Store.Registry(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f, prev := Filter{Org: org, Year: year}, Filter{Org: org, Year: year - 1}
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	w := &writer{ctx: ctx, e: e, sources: map[string]Source{}}
+	name := filterText(reg, Filter{Org: org})
+	ap := &Appendix{OrgName: name, Year: year, Title: fmt.Sprintf("%s%d年基层司法行政工作调研报告数据附录", name, year)}
+	whole := "全县"
+	if o := reg.Org(org); o == nil || o.Level != "县" {
+		whole = name
+	}
+
+	// 一、基本情况
+	s, sp := w.ask("staffing.summary", f), w.ask("staffing.summary", prev)
+	byOrg, bo := w.ask("staffing.by_org", f), w.ask("buildout.progress", f)
+	if w.err != nil {
+		return nil, w.err
+	}
+	st, stp := s.(*StaffingSummary), sp.(*StaffingSummary)
+	sec := Section{Title: "一、基本情况"}
+	p1 := fmt.Sprintf("%s%d个司法所共有在岗人员%d人%s，其中，2人（含2人以上）所%d个，1人所%d个", whole, st.Offices, st.Staff,
+		versus(st.Staff, stp.Staff, "人"), st.OfficesMultiStaff, st.OfficesSingleStaff)
+	if st.OfficesNoStaff > 0 {
+		p1 += fmt.Sprintf("，无人在岗的所%d个", st.OfficesNoStaff)
+	}
+	p1 += fmt.Sprintf("。县司法局在岗人员%d人。落实副科级职级待遇%s。", st.BureauStaff, persons(st.DeputySectionRank, "人"))
+	if st.Snapshot != "" {
+		p1 += "（人员按" + st.Snapshot + "的花名册统计。）"
+	}
+	sec.Blocks = append(sec.Blocks, Block{Text: p1})
+	var edu []string
+	for _, k := range []string{"研究生", "大学本科", "大学专科", "中专"} {
+		if v := st.Education[k]; v != 0 {
+			edu = append(edu, k+persons(v, "人"))
+		}
+	}
+	p2 := fmt.Sprintf("队伍结构方面，%s仅具备高中学历", persons(st.Education["高中"], "人"))
+	if v := st.Education["初中及以下"]; v != 0 {
+		p2 += "，初中及以下" + persons(v, "人")
+	}
+	if len(edu) > 0 {
+		p2 += "，" + strings.Join(edu, "、")
+	}
+	p2 += fmt.Sprintf("；46岁以上达%s", persons(st.Aged46Plus, "人"))
+	if !st.Aged46Plus.Withheld() && st.Staff > 0 {
+		p2 += "，占" + pctText(float64(st.Aged46Plus)/float64(st.Staff))
+	}
+	p2 += fmt.Sprintf("，不会使用微机人员%s，法律专业人员%s", persons(st.NoComputer, "人"), persons(st.LawMajor, "人"))
+	if !stp.NoComputer.Withheld() && stp.Staff > 0 && !st.NoComputer.Withheld() {
+		p2 += fmt.Sprintf("（上年不会使用微机%d人）", stp.NoComputer)
+	}
+	sec.Blocks = append(sec.Blocks, Block{Text: p2 + "。"})
+	var staffRows [][]any
+	var cats []string
+	var counts []float64
+	for _, r := range byOrg.(*Rows[StaffRow]).Rows {
+		staffRows = append(staffRows, []any{r.OrgName, r.Staff, countCell(r.Aged46Plus), countCell(r.NoComputer), countCell(r.LawMajor)})
+		cats = append(cats, r.OrgName)
+		counts = append(counts, float64(r.Staff))
+	}
+	sec.Blocks = append(sec.Blocks,
+		Block{Table: &Sheet{Title: "各司法所在岗人员", Head: []string{"司法所", "在岗人员（人）", "46岁及以上（人）", "不会使用计算机（人）", "法律专业（人）"}, Rows: staffRows}, Caption: "表1 各司法所在岗人员"},
+		Block{Chart: &chartpng.Chart{Title: "各司法所在岗人员", Categories: cats, Series: []chartpng.Series{{Name: "在岗人员", Values: counts}}, Unit: "人"}, Caption: "图1 各司法所在岗人员"})
+	for _, r := range bo.(*Rows[BuildoutRow]).Rows {
+		if r.Year == year && strings.HasPrefix(r.Level, "乡镇") {
+			sec.Blocks = append(sec.Blocks, Block{Text: fmt.Sprintf("业务用房方面，%d个乡镇司法行政服务站已建立%d个，其中%d个通过规范化验收，规范化率%s。",
+				r.Units, r.Established, r.Standardized, pctText(r.StandardizedRate))})
+		}
+	}
+	ap.Sections = append(ap.Sections, sec)
+
+	// 二、作用发挥
+	d, dp := w.ask("disputes.summary", f), w.ask("disputes.summary", prev)
+	types, months := w.ask("disputes.by_type", f), w.ask("disputes.by_month", f)
+	wk, wkp := w.ask("work.summary", f), w.ask("work.summary", prev)
+	if w.err != nil {
+		return nil, w.err
+	}
+	ds, dsp, ws, wsp := d.(*DisputesSummary), dp.(*DisputesSummary), wk.(*WorkSummary), wkp.(*WorkSummary)
+	sec = Section{Title: "二、作用发挥"}
+	t := fmt.Sprintf("人民调解方面，全年受理矛盾纠纷%d件%s，调解成功%d件，调解成功率%s", ds.Received, versus(ds.Received, dsp.Received, "件"),
+		ds.MediatedSuccess, pctText(ds.SuccessRate))
+	var prevented []string
+	for _, k := range preventedTypes {
+		if p := ds.Prevented[k]; p.Cases > 0 {
+			prevented = append(prevented, fmt.Sprintf("%s%d件%d人", k, p.Cases, p.Persons))
+		}
+	}
+	if len(prevented) > 0 {
+		t += "；" + strings.Join(prevented, "，")
+	}
+	t += fmt.Sprintf("；涉法信访纠纷%d件。", ds.PetitionRelated)
+	sec.Blocks = append(sec.Blocks, Block{Text: t})
+	var typeRows [][]any
+	for _, r := range types.(*Rows[DisputeRow]).Rows {
+		typeRows = append(typeRows, []any{r.Type, r.Received, r.MediatedSuccess, round(r.SuccessRate*100, 1)})
+	}
+	sec.Blocks = append(sec.Blocks, Block{Table: &Sheet{Title: "各类纠纷", Head: []string{"纠纷类型", "受理（件）", "调解成功（件）", "成功率（%）"}, Rows: typeRows}, Caption: "表2 各类纠纷受理和调解情况"})
+	var mcats []string
+	var mvals []float64
+	for _, r := range months.(*Rows[DisputeRow]).Rows {
+		mcats = append(mcats, strings.TrimPrefix(r.Month[5:], "0")+"月")
+		mvals = append(mvals, float64(r.Received))
+	}
+	sec.Blocks = append(sec.Blocks, Block{Chart: &chartpng.Chart{Title: "各月受理纠纷", Categories: mcats, Series: []chartpng.Series{{Name: "受理", Values: mvals}}, Unit: "件", Line: true},
+		Caption: "图2 各月受理纠纷"})
+	sec.Blocks = append(sec.Blocks, Block{Text: fmt.Sprintf("法律服务方面，办理法律援助案件%d件%s，挽回经济损失%s；接待法律咨询%d人次%s；开展普法宣传活动%d场，参与群众%d人次。",
+		ws.LegalAidCases, versus(ws.LegalAidCases, wsp.LegalAidCases, "件"), wan(ws.LegalAidRecovered), ws.Consultations,
+		versus(ws.Consultations, wsp.Consultations, "人次"), ws.PublicityEvents, ws.PublicityParticipants)})
+	t = fmt.Sprintf("特殊人群管理方面，在矫社区矫正对象%s，脱管%s，重新犯罪%s；登记刑满释放人员%s，已安置%s",
+		persons(ws.CorrectionsInSupervision, "人"), persons(ws.CorrectionsLostContact, "人"), persons(ws.CorrectionsReoffended, "人"),
+		persons(ws.ReleasedRegistered, "人"), persons(ws.ReleasedResettled, "人"))
+	if ws.ReleasedRegistered > 0 && !ws.ReleasedResettled.Withheld() {
+		t += "，安置率" + pctText(float64(ws.ReleasedResettled)/float64(ws.ReleasedRegistered))
+	}
+	sec.Blocks = append(sec.Blocks, Block{Text: t + fmt.Sprintf("，重新犯罪%s。", persons(ws.ReleasedReoffended, "人"))})
+	ap.Sections = append(ap.Sections, sec)
+
+	// 三、经费保障
+	fs, fsp := w.ask("funding.shortfall", f), w.ask("funding.shortfall", prev)
+	if w.err != nil {
+		return nil, w.err
+	}
+	fund, fundp := fs.(*FundingShortfall), fsp.(*FundingShortfall)
+	sec = Section{Title: "三、经费保障"}
+	var std, bud, act, gap float64
+	var frows [][]any
+	var fcats []string
+	var fstd, fbud, fact []float64
+	for _, r := range fund.Rows {
+		std, bud, act, gap = std+r.Standard, bud+r.Budget, act+r.Actual, gap+r.GapToStandard
+		t := fmt.Sprintf("%s按标准应为%s，预算%s", r.Category, wan(r.Standard), wan(r.Budget))
+		if r.GapToStandard > 0 {
+			t += "，相差" + wan(r.GapToStandard)
+		} else {
+			t += "，达到标准"
+		}
+		t += "；实际支出" + wan(r.Actual)
+		if r.Overspend > 0 {
+			t += "，超出预算" + wan(r.Overspend)
+		}
+		sec.Blocks = append(sec.Blocks, Block{Text: t + "。"})
+		frows = append(frows, []any{r.Category, round(r.Standard/10000, 2), round(r.Budget/10000, 2), round(r.Actual/10000, 2), round(r.GapToStandard/10000, 2)})
+		fcats = append(fcats, r.Category)
+		fstd, fbud, fact = append(fstd, round(r.Standard/10000, 2)), append(fbud, round(r.Budget/10000, 2)), append(fact, round(r.Actual/10000, 2))
+	}
+	if len(fund.Rows) == 0 {
+		sec.Blocks = append(sec.Blocks, Block{Text: fmt.Sprintf("%d年没有收到经费台账。", year)})
+	} else {
+		var bp float64
+		for _, r := range fundp.Rows {
+			bp += r.Budget
+		}
+		t := fmt.Sprintf("合计：按标准应为%s，预算%s，相差%s；实际支出%s", wan(std), wan(bud), wan(gap), wan(act))
+		if bp > 0 {
+			t += "；上年预算" + wan(bp)
+		}
+		sec.Blocks = append(sec.Blocks, Block{Text: t + "。"},
+			Block{Table: &Sheet{Title: "经费保障情况", Head: []string{"经费类别", "标准（万元）", "预算（万元）", "实际支出（万元）", "预算低于标准（万元）"}, Rows: frows}, Caption: "表3 经费保障情况"},
+			Block{Chart: &chartpng.Chart{Title: "经费：标准、预算与实际支出", Categories: fcats, Unit: "万元",
+				Series: []chartpng.Series{{Name: "标准", Values: fstd}, {Name: "预算", Values: fbud}, {Name: "实际支出", Values: fact}}}, Caption: "图3 经费标准、预算与实际支出"})
+	}
+	ap.Sections = append(ap.Sections, sec)
+
+	// 四、平台建设
+	sec = Section{Title: "四、平台建设"}
+	var brows [][]any
+	var bcats []string
+	var brate, btarget []float64
+	for _, r := range bo.(*Rows[BuildoutRow]).Rows {
+		if r.Year != year {
+			continue
+		}
+		t := fmt.Sprintf("%s%d个，已建立%d个（%s），已规范化%d个（%s）", r.Level, r.Units, r.Established, pctText(r.EstablishedRate),
+			r.Standardized, pctText(r.StandardizedRate))
+		if r.TargetStandardizedRate > 0 {
+			if r.OnTrack {
+				t += "，达到" + strconv.Itoa(year) + "年规范化率" + pctText(r.TargetStandardizedRate) + "的目标"
+			} else {
+				t += fmt.Sprintf("，距%d年规范化率%s的目标还差%s个百分点", year, pctText(r.TargetStandardizedRate),
+					strconv.FormatFloat(math.Round((r.TargetStandardizedRate-r.StandardizedRate)*1000)/10, 'f', -1, 64))
+			}
+		}
+		sec.Blocks = append(sec.Blocks, Block{Text: t + "。"})
+		brows = append(brows, []any{r.Level, r.Units, r.Established, r.Standardized, round(r.StandardizedRate*100, 1), round(r.TargetStandardizedRate*100, 1)})
+		bcats = append(bcats, r.Level)
+		brate, btarget = append(brate, round(r.StandardizedRate*100, 1)), append(btarget, round(r.TargetStandardizedRate*100, 1))
+	}
+	if len(brows) > 0 {
+		sec.Blocks = append(sec.Blocks,
+			Block{Table: &Sheet{Title: "平台建设进度", Head: []string{"层级", "单位数（个）", "已建立（个）", "已规范化（个）", "规范化率（%）", "目标（%）"}, Rows: brows}, Caption: "表4 平台建设进度"},
+			Block{Chart: &chartpng.Chart{Title: "规范化率与目标", Categories: bcats, Unit: "%",
+				Series: []chartpng.Series{{Name: "规范化率", Values: brate}, {Name: "目标", Values: btarget}}}, Caption: "图4 规范化率与目标"})
+	}
+	ap.Sections = append(ap.Sections, sec)
+	for _, k := range w.order {
+		ap.Sources = append(ap.Sources, w.sources[k])
+	}
+	return ap, nil
+}
+
+// WriteDOCX writes the appendix as a Word/WPS document, charts as images.
+func (ap *Appendix) WriteDOCX(out io.Writer, r *chartpng.Renderer) error {
+	d := docx.New(ap.Title)
+	d.Heading(ap.Title, 1)
+	for _, sec := range ap.Sections {
+		d.Heading(sec.Title, 2)
+		for _, b := range sec.Blocks {
+			switch {
+			case b.Text != "":
+				d.Paragraph(b.Text)
+			case b.Table != nil:
+				d.Table(b.Table.Head, textRows(b.Table.Rows))
+				d.Caption(b.Caption)
+			case b.Chart != nil:
+				img, err := r.PNG(*b.Chart)
+				if err != nil {
+					return err
+				}
+				if err := d.Image(img, 15, b.Caption); err != nil {
+					return err
+				}
+				caption := b.Caption
+				if !r.CJK {
+					caption += "（本机没有中文字体，图中分类以序号代替，依次对应上表各行）"
+				}
+				d.Caption(caption)
+			}
+		}
+	}
+	d.Heading("数据来源", 2)
+	d.Paragraph("以上数字由基层司法行政数据平台从下列台账文件汇总生成（文件名、台账类型、载入时间、载入和退回行数、SHA-256 指纹前 16 位）。")
+	var rows [][]string
+	for _, s := range ap.Sources {
+		rows = append(rows, []string{s.File, ledgerName(s.Ledger), s.LoadedAt, strconv.FormatInt(s.Accepted, 10), strconv.FormatInt(s.Rejected, 10), s.SHA256[:min(16, len(s.SHA256))]})
+	}
+	d.Table([]string{"文件", "台账", "载入时间", "载入行数", "退回行数", "SHA-256"}, rows)
+	return d.Write(out)
+}
+
+func textRows(rows [][]any) [][]string {
+	out := make([][]string, len(rows))
+	for i, r := range rows {
+		out[i] = make([]string, len(r))
+		for j, c := range r {
+			switch x := c.(type) {
+			case float64:
+				out[i][j] = strconv.FormatFloat(x, 'f', -1, 64)
+			default:
+				out[i][j] = fmt.Sprint(x)
+			}
+		}
+	}
+	return out
+}
