@@ -61,7 +61,7 @@ func (s *Site) renderUsers(w http.ResponseWriter, r *http.Request, code int, msg
 		row := accountRow{Name: ac.Name, DisplayName: ac.DisplayName, Role: ac.Role, Org: ac.Org, OrgName: "全部", Disabled: ac.Disabled,
 			ChangedBy: ac.ChangedBy, Self: ac.Name == a.User}
 		if !ac.ChangedAt.IsZero() {
-			row.Changed = ac.ChangedAt.In(shanghai).Format("2006-01-02 15:04")
+			row.Changed = ac.ChangedAt.In(beijing).Format("2006-01-02 15:04")
 		}
 		if ac.Org != "" {
 			row.OrgName = ac.Org
@@ -95,13 +95,6 @@ func (s *Site) changeUser(w http.ResponseWriter, r *http.Request) {
 	s.renderUsers(w, r, http.StatusOK, "已保存："+describeChange(c)+"（"+c.Name+"）", true)
 }
 
-var shanghai = func() *time.Location {
-	if l, err := time.LoadLocation("Asia/Shanghai"); err == nil {
-		return l
-	}
-	return time.FixedZone("CST", 8*3600)
-}()
-
 func (s *Site) auditPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	days, _ := strconv.Atoi(q.Get("days"))
@@ -124,7 +117,7 @@ func (s *Site) auditPage(w http.ResponseWriter, r *http.Request) {
 		if name == "" {
 			name = e.Action
 		}
-		v.Rows = append(v.Rows, auditRow{At: e.At.In(shanghai).Format("2006-01-02 15:04:05"), User: e.User, Role: e.Role, Action: name,
+		v.Rows = append(v.Rows, auditRow{At: e.At.In(beijing).Format("2006-01-02 15:04:05"), User: e.User, Role: e.Role, Action: name,
 			Target: e.Target, Detail: e.Detail, Remote: e.Remote, Result: e.Result})
 	}
 	s.render(w, r, http.StatusOK, p)

@@ -7,6 +7,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"sifa/dashboards/chartpng"
 	"sifa/dashboards/docx"
@@ -356,7 +357,11 @@ func (ap *Appendix) WriteDOCX(out io.Writer, r *chartpng.Renderer) error {
 	d.Paragraph("以上数字由基层司法行政数据平台从下列台账文件汇总生成（文件名、台账类型、载入时间、载入和退回行数、SHA-256 指纹前 16 位）。")
 	var rows [][]string
 	for _, s := range ap.Sources {
-		rows = append(rows, []string{s.File, ledgerName(s.Ledger), s.LoadedAt, strconv.FormatInt(s.Accepted, 10), strconv.FormatInt(s.Rejected, 10), s.SHA256[:min(16, len(s.SHA256))]})
+		loaded := s.LoadedAt
+		if t, err := time.Parse(time.RFC3339, loaded); err == nil {
+			loaded = t.Format("2006-01-02 15:04")
+		}
+		rows = append(rows, []string{s.File, ledgerName(s.Ledger), loaded, strconv.FormatInt(s.Accepted, 10), strconv.FormatInt(s.Rejected, 10), s.SHA256[:min(16, len(s.SHA256))]})
 	}
 	d.Table([]string{"文件", "台账", "载入时间", "载入行数", "退回行数", "SHA-256"}, rows)
 	return d.Write(out)

@@ -163,11 +163,14 @@ func TestBrowser(t *testing.T) {
 	pages := []struct{ name, path string }{
 		{"overview", "/"}, {"disputes", "/disputes"}, {"staffing", "/staffing"}, {"funding", "/funding"},
 		{"buildout", "/buildout"}, {"work", "/work"}, {"upload", "/upload"}, {"jobs", "/jobs"},
-		{"users", "/admin/users"}, {"audit", "/admin/audit"},
+		{"users", "/admin/users"}, {"audit", "/admin/audit"}, {"report", "/report"}, {"sources", "/sources"},
 	}
 	total := 0
 	for _, p := range pages {
 		url := srv.URL + p.path + "?org=990121&year=2014"
+		if p.path == "/sources" {
+			url += "&page=%2Fdisputes"
+		}
 		if p.path == "/upload" || p.path == "/jobs" || strings.HasPrefix(p.path, "/admin/") {
 			url = srv.URL + p.path
 		}
@@ -175,7 +178,7 @@ func TestBrowser(t *testing.T) {
 			t.Fatalf("%s: %v", url, err)
 		}
 		n := waitCharts(ctx, t, url)
-		if n == 0 && p.path != "/upload" && p.path != "/jobs" && !strings.HasPrefix(p.path, "/admin/") {
+		if n == 0 && p.path != "/upload" && p.path != "/jobs" && !strings.HasPrefix(p.path, "/admin/") && p.path != "/report" && p.path != "/sources" {
 			t.Errorf("%s: no charts", url)
 		}
 		total += n

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"sifa/warehouse"
 )
@@ -118,9 +119,18 @@ func (e *Engine) Lineage(ctx context.Context, id string, f Filter) (*Lineage, er
 	}
 	for _, r := range res.Rows {
 		out.Sources = append(out.Sources, Source{LoadID: str(r[0]), File: str(r[1]), Sheet: str(r[2]), SHA256: str(r[3]), Ledger: str(r[4]),
-			Orgs: splitList(str(r[5])), Periods: splitList(str(r[6])), Accepted: num(r[7]), Rejected: num(r[8]), LoadedAt: str(r[9])})
+			Orgs: splitList(str(r[5])), Periods: splitList(str(r[6])), Accepted: num(r[7]), Rejected: num(r[8]), LoadedAt: rfc3339Beijing(str(r[9]))})
 	}
 	return out, nil
+}
+
+// rfc3339Beijing writes a warehouse time (UTC) as RFC 3339 in 北京时间.
+func rfc3339Beijing(utc string) string {
+	t, err := time.Parse("2006-01-02 15:04:05", utc)
+	if err != nil {
+		return utc
+	}
+	return t.In(beijing).Format(time.RFC3339)
 }
 
 func splitList(s string) []string {

@@ -109,8 +109,14 @@ func (e *Engine) standards() Standards {
 func (s *Site) init() {
 	s.once.Do(func() {
 		s.tmpl = template.Must(template.New("").Funcs(template.FuncMap{
-			"add":        func(a, b int) int { return a + b },
-			"sub":        func(a, b int) int { return a - b },
+			"add": func(a, b int) int { return a + b },
+			"sub": func(a, b int) int { return a - b },
+			"clock": func(rfc3339 string) string { // 2026-11-27T11:10:06+08:00 → 2026-11-27 11:10
+				if t, err := time.Parse(time.RFC3339, rfc3339); err == nil {
+					return t.Format("2006-01-02 15:04")
+				}
+				return rfc3339
+			},
 			"actionName": func(k string) string { return actionNames[k] },
 		}).ParseFS(templateFS, "templates/*.html"))
 		s.assets = map[string]*asset{}
