@@ -340,3 +340,59 @@ func TestSources(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryPanelExports: every panel exports as xlsx and csv that open,
+// and every whole number of its answer's top level is in the export.
+func TestEveryPanelExports(t *testing.T) {
+	srv := demoSite(t)
+	admin := adminOf(t, srv.URL)
+	var list struct {
+		Panels []struct{ ID string } `json:"panels"`
+	}
+	_, body := admin.get(t, "/api/v1/panels")
+	json.Unmarshal([]byte(body), &list)
+	if len(list.Panels) < 17 {
+		t.Fatalf("%d panels listed", len(list.Panels))
+	}
+	checked := 0
+	for _, p := range list.Panels {
+		q := "org=990121&year=2014"
+		if p.ID == "jobs.recent" || p.ID == "meta.years" || p.ID == "submissions.monthly" {
+			q = ""
+		}
+		_, ans := admin.get(t, "/api/v1/panels/"+p.ID+"?"+q)
+		var top map[string]any
+		json.Unmarshal([]byte(ans), &top)
+		code, xb := admin.get(t, "/api/v1/panels/"+p.ID+"/export?format=xlsx&"+q)
+		if code != 200 {
+			t.Errorf("%s xlsx: %d", p.ID, code)
+			continue
+		}
+		sheets, _ := readXLSX(t, []byte(xb))
+		var cells strings.Builder
+		for _, rows := range sheets {
+			for _, r := range rows {
+				cells.WriteString("|" + strings.Join(r, "|") + "|")
+			}
+		}
+		code, cb := admin.get(t, "/api/v1/panels/"+p.ID+"/export?format=csv&"+q)
+		if code != 200 || !strings.HasPrefix(cb, "\uFEFF") {
+			t.Errorf("%s csv: %d", p.ID, code)
+		}
+		for k, v := range top {
+			n, ok := v.(float64)
+			if !ok || n != float64(int64(n)) || k == "success_rate" || strings.HasSuffix(k, "_rate") {
+				continue
+			}
+			if k == "legal_aid_recovered" || k == "amount_involved" {
+				continue // money: in 万元 in the export
+			}
+			s := strconv.FormatInt(int64(n), 10)
+			if !strings.Contains(cells.String(), "|"+s+"|") || !strings.Contains(cb, ","+s) {
+				t.Errorf("%s: %s = %s not in the xlsx or csv", p.ID, k, s)
+			}
+			checked++
+		}
+	}
+	t.Logf("%d panels exported; %d top-level numbers found in both formats", len(list.Panels), checked)
+}
