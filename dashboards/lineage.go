@@ -46,6 +46,21 @@ func (r *recorder) Query(ctx context.Context, q string) (*warehouse.Result, erro
 	return r.Store.Query(ctx, q)
 }
 
+// record runs a panel (uncached, within the caller's access) and returns
+// the queries it ran, with the filter as the access limited it.
+func (e *Engine) record(ctx context.Context, id string, f Filter) (Filter, []string, error) {
+	f, _, err := e.authorize(ctx, id, f)
+	if err != nil {
+		return f, nil, err
+	}
+	rec := &recorder{Store: e.Store}
+	run := &Engine{Store: rec, Standards: e.Standards, SubmissionDay: e.SubmissionDay, Now: e.Now}
+	if _, err := run.run(ctx, id, f); err != nil {
+		return f, nil, err
+	}
+	return f, rec.queries, nil
+}
+
 // registryPanels count units of the org registry (offices, stations, work
 // rooms): the registry file is one of their sources.
 var registryPanels = []string{"staffing.summary", "staffing.by_org", "buildout.progress", "buildout.by_org", "submissions.monthly", "funding.shortfall"}
@@ -55,29 +70,16 @@ var registryPanels = []string{"staffing.summary", "staffing.by_org", "buildout.p
 // queries recorded, and each query's table and condition asked for the
 // loads of the rows it read.
 func (e *Engine) Lineage(ctx context.Context, id string, f Filter) (*Lineage, error) {
-	if err := f.Validate(); err != nil {
+	f, queries, err := e.record(ctx, id, f)
+	if err != nil {
 		return nil, err
 	}
 	reg, err := e.Store.Registry(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if a := AccessFrom(ctx); a != nil {
-		if !a.Role.MayPanel(id) {
-			return nil, denied("您的账号（%s）不能查看面板「%s」", a.Role, id)
-		}
-		if f, err = a.limit(reg, f); err != nil {
-			return nil, err
-		}
-		f.limit = a.Org
-	}
-	rec := &recorder{Store: e.Store}
-	run := &Engine{Store: rec, Standards: e.Standards, SubmissionDay: e.SubmissionDay, Now: e.Now}
-	if _, err := run.run(ctx, id, f); err != nil {
-		return nil, err
-	}
 	reads := map[string]bool{} // "SELECT DISTINCT load_id FROM t WHERE cond"
-	for _, q := range rec.queries {
+	for _, q := range queries {
 		if table, cond, ok := tableRead(q); ok {
 			reads["SELECT DISTINCT load_id FROM "+table+" WHERE "+cond] = true
 		}

@@ -98,24 +98,36 @@ type Engine struct {
 // cacheLimit bounds the answers kept; past it the cache starts over.
 const cacheLimit = 5000
 
-// Run answers panel id for a filter. A bad id or filter is a *FilterError.
-func (e *Engine) Run(ctx context.Context, id string, f Filter) (any, error) {
+// authorize checks a filter and applies the caller's access to it: the
+// panel must be one of the role's, an empty org becomes the account's org,
+// an org outside it is refused, and the limit rides along into every query.
+func (e *Engine) authorize(ctx context.Context, id string, f Filter) (Filter, *Access, error) {
 	if err := f.Validate(); err != nil {
-		return nil, err
+		return f, nil, err
 	}
 	a := AccessFrom(ctx)
-	if a != nil {
-		if !a.Role.MayPanel(id) {
-			return nil, denied("您的账号（%s）不能查看面板「%s」", a.Role, id)
-		}
-		reg, err := e.Store.Registry(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if f, err = a.limit(reg, f); err != nil {
-			return nil, err
-		}
-		f.limit = a.Org
+	if a == nil {
+		return f, nil, nil
+	}
+	if !a.Role.MayPanel(id) {
+		return f, a, denied("您的账号（%s）不能查看面板「%s」", a.Role, id)
+	}
+	reg, err := e.Store.Registry(ctx)
+	if err != nil {
+		return f, a, err
+	}
+	if f, err = a.limit(reg, f); err != nil {
+		return f, a, err
+	}
+	f.limit = a.Org
+	return f, a, nil
+}
+
+// Run answers panel id for a filter. A bad id or filter is a *FilterError.
+func (e *Engine) Run(ctx context.Context, id string, f Filter) (any, error) {
+	f, a, err := e.authorize(ctx, id, f)
+	if err != nil {
+		return nil, err
 	}
 	ans, err := e.cached(ctx, id, f)
 	if err != nil || a == nil || a.Role.SeesIndividuals() {

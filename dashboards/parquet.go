@@ -37,31 +37,14 @@ type FactRows struct {
 // conditions its queries used, within the caller's limits), without the
 // columns that would follow or date a person.
 func (e *Engine) FactsBehind(ctx context.Context, id string, f Filter) ([]FactRows, error) {
-	if err := f.Validate(); err != nil {
+	_, queries, err := e.record(ctx, id, f)
+	if err != nil {
 		return nil, err
 	}
 	a := AccessFrom(ctx)
-	if a != nil {
-		if !a.Role.MayPanel(id) {
-			return nil, denied("您的账号（%s）不能查看面板「%s」", a.Role, id)
-		}
-		reg, err := e.Store.Registry(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if f, err = a.limit(reg, f); err != nil {
-			return nil, err
-		}
-		f.limit = a.Org
-	}
-	rec := &recorder{Store: e.Store}
-	run := &Engine{Store: rec, Standards: e.Standards, SubmissionDay: e.SubmissionDay, Now: e.Now}
-	if _, err := run.run(ctx, id, f); err != nil {
-		return nil, err
-	}
 	conds := map[string][]string{}
 	var order []string
-	for _, q := range rec.queries {
+	for _, q := range queries {
 		table, cond, ok := tableRead(q)
 		if !ok || !strings.HasPrefix(table, "fact_") {
 			continue
