@@ -22,6 +22,8 @@ import (
 type Store interface {
 	Query(ctx context.Context, q string) (*warehouse.Result, error)
 	Visible() string
+	// In is IN, or GLOBAL IN on a ClickHouse cluster, before a subquery.
+	In() string
 	DateLit(d string) string
 	Lit(s string) string
 	Registry(ctx context.Context) (*transform.Registry, error)
@@ -320,7 +322,7 @@ func (r *request) snapshot(table string, villages, inPeriod bool) string {
 		cond += " AND period >= '" + start + "'"
 	}
 	return " FROM " + table + " WHERE " + r.sc.where(villages) + " AND " + r.st.Visible() +
-		" AND concat(scope_org, '|', period) IN (SELECT concat(scope_org, '|', max(period)) FROM " + table +
+		" AND concat(scope_org, '|', period) " + r.st.In() + " (SELECT concat(scope_org, '|', max(period)) FROM " + table +
 		" WHERE " + cond + " GROUP BY scope_org)"
 }
 

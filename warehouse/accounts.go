@@ -174,5 +174,5 @@ func (w *Warehouse) PurgeAudit(ctx context.Context, keep time.Duration) error {
 	if keep < 180*24*time.Hour {
 		return fmt.Errorf("审计日志至少要保留 180 天，配置的是 %d 天", int(keep.Hours()/24))
 	}
-	return w.eng.exec(ctx, w.eng.deleteWhere("audit", "seq < "+strconv.FormatInt(time.Now().Add(-keep).UnixNano(), 10)))
+	return w.eng.deleteRows(ctx, "audit", "seq < "+strconv.FormatInt(time.Now().Add(-keep).UnixNano(), 10))
 }

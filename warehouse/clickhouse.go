@@ -22,6 +22,10 @@ import (
 type chEngine struct {
 	conn driver.Conn
 	db   string
+	// cluster names the ClickHouse cluster (remote_servers) when sifa runs
+	// on one: local tables on every shard, Distributed tables over them.
+	cluster string
+	shards  []driver.Conn // one connection to each shard (its first replica)
 }
 
 func openClickHouse(ctx context.Context, dsn string) (*chEngine, error) {
@@ -58,12 +62,24 @@ func openClickHouse(ctx context.Context, dsn string) (*chEngine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("无法连接 ClickHouse %s：%w", u.Host, err)
 	}
-	return &chEngine{conn: conn, db: db}, nil
+	e := &chEngine{conn: conn, db: db}
+	if cluster := u.Query().Get("cluster"); cluster != "" {
+		if err := e.joinCluster(ctx, cluster, *opts); err != nil {
+			conn.Close()
+			return nil, err
+		}
+	}
+	return e, nil
 }
 
 func (e *chEngine) name() string { return "clickhouse" }
 
-func (e *chEngine) close() error { return e.conn.Close() }
+func (e *chEngine) close() error {
+	for _, s := range e.shards {
+		s.Close()
+	}
+	return e.conn.Close()
+}
 
 func (e *chEngine) exec(ctx context.Context, q string) error { return e.conn.Exec(ctx, q) }
 
@@ -112,6 +128,7 @@ func chType(c transform.Col) string {
 	return "String"
 }
 
+// createTable is the DDL of a MergeTree table.
 func (e *chEngine) createTable(t *transform.Table) string {
 	cols := make([]string, len(t.Columns))
 	for i, c := range t.Columns {
@@ -127,7 +144,7 @@ func (e *chEngine) appendRecord(ctx context.Context, t *transform.Table, rec arr
 	for i, c := range t.Columns {
 		names[i] = c.Name
 	}
-	batch, err := e.conn.PrepareBatch(ctx, "INSERT INTO "+t.Name+" ("+strings.Join(names, ", ")+")")
+	batch, err := e.conn.PrepareBatch(e.insertCtx(ctx), "INSERT INTO "+t.Name+" ("+strings.Join(names, ", ")+")")
 	if err != nil {
 		return fmt.Errorf("无法写入 %s：%w", t.Name, err)
 	}
@@ -217,10 +234,18 @@ func (e *chEngine) openStream(ctx context.Context, t *transform.Table) (tableStr
 // answers from scopes with argMax.
 func (e *chEngine) migrateEngine(ctx context.Context, version int) error { return nil }
 
-// deleteWhere is an asynchronous mutation on 18.16 (engines.md): fine for
-// rows no panel counts any more.
-func (e *chEngine) deleteWhere(table, cond string) string {
-	return "ALTER TABLE " + table + " DELETE WHERE " + cond
+// deleteRows is an asynchronous mutation on 18.16 (engines.md): fine for
+// rows no panel counts any more. On a cluster it runs on every shard's local table.
+func (e *chEngine) deleteRows(ctx context.Context, table, cond string) error {
+	if e.cluster == "" {
+		return e.exec(ctx, "ALTER TABLE "+table+" DELETE WHERE "+cond)
+	}
+	for _, s := range e.shards {
+		if err := s.Exec(ctx, "ALTER TABLE "+table+"_local DELETE WHERE "+cond); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (e *chEngine) backup(ctx context.Context, path string) error {

@@ -247,9 +247,15 @@ func (e *duckEngine) quote(s string) string { return duckQuote(s) }
 
 func (e *duckEngine) dateLit(d string) string { return "DATE '" + d + "'" }
 
-func (e *duckEngine) deleteWhere(table, cond string) string {
-	return "DELETE FROM " + table + " WHERE " + cond
+func (e *duckEngine) deleteRows(ctx context.Context, table, cond string) error {
+	return e.exec(ctx, "DELETE FROM "+table+" WHERE "+cond)
 }
+
+func (e *duckEngine) ensureTable(ctx context.Context, t *transform.Table) error {
+	return e.exec(ctx, e.createTable(t))
+}
+
+func (e *duckEngine) in() string { return "IN" }
 
 // backup copies every table into a new DuckDB file in one transaction of
 // the source (ATTACH + COPY FROM DATABASE), written under a temporary name

@@ -33,6 +33,13 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// withCluster adds a two-shard ClickHouse cluster to the engines.
+func withCluster(t *testing.T) map[string]string {
+	m := engines(t)
+	m["cluster"], _ = whtest.Cluster(t)
+	return m
+}
+
 // engines returns a fresh warehouse DSN per engine.
 func engines(t *testing.T) map[string]string {
 	return map[string]string{
@@ -120,7 +127,7 @@ func render(m map[string]int64) string {
 }
 
 func TestResentAndCorrectedFiles(t *testing.T) {
-	for engine, dsn := range engines(t) {
+	for engine, dsn := range withCluster(t) {
 		t.Run(engine, func(t *testing.T) {
 			dir := t.TempDir()
 			w := open(t, dsn)
@@ -388,7 +395,7 @@ func TestMigrationFromV1(t *testing.T) {
 // TestSweep: after a correction, sweeping removes the replaced rows and
 // nothing any panel counts.
 func TestSweep(t *testing.T) {
-	for engine, dsn := range engines(t) {
+	for engine, dsn := range withCluster(t) {
 		t.Run(engine, func(t *testing.T) {
 			dir := t.TempDir()
 			w := open(t, dsn)

@@ -43,8 +43,15 @@ type engine interface {
 	name() string
 	exec(ctx context.Context, q string) error
 	query(ctx context.Context, q string) (*Result, error)
-	// createTable returns the DDL of a table.
-	createTable(t *transform.Table) string
+	// ensureTable creates a table when it is not there (on a cluster: the
+	// local table on every shard and the Distributed table over them).
+	ensureTable(ctx context.Context, t *transform.Table) error
+	// in is the operator of a condition on a subquery: IN, or GLOBAL IN on a
+	// cluster (each shard would otherwise read only its own part).
+	in() string
+	// deleteRows deletes a table's rows matching a condition (on a cluster,
+	// on every shard's local table).
+	deleteRows(ctx context.Context, table, cond string) error
 	// appendRecord bulk-loads a record into a table, columnar.
 	appendRecord(ctx context.Context, t *transform.Table, rec arrow.Record) error
 	// openStream starts a bulk load of many records into one table.
@@ -61,8 +68,6 @@ type engine interface {
 	quote(s string) string
 	// backup writes a consistent copy of the warehouse into a new file.
 	backup(ctx context.Context, path string) error
-	// deleteWhere is the statement that deletes a table's rows matching a condition.
-	deleteWhere(table, cond string) string
 	// dateLit makes a date literal from a validated "2006-01-02".
 	dateLit(d string) string
 	close() error
@@ -131,7 +136,7 @@ var schemaTable = &transform.Table{Name: "schema_version", Columns: []transform.
 var migrations = []func(ctx context.Context, w *Warehouse) error{
 	func(ctx context.Context, w *Warehouse) error {
 		for _, t := range transform.Tables {
-			if err := w.eng.exec(ctx, w.eng.createTable(t)); err != nil {
+			if err := w.eng.ensureTable(ctx, t); err != nil {
 				return fmt.Errorf("建表 %s 失败：%w", t.Name, err)
 			}
 		}
@@ -139,13 +144,13 @@ var migrations = []func(ctx context.Context, w *Warehouse) error{
 	},
 	func(ctx context.Context, w *Warehouse) error { return w.eng.migrateEngine(ctx, 2) },
 	func(ctx context.Context, w *Warehouse) error {
-		return w.eng.exec(ctx, w.eng.createTable(transform.Jobs))
+		return w.eng.ensureTable(ctx, transform.Jobs)
 	},
 	// v4: accounts and the audit log; mediators are kept as keyed hashes,
 	// never by name (the names an older build stored are dropped).
 	func(ctx context.Context, w *Warehouse) error {
 		for _, t := range []*transform.Table{transform.Accounts, transform.Audit} {
-			if err := w.eng.exec(ctx, w.eng.createTable(t)); err != nil {
+			if err := w.eng.ensureTable(ctx, t); err != nil {
 				return fmt.Errorf("建表 %s 失败：%w", t.Name, err)
 			}
 		}
@@ -170,7 +175,7 @@ var migrations = []func(ctx context.Context, w *Warehouse) error{
 }
 
 func (w *Warehouse) migrate(ctx context.Context) error {
-	if err := w.eng.exec(ctx, w.eng.createTable(schemaTable)); err != nil {
+	if err := w.eng.ensureTable(ctx, schemaTable); err != nil {
 		return fmt.Errorf("无法初始化仓库：%w", err)
 	}
 	res, err := w.eng.query(ctx, "SELECT max(version) FROM schema_version")
@@ -209,8 +214,12 @@ func (w *Warehouse) Exec(ctx context.Context, q string) error { return w.eng.exe
 // Visible is the condition that keeps a fact table's current rows: those
 // whose scope points at their load.
 func (w *Warehouse) Visible() string {
-	return "scope_key IN (" + w.eng.currentScopes() + ")"
+	return "scope_key " + w.eng.in() + " (" + w.eng.currentScopes() + ")"
 }
+
+// In is the operator for a condition on a subquery in this warehouse's SQL:
+// IN, or GLOBAL IN on a ClickHouse cluster.
+func (w *Warehouse) In() string { return w.eng.in() }
 
 // Append bulk-loads rows into a table. They stay invisible until Commit.
 func (w *Warehouse) Append(ctx context.Context, t *transform.Table, rec arrow.Record) error {
@@ -472,7 +481,7 @@ func (w *Warehouse) Sweep(ctx context.Context) (int64, error) {
 	defer w.mu.Unlock()
 	var total int64
 	for _, t := range transform.Facts {
-		cond := "NOT (" + w.Visible() + ") AND load_id IN (SELECT load_id FROM loads)"
+		cond := "NOT (" + w.Visible() + ") AND load_id " + w.eng.in() + " (SELECT load_id FROM loads)"
 		res, err := w.eng.query(ctx, "SELECT count(*) FROM "+t.Name+" WHERE "+cond)
 		if err != nil {
 			return total, err
@@ -481,7 +490,7 @@ func (w *Warehouse) Sweep(ctx context.Context) (int64, error) {
 		if n == 0 {
 			continue
 		}
-		if err := w.eng.exec(ctx, w.eng.deleteWhere(t.Name, cond)); err != nil {
+		if err := w.eng.deleteRows(ctx, t.Name, cond); err != nil {
 			return total, fmt.Errorf("清理 %s 失败：%w", t.Name, err)
 		}
 		total += n

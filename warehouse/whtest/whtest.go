@@ -108,17 +108,85 @@ const users = `<?xml version="1.0"?>
 // Start starts a ClickHouse server with its own data directory and ports.
 // extra is inserted into the server configuration (remote_servers for a cluster).
 func Start(dir, extra string) (*Server, error) {
-	bin, args, ok := Binary()
-	if !ok {
-		return nil, fmt.Errorf("clickhouse-server is not installed")
+	ports, err := freePorts()
+	if err != nil {
+		return nil, err
 	}
+	return start(dir, ports, extra)
+}
+
+func freePorts() ([3]int, error) {
 	var ports [3]int
 	for i := range ports {
 		p, err := FreePort()
 		if err != nil {
-			return nil, err
+			return ports, err
 		}
 		ports[i] = p
+	}
+	return ports, nil
+}
+
+// StartCluster starts n servers that each know the cluster name: one shard
+// per server (remote_servers), for Distributed tables over them. The caller stops them.
+func StartCluster(n int, name string) ([]*Server, error) {
+	all := make([][3]int, n)
+	xml := "<remote_servers><" + name + ">"
+	for i := range all {
+		p, err := freePorts()
+		if err != nil {
+			return nil, err
+		}
+		all[i] = p
+		xml += fmt.Sprintf("<shard><replica><host>127.0.0.1</host><port>%d</port></replica></shard>", p[0])
+	}
+	xml += "</" + name + "></remote_servers>"
+	var out []*Server
+	for i := range all {
+		dir, err := os.MkdirTemp("", fmt.Sprintf("sifa-ch-shard%d-*", i+1))
+		if err == nil {
+			var s *Server
+			if s, err = start(dir, all[i], xml); err == nil {
+				out = append(out, s)
+				continue
+			}
+		}
+		for _, s := range out {
+			s.Stop()
+		}
+		return nil, err
+	}
+	return out, nil
+}
+
+// Cluster starts a two-shard cluster for the test (stopped when it ends)
+// and returns the DSN of a warehouse on it, or skips (fails with
+// SIFA_REQUIRE_CLICKHOUSE=1) when ClickHouse is not installed.
+func Cluster(t testing.TB) (string, []*Server) {
+	t.Helper()
+	if _, _, ok := Binary(); !ok {
+		if os.Getenv(RequireEnv) == "1" {
+			t.Fatalf("ClickHouse is required (%s=1) but not installed", RequireEnv)
+		}
+		t.Skip("ClickHouse not installed")
+	}
+	servers, err := StartCluster(2, "sifa2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for _, s := range servers {
+			s.Stop()
+			os.RemoveAll(s.Dir)
+		}
+	})
+	return fmt.Sprintf("clickhouse://127.0.0.1:%d/sifa?cluster=sifa2", servers[0].TCPPort), servers
+}
+
+func start(dir string, ports [3]int, extra string) (*Server, error) {
+	bin, args, ok := Binary()
+	if !ok {
+		return nil, fmt.Errorf("clickhouse-server is not installed")
 	}
 	if err := os.MkdirAll(filepath.Join(dir, "tmp"), 0o755); err != nil {
 		return nil, err
