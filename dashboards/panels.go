@@ -92,9 +92,10 @@ type Engine struct {
 	// roles that may not see individuals (default 3).
 	MinGroup int
 
-	mu      sync.Mutex
-	cache   map[string]any
-	version string
+	mu       sync.Mutex
+	cache    map[string]any
+	version  string
+	inflight map[string]*flight
 }
 
 // cacheLimit bounds the answers kept; past it the cache starts over.
@@ -156,20 +157,39 @@ func (e *Engine) cached(ctx context.Context, id string, f Filter) (any, error) {
 		e.cache, e.version = map[string]any{}, v
 	}
 	cached, ok := e.cache[key]
-	e.mu.Unlock()
 	if ok {
+		e.mu.Unlock()
 		return cached, nil
 	}
-	ans, err := e.run(ctx, id, f)
-	if err != nil {
-		return nil, err // errors are not kept
+	// readers asking the same at once (twenty people opening the overview
+	// after a load) wait for one answer instead of each running the queries
+	if c, ok := e.inflight[key]; ok {
+		e.mu.Unlock()
+		<-c.done
+		return c.ans, c.err
 	}
+	c := &flight{done: make(chan struct{})}
+	if e.inflight == nil {
+		e.inflight = map[string]*flight{}
+	}
+	e.inflight[key] = c
+	e.mu.Unlock()
+	c.ans, c.err = e.run(ctx, id, f)
 	e.mu.Lock()
-	if e.version == v {
-		e.cache[key] = ans
+	delete(e.inflight, key)
+	if c.err == nil && e.version == v { // errors are not kept
+		e.cache[key] = c.ans
 	}
 	e.mu.Unlock()
-	return ans, nil
+	close(c.done)
+	return c.ans, c.err
+}
+
+// flight is an answer being computed for everyone who asked for it.
+type flight struct {
+	done chan struct{}
+	ans  any
+	err  error
 }
 
 func (e *Engine) run(ctx context.Context, id string, f Filter) (any, error) {

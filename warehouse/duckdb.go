@@ -41,7 +41,12 @@ func openDuckDB(path string) (*duckEngine, error) {
 		}
 		return nil, fmt.Errorf("无法打开仓库文件 %s：%w", path, err)
 	}
-	return &duckEngine{db: sql.OpenDB(c), conn: c}, nil
+	db := sql.OpenDB(c)
+	// DuckDB runs each query on all cores already: more connections than a
+	// few only add memory (each keeps its own buffers), not speed
+	db.SetMaxOpenConns(4)
+	db.SetMaxIdleConns(2)
+	return &duckEngine{db: db, conn: c}, nil
 }
 
 func (e *duckEngine) name() string { return "duckdb" }

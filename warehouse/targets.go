@@ -44,6 +44,7 @@ func (w *Warehouse) SetTargets(ctx context.Context, targets []Target) error {
 	}
 	rec := transform.BuildRecord(transform.DimTarget, rows)
 	defer rec.Release()
+	defer w.forget()
 	return w.eng.appendRecord(ctx, transform.DimTarget, rec)
 }
 

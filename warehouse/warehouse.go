@@ -82,6 +82,27 @@ type Warehouse struct {
 	regMu      sync.Mutex
 	reg        *transform.Registry
 	regVersion int64
+	regAt      time.Time // when the registry's version was last asked for
+
+	verMu sync.Mutex
+	ver   string
+	verAt time.Time
+}
+
+// freshFor is how long the data version and the registry's version are
+// taken as read without asking the warehouse again: a dashboard page asks
+// a dozen panels at once, each of which wants both. This process's own
+// loads are seen at once (Commit forgets them); another process's within freshFor.
+const freshFor = time.Second
+
+// forget makes the next DataVersion and Registry ask the warehouse.
+func (w *Warehouse) forget() {
+	w.verMu.Lock()
+	w.verAt = time.Time{}
+	w.verMu.Unlock()
+	w.regMu.Lock()
+	w.regAt = time.Time{}
+	w.regMu.Unlock()
 }
 
 // Open opens (creating and migrating) the warehouse a DSN names:
@@ -295,6 +316,7 @@ func (w *Warehouse) Commit(ctx context.Context, loadID string, scopes []string, 
 	defer sr.Release()
 	lr := transform.BuildRecord(transform.Loads, lrows)
 	defer lr.Release()
+	defer w.forget()
 	return w.eng.commit(ctx, sr, lr)
 }
 
@@ -322,17 +344,39 @@ func isHex(s string) bool {
 // DataVersion changes whenever what panels read can change: a load
 // commits (scopes), or the targets change. Caches key on it.
 func (w *Warehouse) DataVersion(ctx context.Context) (string, error) {
+	w.verMu.Lock()
+	if time.Since(w.verAt) < freshFor {
+		v := w.ver
+		w.verMu.Unlock()
+		return v, nil
+	}
+	w.verMu.Unlock()
+	asked := time.Now()
 	res, err := w.eng.query(ctx, "SELECT (SELECT count(*) FROM scopes), (SELECT max(version) FROM scopes), (SELECT max(version) FROM dim_target)")
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprint(res.Rows[0]...), nil
+	v := fmt.Sprint(res.Rows[0]...)
+	w.verMu.Lock()
+	if w.verAt.Before(asked) {
+		w.ver, w.verAt = v, asked
+	}
+	w.verMu.Unlock()
+	return v, nil
 }
 
 // Registry returns the current org registry. It is read once and kept
 // until a registry load commits (seen by its scope version, so a load by
 // another process is noticed too): panels ask for it on every answer.
 func (w *Warehouse) Registry(ctx context.Context) (*transform.Registry, error) {
+	w.regMu.Lock()
+	if w.reg != nil && time.Since(w.regAt) < freshFor {
+		reg := w.reg
+		w.regMu.Unlock()
+		return reg, nil
+	}
+	w.regMu.Unlock()
+	asked := time.Now()
 	res, err := w.eng.query(ctx, "SELECT count(*), max(version) FROM scopes WHERE ledger = 'registry'")
 	if err != nil {
 		return nil, err
@@ -344,13 +388,14 @@ func (w *Warehouse) Registry(ctx context.Context) (*transform.Registry, error) {
 	w.regMu.Lock()
 	defer w.regMu.Unlock()
 	if w.reg != nil && w.regVersion == version {
+		w.regAt = asked
 		return w.reg, nil
 	}
 	reg, err := w.readRegistry(ctx)
 	if err != nil {
 		return nil, err
 	}
-	w.reg, w.regVersion = reg, version
+	w.reg, w.regVersion, w.regAt = reg, version, asked
 	return reg, nil
 }
 

@@ -37,7 +37,7 @@ const usage = `sifa — 基层司法行政数据平台
   sifa backup    --out DIR [--warehouse DSN]         在线备份内置仓库、原始文件归档和密钥
   sifa restore   --from DIR [--warehouse DSN]        从备份恢复（先停掉 sifa）
   sifa user      list | add NAME --role 角色 [--org CODE] | set-password NAME | disable NAME | enable NAME
-  sifa demo      --out DIR
+  sifa demo      --out DIR [--scale province]   演示数据；province：100 个县、10 年、约 1000 万件纠纷（基准测试用）
   sifa templates --out DIR
 
 DSN：duckdb:PATH（默认 duckdb:var/sifa.duckdb）或 clickhouse://HOST:PORT/DB，也可用环境变量 SIFA_WAREHOUSE。
@@ -85,7 +85,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "restore":
 		return cmdRestore(ctx, rest, stdout, stderr)
 	case "demo":
-		return cmdWrite(rest, stdout, stderr, "demo", demo.Write)
+		return cmdDemo(rest, stdout, stderr)
 	case "templates":
 		return cmdWrite(rest, stdout, stderr, "templates", ingest.WriteTemplates)
 	case "help", "-h", "--help":

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -186,6 +187,10 @@ func opsHandlers(mux *http.ServeMux, w *warehouse.Warehouse, m *requestMetrics) 
 			}
 		}
 		m.write(&b)
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		fmt.Fprintf(&b, "# HELP sifa_go_heap_bytes Bytes of the Go heap in use (DuckDB's own memory is not in it).\n# TYPE sifa_go_heap_bytes gauge\nsifa_go_heap_bytes %d\n", ms.HeapInuse)
+		fmt.Fprintf(&b, "# HELP sifa_go_sys_bytes Bytes the Go runtime obtained from the system.\n# TYPE sifa_go_sys_bytes gauge\nsifa_go_sys_bytes %d\n", ms.Sys)
 		rw.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 		rw.Write([]byte(b.String()))
 	}))

@@ -101,6 +101,9 @@ type gen struct {
 	seq   int
 	staff map[string][]*staffer
 	plans map[string]*plans
+	// scale data: this many disputes a county-year (0: the demo's), every file CSV
+	perYear int
+	csvOnly bool
 }
 
 func (g *gen) save(s *sheet, name string, kind string) {
@@ -108,6 +111,9 @@ func (g *gen) save(s *sheet, name string, kind string) {
 		return
 	}
 	path := filepath.Join(g.dir, name)
+	if g.csvOnly {
+		kind = "csv"
+	}
 	switch kind {
 	case "xlsx":
 		path += ".xlsx"

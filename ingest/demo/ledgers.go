@@ -48,7 +48,9 @@ func (g *gen) disputeFigures(c *county, y int) disputeYear {
 		return lvshui2014
 	}
 	d := disputeYear{results: map[string]int{}, prevented: map[string][2]int{}}
-	if c.code == "990121" {
+	if g.perYear > 0 {
+		d.received = g.perYear*9/10 + g.rng.IntN(g.perYear/5+1)
+	} else if c.code == "990121" {
 		d.received = 1100 + g.rng.IntN(80)
 	} else {
 		d.received = 1950 + g.rng.IntN(300)

@@ -1,0 +1,356 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"sifa/dashboards"
+	"sifa/ingest"
+	"sifa/ingest/demo"
+	"sifa/transform"
+	"sifa/warehouse"
+	"sifa/warehouse/whtest"
+)
+
+// The scale benchmark (make bench): a synthetic province (demo.Province:
+// 100 counties, 10 years, about 10 million disputes) loaded in three steps
+// (6, 25 and 100 counties: about 1×, 4× and 16× the data) into DuckDB, one
+// ClickHouse server and a two-shard ClickHouse cluster; after each step every
+// panel's latency for the whole province and for one county, beside the same
+// SQL run by the engine's own client; and the dashboard pages of the demo
+// county under 20 concurrent readers against a running sifa serve.
+
+// recording is a Store that keeps the SQL a panel ran.
+type recording struct {
+	*warehouse.Warehouse
+	mu sync.Mutex
+	qs []string
+}
+
+func (r *recording) Query(ctx context.Context, q string) (*warehouse.Result, error) {
+	r.mu.Lock()
+	r.qs = append(r.qs, q)
+	r.mu.Unlock()
+	return r.Warehouse.Query(ctx, q)
+}
+
+func percentile(d []time.Duration, p float64) time.Duration {
+	s := append([]time.Duration{}, d...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[min(len(s)-1, int(float64(len(s))*p))]
+}
+
+func ms(d time.Duration) string {
+	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 1, 64)
+}
+
+// provinceFiles writes the scale province once per machine (it takes a
+// minute and 1.4 GB) into the temp folder, and returns the files of
+// counties [from, to).
+func provinceFiles(b *testing.B, from, to int) []string {
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("sifa-province-%dx%dx%d", demo.Province.Counties, demo.Province.Years, demo.Province.DisputesPerYear))
+	var out []string
+	for n := from; n < to; n++ {
+		cdir := filepath.Join(dir, demo.ScaleCounty(n))
+		if _, err := os.Stat(filepath.Join(cdir, ".done")); err != nil {
+			if _, err := demo.WriteScale(cdir, demo.Province, n, n+1); err != nil {
+				b.Fatal(err)
+			}
+			os.WriteFile(filepath.Join(cdir, ".done"), nil, 0o644)
+		}
+		out = append(out, cdir)
+	}
+	return out
+}
+
+// clientTime runs SQL with clickhouse-client and returns the time the
+// client reports (--time: the queries alone, not the client's start).
+func clientTime(port int, qs []string) (time.Duration, error) {
+	cmd := exec.Command("clickhouse-client", "--port", strconv.Itoa(port), "-d", "sifa", "--time", "--multiquery", "--query", strings.Join(qs, ";\n"))
+	cmd.Stdout = io.Discard
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return 0, err
+	}
+	if err := cmd.Start(); err != nil {
+		return 0, err
+	}
+	b, _ := io.ReadAll(stderr)
+	if err := cmd.Wait(); err != nil {
+		return 0, fmt.Errorf("%v: %s", err, b)
+	}
+	var total float64
+	for _, line := range strings.Fields(string(b)) {
+		if f, err := strconv.ParseFloat(line, 64); err == nil {
+			total += f
+		}
+	}
+	return time.Duration(total * float64(time.Second)), nil
+}
+
+type panelRow struct {
+	engine, scale, panel string
+	p50, p95, client     time.Duration
+}
+
+// measurePanels times every panel (uncached) for a filter, and the same
+// SQL through the engine's own client (clickhouse-client; for DuckDB, which
+// has no client installed here, the same queries straight through its
+// driver, one after another).
+func measurePanels(b *testing.B, engine, scale string, w *warehouse.Warehouse, port int, f dashboards.Filter, runs int) []panelRow {
+	ctx := context.Background()
+	var rows []panelRow
+	for _, p := range dashboards.Panels() {
+		if p.ID == "jobs.recent" || p.ID == "meta.years" {
+			continue
+		}
+		rec := &recording{Warehouse: w}
+		e := &dashboards.Engine{Store: rec}
+		var lat []time.Duration
+		for i := 0; i < runs; i++ {
+			start := time.Now()
+			if _, err := e.Run(ctx, p.ID, f); err != nil {
+				b.Fatalf("%s %s: %v", engine, p.ID, err)
+			}
+			lat = append(lat, time.Since(start))
+		}
+		qs := rec.qs[:len(rec.qs)/runs]
+		var client []time.Duration
+		for i := 0; i < runs; i++ {
+			var d time.Duration
+			if port > 0 {
+				var err error
+				if d, err = clientTime(port, qs); err != nil {
+					b.Fatalf("clickhouse-client %s: %v", p.ID, err)
+				}
+			} else {
+				start := time.Now()
+				for _, q := range qs {
+					if _, err := w.Query(ctx, q); err != nil {
+						b.Fatal(err)
+					}
+				}
+				d = time.Since(start)
+			}
+			client = append(client, d)
+		}
+		rows = append(rows, panelRow{engine, scale, p.ID, percentile(lat, 0.5), percentile(lat, 0.95), percentile(client, 0.5)})
+	}
+	return rows
+}
+
+// BenchmarkScale prints the tables docs/bench.md keeps.
+func BenchmarkScale(b *testing.B) {
+	if _, err := exec.LookPath("clickhouse-client"); err != nil {
+		b.Skip("clickhouse-client is needed for the scale benchmark")
+	}
+	ctx := context.Background()
+	counties := demo.Province.Counties
+	steps := []struct {
+		name     string
+		from, to int
+	}{{"1×（6 县）", 0, 6}, {"4×（25 县）", 6, 25}, {"16×（100 县）", 25, counties}}
+	type loadRow struct {
+		engine, step string
+		rows         int
+		took         time.Duration
+	}
+	var loads []loadRow
+	var panels []panelRow
+	single, err := whtest.Start(b.TempDir(), "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer single.Stop()
+	shards, err := whtest.StartCluster(2, "sifa2")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() {
+		for _, s := range shards {
+			s.Stop()
+			os.RemoveAll(s.Dir)
+		}
+	}()
+	engines := []struct {
+		name, dsn string
+		port      int
+	}{
+		{"DuckDB", "duckdb:" + filepath.Join(b.TempDir(), "p.duckdb"), 0},
+		{"ClickHouse", fmt.Sprintf("clickhouse://127.0.0.1:%d/sifa", single.TCPPort), single.TCPPort},
+		{"ClickHouse 2 分片", fmt.Sprintf("clickhouse://127.0.0.1:%d/sifa?cluster=sifa2", shards[0].TCPPort), shards[0].TCPPort},
+	}
+	county := demo.ScaleCounty(0)
+	for _, eng := range engines {
+		w, err := warehouse.Open(ctx, eng.dsn)
+		if err != nil {
+			b.Fatal(err)
+		}
+		p := &warehouse.Pipeline{W: w, Archive: ingest.Archive{Dir: b.TempDir()}, Config: transform.Config{Secret: []byte("bench")}}
+		for _, st := range steps {
+			files := provinceFiles(b, st.from, st.to)
+			start := time.Now()
+			reps, err := p.Run(ctx, files)
+			if err != nil {
+				b.Fatal(err)
+			}
+			took := time.Since(start)
+			n := 0
+			for _, r := range reps {
+				if r.Err != nil {
+					b.Fatalf("%s: %v", r.File, r.Err)
+				}
+				n += r.Accepted()
+			}
+			loads = append(loads, loadRow{eng.name, st.name, n, took})
+			panels = append(panels, measurePanels(b, eng.name, st.name+" 全省", w, eng.port, dashboards.Filter{Year: 2016}, 5)...)
+			if st.to == counties {
+				panels = append(panels, measurePanels(b, eng.name, "一个县", w, eng.port, dashboards.Filter{Org: county, Year: 2016}, 5)...)
+			}
+		}
+		w.Close()
+	}
+	fmt.Printf("\nScale benchmark, %s (same run, same machine)\n\n", time.Now().Format("2006-01-02"))
+	fmt.Printf("| engine | step | rows loaded | seconds | rows/s |\n|---|---|---:|---:|---:|\n")
+	for _, l := range loads {
+		fmt.Printf("| %s | %s | %d | %.1f | %.0f |\n", l.engine, l.step, l.rows, l.took.Seconds(), float64(l.rows)/l.took.Seconds())
+	}
+	fmt.Printf("\nPanel latency (uncached), 2016; client = the same SQL by the engine's own client\n\n| engine | scale | panel | p50 ms | p95 ms | client ms | ratio |\n|---|---|---|---:|---:|---:|---:|\n")
+	for _, r := range panels {
+		fmt.Printf("| %s | %s | %s | %s | %s | %s | %.2f |\n", r.engine, r.scale, r.panel, ms(r.p50), ms(r.p95), ms(r.client), float64(r.p50)/float64(max(r.client, time.Microsecond)))
+	}
+	// growth: each panel's p50 at 1×, 4×, 16× per engine
+	fmt.Printf("\nGrowth: p50 ms of each panel for the whole province at 1×, 4× and 16× the data\n\n| engine | panel | 1× | 4× | 16× |\n|---|---|---:|---:|---:|\n")
+	by := map[string]map[string]time.Duration{}
+	for _, r := range panels {
+		k := r.engine + "|" + r.panel
+		if by[k] == nil {
+			by[k] = map[string]time.Duration{}
+		}
+		by[k][r.scale] = r.p50
+	}
+	for _, eng := range engines {
+		for _, p := range dashboards.Panels() {
+			m := by[eng.name+"|"+p.ID]
+			if m == nil {
+				continue
+			}
+			fmt.Printf("| %s | %s | %s | %s | %s |\n", eng.name, p.ID, ms(m[steps[0].name+" 全省"]), ms(m[steps[1].name+" 全省"]), ms(m[steps[2].name+" 全省"]))
+		}
+	}
+}
+
+// BenchmarkServeUnderLoad runs sifa serve on the demo county (its own
+// process, so its memory is its own) and reads the six dashboard pages
+// with 20 concurrent readers for 30 seconds.
+func BenchmarkServeUnderLoad(b *testing.B) {
+	dir := b.TempDir()
+	dsn := "duckdb:" + filepath.Join(dir, "w.duckdb")
+	ctx := context.Background()
+	w, err := warehouse.Open(ctx, dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg := &Config{DataDir: filepath.Join(dir, "var"), Warehouse: dsn}
+	if err := loadDemoIfEmpty(ctx, cfg, w, io.Discard); err != nil {
+		b.Fatal(err)
+	}
+	if err := dashboards.ChangeAccount(ctx, w, nil, dashboards.PasswordRules{}, dashboards.AccountChange{Action: "add", Name: "bench", Role: "领导",
+		Password: testPassword, By: "bench"}); err != nil {
+		b.Fatal(err)
+	}
+	w.Close()
+	port, _ := whtest.FreePort()
+	cfgPath := filepath.Join(dir, "sifa.toml")
+	os.WriteFile(cfgPath, []byte(fmt.Sprintf("warehouse = %q\ndata_dir = %q\naddr = \"127.0.0.1:%d\"\nlog_level = \"warn\"\n", dsn, cfg.DataDir, port)), 0o644)
+	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.bench=^$")
+	cmd.Env = append(os.Environ(), serveHelperEnv+"="+cfgPath)
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }()
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	for i := 0; i < 300; i++ {
+		if resp, err := http.Get(base + "/healthz"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, Transport: &http.Transport{MaxIdleConnsPerHost: 32}}
+	resp, err := client.PostForm(base+"/login", url.Values{"user": {"bench"}, "password": {testPassword}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	resp.Body.Close()
+	pages := []string{"/", "/disputes", "/staffing", "/funding", "/buildout", "/work"}
+	var mu sync.Mutex
+	var lat []time.Duration
+	var errs atomic.Int64
+	deadline := time.Now().Add(30 * time.Second)
+	var wg sync.WaitGroup
+	for r := 0; r < 20; r++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mine []time.Duration
+			for i := r; time.Now().Before(deadline); i++ {
+				start := time.Now()
+				resp, err := client.Get(base + pages[i%len(pages)] + "?org=990121&year=2014")
+				if err != nil || resp.StatusCode != 200 {
+					errs.Add(1)
+				}
+				if resp != nil {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+				mine = append(mine, time.Since(start))
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	goHeap := ""
+	if resp, err := http.Get(base + "/metrics"); err == nil {
+		mb, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		for _, line := range strings.Split(string(mb), "\n") {
+			if v, ok := strings.CutPrefix(line, "sifa_go_sys_bytes "); ok {
+				n, _ := strconv.ParseFloat(v, 64)
+				goHeap = fmt.Sprintf("%.0f MB", n/1e6)
+			}
+		}
+	}
+	status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid))
+	peak := ""
+	var parts []string
+	for _, line := range strings.Split(string(status), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			peak = strings.TrimSpace(strings.TrimPrefix(line, "VmHWM:"))
+		}
+		if strings.HasPrefix(line, "RssAnon:") || strings.HasPrefix(line, "RssFile:") {
+			parts = append(parts, strings.Join(strings.Fields(line), " "))
+		}
+	}
+	fmt.Printf("\nDashboard pages under load: sifa serve (DuckDB, demo, 青山县 2014), 20 concurrent readers, 30 s\n\n")
+	fmt.Printf("| requests | errors | requests/s | p50 ms | p95 ms | peak RSS | at the end | Go runtime |\n|---:|---:|---:|---:|---:|---|---|---|\n")
+	fmt.Printf("| %d | %d | %.0f | %s | %s | %s | %s | %s |\n", len(lat), errs.Load(), float64(len(lat))/30, ms(percentile(lat, 0.5)), ms(percentile(lat, 0.95)), peak,
+		strings.Join(parts, ", "), goHeap)
+}
