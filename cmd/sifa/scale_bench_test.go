@@ -160,10 +160,14 @@ func BenchmarkScale(b *testing.B) {
 	}
 	ctx := context.Background()
 	counties := demo.Province.Counties
+	if n, err := strconv.Atoi(os.Getenv("SIFA_BENCH_COUNTIES")); err == nil && n >= 16 && n < counties {
+		counties = n // a smaller province for a quick look
+	}
+	q1, q4 := (counties+8)/16, counties/4
 	steps := []struct {
 		name     string
 		from, to int
-	}{{"1×（6 县）", 0, 6}, {"4×（25 县）", 6, 25}, {"16×（100 县）", 25, counties}}
+	}{{fmt.Sprintf("1×（%d 县）", q1), 0, q1}, {fmt.Sprintf("4×（%d 县）", q4), q1, q4}, {fmt.Sprintf("16×（%d 县）", counties), q4, counties}}
 	type loadRow struct {
 		engine, step string
 		rows         int
