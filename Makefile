@@ -39,11 +39,17 @@ test: vet
 		$(GO) test -tags $(TAGS) -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) ./dashboards/ || exit 1; \
 	done
 
-# Ingest throughput on each engine beside the engine's own bulk load, and
-# each dashboard page's server time and first-load bytes.
+# Ingest throughput on each engine beside the engine's own bulk load; each
+# dashboard page's server time and first-load bytes; the pages under 20
+# concurrent readers against sifa serve; and the province (100 counties, 10
+# years, about 10 million disputes, written once into the temp folder, 1.4 GB)
+# on DuckDB, one ClickHouse server and a two-shard cluster (about 30 minutes;
+# SIFA_BENCH_COUNTIES=16 for a quick look).
 bench: $(ECHARTS)
 	$(GO) test -tags $(TAGS) -run '^$$' -bench Ingest -benchtime 3x -timeout 60m ./warehouse/
 	$(GO) test -tags $(TAGS) -run '^$$' -bench Pages -benchtime 200x -timeout 30m ./dashboards/
+	$(GO) test -tags $(TAGS) -run '^$$' -bench ServeUnderLoad -benchtime 1x -timeout 10m ./cmd/sifa/
+	$(GO) test -tags $(TAGS) -run '^$$' -bench 'Scale$$' -benchtime 1x -timeout 120m ./cmd/sifa/
 
 clean:
 	rm -rf bin node_modules $(ECHARTS)

@@ -334,7 +334,8 @@ func (r *request) category(col string) string {
 // its latest snapshot on or before the filter's end (and, when inPeriod,
 // not before its start).
 func (r *request) snapshot(table string, villages, inPeriod bool) string {
-	cond := r.st.Visible()
+	// the inner query keeps to the scope too: for one county it reads that county, not the province
+	cond := r.st.Visible() + " AND " + r.sc.where(villages)
 	if end := r.f.End(); end != "" {
 		cond += " AND period <= '" + end + "'"
 	}

@@ -2,6 +2,7 @@ package transform
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -27,6 +28,8 @@ type Org struct {
 type Registry struct {
 	byCode map[string]*Org
 	byName map[string][]*Org
+	sorted []*Org            // every org by code
+	under  map[string][]*Org // "code|level" → the orgs of level under (or equal to) code, by code
 }
 
 // NewRegistry indexes orgs by code, name, aliases and the usual variants
@@ -45,6 +48,26 @@ func NewRegistry(orgs []Org) *Registry {
 				continue
 			}
 			r.byName[key] = append(r.byName[key], o)
+		}
+	}
+	// a province has 15,000 orgs and panels ask for the townships or
+	// villages under an org once per township: index them once
+	r.sorted = make([]*Org, 0, len(r.byCode))
+	for _, o := range r.byCode {
+		r.sorted = append(r.sorted, o)
+	}
+	sort.Slice(r.sorted, func(i, j int) bool { return r.sorted[i].Code < r.sorted[j].Code })
+	r.under = map[string][]*Org{}
+	for _, o := range r.sorted {
+		keys := []string{"", o.Code}
+		if o.CountyCode != "" && o.CountyCode != o.Code {
+			keys = append(keys, o.CountyCode)
+		}
+		if o.TownCode != "" && o.TownCode != o.Code {
+			keys = append(keys, o.TownCode)
+		}
+		for _, k := range keys {
+			r.under[k+"|"+o.Level] = append(r.under[k+"|"+o.Level], o)
 		}
 	}
 	return r
@@ -118,15 +141,8 @@ func nameVariants(o *Org) []string {
 // Org returns the org with the code, or nil.
 func (r *Registry) Org(code string) *Org { return r.byCode[code] }
 
-// Orgs returns every org, ordered by code.
-func (r *Registry) Orgs() []*Org {
-	out := make([]*Org, 0, len(r.byCode))
-	for _, o := range r.byCode {
-		out = append(out, o)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Code < out[j].Code })
-	return out
-}
+// Orgs returns every org, ordered by code (the registry's own list: do not change it).
+func (r *Registry) Orgs() []*Org { return r.sorted }
 
 // Len is the number of orgs.
 func (r *Registry) Len() int { return len(r.byCode) }
@@ -196,12 +212,12 @@ func (r *Registry) Within(code, limit string) bool {
 
 // Under lists the orgs of a level under (or equal to) the org with code.
 func (r *Registry) Under(code, level string) []*Org {
-	var out []*Org
-	for _, o := range r.Orgs() {
-		if o.Level != level {
-			continue
-		}
-		if code == "" || o.Code == code || o.CountyCode == code || o.TownCode == code || strings.HasPrefix(o.CountyCode, code) && len(code) < 6 {
+	if code == "" || len(code) >= 6 {
+		return slices.Clip(r.under[code+"|"+level]) // an append by the caller copies
+	}
+	var out []*Org // a province or city prefix of county codes
+	for _, o := range r.under["|"+level] {
+		if o.Code == code || o.CountyCode == code || o.TownCode == code || strings.HasPrefix(o.CountyCode, code) {
 			out = append(out, o)
 		}
 	}
