@@ -61,6 +61,13 @@ func (e *Engine) record(ctx context.Context, id string, f Filter) (Filter, []str
 	return f, rec.queries, nil
 }
 
+// Queries returns the SQL a panel runs for a filter (within the caller's
+// access): the benchmark runs it through the engine's own client.
+func (e *Engine) Queries(ctx context.Context, id string, f Filter) ([]string, error) {
+	_, qs, err := e.record(ctx, id, f)
+	return qs, err
+}
+
 // registryPanels count units of the org registry (offices, stations, work
 // rooms): the registry file is one of their sources.
 var registryPanels = []string{"staffing.summary", "staffing.by_org", "buildout.progress", "buildout.by_org", "submissions.monthly", "funding.shortfall"}
