@@ -58,21 +58,29 @@ func (w *Warehouse) SaveAccount(ctx context.Context, a Account) error {
 	return w.eng.appendRecord(ctx, transform.Accounts, rec)
 }
 
+// accountColumns are read into an Account by accountOf.
+const accountColumns = "name, display_name, role, org, pw_hash, disabled, version, changed_by, changed_at"
+
+func accountOf(r []any) Account {
+	a := Account{Name: r[0].(string), DisplayName: r[1].(string), Role: r[2].(string), Org: r[3].(string),
+		PasswordHash: r[4].(string), Disabled: r[5].(int64) != 0, Version: r[6].(int64), ChangedBy: r[7].(string)}
+	if s, ok := r[8].(string); ok {
+		a.ChangedAt, _ = time.Parse("2006-01-02 15:04:05", s)
+	}
+	return a
+}
+
 // Accounts lists the current version of every account, by name. The table
 // is small (one row per change of a few hundred accounts): the newest
 // version is picked here, the same way on both engines.
 func (w *Warehouse) Accounts(ctx context.Context) ([]Account, error) {
-	res, err := w.eng.query(ctx, "SELECT name, display_name, role, org, pw_hash, disabled, version, changed_by, changed_at FROM accounts ORDER BY name, version")
+	res, err := w.eng.query(ctx, "SELECT "+accountColumns+" FROM accounts ORDER BY name, version")
 	if err != nil {
 		return nil, err
 	}
 	var out []Account
 	for _, r := range res.Rows {
-		a := Account{Name: r[0].(string), DisplayName: r[1].(string), Role: r[2].(string), Org: r[3].(string),
-			PasswordHash: r[4].(string), Disabled: r[5].(int64) != 0, Version: r[6].(int64), ChangedBy: r[7].(string)}
-		if s, ok := r[8].(string); ok {
-			a.ChangedAt, _ = time.Parse("2006-01-02 15:04:05", s)
-		}
+		a := accountOf(r)
 		if n := len(out); n > 0 && out[n-1].Name == a.Name {
 			out[n-1] = a
 		} else {
@@ -84,14 +92,11 @@ func (w *Warehouse) Accounts(ctx context.Context) ([]Account, error) {
 
 // Account reads one account; ok is false when there is none of that name.
 func (w *Warehouse) Account(ctx context.Context, name string) (Account, bool, error) {
-	res, err := w.eng.query(ctx, "SELECT name, display_name, role, org, pw_hash, disabled, version, changed_by FROM accounts WHERE name = "+
-		w.eng.quote(name)+" ORDER BY version DESC LIMIT 1")
+	res, err := w.eng.query(ctx, "SELECT "+accountColumns+" FROM accounts WHERE name = "+w.eng.quote(name)+" ORDER BY version DESC LIMIT 1")
 	if err != nil || len(res.Rows) == 0 {
 		return Account{}, false, err
 	}
-	r := res.Rows[0]
-	return Account{Name: r[0].(string), DisplayName: r[1].(string), Role: r[2].(string), Org: r[3].(string),
-		PasswordHash: r[4].(string), Disabled: r[5].(int64) != 0, Version: r[6].(int64), ChangedBy: r[7].(string)}, true, nil
+	return accountOf(res.Rows[0]), true, nil
 }
 
 // AuditEvent is one line of the audit log: who did what, when, from where.
