@@ -291,7 +291,7 @@ func (s *Site) mayDownload(a *Access, reg *transform.Registry, src Source) bool 
 	if s.Archive == nil {
 		return false
 	}
-	if (src.Ledger == "roster" || src.Ledger == "corrections" || src.Ledger == "resettlement") && !a.Role.SeesIndividuals() {
+	if slices.Contains(personLedgers, src.Ledger) && !a.Role.SeesIndividuals() {
 		return false
 	}
 	if a.Org == "" {

@@ -23,8 +23,9 @@ import (
 // follow one person across files, exact birth dates, and bookkeeping.
 var withheldColumns = []string{"person_key", "mediator_key", "birth", "scope_key"}
 
-// personTables hold one row per person: their rows go only to roles that see individuals.
-var personTables = []string{"fact_staff", "fact_corrections", "fact_resettlement"}
+// personLedgers are registers of persons (one row a person, names and ID
+// numbers in the raw file): their rows and raw files go only to roles that see individuals.
+var personLedgers = []string{"roster", "corrections", "resettlement"}
 
 // FactRows are the rows of one fact table behind a panel answer.
 type FactRows struct {
@@ -58,9 +59,6 @@ func (e *Engine) FactsBehind(ctx context.Context, id string, f Filter) ([]FactRo
 	}
 	var out []FactRows
 	for _, name := range order {
-		if slices.Contains(personTables, name) && a != nil && !a.Role.SeesIndividuals() {
-			return nil, denied("「%s」是一人一行的明细，只提供给管理员和领导；请用 Excel 或 CSV 导出汇总数", name)
-		}
 		var t *transform.Table
 		for _, x := range transform.Facts {
 			if x.Name == name {
@@ -69,6 +67,9 @@ func (e *Engine) FactsBehind(ctx context.Context, id string, f Filter) ([]FactRo
 		}
 		if t == nil {
 			continue
+		}
+		if slices.Contains(personLedgers, t.Ledger) && a != nil && !a.Role.SeesIndividuals() {
+			return nil, denied("「%s」是一人一行的明细，只提供给管理员和领导；请用 Excel 或 CSV 导出汇总数", name)
 		}
 		var cols []string
 		var fields []arrow.Field
