@@ -101,6 +101,7 @@ type Table struct {
 	pendingN []int
 	done     bool
 	fill     *mergeFill
+	dataHint []int // bytes each column held in the last record, to reserve the next
 }
 
 // Next returns the next record of rows, or io.EOF after the last one. The
@@ -110,13 +111,17 @@ func (t *Table) Next() (arrow.Record, error) {
 		return nil, io.EOF
 	}
 	n := len(t.Schema.Fields()) - 1
+	if len(t.dataHint) != n {
+		t.dataHint = make([]int, n)
+	}
 	bs := make([]*array.StringBuilder, n)
 	for i := range bs {
 		bs[i] = array.NewStringBuilder(memory.DefaultAllocator)
 		bs[i].Reserve(t.batch)
-		bs[i].ReserveData(t.batch * 8)
+		bs[i].ReserveData(max(t.batch*8, t.dataHint[i]+t.dataHint[i]/8))
 		defer bs[i].Release()
 	}
+	vals := make([]string, n)
 	rb := array.NewInt64Builder(memory.DefaultAllocator)
 	defer rb.Release()
 	rows := 0
@@ -124,7 +129,7 @@ func (t *Table) Next() (arrow.Record, error) {
 		if isBlankRow(cells) || isTotalRow(cells) || isNoteRow(cells) {
 			return nil
 		}
-		vals := make([]string, n)
+		clear(vals)
 		any := false
 		for j, c := range cells {
 			if j >= len(t.fields) || t.fields[j] < 0 {
@@ -172,7 +177,8 @@ func (t *Table) Next() (arrow.Record, error) {
 		return nil, io.EOF
 	}
 	cols := make([]arrow.Array, 0, n+1)
-	for _, b := range bs {
+	for i, b := range bs {
+		t.dataHint[i] = b.DataLen()
 		cols = append(cols, b.NewArray())
 	}
 	cols = append(cols, rb.NewArray())
@@ -341,6 +347,9 @@ func readCSV(f *os.File, name string, opt Options, visit func(*Table) error) err
 	if err != nil {
 		return err
 	}
+	// the rows kept while finding the header have their own slices; every
+	// later row is copied into the builders before the next is read
+	cr.ReuseRecord = true
 	return visit(t)
 }
 
