@@ -69,6 +69,9 @@ type Converter struct {
 	scopeKeys  map[[2]string]scopeHit       // scope org and period → scope, key
 	months     map[int]string               // year*100+month → "2006-01"
 	mediators  map[[2]string]string         // mediator and township as written → mediator_key
+	dataHint   []int                        // bytes per row each text column held in the last record
+	at         factColumns                  // where the columns every fact table has are
+	codeOf     []map[string]string          // per entry of specList: written form → canonical value (coded columns)
 
 	Scopes   map[string]bool // scopes written (ledger|org|period)
 	Orgs     map[string]bool
@@ -104,6 +107,7 @@ func NewConverter(t *ingest.Table, reg *Registry, cfg Config, loadID string) (*C
 		out[col.Name] = k
 	}
 	c.out = newNameIndex(out)
+	c.locate()
 	c.specs = map[string]*ingest.Column{}
 	c.codes = map[string]map[string]string{}
 	specIdx := map[string]int{}
@@ -112,9 +116,12 @@ func NewConverter(t *ingest.Table, reg *Registry, cfg Config, loadID string) (*C
 		c.specs[col.Name] = col
 		specIdx[col.Name] = len(c.specList)
 		c.specList = append(c.specList, col)
+		var forms map[string]string
 		if len(col.Values) > 0 {
-			c.codes[col.Name] = codeForms(col.Values)
+			forms = codeForms(col.Values)
+			c.codes[col.Name] = forms
 		}
+		c.codeOf = append(c.codeOf, forms)
 	}
 	c.specIdx = newNameIndex(specIdx)
 	c.orgs = map[orgKey]orgHit{}
@@ -153,12 +160,18 @@ type row struct {
 	strs    []string
 	ints    []int64
 	flts    []float64
-	dates   []time.Time // zero = NULL
+	dates   []time.Time     // zero = NULL
+	cols    []*array.String // the source record's text columns, by their index
 }
 
 func newRow(c *Converter, rec arrow.Record) *row {
 	n := len(c.Fact.Columns)
-	return &row{c: c, rec: rec, strs: make([]string, n), ints: make([]int64, n), flts: make([]float64, n), dates: make([]time.Time, n)}
+	r := &row{c: c, rec: rec, strs: make([]string, n), ints: make([]int64, n), flts: make([]float64, n), dates: make([]time.Time, n),
+		cols: make([]*array.String, rec.NumCols())}
+	for k := range r.cols {
+		r.cols[k], _ = rec.Column(k).(*array.String)
+	}
+	return r
 }
 
 func (r *row) reset() {
@@ -175,7 +188,7 @@ func (r *row) raw(col string) string {
 	if !ok {
 		return ""
 	}
-	return r.rec.Column(k).(*array.String).Value(r.i)
+	return r.cols[k].Value(r.i)
 }
 
 func (r *row) fail(col, value, reason string) {
@@ -188,6 +201,23 @@ func (r *row) spec(col string) *ingest.Column {
 		return r.c.specList[k]
 	}
 	return nil
+}
+
+// factColumns are the positions of the columns every fact table has.
+type factColumns struct {
+	loadID, srcRow, scopeKey, scopeOrg, period int
+	countyCode, countyName, townCode, townName int
+}
+
+func (c *Converter) locate() {
+	get := func(name string) int {
+		if k, ok := c.out.get(name); ok {
+			return k
+		}
+		return -1 // the registry's table: it is converted by ConvertRegistry
+	}
+	c.at = factColumns{loadID: get("load_id"), srcRow: get("src_row"), scopeKey: get("scope_key"), scopeOrg: get("scope_org"), period: get("period"),
+		countyCode: get("county_code"), countyName: get("county_name"), townCode: get("town_code"), townName: get("town_name")}
 }
 
 type orgHit struct {
@@ -215,7 +245,11 @@ func (r *row) missing(col string) { r.fail(col, "", "这一项必须填写，不
 // str reads a text or coded column.
 func (r *row) str(col string) string {
 	v := clean(r.raw(col))
-	sp := r.spec(col)
+	var sp *ingest.Column
+	var forms map[string]string
+	if k, ok := r.c.specIdx.get(col); ok {
+		sp, forms = r.c.specList[k], r.c.codeOf[k]
+	}
 	if v == "" {
 		if sp != nil && sp.Required {
 			r.missing(col)
@@ -223,7 +257,7 @@ func (r *row) str(col string) string {
 		return ""
 	}
 	if sp != nil && len(sp.Values) > 0 {
-		cv, ok := r.c.codes[col][v]
+		cv, ok := forms[v]
 		if !ok {
 			cv, ok = ParseCoded(v, sp.Values)
 		}
@@ -263,7 +297,7 @@ func (r *row) number(col string, parse func(string) (int64, error)) int64 {
 		r.fail(col, clean(v), err.Error())
 		return 0
 	}
-	if clean(v) == "" {
+	if n == 0 && clean(v) == "" {
 		if sp := r.spec(col); sp != nil && sp.Required {
 			r.missing(col)
 		}
@@ -340,34 +374,68 @@ func (r *row) set(col string, v any) {
 	}
 }
 
-// appendTo appends the row to a record builder of the fact table.
-func (r *row) appendTo(b *array.RecordBuilder) {
-	for k, col := range r.c.Fact.Columns {
-		switch col.Kind {
+// factBuilder holds a record builder's column builders by their kind, so
+// that appending a row costs no type assertion per cell.
+type factBuilder struct {
+	rb    *array.RecordBuilder
+	kinds []Kind
+	strs  []*array.StringBuilder
+	ints  []*array.Int64Builder
+	flts  []*array.Float64Builder
+	dates []*array.Date32Builder
+	times []*array.TimestampBuilder
+}
+
+func newFactBuilder(t *Table) *factBuilder {
+	rb := array.NewRecordBuilder(memory.DefaultAllocator, t.Arrow())
+	n := len(t.Columns)
+	b := &factBuilder{rb: rb, kinds: make([]Kind, n), strs: make([]*array.StringBuilder, n), ints: make([]*array.Int64Builder, n),
+		flts: make([]*array.Float64Builder, n), dates: make([]*array.Date32Builder, n), times: make([]*array.TimestampBuilder, n)}
+	for k, col := range t.Columns {
+		b.kinds[k] = col.Kind
+		switch f := rb.Field(k).(type) {
+		case *array.StringBuilder:
+			b.strs[k] = f
+		case *array.Int64Builder:
+			b.ints[k] = f
+		case *array.Float64Builder:
+			b.flts[k] = f
+		case *array.Date32Builder:
+			b.dates[k] = f
+		case *array.TimestampBuilder:
+			b.times[k] = f
+		}
+	}
+	return b
+}
+
+// appendTo appends the row to the fact table's builders.
+func (r *row) appendTo(b *factBuilder) {
+	for k, kind := range b.kinds {
+		switch kind {
 		case String, Enum:
-			b.Field(k).(*array.StringBuilder).Append(r.strs[k])
+			b.strs[k].Append(r.strs[k])
 		case Int:
-			b.Field(k).(*array.Int64Builder).Append(r.ints[k])
+			b.ints[k].Append(r.ints[k])
 		case Float:
-			b.Field(k).(*array.Float64Builder).Append(r.flts[k])
+			b.flts[k].Append(r.flts[k])
 		case Date:
 			if t := r.dates[k]; !t.IsZero() {
-				b.Field(k).(*array.Date32Builder).Append(arrow.Date32FromTime(t))
+				b.dates[k].Append(arrow.Date32FromTime(t))
 			} else {
-				b.Field(k).(*array.Date32Builder).AppendNull()
+				b.dates[k].AppendNull()
 			}
 		case Time:
-			b.Field(k).(*array.TimestampBuilder).Append(arrow.Timestamp(r.dates[k].Unix()))
+			b.times[k].Append(arrow.Timestamp(r.dates[k].Unix()))
 		}
 	}
 }
 
 // place writes the denormalised org columns and the scope of the row.
 func (r *row) place(o *Org, scopeOrg, period string) {
-	r.setS("county_code", o.CountyCode)
-	r.setS("county_name", o.CountyName)
-	r.setS("town_code", o.TownCode)
-	r.setS("town_name", o.TownName)
+	at := &r.c.at
+	r.strs[at.countyCode], r.strs[at.countyName] = o.CountyCode, o.CountyName
+	r.strs[at.townCode], r.strs[at.townName] = o.TownCode, o.TownName
 	hit, ok := r.c.scopeKeys[[2]string{scopeOrg, period}]
 	if !ok {
 		hit.scope = r.c.tbl.Ledger.ID + "|" + scopeOrg + "|" + period
@@ -377,9 +445,8 @@ func (r *row) place(o *Org, scopeOrg, period string) {
 		}
 	}
 	r.scope = hit.scope
-	r.set("scope_key", hit.key)
-	r.setS("scope_org", scopeOrg)
-	r.setS("period", period)
+	r.ints[at.scopeKey] = hit.key
+	r.strs[at.scopeOrg], r.strs[at.period] = scopeOrg, period
 }
 
 func (r *row) snapshotDate() (time.Time, bool) {
@@ -455,38 +522,53 @@ func (c *Converter) Merge(o *Converter) {
 
 // Convert turns one ingested record into a fact record and the rejects of its rows.
 func (c *Converter) Convert(rec arrow.Record) (arrow.Record, []Reject) {
-	b := array.NewRecordBuilder(memory.DefaultAllocator, c.Fact.Arrow())
-	defer b.Release()
+	b := newFactBuilder(c.Fact)
+	defer b.rb.Release()
 	rows := rec.Column(c.idx.m[ingest.RowColumn]).(*array.Int64)
 	var rejects []Reject
 	r := newRow(c, rec)
 	n := int(rec.NumRows())
-	b.Reserve(n)
-	for k, col := range c.Fact.Columns {
-		if col.Kind == String || col.Kind == Enum {
-			b.Field(k).(*array.StringBuilder).ReserveData(n * 12)
+	b.rb.Reserve(n)
+	if len(c.dataHint) != len(b.strs) {
+		c.dataHint = make([]int, len(b.strs))
+	}
+	for k, sb := range b.strs {
+		if sb != nil {
+			sb.ReserveData(n * max(12, c.dataHint[k]+1))
 		}
 	}
-	for i := 0; i < int(rec.NumRows()); i++ {
+	rule := rules[c.tbl.Ledger.ID]
+	so, pe := c.at.scopeOrg, c.at.period
+	lastScope, lastOrg, lastPeriod := "\x00", "\x00", "\x00" // the sets change only when these do
+	for i := range n {
 		r.reset()
 		r.i, r.num = i, int(rows.Value(i))
-		r.setS("load_id", c.loadID)
-		r.set("src_row", int64(r.num))
-		rules[c.tbl.Ledger.ID](r)
+		r.strs[c.at.loadID] = c.loadID
+		r.ints[c.at.srcRow] = int64(r.num)
+		rule(r)
 		if len(r.rejects) > 0 {
 			c.Rejected++
 			rejects = append(rejects, r.rejects...)
 			continue
 		}
 		c.Accepted++
-		c.Scopes[r.scope] = true
-		so, _ := c.out.get("scope_org")
-		pe, _ := c.out.get("period")
-		c.Orgs[r.strs[so]] = true
-		c.Periods[r.strs[pe]] = true
+		if r.scope != lastScope {
+			c.Scopes[r.scope], lastScope = true, r.scope
+		}
+		if o := r.strs[so]; o != lastOrg {
+			c.Orgs[o], lastOrg = true, o
+		}
+		if p := r.strs[pe]; p != lastPeriod {
+			c.Periods[p], lastPeriod = true, p
+		}
 		r.appendTo(b)
 	}
-	return b.NewRecord(), rejects
+	for k, sb := range b.strs {
+		if sb != nil && sb.Len() > 0 {
+			c.dataHint[k] = (sb.DataLen() + sb.Len() - 1) / sb.Len()
+		}
+	}
+	return b.rb.NewRecord(), rejects
 }
 
 func appendRow(b *array.RecordBuilder, t *Table, vals []any) {
