@@ -117,8 +117,12 @@ func measure(b *testing.B, name string, setup func() func()) {
 }
 
 func benchDSN(b *testing.B, engine string) string {
-	if engine == "duckdb" {
+	switch engine {
+	case "duckdb":
 		return "duckdb:" + filepath.Join(b.TempDir(), fmt.Sprintf("w%d.duckdb", time.Now().UnixNano()))
+	case "clickhouse-native": // loads through clickhouse-go, without the HTTP port
+		dsn, _, _ := strings.Cut(whtest.ClickHouse(b), "?")
+		return dsn
 	}
 	return whtest.ClickHouse(b)
 }
@@ -154,6 +158,9 @@ func BenchmarkIngest(b *testing.B) {
 		b.Run("csv/"+engine+"/sifa", func(b *testing.B) { measure(b, "csv/"+engine+"/sifa", sifaLoad(b, engine, f.csv)) })
 		b.Run("xlsx/"+engine+"/sifa", func(b *testing.B) { measure(b, "xlsx/"+engine+"/sifa", sifaLoad(b, engine, f.xlsx)) })
 	}
+	b.Run("csv/clickhouse-native/sifa", func(b *testing.B) {
+		measure(b, "csv/clickhouse-native/sifa", sifaLoad(b, "clickhouse-native", f.csv))
+	})
 	b.Run("csv/duckdb/read_csv", func(b *testing.B) {
 		measure(b, "csv/duckdb/read_csv", func() func() {
 			w, err := warehouse.Open(context.Background(), benchDSN(b, "duckdb"))
@@ -175,7 +182,7 @@ func BenchmarkIngest(b *testing.B) {
 		}
 		measure(b, "csv/clickhouse/client", func() func() {
 			dsn := benchDSN(b, "clickhouse")
-			db := dsn[strings.LastIndex(dsn, "/")+1:]
+			db, _, _ := strings.Cut(dsn[strings.LastIndex(dsn, "/")+1:], "?")
 			w, err := warehouse.Open(context.Background(), dsn)
 			if err != nil {
 				b.Fatal(err)
@@ -230,6 +237,7 @@ func printRatios(b *testing.B) {
 	lines := []line{
 		{"CSV → DuckDB", "csv/duckdb/sifa", "csv/duckdb/read_csv", 0.5},
 		{"CSV → ClickHouse", "csv/clickhouse/sifa", "csv/clickhouse/client", 0.5},
+		{"CSV → ClickHouse, native protocol only (no http_port)", "csv/clickhouse-native/sifa", "csv/clickhouse/client", 0.5},
 		{"XLSX → DuckDB", "xlsx/duckdb/sifa", "xlsx/excelize-raw", 0.8},
 		{"XLSX → ClickHouse", "xlsx/clickhouse/sifa", "xlsx/excelize-raw", 0.8},
 	}

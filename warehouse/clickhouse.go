@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"reflect"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -26,6 +28,7 @@ type chEngine struct {
 	// on one: local tables on every shard, Distributed tables over them.
 	cluster string
 	shards  []driver.Conn // one connection to each shard (its first replica)
+	http    *chHTTP       // loads over the HTTP interface, when the DSN names its port
 }
 
 func openClickHouse(ctx context.Context, dsn string) (*chEngine, error) {
@@ -69,12 +72,27 @@ func openClickHouse(ctx context.Context, dsn string) (*chEngine, error) {
 			return nil, err
 		}
 	}
+	if port := u.Query().Get("http_port"); port != "" {
+		h, err := newCHHTTP(ctx, u.Hostname(), port, db, auth.Username, auth.Password)
+		if err != nil {
+			conn.Close()
+			return nil, err
+		}
+		if e.cluster != "" {
+			// wait until every shard has its rows, so a commit never shows before them
+			h.settings.Set("insert_distributed_sync", "1")
+		}
+		e.http = h
+	}
 	return e, nil
 }
 
 func (e *chEngine) name() string { return "clickhouse" }
 
 func (e *chEngine) close() error {
+	if e.http != nil {
+		e.http.close()
+	}
 	for _, s := range e.shards {
 		s.Close()
 	}
@@ -140,58 +158,110 @@ func (e *chEngine) createTable(t *transform.Table) string {
 // appendRecord sends a record as one columnar batch with an explicit column
 // list (required on 18.16).
 func (e *chEngine) appendRecord(ctx context.Context, t *transform.Table, rec arrow.Record) error {
+	in, err := e.newInsert(ctx, t)
+	if err != nil {
+		return err
+	}
+	if err := in.add(rec); err != nil {
+		in.abort()
+		return err
+	}
+	return in.send()
+}
+
+// chInsert is one INSERT whose blocks are the records added to it. Its
+// column buffers are kept from one block to the next, and the slices
+// handed to the driver too.
+type chInsert struct {
+	t     *transform.Table
+	batch driver.Batch
+	strs  [][]string
+	dates [][]*time.Time
+	days  [][]time.Time
+	stamp [][]time.Time
+}
+
+func (e *chEngine) newInsert(ctx context.Context, t *transform.Table) (*chInsert, error) {
 	names := make([]string, len(t.Columns))
 	for i, c := range t.Columns {
 		names[i] = c.Name
 	}
 	batch, err := e.conn.PrepareBatch(e.insertCtx(ctx), "INSERT INTO "+t.Name+" ("+strings.Join(names, ", ")+")")
 	if err != nil {
-		return fmt.Errorf("无法写入 %s：%w", t.Name, err)
+		return nil, fmt.Errorf("无法写入 %s：%w", t.Name, err)
 	}
-	defer batch.Abort()
-	for k, c := range t.Columns {
-		if err := batch.Column(k).Append(arrowSlice(rec.Column(k), c.Kind)); err != nil {
-			return fmt.Errorf("写入 %s.%s 失败：%w", t.Name, c.Name, err)
+	n := len(t.Columns)
+	return &chInsert{t: t, batch: batch, strs: make([][]string, n), dates: make([][]*time.Time, n), days: make([][]time.Time, n), stamp: make([][]time.Time, n)}, nil
+}
+
+// add appends a record as the next block and sends it.
+func (in *chInsert) add(rec arrow.Record) error {
+	for k, c := range in.t.Columns {
+		if err := in.batch.Column(k).Append(in.slice(k, rec.Column(k), c.Kind)); err != nil {
+			return fmt.Errorf("写入 %s.%s 失败：%w", in.t.Name, c.Name, err)
 		}
 	}
-	if err := batch.Send(); err != nil {
-		return fmt.Errorf("写入 %s 失败：%w", t.Name, err)
+	if err := in.batch.Flush(); err != nil {
+		return fmt.Errorf("写入 %s 失败：%w", in.t.Name, err)
 	}
 	return nil
 }
 
-// arrowSlice turns an Arrow column into the Go slice clickhouse-go appends.
-func arrowSlice(col arrow.Array, k transform.Kind) any {
+// send ends the INSERT; the server has every block.
+func (in *chInsert) send() error {
+	if err := in.batch.Send(); err != nil {
+		return fmt.Errorf("写入 %s 失败：%w", in.t.Name, err)
+	}
+	return nil
+}
+
+func (in *chInsert) abort() { in.batch.Abort() }
+
+// slice turns an Arrow column into the Go slice clickhouse-go appends,
+// reusing this insert's slice for the column.
+func (in *chInsert) slice(k int, col arrow.Array, kind transform.Kind) any {
 	n := col.Len()
-	switch k {
+	switch kind {
 	case transform.Int:
 		return col.(*array.Int64).Int64Values()
 	case transform.Float:
 		return col.(*array.Float64).Float64Values()
 	case transform.Date:
 		a := col.(*array.Date32)
-		out := make([]*time.Time, n)
-		for i := 0; i < n; i++ {
-			if !a.IsNull(i) {
-				t := a.Value(i).ToTime()
-				out[i] = &t
+		days, out := grow(in.days[k], n), grow(in.dates[k], n)
+		in.days[k], in.dates[k] = days, out
+		for i := range n {
+			out[i] = nil
+			if !a.IsNull(i) && chDate(a.Value(i)) {
+				days[i] = a.Value(i).ToTime()
+				out[i] = &days[i]
 			}
 		}
 		return out
 	case transform.Time:
 		a := col.(*array.Timestamp)
-		out := make([]time.Time, n)
-		for i := 0; i < n; i++ {
+		out := grow(in.stamp[k], n)
+		in.stamp[k] = out
+		for i := range n {
 			out[i] = time.Unix(int64(a.Value(i)), 0).UTC()
 		}
 		return out
 	}
 	a := col.(*array.String)
-	out := make([]string, n)
-	for i := 0; i < n; i++ {
+	out := grow(in.strs[k], n)
+	in.strs[k] = out
+	for i := range n {
 		out[i] = a.Value(i)
 	}
 	return out
+}
+
+// grow returns s with length n, reusing its array when it is big enough.
+func grow[T any](s []T, n int) []T {
+	if cap(s) >= n {
+		return s[:n]
+	}
+	return make([]T, n)
 }
 
 // commit inserts the scope rows in one block (a block insert into one
@@ -224,10 +294,83 @@ func chQuote(s string) string { return "'" + chQuoter.Replace(literalText(s)) + 
 // 18.16 (engines.md), so dates are always written as toDate('…').
 func (e *chEngine) dateLit(d string) string { return "toDate('" + d + "')" }
 
-// openStream sends each record as one column batch: a batch is ClickHouse's
-// unit of atomic insert, and the rows stay invisible until the commit.
+// openStream loads a table on two connections at once, so that while the
+// server sorts and writes one block the next is encoded and sent, and the
+// transform goes on. Over HTTP (http_port in the DSN) each record is its own
+// INSERT in the Native format; otherwise each connection holds one
+// clickhouse-go INSERT and each record is a block of it. Order does not
+// matter: the rows stay invisible until the commit.
 func (e *chEngine) openStream(ctx context.Context, t *transform.Table) (tableStream, error) {
-	return &recordStream{ctx: ctx, e: e, t: t}, nil
+	s := &chStream{recs: make(chan arrow.Record, 8), errs: make(chan error, chInserters)}
+	for range chInserters {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			var in *chInsert
+			var err error
+			for rec := range s.recs {
+				switch {
+				case err != nil:
+				case e.http != nil:
+					err = e.http.insert(ctx, t, rec)
+				default:
+					if in == nil {
+						in, err = e.newInsert(ctx, t)
+					}
+					if err == nil {
+						if err = in.add(rec); err != nil {
+							in.abort()
+						}
+					}
+				}
+				rec.Release()
+				if err != nil && !s.failed.Swap(true) {
+					s.errs <- err
+				}
+			}
+			if err == nil && in != nil {
+				if err = in.send(); err != nil && !s.failed.Swap(true) {
+					s.errs <- err
+				}
+			}
+		}()
+	}
+	return s, nil
+}
+
+// chInserters is how many INSERTs of one table run at once.
+const chInserters = 2
+
+type chStream struct {
+	recs   chan arrow.Record
+	errs   chan error
+	wg     sync.WaitGroup
+	failed atomic.Bool
+}
+
+func (s *chStream) write(rec arrow.Record) error {
+	if s.failed.Load() {
+		return s.firstErr()
+	}
+	rec.Retain() // released by the inserter once sent
+	s.recs <- rec
+	return nil
+}
+
+func (s *chStream) close() error {
+	close(s.recs)
+	s.wg.Wait()
+	return s.firstErr()
+}
+
+func (s *chStream) firstErr() error {
+	select {
+	case err := <-s.errs:
+		s.errs <- err // kept for the next caller
+		return err
+	default:
+		return nil
+	}
 }
 
 // migrateEngine: ClickHouse keeps no tables of its own; currentScopes

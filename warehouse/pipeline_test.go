@@ -5,6 +5,9 @@ import (
 	"context"
 	"fmt"
 	mathrand "math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -40,11 +43,15 @@ func withCluster(t *testing.T) map[string]string {
 	return m
 }
 
-// engines returns a fresh warehouse DSN per engine.
+// engines returns a fresh warehouse DSN per engine: ClickHouse loading over
+// its HTTP port, and loading through the native protocol only.
 func engines(t *testing.T) map[string]string {
+	dsn := whtest.ClickHouse(t)
+	native, _, _ := strings.Cut(whtest.ClickHouse(t), "?")
 	return map[string]string{
-		"duckdb":     "duckdb:" + filepath.Join(t.TempDir(), "w.duckdb"),
-		"clickhouse": whtest.ClickHouse(t),
+		"duckdb":            "duckdb:" + filepath.Join(t.TempDir(), "w.duckdb"),
+		"clickhouse":        dsn,
+		"clickhouse-native": native,
 	}
 }
 
@@ -503,6 +510,67 @@ func TestLiteralsOfAnyBytes(t *testing.T) {
 			}
 			if _, err := w.Accounts(context.Background()); err != nil {
 				t.Errorf("the accounts table after the lookups: %v", err)
+			}
+		})
+	}
+}
+
+// A wrong http_port is a clear error when the warehouse opens, not a load
+// that fails later or goes to another program.
+func TestClickHouseHTTPPort(t *testing.T) {
+	native, _, _ := strings.Cut(whtest.ClickHouse(t), "?")
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "hello") }))
+	defer other.Close()
+	_, otherPort, _ := net.SplitHostPort(other.Listener.Addr().String())
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, closedPort, _ := net.SplitHostPort(closed.Addr().String())
+	closed.Close()
+	for _, c := range []struct{ port, want string }{
+		{otherPort, "不是 ClickHouse 的 HTTP 接口"},
+		{closedPort, "连不上"},
+		{"http", "不是端口号"},
+	} {
+		w, err := warehouse.Open(context.Background(), native+"?http_port="+c.port)
+		if err == nil {
+			w.Close()
+			t.Fatalf("http_port=%s opened", c.port)
+		}
+		if !strings.Contains(err.Error(), c.want) {
+			t.Errorf("http_port=%s: %v, want %q", c.port, err, c.want)
+		}
+	}
+}
+
+// ClickHouse's Date on 18.16 starts in 1970: an earlier birth is NULL there
+// (not a day in 2136, as a wrapped number would be), the age is right on
+// every engine, and DuckDB keeps the day.
+func TestDatesBefore1970(t *testing.T) {
+	for engine, dsn := range engines(t) {
+		t.Run(engine, func(t *testing.T) {
+			dir := t.TempDir()
+			w := open(t, dsn)
+			defer w.Close()
+			p := pipeline(w, filepath.Join(dir, "archive"))
+			run(t, p, write(t, dir, "reg.csv", registryCSV))
+			run(t, p, write(t, dir, "roster.csv", "统计时点：2014年12月31日\n姓名,身份证号,单位,在岗状态,参加工作时间\n"+
+				"张三,990121195604120134,石门镇司法所,在岗,1969-09-01\n王五,990121197604120133,石门镇司法所,在岗,1995-07-01\n"))
+			res, err := w.Query(context.Background(), "SELECT age, toString(birth), toString(work_start) FROM fact_staff ORDER BY age")
+			if engine == "duckdb" {
+				res, err = w.Query(context.Background(), "SELECT age, CAST(birth AS VARCHAR), CAST(work_start AS VARCHAR) FROM fact_staff ORDER BY age")
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := fmt.Sprint(res.Rows)
+			want := "[[38 1976-04-12 1995-07-01] [58 <nil> <nil>]]"
+			if engine == "duckdb" {
+				want = "[[38 1976-04-12 1995-07-01] [58 1956-04-12 1969-09-01]]"
+			}
+			if got != want {
+				t.Errorf("got %s, want %s", got, want)
 			}
 		})
 	}

@@ -35,8 +35,15 @@ type Server struct {
 	args     []string
 }
 
-// DSN is a sifa warehouse DSN for a database on the server.
+// DSN is a sifa warehouse DSN for a database on the server, loading over
+// its HTTP port as a deployment is advised to.
 func (s *Server) DSN(db string) string {
+	return fmt.Sprintf("clickhouse://127.0.0.1:%d/%s?http_port=%d", s.TCPPort, db, s.HTTPPort)
+}
+
+// NativeDSN is a DSN for a database on the server that loads through the
+// native protocol only (no http_port).
+func (s *Server) NativeDSN(db string) string {
 	return fmt.Sprintf("clickhouse://127.0.0.1:%d/%s", s.TCPPort, db)
 }
 
@@ -180,7 +187,7 @@ func Cluster(t testing.TB) (string, []*Server) {
 			os.RemoveAll(s.Dir)
 		}
 	})
-	return fmt.Sprintf("clickhouse://127.0.0.1:%d/sifa?cluster=sifa2", servers[0].TCPPort), servers
+	return fmt.Sprintf("clickhouse://127.0.0.1:%d/sifa?cluster=sifa2&http_port=%d", servers[0].TCPPort, servers[0].HTTPPort), servers
 }
 
 func start(dir string, ports [3]int, extra string) (*Server, error) {
