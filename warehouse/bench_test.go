@@ -21,6 +21,10 @@ import (
 
 const benchRows = 200000
 
+// rawColumns are the typed columns of the engine's own load of the ledger.
+const rawColumns = "no String, received Date, town String, village String, org_type String, dispute_type String, parties Int64, amount Int64, " +
+	"result String, closed Date, agreement String, prevented String, prevented_persons Int64, petition String, mediator String"
+
 var benchHeader = []string{"编号", "受理日期", "乡镇", "村(社区)", "调解组织类型", "纠纷类型", "当事人数", "涉及金额(元)", "调解结果",
 	"结案日期", "协议形式", "防止激化类型", "防止激化人数", "涉法信访", "调解员"}
 
@@ -29,6 +33,11 @@ type benchFiles struct {
 }
 
 var (
+	clusterOnce sync.Once
+	clusterSrv  []*whtest.Server
+	clusterErr  error
+	clusterSeq  int
+
 	benchOnce sync.Once
 	benchF    benchFiles
 	benchRes  = map[string]float64{}
@@ -123,8 +132,24 @@ func benchDSN(b *testing.B, engine string) string {
 	case "clickhouse-native": // loads through clickhouse-go, without the HTTP port
 		dsn, _, _ := strings.Cut(whtest.ClickHouse(b), "?")
 		return dsn
+	case "cluster": // a fresh database on the two-shard cluster
+		s := benchCluster(b)
+		benchMu.Lock()
+		clusterSeq++
+		n := clusterSeq
+		benchMu.Unlock()
+		return fmt.Sprintf("clickhouse://127.0.0.1:%d/bench%d?cluster=sifa2&http_port=%d", s[0].TCPPort, n, s[0].HTTPPort)
 	}
 	return whtest.ClickHouse(b)
+}
+
+// benchCluster starts a two-shard cluster once (stopped in TestMain).
+func benchCluster(b *testing.B) []*whtest.Server {
+	clusterOnce.Do(func() { clusterSrv, clusterErr = whtest.StartCluster(2, "sifa2") })
+	if clusterErr != nil {
+		b.Skipf("no ClickHouse cluster: %v", clusterErr)
+	}
+	return clusterSrv
 }
 
 // sifaLoad returns a prepared ingest of one file into a fresh warehouse.
@@ -161,6 +186,7 @@ func BenchmarkIngest(b *testing.B) {
 	b.Run("csv/clickhouse-native/sifa", func(b *testing.B) {
 		measure(b, "csv/clickhouse-native/sifa", sifaLoad(b, "clickhouse-native", f.csv))
 	})
+	b.Run("csv/cluster/sifa", func(b *testing.B) { measure(b, "csv/cluster/sifa", sifaLoad(b, "cluster", f.csv)) })
 	b.Run("csv/duckdb/read_csv", func(b *testing.B) {
 		measure(b, "csv/duckdb/read_csv", func() func() {
 			w, err := warehouse.Open(context.Background(), benchDSN(b, "duckdb"))
@@ -187,11 +213,46 @@ func BenchmarkIngest(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			w.Exec(context.Background(), "CREATE TABLE raw (no String, received Date, town String, village String, org_type String, dispute_type String, parties Int64, amount Int64, result String, closed Date, agreement String, prevented String, prevented_persons Int64, petition String, mediator String) ENGINE = MergeTree() ORDER BY town")
+			w.Exec(context.Background(), "CREATE TABLE raw ("+rawColumns+") ENGINE = MergeTree() ORDER BY town")
 			w.Close()
 			port := fmt.Sprint(whtest.SharedServer().TCPPort)
 			return func() {
 				cmd := exec.Command(client, "--port", port, "--database", db, "--query", "INSERT INTO raw FORMAT CSVWithNames")
+				in, _ := os.Open(f.csv)
+				defer in.Close()
+				cmd.Stdin = in
+				if out, err := cmd.CombinedOutput(); err != nil {
+					b.Fatalf("clickhouse-client: %v %s", err, out)
+				}
+			}
+		})
+	})
+	b.Run("csv/cluster/client", func(b *testing.B) {
+		client, err := exec.LookPath("clickhouse-client")
+		if err != nil {
+			b.Skip("clickhouse-client not installed")
+		}
+		measure(b, "csv/cluster/client", func() func() {
+			dsn := benchDSN(b, "cluster")
+			db, _, _ := strings.Cut(dsn[strings.LastIndex(dsn, "/")+1:], "?")
+			w, err := warehouse.Open(context.Background(), dsn)
+			if err != nil {
+				b.Fatal(err)
+			}
+			w.Close()
+			servers := benchCluster(b)
+			for _, s := range servers {
+				for _, q := range []string{"CREATE TABLE raw_local (" + rawColumns + ") ENGINE = MergeTree() ORDER BY town",
+					// the ledger is one county's, so all its rows go to one shard, as sifa's sharding by county sends them
+					"CREATE TABLE raw AS raw_local ENGINE = Distributed(sifa2, " + db + ", raw_local, toUInt64(990121))"} {
+					if out, err := exec.Command(client, "--port", fmt.Sprint(s.TCPPort), "--database", db, "--query", q).CombinedOutput(); err != nil {
+						b.Fatalf("%s: %v %s", q, err, out)
+					}
+				}
+			}
+			return func() {
+				cmd := exec.Command(client, "--port", fmt.Sprint(servers[0].TCPPort), "--database", db, "--insert_distributed_sync", "1",
+					"--query", "INSERT INTO raw FORMAT CSVWithNames")
 				in, _ := os.Open(f.csv)
 				defer in.Close()
 				cmd.Stdin = in
@@ -238,6 +299,7 @@ func printRatios(b *testing.B) {
 		{"CSV → DuckDB", "csv/duckdb/sifa", "csv/duckdb/read_csv", 0.5},
 		{"CSV → ClickHouse", "csv/clickhouse/sifa", "csv/clickhouse/client", 0.5},
 		{"CSV → ClickHouse, native protocol only (no http_port)", "csv/clickhouse-native/sifa", "csv/clickhouse/client", 0.5},
+		{"CSV → ClickHouse 2-shard cluster", "csv/cluster/sifa", "csv/cluster/client", 0.5},
 		{"XLSX → DuckDB", "xlsx/duckdb/sifa", "xlsx/excelize-raw", 0.8},
 		{"XLSX → ClickHouse", "xlsx/clickhouse/sifa", "xlsx/excelize-raw", 0.8},
 	}

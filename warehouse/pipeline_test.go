@@ -33,6 +33,10 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	whtest.StopShared()
+	for _, s := range clusterSrv { // started by the ingest benchmark
+		s.Stop()
+		os.RemoveAll(s.Dir)
+	}
 	os.Exit(code)
 }
 

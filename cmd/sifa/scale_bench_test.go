@@ -183,8 +183,8 @@ func BenchmarkScale(b *testing.B) {
 		port      int
 	}{
 		{"DuckDB", "duckdb:" + filepath.Join(b.TempDir(), "p.duckdb"), 0},
-		{"ClickHouse", fmt.Sprintf("clickhouse://127.0.0.1:%d/sifa", single.TCPPort), single.TCPPort},
-		{"ClickHouse 2 分片", fmt.Sprintf("clickhouse://127.0.0.1:%d/sifa?cluster=sifa2", shards[0].TCPPort), shards[0].TCPPort},
+		{"ClickHouse", single.DSN("sifa"), single.TCPPort},
+		{"ClickHouse 2 分片", fmt.Sprintf("clickhouse://127.0.0.1:%d/sifa?cluster=sifa2&http_port=%d", shards[0].TCPPort, shards[0].HTTPPort), shards[0].TCPPort},
 	}
 	county := demo.ScaleCounty(0)
 	for _, eng := range engines {
