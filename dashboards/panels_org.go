@@ -94,24 +94,29 @@ func buildoutByOrg(r *request) (any, error) {
 	if end == "" {
 		end = "9999-12-31"
 	}
-	byTown := map[string]*BuildoutOrgRow{}
 	towns := r.reg.Under(r.sc.code, transform.LevelTown)
 	if r.sc.level == transform.LevelVillage {
 		towns = []*transform.Org{r.reg.Org(r.sc.org.TownCode)}
 	}
-	roomBuilt := map[string]bool{}
-	for _, t := range towns {
-		row := &BuildoutOrgRow{OrgCode: t.Code, OrgName: t.Name, MissingSixItems: map[string]int64{}, VillagesWithoutRoom: []string{}}
-		for _, it := range sixItems {
-			row.MissingSixItems[it.name] = 0
-		}
-		byTown[t.Code] = row
+	// a province has 1,300 townships and 20,000 villages: one slice of rows,
+	// the six items counted in arrays, each map made once at its size
+	type town struct {
+		row     BuildoutOrgRow
+		missing [6]int64 // per entry of sixItems
 	}
+	all := make([]town, len(towns))
+	byTown := make(map[string]*town, len(towns))
+	for i, t := range towns {
+		all[i].row = BuildoutOrgRow{OrgCode: t.Code, OrgName: t.Name}
+		byTown[t.Code] = &all[i]
+	}
+	roomBuilt := make(map[string]bool, len(rows))
 	for _, x := range rows {
-		row := byTown[str(x[1])]
-		if row == nil {
+		tw := byTown[str(x[1])]
+		if tw == nil {
 			continue
 		}
+		row := &tw.row
 		est, std, snap := str(x[3]), str(x[4]), str(x[5])
 		if est == "" {
 			est = snap
@@ -124,18 +129,18 @@ func buildoutByOrg(r *request) (any, error) {
 			row.StationEstablished = true
 			row.StationStandardized = row.StationStandardized || standardized
 		} else {
-			if !roomBuilt[str(x[2])] {
+			if v := str(x[2]); !roomBuilt[v] {
 				row.RoomsEstablished++
 				if standardized {
 					row.RoomsStandardized++
 				}
+				roomBuilt[v] = true
 			}
-			roomBuilt[str(x[2])] = true
 		}
 		missing := false
-		for k, it := range sixItems {
+		for k := range sixItems {
 			if num(x[6+k]) == 0 {
-				row.MissingSixItems[it.name]++
+				tw.missing[k]++
 				missing = true
 			}
 		}
@@ -143,9 +148,17 @@ func buildoutByOrg(r *request) (any, error) {
 			row.SitesMissingSixItems++
 		}
 	}
-	for _, t := range towns {
-		row := byTown[t.Code]
-		for _, v := range r.reg.Under(t.Code, transform.LevelVillage) {
+	out.Rows = make([]BuildoutOrgRow, 0, len(towns))
+	for i, t := range towns {
+		tw := &all[i]
+		row := &tw.row
+		row.MissingSixItems = make(map[string]int64, len(sixItems))
+		for k, it := range sixItems {
+			row.MissingSixItems[it.name] = tw.missing[k]
+		}
+		villages := r.reg.Under(t.Code, transform.LevelVillage)
+		row.VillagesWithoutRoom = make([]string, 0, len(villages))
+		for _, v := range villages {
 			if r.sc.level == transform.LevelVillage && v.Code != r.sc.code {
 				continue
 			}

@@ -29,7 +29,7 @@ type Registry struct {
 	byCode map[string]*Org
 	byName map[string][]*Org
 	sorted []*Org            // every org by code
-	under  map[string][]*Org // "code|level" → the orgs of level under (or equal to) code, by code
+	under  map[underKey][]*Org // the orgs of a level under (or equal to) a code, by code
 }
 
 // NewRegistry indexes orgs by code, name, aliases and the usual variants
@@ -57,7 +57,7 @@ func NewRegistry(orgs []Org) *Registry {
 		r.sorted = append(r.sorted, o)
 	}
 	sort.Slice(r.sorted, func(i, j int) bool { return r.sorted[i].Code < r.sorted[j].Code })
-	r.under = map[string][]*Org{}
+	r.under = map[underKey][]*Org{}
 	for _, o := range r.sorted {
 		keys := []string{"", o.Code}
 		if o.CountyCode != "" && o.CountyCode != o.Code {
@@ -67,7 +67,7 @@ func NewRegistry(orgs []Org) *Registry {
 			keys = append(keys, o.TownCode)
 		}
 		for _, k := range keys {
-			r.under[k+"|"+o.Level] = append(r.under[k+"|"+o.Level], o)
+			r.under[underKey{k, o.Level}] = append(r.under[underKey{k, o.Level}], o)
 		}
 	}
 	return r
@@ -210,13 +210,15 @@ func (r *Registry) Within(code, limit string) bool {
 	return o.CountyCode == limit || o.TownCode == limit || len(limit) < 6 && strings.HasPrefix(o.CountyCode, limit)
 }
 
+type underKey struct{ code, level string }
+
 // Under lists the orgs of a level under (or equal to) the org with code.
 func (r *Registry) Under(code, level string) []*Org {
 	if code == "" || len(code) >= 6 {
-		return slices.Clip(r.under[code+"|"+level]) // an append by the caller copies
+		return slices.Clip(r.under[underKey{code, level}]) // an append by the caller copies
 	}
 	var out []*Org // a province or city prefix of county codes
-	for _, o := range r.under["|"+level] {
+	for _, o := range r.under[underKey{"", level}] {
 		if o.Code == code || o.CountyCode == code || o.TownCode == code || strings.HasPrefix(o.CountyCode, code) {
 			out = append(out, o)
 		}
