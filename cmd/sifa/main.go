@@ -41,6 +41,7 @@ const usage = `sifa — 基层司法行政数据平台
   sifa templates --out DIR
 
 DSN：duckdb:PATH（默认 duckdb:var/sifa.duckdb）或 clickhouse://HOST:PORT/DB，也可用环境变量 SIFA_WAREHOUSE。
+     ClickHouse 建议加上它的 HTTP 端口：clickhouse://HOST:9000/DB?http_port=8123（载入数据更快）。
 `
 
 // exit codes (DESIGN.md)
