@@ -28,7 +28,7 @@ type Org struct {
 type Registry struct {
 	byCode map[string]*Org
 	byName map[string][]*Org
-	sorted []*Org            // every org by code
+	sorted []*Org              // every org by code
 	under  map[underKey][]*Org // the orgs of a level under (or equal to) a code, by code
 }
 
