@@ -215,16 +215,7 @@ func BenchmarkIngest(b *testing.B) {
 			}
 			w.Exec(context.Background(), "CREATE TABLE raw ("+rawColumns+") ENGINE = MergeTree() ORDER BY town")
 			w.Close()
-			port := fmt.Sprint(whtest.SharedServer().TCPPort)
-			return func() {
-				cmd := exec.Command(client, "--port", port, "--database", db, "--query", "INSERT INTO raw FORMAT CSVWithNames")
-				in, _ := os.Open(f.csv)
-				defer in.Close()
-				cmd.Stdin = in
-				if out, err := cmd.CombinedOutput(); err != nil {
-					b.Fatalf("clickhouse-client: %v %s", err, out)
-				}
-			}
+			return clientInsert(b, client, whtest.SharedServer().TCPPort, db, f.csv)
 		})
 	})
 	b.Run("csv/cluster/client", func(b *testing.B) {
@@ -250,16 +241,7 @@ func BenchmarkIngest(b *testing.B) {
 					}
 				}
 			}
-			return func() {
-				cmd := exec.Command(client, "--port", fmt.Sprint(servers[0].TCPPort), "--database", db, "--insert_distributed_sync", "1",
-					"--query", "INSERT INTO raw FORMAT CSVWithNames")
-				in, _ := os.Open(f.csv)
-				defer in.Close()
-				cmd.Stdin = in
-				if out, err := cmd.CombinedOutput(); err != nil {
-					b.Fatalf("clickhouse-client: %v %s", err, out)
-				}
-			}
+			return clientInsert(b, client, servers[0].TCPPort, db, f.csv, "--insert_distributed_sync", "1")
 		})
 	})
 	b.Run("xlsx/excelize-raw", func(b *testing.B) {
@@ -286,6 +268,23 @@ func BenchmarkIngest(b *testing.B) {
 		})
 	})
 	printRatios(b)
+}
+
+// clientInsert is clickhouse-client loading a CSV file into the table raw.
+func clientInsert(b *testing.B, client string, port int, db, file string, settings ...string) func() {
+	return func() {
+		args := append([]string{"--port", fmt.Sprint(port), "--database", db}, settings...)
+		cmd := exec.Command(client, append(args, "--query", "INSERT INTO raw FORMAT CSVWithNames")...)
+		in, err := os.Open(file)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer in.Close()
+		cmd.Stdin = in
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("clickhouse-client: %v %s", err, out)
+		}
+	}
 }
 
 func printRatios(b *testing.B) {
