@@ -182,11 +182,7 @@ type chInsert struct {
 }
 
 func (e *chEngine) newInsert(ctx context.Context, t *transform.Table) (*chInsert, error) {
-	names := make([]string, len(t.Columns))
-	for i, c := range t.Columns {
-		names[i] = c.Name
-	}
-	batch, err := e.conn.PrepareBatch(e.insertCtx(ctx), "INSERT INTO "+t.Name+" ("+strings.Join(names, ", ")+")")
+	batch, err := e.conn.PrepareBatch(e.insertCtx(ctx), insertInto(t))
 	if err != nil {
 		return nil, fmt.Errorf("无法写入 %s：%w", t.Name, err)
 	}
@@ -254,6 +250,15 @@ func (in *chInsert) slice(k int, col arrow.Array, kind transform.Kind) any {
 		out[i] = a.Value(i)
 	}
 	return out
+}
+
+// insertInto is an INSERT's head with its explicit column list (required on 18.16).
+func insertInto(t *transform.Table) string {
+	names := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		names[i] = c.Name
+	}
+	return "INSERT INTO " + t.Name + " (" + strings.Join(names, ", ") + ")"
 }
 
 // grow returns s with length n, reusing its array when it is big enough.

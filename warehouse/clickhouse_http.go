@@ -75,11 +75,7 @@ func (h *chHTTP) insert(ctx context.Context, t *transform.Table, rec arrow.Recor
 	if err != nil {
 		return fmt.Errorf("写入 %s 失败：%w", t.Name, err)
 	}
-	names := make([]string, len(t.Columns))
-	for i, c := range t.Columns {
-		names[i] = c.Name
-	}
-	q := url.Values{"database": {h.db}, "query": {"INSERT INTO " + t.Name + " (" + strings.Join(names, ", ") + ") FORMAT Native"}}
+	q := url.Values{"database": {h.db}, "query": {insertInto(t) + " FORMAT Native"}}
 	for k, v := range h.settings {
 		q[k] = v
 	}
