@@ -151,7 +151,9 @@ func splitList(s string) []string {
 
 // tableRead finds the table a panel query reads rows of (a fact table,
 // the registry or the scopes) and its condition: the text after the outer
-// WHERE up to the outer GROUP BY, ORDER BY or LIMIT.
+// WHERE up to the outer GROUP BY, ORDER BY or LIMIT. A query that reads a
+// subquery (SELECT ... FROM (SELECT ... FROM t WHERE ...)) reads what the
+// subquery reads.
 func tableRead(q string) (table, cond string, ok bool) {
 	depth := 0
 	from := -1
@@ -175,6 +177,12 @@ func tableRead(q string) (table, cond string, ok bool) {
 		return "", "", false
 	}
 	rest := q[from:]
+	if strings.HasPrefix(rest, "(") {
+		if end := closingParen(rest); end > 0 {
+			return tableRead(rest[1:end])
+		}
+		return "", "", false
+	}
 	name, after, found := strings.Cut(rest, " WHERE ")
 	if !found || strings.ContainsAny(name, " (") {
 		return "", "", false
@@ -202,4 +210,24 @@ func tableRead(q string) (table, cond string, ok bool) {
 		}
 	}
 	return name, after[:end], true
+}
+
+// closingParen is the index of the parenthesis that closes s[0], or -1.
+func closingParen(s string) int {
+	depth := 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '(':
+			depth++
+		case ')':
+			if depth--; depth == 0 {
+				return i
+			}
+		case '\'':
+			if j := strings.IndexByte(s[i+1:], '\''); j >= 0 {
+				i += j + 1
+			}
+		}
+	}
+	return -1
 }

@@ -87,8 +87,8 @@ type fundingData struct {
 }
 
 func (r *request) readPopulation(table, cond string) (populations, error) {
-	rows, err := r.rows("SELECT scope_org, period, county_code, town_code, count(DISTINCT person_key) FROM " + table +
-		" WHERE " + r.st.Visible() + " AND " + r.sc.where(false) + " AND " + cond + " GROUP BY scope_org, period, county_code, town_code")
+	rows, err := r.rows(personCount{groups: []string{"scope_org", "period", "county_code", "town_code"}, counts: []string{""}}.sql(
+		" FROM " + table + " WHERE " + r.st.Visible() + " AND " + r.sc.where(false) + " AND " + cond))
 	if err != nil {
 		return nil, err
 	}
@@ -408,6 +408,18 @@ func buildoutProgress(r *request) (any, error) {
 
 // ---- work.summary ----
 
+// correctionsPersons counts, per group, the persons in supervision, those
+// of them who lost contact, and those who reoffended.
+func correctionsPersons(groups []string) personCount {
+	return personCount{groups: groups, counts: []string{"status = '在矫'", "status = '在矫' AND lost_contact = 1", "reoffended = 1"}}
+}
+
+// resettlementPersons counts, per group, the released persons registered,
+// resettled and reoffended.
+func resettlementPersons(groups []string) personCount {
+	return personCount{groups: groups, counts: []string{"", "placement <> '未安置'", "reoffended = 1"}}
+}
+
 // WorkSummary is 作用发挥: the other station ledgers for the period.
 type WorkSummary struct {
 	LegalAidCases            int64   `json:"legal_aid_cases"`
@@ -439,15 +451,11 @@ func workSummary(r *request) (any, error) {
 		return nil, err
 	}
 	out.PublicityEvents, out.PublicityParticipants = num(row[0]), num(row[1])
-	if row, err = r.one("SELECT count(DISTINCT CASE WHEN status = '在矫' THEN person_key END), " +
-		"count(DISTINCT CASE WHEN status = '在矫' AND lost_contact = 1 THEN person_key END), " +
-		"count(DISTINCT CASE WHEN reoffended = 1 THEN person_key END)" + r.snapshot("fact_corrections", false, true)); err != nil {
+	if row, err = r.one(correctionsPersons(nil).sql(r.snapshot("fact_corrections", false, true))); err != nil {
 		return nil, err
 	}
 	out.CorrectionsInSupervision, out.CorrectionsLostContact, out.CorrectionsReoffended = pnum(row[0]), pnum(row[1]), pnum(row[2])
-	if row, err = r.one("SELECT count(DISTINCT person_key), " +
-		"count(DISTINCT CASE WHEN placement <> '未安置' THEN person_key END), " +
-		"count(DISTINCT CASE WHEN reoffended = 1 THEN person_key END)" + r.snapshot("fact_resettlement", false, true)); err != nil {
+	if row, err = r.one(resettlementPersons(nil).sql(r.snapshot("fact_resettlement", false, true))); err != nil {
 		return nil, err
 	}
 	out.ReleasedRegistered, out.ReleasedResettled, out.ReleasedReoffended = pnum(row[0]), pnum(row[1]), pnum(row[2])

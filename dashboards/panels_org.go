@@ -37,11 +37,8 @@ func staffingByOrg(r *request) (any, error) {
 	if r.sc.level == transform.LevelVillage {
 		return out, nil
 	}
-	rows, err := r.rows("SELECT town_code, count(DISTINCT person_key), " +
-		"count(DISTINCT CASE WHEN age >= 46 THEN person_key END), " +
-		"count(DISTINCT CASE WHEN computer = 0 THEN person_key END), " +
-		"count(DISTINCT CASE WHEN law_major = 1 THEN person_key END)" +
-		r.snapshot("fact_staff", false, false) + " AND status = '在岗' AND org_level = '乡镇' GROUP BY town_code")
+	rows, err := r.rows(personCount{groups: []string{"town_code"}, counts: []string{"", "age >= 46", "computer = 0", "law_major = 1"}}.sql(
+		r.snapshot("fact_staff", false, false) + " AND status = '在岗' AND org_level = '乡镇'"))
 	if err != nil {
 		return nil, err
 	}
@@ -215,18 +212,14 @@ func workByOrg(r *request) (any, error) {
 		w := get(str(x[0]))
 		w.PublicityEvents, w.PublicityParticipants = num(x[1]), num(x[2])
 	}
-	if rows, err = r.rows("SELECT " + codeCol + ", count(DISTINCT CASE WHEN status = '在矫' THEN person_key END), " +
-		"count(DISTINCT CASE WHEN status = '在矫' AND lost_contact = 1 THEN person_key END), " +
-		"count(DISTINCT CASE WHEN reoffended = 1 THEN person_key END)" + r.snapshot("fact_corrections", false, true) + group); err != nil {
+	if rows, err = r.rows(correctionsPersons([]string{codeCol}).sql(r.snapshot("fact_corrections", false, true))); err != nil {
 		return nil, err
 	}
 	for _, x := range rows {
 		w := get(str(x[0]))
 		w.CorrectionsInSupervision, w.CorrectionsLostContact, w.CorrectionsReoffended = pnum(x[1]), pnum(x[2]), pnum(x[3])
 	}
-	if rows, err = r.rows("SELECT " + codeCol + ", count(DISTINCT person_key), " +
-		"count(DISTINCT CASE WHEN placement <> '未安置' THEN person_key END), " +
-		"count(DISTINCT CASE WHEN reoffended = 1 THEN person_key END)" + r.snapshot("fact_resettlement", false, true) + group); err != nil {
+	if rows, err = r.rows(resettlementPersons([]string{codeCol}).sql(r.snapshot("fact_resettlement", false, true))); err != nil {
 		return nil, err
 	}
 	for _, x := range rows {

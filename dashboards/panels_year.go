@@ -79,12 +79,9 @@ type StaffYear struct {
 
 func staffingByYear(r *request) (any, error) {
 	out := &Rows[StaffYear]{Rows: []StaffYear{}}
-	snaps, years, err := r.readSnapshots("SELECT scope_org, period, " +
-		"count(DISTINCT CASE WHEN org_level = '乡镇' THEN person_key END), " +
-		"count(DISTINCT CASE WHEN org_level = '县' THEN person_key END), " +
-		"count(DISTINCT CASE WHEN org_level = '乡镇' AND age >= 46 THEN person_key END), " +
-		"count(DISTINCT CASE WHEN org_level = '乡镇' AND computer = 0 THEN person_key END)" +
-		" FROM fact_staff WHERE " + r.st.Visible() + " AND " + r.sc.where(false) + " AND status = '在岗' GROUP BY scope_org, period")
+	snaps, years, err := r.readSnapshots(personCount{groups: []string{"scope_org", "period"},
+		counts: []string{"org_level = '乡镇'", "org_level = '县'", "org_level = '乡镇' AND age >= 46", "org_level = '乡镇' AND computer = 0"}}.sql(
+		" FROM fact_staff WHERE " + r.st.Visible() + " AND " + r.sc.where(false) + " AND status = '在岗'"))
 	if err != nil {
 		return nil, err
 	}
@@ -139,15 +136,11 @@ func workByYear(r *request) (any, error) {
 		w := get(y)
 		w.PublicityEvents, w.PublicityParticipants = num(x[1]), num(x[2])
 	}
-	corr, cy, err := r.readSnapshots("SELECT scope_org, period, count(DISTINCT CASE WHEN status = '在矫' THEN person_key END), " +
-		"count(DISTINCT CASE WHEN status = '在矫' AND lost_contact = 1 THEN person_key END), " +
-		"count(DISTINCT CASE WHEN reoffended = 1 THEN person_key END) FROM fact_corrections" + where + " GROUP BY scope_org, period")
+	corr, cy, err := r.readSnapshots(correctionsPersons([]string{"scope_org", "period"}).sql(" FROM fact_corrections" + where))
 	if err != nil {
 		return nil, err
 	}
-	rel, ry, err := r.readSnapshots("SELECT scope_org, period, count(DISTINCT person_key), " +
-		"count(DISTINCT CASE WHEN placement <> '未安置' THEN person_key END), " +
-		"count(DISTINCT CASE WHEN reoffended = 1 THEN person_key END) FROM fact_resettlement" + where + " GROUP BY scope_org, period")
+	rel, ry, err := r.readSnapshots(resettlementPersons([]string{"scope_org", "period"}).sql(" FROM fact_resettlement" + where))
 	if err != nil {
 		return nil, err
 	}
