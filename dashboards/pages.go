@@ -39,9 +39,10 @@ type builder struct {
 	reg *transform.Registry
 	p   *page
 
-	mu    sync.Mutex
-	memo  map[ask]any // answers already asked for on this page
-	order []ask       // the asks in the order they were first answered (exports follow it)
+	mu      sync.Mutex
+	memo    map[ask]any // answers already asked for on this page
+	order   []ask       // the asks in the order they were first answered (exports follow it)
+	queries map[Filter]string
 }
 
 // run answers a panel through the same engine the API uses.
@@ -95,7 +96,23 @@ func (b *builder) runAll(asks ...ask) ([]any, error) {
 }
 
 func (b *builder) ref(id string, f Filter, field string, v any) numRef {
-	return numRef{Panel: id, Query: f.query().Encode(), Field: field, Value: rawJSON(v)}
+	return numRef{Panel: id, Query: b.query(f), Field: field, Value: rawJSON(v)}
+}
+
+// query is f's URL query, encoded once per page (a page refers to a few
+// filters from dozens of numbers).
+func (b *builder) query(f Filter) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	q, ok := b.queries[f]
+	if !ok {
+		if b.queries == nil {
+			b.queries = map[Filter]string{}
+		}
+		q = f.query().Encode()
+		b.queries[f] = q
+	}
+	return q
 }
 
 func (b *builder) lastYear() Filter { return b.f.previous() }

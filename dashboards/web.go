@@ -502,8 +502,14 @@ func (s *Site) render(w http.ResponseWriter, r *http.Request, code int, p *page)
 	} else {
 		p.Nav = nil
 	}
-	var buf bytes.Buffer
-	if err := s.tmpl.ExecuteTemplate(&buf, "layout.html", p); err != nil {
+	buf := pageBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 1<<20 {
+			buf.Reset()
+			pageBuffers.Put(buf)
+		}
+	}()
+	if err := s.tmpl.ExecuteTemplate(buf, "layout.html", p); err != nil {
 		slog.Error("render", "page", p.Path, "err", err)
 		http.Error(w, "页面出错，请联系管理员查看日志", http.StatusInternalServerError)
 		return
@@ -514,6 +520,10 @@ func (s *Site) render(w http.ResponseWriter, r *http.Request, code int, p *page)
 	w.WriteHeader(code)
 	w.Write(buf.Bytes())
 }
+
+// pageBuffers keep rendered pages' buffers between requests: growing a
+// fresh one to a page's size was a sixth of the garbage under load.
+var pageBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 func (s *Site) renderError(w http.ResponseWriter, r *http.Request, p *page, err error) {
 	var fe *FilterError
