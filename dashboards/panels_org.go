@@ -78,11 +78,13 @@ var sixItems = []struct{ col, name string }{
 
 func buildoutByOrg(r *request) (any, error) {
 	out := &Rows[BuildoutOrgRow]{Level: transform.LevelTown, Rows: []BuildoutOrgRow{}}
-	cols := make([]string, len(sixItems))
+	// the six items come back as one number, bit k set when sixItems[k] is
+	// missing: a province's 20,000 sites are read as 7 columns, not 12
+	missing := make([]string, len(sixItems))
 	for k, it := range sixItems {
-		cols[k] = it.col
+		missing[k] = "(CASE WHEN coalesce(" + it.col + ", 0) = 0 THEN " + strconv.Itoa(1<<k) + " ELSE 0 END)"
 	}
-	rows, err := r.rows("SELECT level, town_code, village_code, established, standardized, snapshot, " + strings.Join(cols, ", ") +
+	rows, err := r.rows("SELECT level, town_code, village_code, established, standardized, snapshot, " + strings.Join(missing, " + ") +
 		r.snapshot("fact_site", true, false))
 	if err != nil {
 		return nil, err
@@ -134,15 +136,13 @@ func buildoutByOrg(r *request) (any, error) {
 				roomBuilt[v] = true
 			}
 		}
-		missing := false
-		for k := range sixItems {
-			if num(x[6+k]) == 0 {
-				tw.missing[k]++
-				missing = true
-			}
-		}
-		if missing {
+		if mask := num(x[6]); mask != 0 {
 			row.SitesMissingSixItems++
+			for k := range sixItems {
+				if mask&(1<<k) != 0 {
+					tw.missing[k]++
+				}
+			}
 		}
 	}
 	out.Rows = make([]BuildoutOrgRow, 0, len(towns))
