@@ -3,14 +3,17 @@ package dashboards_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"sifa/dashboards"
+	"sifa/transform"
 )
 
-// TestBuildoutSixItems counts, straight from the latest site ledger rows,
-// the sites of each township lacking each of the 六有 items and lacking any,
-// and holds buildout.by_org to them on both engines.
+// TestBuildoutSixItems counts, straight from the latest site ledger rows
+// and the registry, the sites of each township lacking each of the 六有
+// items and lacking any, its villages and those without a work room, and
+// holds buildout.by_org to them on both engines.
 func TestBuildoutSixItems(t *testing.T) {
 	items := []struct{ col, name string }{
 		{"has_staff", "有工作人员"}, {"has_premises", "有办公场所"}, {"has_facilities", "有办公设施"},
@@ -20,12 +23,13 @@ func TestBuildoutSixItems(t *testing.T) {
 		t.Run(engine, func(t *testing.T) {
 			ctx := context.Background()
 			w := demoWarehouse(t, engine)
+			var without int64
 			for _, tc := range []struct {
 				county string
 				year   int
 			}{{"990121", 2016}, {"990122", 2014}} {
 				end := fmt.Sprintf("%d-12-31", tc.year)
-				q := "SELECT town_code, established, snapshot"
+				q := "SELECT town_code, established, snapshot, level, village_code"
 				for _, it := range items {
 					q += ", " + it.col
 				}
@@ -38,6 +42,7 @@ func TestBuildoutSixItems(t *testing.T) {
 				}
 				want := map[string]map[string]int64{}
 				wantAny := map[string]int64{}
+				room := map[string]bool{}
 				for _, r := range res.Rows {
 					est := fmt.Sprint(r[1])
 					if r[1] == nil || est == "" {
@@ -47,12 +52,15 @@ func TestBuildoutSixItems(t *testing.T) {
 						continue
 					}
 					town := fmt.Sprint(r[0])
+					if r[3] != "乡镇司法行政服务站" {
+						room[fmt.Sprint(r[4])] = true
+					}
 					if want[town] == nil {
 						want[town] = map[string]int64{}
 					}
 					lacks := false
 					for k, it := range items {
-						if v, _ := r[3+k].(int64); v == 0 {
+						if v, _ := r[5+k].(int64); v == 0 {
 							want[town][it.name]++
 							lacks = true
 						}
@@ -62,6 +70,10 @@ func TestBuildoutSixItems(t *testing.T) {
 					}
 				}
 				ans, err := (&dashboards.Engine{Store: w}).Run(ctx, "buildout.by_org", dashboards.Filter{Org: tc.county, Year: tc.year})
+				if err != nil {
+					t.Fatal(err)
+				}
+				reg, err := w.Registry(ctx)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -76,10 +88,26 @@ func TestBuildoutSixItems(t *testing.T) {
 						t.Errorf("%s %d %s: %d sites lack an item, the ledger says %d", tc.county, tc.year, row.OrgName, row.SitesMissingSixItems, wantAny[row.OrgCode])
 					}
 					lacking += row.SitesMissingSixItems
+					var noRoom []string
+					villages := reg.Under(row.OrgCode, transform.LevelVillage)
+					for _, v := range villages {
+						if !room[v.Code] {
+							noRoom = append(noRoom, v.Name)
+						}
+					}
+					if row.Villages != int64(len(villages)) || strings.Join(row.VillagesWithoutRoom, "、") != strings.Join(noRoom, "、") {
+						t.Errorf("%s %d %s: %d villages, without a room %v; the registry and ledger say %d, %v", tc.county, tc.year, row.OrgName,
+							row.Villages, row.VillagesWithoutRoom, len(villages), noRoom)
+					}
+					without += int64(len(noRoom))
 				}
+
 				if lacking == 0 {
 					t.Errorf("%s %d: no site lacks any item; the demo has some", tc.county, tc.year)
 				}
+			}
+			if without == 0 {
+				t.Errorf("every village has a room in every case; the demo has some without")
 			}
 		})
 	}

@@ -78,20 +78,26 @@ var sixItems = []struct{ col, name string }{
 
 func buildoutByOrg(r *request) (any, error) {
 	out := &Rows[BuildoutOrgRow]{Level: transform.LevelTown, Rows: []BuildoutOrgRow{}}
-	// the six items come back as one number, bit k set when sixItems[k] is
-	// missing: a province's 20,000 sites are read as 7 columns, not 12
+	// A province has 20,000 sites: the SQL answers each with numbers only,
+	// so no date or level string is carried to Go and compared there. Sites
+	// established (or, without a date, first reported) after the period are
+	// left out; standardized is 1 when it happened by the period's end; the
+	// six items come back as one number, bit k set when sixItems[k] is
+	// missing (NULL counts as missing).
+	end := r.f.End()
+	built, std := "", "standardized IS NOT NULL"
+	if end != "" {
+		built = " AND coalesce(established, snapshot) <= " + r.st.DateLit(end)
+		std = "standardized <= " + r.st.DateLit(end)
+	}
 	missing := make([]string, len(sixItems))
 	for k, it := range sixItems {
 		missing[k] = "(CASE WHEN coalesce(" + it.col + ", 0) = 0 THEN " + strconv.Itoa(1<<k) + " ELSE 0 END)"
 	}
-	rows, err := r.rows("SELECT level, town_code, village_code, established, standardized, snapshot, " + strings.Join(missing, " + ") +
-		r.snapshot("fact_site", true, false))
+	rows, err := r.rows("SELECT CASE WHEN level = '乡镇司法行政服务站' THEN 1 ELSE 0 END, town_code, village_code, " +
+		"CASE WHEN " + std + " THEN 1 ELSE 0 END, " + strings.Join(missing, " + ") + r.snapshot("fact_site", true, false) + built)
 	if err != nil {
 		return nil, err
-	}
-	end := r.f.End()
-	if end == "" {
-		end = "9999-12-31"
 	}
 	towns := r.reg.Under(r.sc.code, transform.LevelTown)
 	if r.sc.level == transform.LevelVillage {
@@ -110,21 +116,19 @@ func buildoutByOrg(r *request) (any, error) {
 		byTown[t.Code] = &all[i]
 	}
 	roomBuilt := make(map[string]bool, len(rows))
+	var lastCode string
+	var tw *town
 	for _, x := range rows {
-		tw := byTown[str(x[1])]
+		// a ledger's sites come town by town: look a town up when it changes
+		if code := str(x[1]); tw == nil || code != lastCode {
+			lastCode, tw = code, byTown[code]
+		}
 		if tw == nil {
 			continue
 		}
 		row := &tw.row
-		est, std, snap := str(x[3]), str(x[4]), str(x[5])
-		if est == "" {
-			est = snap
-		}
-		if est > end {
-			continue
-		}
-		standardized := std != "" && std <= end
-		if str(x[0]) == "乡镇司法行政服务站" {
+		standardized := num(x[3]) == 1
+		if num(x[0]) == 1 {
 			row.StationEstablished = true
 			row.StationStandardized = row.StationStandardized || standardized
 		} else {
@@ -136,7 +140,7 @@ func buildoutByOrg(r *request) (any, error) {
 				roomBuilt[v] = true
 			}
 		}
-		if mask := num(x[6]); mask != 0 {
+		if mask := num(x[4]); mask != 0 {
 			row.SitesMissingSixItems++
 			for k := range sixItems {
 				if mask&(1<<k) != 0 {
@@ -146,25 +150,37 @@ func buildoutByOrg(r *request) (any, error) {
 		}
 	}
 	out.Rows = make([]BuildoutOrgRow, 0, len(towns))
-	for i, t := range towns {
+	// towns with the same six counts share one map (answers are read-only)
+	counts := map[[6]int64]map[string]int64{}
+	for i := range all {
 		tw := &all[i]
 		row := &tw.row
-		row.MissingSixItems = make(map[string]int64, len(sixItems))
-		for k, it := range sixItems {
-			row.MissingSixItems[it.name] = tw.missing[k]
-		}
-		villages := r.reg.Under(t.Code, transform.LevelVillage)
-		row.VillagesWithoutRoom = make([]string, 0, len(villages))
-		for _, v := range villages {
-			if r.sc.level == transform.LevelVillage && v.Code != r.sc.code {
-				continue
+		if row.MissingSixItems = counts[tw.missing]; row.MissingSixItems == nil {
+			row.MissingSixItems = make(map[string]int64, len(sixItems))
+			for k, it := range sixItems {
+				row.MissingSixItems[it.name] = tw.missing[k]
 			}
-			row.Villages++
-			if !roomBuilt[v.Code] {
-				row.VillagesWithoutRoom = append(row.VillagesWithoutRoom, v.Name)
-			}
+			counts[tw.missing] = row.MissingSixItems
 		}
-		out.Rows = append(out.Rows, *row)
+		row.VillagesWithoutRoom = []string{}
+	}
+	// every village in scope, in one pass: they come in code order, so
+	// town by town
+	tw = nil
+	for _, v := range r.reg.Under(r.sc.code, transform.LevelVillage) {
+		if tw == nil || v.TownCode != lastCode {
+			lastCode, tw = v.TownCode, byTown[v.TownCode]
+		}
+		if tw == nil {
+			continue
+		}
+		tw.row.Villages++
+		if !roomBuilt[v.Code] {
+			tw.row.VillagesWithoutRoom = append(tw.row.VillagesWithoutRoom, v.Name)
+		}
+	}
+	for i := range all {
+		out.Rows = append(out.Rows, all[i].row)
 	}
 	return out, nil
 }
