@@ -362,21 +362,11 @@ func BenchmarkServeUnderLoad(b *testing.B) {
 // large page-cache folios the linker wrote, and sifa shows some 28 MB more
 // resident file pages than the same binary copied: docs/bench.md.)
 func installBinary(from, to string) error {
-	src, err := os.Open(from)
-	if err != nil {
-		return fmt.Errorf("the sifa binary to serve with: %w", err)
-	}
-	defer src.Close()
 	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
 		return err
 	}
-	dst, err := os.OpenFile(to, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o755)
-	if err != nil {
-		return err
+	if err := copyFile(from, to); err != nil {
+		return fmt.Errorf("the sifa binary to serve with: %w", err)
 	}
-	if _, err := io.Copy(dst, src); err != nil {
-		dst.Close()
-		return err
-	}
-	return dst.Close()
+	return os.Chmod(to, 0o755)
 }
