@@ -53,8 +53,9 @@ func openDuckDB(path string) (*duckEngine, error) {
 		c.Close()
 		return nil, fmt.Errorf("无法设置仓库 %s：%w", path, err)
 	}
-	// DuckDB runs each query on all cores already: more connections than a
-	// few only add memory (each keeps its own buffers), not speed
+	// two connections: a page's panels run side by side, and a load holding
+	// one leaves the other to the pages; more only add memory (each query
+	// keeps its own hash tables), not speed, on a county's server
 	db.SetMaxOpenConns(2)
 	db.SetMaxIdleConns(2)
 	e := &duckEngine{db: db, conn: c}
@@ -73,6 +74,7 @@ func openDuckDB(path string) (*duckEngine, error) {
 // overview p95 40 -> 32 ms, peak RSS under 20 readers about 8 MB lower, CSV
 // ingest 272k -> 298k rows/s. Above it (a city or a province in DuckDB)
 // scans are long enough for DuckDB's default of one thread per core.
+// (A variable so that the test can lower it.)
 var oneThreadBelow int64 = 1_000_000
 
 // fitThreads sets DuckDB's threads for the warehouse's size; loads call it
