@@ -86,6 +86,18 @@ func run(t *testing.T, p *warehouse.Pipeline, paths ...string) []warehouse.FileR
 	return reps
 }
 
+// withRegistry opens a warehouse in a temp folder (closed when the test
+// ends), a pipeline archiving under it, and loads the registry.
+func withRegistry(t *testing.T, dsn string) (string, *warehouse.Warehouse, *warehouse.Pipeline) {
+	t.Helper()
+	dir := t.TempDir()
+	w := open(t, dsn)
+	t.Cleanup(func() { w.Close() })
+	p := pipeline(w, filepath.Join(dir, "archive"))
+	run(t, p, write(t, dir, "reg.csv", registryCSV))
+	return dir, w, p
+}
+
 func write(t *testing.T, dir, name, content string) string {
 	t.Helper()
 	p := filepath.Join(dir, name)
@@ -191,11 +203,7 @@ func TestResentAndCorrectedFiles(t *testing.T) {
 func TestRejectsAreStoredMasked(t *testing.T) {
 	for engine, dsn := range engines(t) {
 		t.Run(engine, func(t *testing.T) {
-			dir := t.TempDir()
-			w := open(t, dsn)
-			defer w.Close()
-			p := pipeline(w, filepath.Join(dir, "archive"))
-			run(t, p, write(t, dir, "reg.csv", registryCSV))
+			dir, w, p := withRegistry(t, dsn)
 			reps := run(t, p, write(t, dir, "roster.csv", "统计时点：2014年12月31日\n姓名,身份证号,单位,在岗状态\n张三,990121196504120139,石门镇司法所,在岗\n李四,6.10322E+17,石门镇司法所,在岗\n"))
 			if reps[0].Rejected() != 2 {
 				t.Fatalf("rejected %d: %v", reps[0].Rejected(), reps[0].Tables)
@@ -408,11 +416,7 @@ func TestMigrationFromV1(t *testing.T) {
 func TestSweep(t *testing.T) {
 	for engine, dsn := range withCluster(t) {
 		t.Run(engine, func(t *testing.T) {
-			dir := t.TempDir()
-			w := open(t, dsn)
-			defer w.Close()
-			p := pipeline(w, filepath.Join(dir, "archive"))
-			run(t, p, write(t, dir, "reg.csv", registryCSV))
+			dir, w, p := withRegistry(t, dsn)
 			run(t, p, disputesFile(t, dir, "a.csv", 5, [2]string{"石门", "2014-03"}, [2]string{"营盘", "2014-03"}))
 			run(t, p, disputesFile(t, dir, "b.csv", 2, [2]string{"石门", "2014-03"}))
 			want := "石门镇 2014-03=2 营盘镇 2014-03=5"
@@ -554,11 +558,7 @@ func TestClickHouseHTTPPort(t *testing.T) {
 func TestDatesBefore1970(t *testing.T) {
 	for engine, dsn := range engines(t) {
 		t.Run(engine, func(t *testing.T) {
-			dir := t.TempDir()
-			w := open(t, dsn)
-			defer w.Close()
-			p := pipeline(w, filepath.Join(dir, "archive"))
-			run(t, p, write(t, dir, "reg.csv", registryCSV))
+			dir, w, p := withRegistry(t, dsn)
 			run(t, p, write(t, dir, "roster.csv", "统计时点：2014年12月31日\n姓名,身份证号,单位,在岗状态,参加工作时间\n"+
 				"张三,990121195604120134,石门镇司法所,在岗,1969-09-01\n王五,990121197604120133,石门镇司法所,在岗,1995-07-01\n"))
 			res, err := w.Query(context.Background(), "SELECT age, toString(birth), toString(work_start) FROM fact_staff ORDER BY age")
