@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"sifa/transform"
 	"sifa/warehouse"
 )
 
@@ -85,21 +86,29 @@ func (e *Engine) Lineage(ctx context.Context, id string, f Filter) (*Lineage, er
 	if err != nil {
 		return nil, err
 	}
+	// the account's limit rides along into every read, whatever the
+	// panel's own condition says: a second wall
+	wall, err := e.limitScope(ctx, f)
+	if err != nil {
+		return nil, err
+	}
 	reads := map[string]bool{} // "SELECT DISTINCT load_id FROM t WHERE cond"
 	for _, q := range queries {
-		if table, cond, ok := tableRead(q); ok {
-			reads["SELECT DISTINCT load_id FROM "+table+" WHERE "+cond] = true
+		table, cond, ok := tableRead(q)
+		if !ok {
+			continue
 		}
+		if t := tableNamed(table); t != nil && t.Index("county_code") >= 0 {
+			cond = "(" + cond + ") AND " + wall.own(t.Index("village_code") >= 0)
+		}
+		reads["SELECT DISTINCT load_id FROM "+table+" WHERE "+cond] = true
 	}
 	if slices.Contains(registryPanels, id) {
 		sc, err := resolveOrg(reg, f.Org)
 		if err != nil {
 			return nil, err
 		}
-		if f.limit != "" {
-			lim, _ := resolveOrg(reg, f.limit)
-			sc.limit = &lim
-		}
+		sc.limit = &wall
 		reads["SELECT DISTINCT load_id FROM dim_org WHERE "+e.Store.Visible()+" AND "+sc.where(true)] = true
 	}
 	ids := map[string]bool{}
@@ -127,10 +136,49 @@ func (e *Engine) Lineage(ctx context.Context, id string, f Filter) (*Lineage, er
 		return nil, err
 	}
 	for _, r := range res.Rows {
-		out.Sources = append(out.Sources, Source{LoadID: str(r[0]), File: str(r[1]), Sheet: str(r[2]), SHA256: str(r[3]), Ledger: str(r[4]),
-			Orgs: splitList(str(r[5])), Periods: splitList(str(r[6])), Accepted: num(r[7]), Rejected: num(r[8]), LoadedAt: rfc3339Beijing(str(r[9]))})
+		src := Source{LoadID: str(r[0]), File: str(r[1]), Sheet: str(r[2]), SHA256: str(r[3]), Ledger: str(r[4]),
+			Orgs: splitList(str(r[5])), Periods: splitList(str(r[6])), Accepted: num(r[7]), Rejected: num(r[8]), LoadedAt: rfc3339Beijing(str(r[9]))}
+		if f.limit != "" {
+			// a file that also covers orgs outside the account's (a city's
+			// registry) is listed with the account's orgs only; a file of
+			// none of them is not listed at all
+			var mine []string
+			for _, o := range src.Orgs {
+				if reg.Within(o, f.limit) {
+					mine = append(mine, o)
+				}
+			}
+			if len(mine) == 0 {
+				continue
+			}
+			src.Orgs = mine
+		}
+		out.Sources = append(out.Sources, src)
 	}
 	return out, nil
+}
+
+// limitScope is the account's limit of an authorized filter as a scope
+// (everything when there is none).
+func (e *Engine) limitScope(ctx context.Context, f Filter) (scope, error) {
+	if f.limit == "" {
+		return scope{}, nil
+	}
+	reg, err := e.Store.Registry(ctx)
+	if err != nil {
+		return scope{}, err
+	}
+	return resolveOrg(reg, f.limit)
+}
+
+// tableNamed finds a fact table (or the registry's dim_org) by name.
+func tableNamed(name string) *transform.Table {
+	for _, t := range transform.Facts {
+		if t.Name == name {
+			return t
+		}
+	}
+	return nil
 }
 
 // rfc3339Beijing writes a warehouse time (UTC) as RFC 3339 in 北京时间.

@@ -49,6 +49,20 @@ type Panel struct {
 	run   func(r *request) (any, error)
 	// Categories are the values the panel's category filter takes (nil: none).
 	Categories []string
+	// Derived panels count no fact rows of their own (the years on file,
+	// the job log, which offices have reported): they have no rows behind
+	// them to export.
+	Derived bool
+}
+
+// panelByID finds a panel.
+func panelByID(id string) (Panel, bool) {
+	for _, p := range panels {
+		if p.ID == id {
+			return p, true
+		}
+	}
+	return Panel{}, false
 }
 
 type request struct {
@@ -66,14 +80,14 @@ type request struct {
 func Panels() []Panel { return panels }
 
 var panels = []Panel{
-	{"staffing.summary", "队伍基本情况", staffingSummary, nil},
-	{"disputes.summary", "矛盾纠纷调解情况", disputesSummary, disputeTypes},
-	{"disputes.by_month", "各月受理纠纷", disputesBy("month"), disputeTypes},
-	{"disputes.by_type", "各类纠纷", disputesBy("type"), disputeTypes},
-	{"disputes.by_org", "各单位受理纠纷", disputesBy("org"), disputeTypes},
-	{"funding.shortfall", "经费保障情况", fundingShortfall, fundingCategories},
-	{"buildout.progress", "平台建设进度", buildoutProgress, nil},
-	{"work.summary", "作用发挥情况", workSummary, nil},
+	{ID: "staffing.summary", Title: "队伍基本情况", run: staffingSummary},
+	{ID: "disputes.summary", Title: "矛盾纠纷调解情况", run: disputesSummary, Categories: disputeTypes},
+	{ID: "disputes.by_month", Title: "各月受理纠纷", run: disputesBy("month"), Categories: disputeTypes},
+	{ID: "disputes.by_type", Title: "各类纠纷", run: disputesBy("type"), Categories: disputeTypes},
+	{ID: "disputes.by_org", Title: "各单位受理纠纷", run: disputesBy("org"), Categories: disputeTypes},
+	{ID: "funding.shortfall", Title: "经费保障情况", run: fundingShortfall, Categories: fundingCategories},
+	{ID: "buildout.progress", Title: "平台建设进度", run: buildoutProgress},
+	{ID: "work.summary", Title: "作用发挥情况", run: workSummary},
 }
 
 // Engine runs panels over a store.

@@ -5,7 +5,7 @@ import (
 )
 
 func init() {
-	panels = append(panels, Panel{"jobs.recent", "作业记录", jobsRecent, nil})
+	panels = append(panels, Panel{ID: "jobs.recent", Derived: true, Title: "作业记录", run: jobsRecent})
 }
 
 // JobRow is one run of a scheduled job (times in UTC, "2006-01-02 15:04:05").

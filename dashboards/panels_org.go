@@ -12,11 +12,11 @@ import (
 
 func init() {
 	panels = append(panels,
-		Panel{"staffing.by_org", "各司法所人员", staffingByOrg, nil},
-		Panel{"buildout.by_org", "各乡镇平台建设", buildoutByOrg, nil},
-		Panel{"work.by_org", "各单位业务工作", workByOrg, nil},
-		Panel{"submissions.monthly", "月度台账报送情况", submissionsMonthly, nil},
-		Panel{"meta.years", "有数据的年份", metaYears, nil},
+		Panel{ID: "staffing.by_org", Title: "各司法所人员", run: staffingByOrg},
+		Panel{ID: "buildout.by_org", Title: "各乡镇平台建设", run: buildoutByOrg},
+		Panel{ID: "work.by_org", Title: "各单位业务工作", run: workByOrg},
+		Panel{ID: "submissions.monthly", Derived: true, Title: "月度台账报送情况", run: submissionsMonthly},
+		Panel{ID: "meta.years", Derived: true, Title: "有数据的年份", run: metaYears},
 	)
 }
 
@@ -300,11 +300,19 @@ func submissionsMonthly(r *request) (any, error) {
 	if month == "" || r.sc.level == transform.LevelVillage {
 		return out, nil
 	}
-	var parts []string
-	for _, l := range monthlyLedgers {
-		parts = append(parts, "'"+l.id+"'")
+	towns := r.reg.Under(r.sc.code, transform.LevelTown)
+	if len(towns) == 0 {
+		return out, nil
 	}
-	rows, err := r.rows("SELECT scope FROM scopes WHERE ledger IN (" + strings.Join(parts, ", ") + ") AND scope LIKE '%|" + month + "' GROUP BY scope")
+	// the scopes of the townships in scope, named one by one: the read (and
+	// so its lineage) never touches another county's scopes
+	var keys []string
+	for _, t := range towns {
+		for _, l := range monthlyLedgers {
+			keys = append(keys, r.st.Lit(l.id+"|"+t.Code+"|"+month))
+		}
+	}
+	rows, err := r.rows("SELECT scope FROM scopes WHERE scope IN (" + strings.Join(keys, ", ") + ") GROUP BY scope")
 	if err != nil {
 		return nil, err
 	}
@@ -312,7 +320,7 @@ func submissionsMonthly(r *request) (any, error) {
 	for _, x := range rows {
 		have[str(x[0])] = true
 	}
-	for _, t := range r.reg.Under(r.sc.code, transform.LevelTown) {
+	for _, t := range towns {
 		out.Offices++
 		row := SubmissionRow{OrgCode: t.Code, OrgName: t.Name, Missing: []string{}}
 		for _, l := range monthlyLedgers {
@@ -337,10 +345,13 @@ type Years struct {
 func metaYears(r *request) (any, error) {
 	out := &Years{Years: []int{}}
 	seen := map[int]bool{}
+	// the years of the caller's own scope: another county's files neither
+	// show here nor move an account's default year
+	where := " WHERE " + r.st.Visible() + " AND " + r.sc.where(false)
 	all, err := r.rowsAll(
-		"SELECT DISTINCT substring(period, 1, 4) FROM fact_dispute WHERE "+r.st.Visible(),
-		"SELECT DISTINCT substring(period, 1, 4) FROM fact_staff WHERE "+r.st.Visible(),
-		"SELECT DISTINCT substring(period, 1, 4) FROM fact_budget WHERE "+r.st.Visible())
+		"SELECT DISTINCT substring(period, 1, 4) FROM fact_dispute"+where,
+		"SELECT DISTINCT substring(period, 1, 4) FROM fact_staff"+where,
+		"SELECT DISTINCT substring(period, 1, 4) FROM fact_budget"+where)
 	if err != nil {
 		return nil, err
 	}

@@ -7,9 +7,9 @@ import (
 
 func init() {
 	panels = append(panels,
-		Panel{"staffing.by_year", "历年人员", staffingByYear, nil},
-		Panel{"work.by_year", "历年业务工作", workByYear, nil},
-		Panel{"funding.by_year", "历年经费", fundingByYear, fundingCategories},
+		Panel{ID: "staffing.by_year", Title: "历年人员", run: staffingByYear},
+		Panel{ID: "work.by_year", Title: "历年业务工作", run: workByYear},
+		Panel{ID: "funding.by_year", Title: "历年经费", run: fundingByYear, Categories: fundingCategories},
 	)
 }
 

@@ -38,7 +38,16 @@ type FactRows struct {
 // conditions its queries used, within the caller's limits), without the
 // columns that would follow or date a person.
 func (e *Engine) FactsBehind(ctx context.Context, id string, f Filter) ([]FactRows, error) {
-	_, queries, err := e.record(ctx, id, f)
+	f, queries, err := e.record(ctx, id, f)
+	if err != nil {
+		return nil, err
+	}
+	if p, _ := panelByID(id); p.Derived {
+		return nil, badFilter("面板「%s」不是由台账明细汇总的，没有可导出的明细", id)
+	}
+	// the account's limit again, as a wall of its own: whatever a panel's
+	// queries say, no row outside the account's org leaves here
+	wall, err := e.limitScope(ctx, f)
 	if err != nil {
 		return nil, err
 	}
@@ -59,12 +68,7 @@ func (e *Engine) FactsBehind(ctx context.Context, id string, f Filter) ([]FactRo
 	}
 	var out []FactRows
 	for _, name := range order {
-		var t *transform.Table
-		for _, x := range transform.Facts {
-			if x.Name == name {
-				t = x
-			}
-		}
+		t := tableNamed(name)
 		if t == nil {
 			continue
 		}
@@ -79,7 +83,7 @@ func (e *Engine) FactsBehind(ctx context.Context, id string, f Filter) ([]FactRo
 				fields = append(fields, t.Arrow().Field(i))
 			}
 		}
-		where := "(" + strings.Join(conds[name], ") OR (") + ")"
+		where := "((" + strings.Join(conds[name], ") OR (") + ")) AND " + wall.own(t.Index("village_code") >= 0)
 		res, err := e.Store.Query(ctx, "SELECT "+strings.Join(cols, ", ")+" FROM "+name+" WHERE "+where+" ORDER BY county_code, town_code, period, src_row")
 		if err != nil {
 			return nil, err
