@@ -3,6 +3,7 @@ package ingest
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -144,4 +146,83 @@ func (a Archive) Path(sha string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("归档里没有 %s", sha)
+}
+
+// Committed is one line of the archive's journal: a file whose load
+// committed, in the order the loads committed. A rebuild replays exactly
+// these, each under the limit and the ledger type it was loaded with; a
+// file that was refused, or that failed, is not in it.
+type Committed struct {
+	At     time.Time `json:"at"`
+	SHA256 string    `json:"sha256"`
+	Name   string    `json:"name"`             // as it was sent
+	LoadID string    `json:"load_id"`          // in the warehouse that took it
+	Within string    `json:"within,omitempty"` // the uploader's org limit ("" = none)
+	Ledger string    `json:"ledger,omitempty"` // a ledger type forced by the sender ("" = detected)
+	// Accepted and Rejected are the rows the load took and turned back: a
+	// replay must come to the same.
+	Accepted int `json:"accepted"`
+	Rejected int `json:"rejected"`
+}
+
+const journalName = "journal.jsonl"
+
+// journalMu keeps appends of one process whole; a line is one write(2) of
+// under a page, which O_APPEND keeps whole across processes.
+var journalMu sync.Mutex
+
+// Record appends a committed load to the journal and syncs it.
+func (a Archive) Record(c Committed) error {
+	line, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	journalMu.Lock()
+	defer journalMu.Unlock()
+	if err := os.MkdirAll(a.Dir, 0o750); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(filepath.Join(a.Dir, journalName), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o640)
+	if err != nil {
+		return err
+	}
+	if _, err = f.Write(append(line, '\n')); err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// HasJournal says whether the archive keeps a journal (archives written
+// before it was kept have none until one is made from the warehouse).
+func (a Archive) HasJournal() bool {
+	_, err := os.Stat(filepath.Join(a.Dir, journalName))
+	return err == nil
+}
+
+// Journal reads the committed loads in the order they committed. A last
+// line cut short by a crash is passed over; any other bad line is an error.
+func (a Archive) Journal() ([]Committed, error) {
+	b, err := os.ReadFile(filepath.Join(a.Dir, journalName))
+	if err != nil {
+		return nil, err
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	var out []Committed
+	for i, l := range lines {
+		if l == "" {
+			continue
+		}
+		var c Committed
+		if err := json.Unmarshal([]byte(l), &c); err != nil {
+			if i == len(lines)-1 && !strings.HasSuffix(string(b), "\n") {
+				break
+			}
+			return nil, fmt.Errorf("归档记录 %s 第 %d 行读不懂：%w", journalName, i+1, err)
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }

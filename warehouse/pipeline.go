@@ -38,6 +38,8 @@ type Pipeline struct {
 	// Within, when set, is the org an uploader may send data for: a file
 	// with rows of any other org, or an org registry, loads nothing.
 	Within string
+
+	replaying bool // a rebuild: the journal already names these loads
 }
 
 // RunWithin ingests files for an uploader limited to an org (a 数据员 of
@@ -67,6 +69,8 @@ type FileReport struct {
 	// Transient says Err may pass (the archive's disk, the warehouse
 	// unreachable): the file should be tried again, not set aside.
 	Transient bool
+	// Warning is something the sender should know about a file that loaded.
+	Warning string
 }
 
 // Accepted counts the file's accepted rows.
@@ -150,6 +154,9 @@ func (p *Pipeline) order(files []string) []string {
 func (p *Pipeline) Run(ctx context.Context, paths []string) ([]FileReport, error) {
 	files, err := Expand(paths)
 	if err != nil {
+		return nil, err
+	}
+	if err := p.ensureJournal(ctx); err != nil {
 		return nil, err
 	}
 	reg, err := p.W.Registry(ctx)
@@ -328,6 +335,20 @@ func (p *Pipeline) file(ctx context.Context, path string, reg *transform.Registr
 	}
 	if err := p.W.Commit(ctx, rep.LoadID, transform.SortedKeys(scopes), loads); err != nil {
 		rep.Err, rep.Transient = fmt.Errorf("文件「%s」提交失败，没有载入：%w", filepath.Base(path), err), true
+		return rep
+	}
+	if !p.replaying {
+		// the journal is what a rebuild replays: only loads that committed,
+		// in the order they did, with the limit and type they were loaded under
+		forced := ""
+		if p.Ledger != nil {
+			forced = p.Ledger.ID
+		}
+		err := p.Archive.Record(ingest.Committed{At: time.Now().UTC(), SHA256: arc.SHA256, Name: arc.Name, LoadID: rep.LoadID,
+			Within: p.Within, Ledger: forced, Accepted: rep.Accepted(), Rejected: rep.Rejected()})
+		if err != nil {
+			rep.Warning = "文件已载入，但归档的载入记录没有写上（" + err.Error() + "）：从归档重建仓库时会缺这个文件，请检查磁盘后重新发送一次（加 --force）"
+		}
 	}
 	return rep
 }
@@ -393,4 +414,127 @@ func (p *Pipeline) convertParallel(t *ingest.Table, conv *transform.Converter, r
 	}
 	sort.SliceStable(all, func(i, j int) bool { return all[i].Row < all[j].Row })
 	return all, nil
+}
+
+// ensureJournal writes the journal of an archive kept before there was one,
+// from the warehouse's own record of what committed, so that a rebuild of
+// such an archive still replays only what loaded.
+func (p *Pipeline) ensureJournal(ctx context.Context) error {
+	if p.replaying || p.Archive.Dir == "" || p.Archive.HasJournal() {
+		return nil
+	}
+	if files, err := p.Archive.List(); err != nil || len(files) == 0 {
+		return nil // a new archive starts its journal with its first load
+	}
+	loads, err := p.W.CommittedFiles(ctx)
+	if err != nil {
+		return err
+	}
+	for _, l := range loads {
+		if err := p.Archive.Record(ingest.Committed{At: l.At, SHA256: l.SHA256, Name: l.File, LoadID: l.LoadID,
+			Accepted: l.Accepted, Rejected: l.Rejected}); err != nil {
+			return fmt.Errorf("无法补写归档的载入记录：%w", err)
+		}
+	}
+	return nil
+}
+
+// Replayed is a committed load of the journal and what its replay came to.
+type Replayed struct {
+	ingest.Committed
+	Report FileReport
+}
+
+// Differs says how a replay differs from the load it repeats ("" = it
+// came to the same rows).
+func (r Replayed) Differs() string {
+	switch {
+	case r.Report.Err != nil:
+		return "这次没有载入：" + r.Report.Err.Error()
+	case r.Report.Skipped:
+		return "被当作重复文件跳过了"
+	case r.Report.Accepted() != r.Accepted || r.Report.Rejected() != r.Rejected:
+		return fmt.Sprintf("原来载入 %d 行、退回 %d 行，这次载入 %d 行、退回 %d 行", r.Accepted, r.Rejected, r.Report.Accepted(), r.Report.Rejected())
+	}
+	return ""
+}
+
+// Replay loads every committed file of the archive's journal into the
+// (empty) warehouse, in the order the loads committed, each file by itself
+// under the name it was sent under, with the limit and ledger type it was
+// loaded with: refused and failed files are not replayed, and a file sent
+// under an odd name is passed explicitly, never looked for in a folder.
+// stage is a folder for the named links.
+func (p *Pipeline) Replay(ctx context.Context, stage string) ([]Replayed, error) {
+	if !p.Archive.HasJournal() {
+		return nil, fmt.Errorf("归档 %s 里没有载入记录（journal.jsonl）：这个归档是旧版本写的，请先用原来的仓库运行一次 sifa ingest 或 sifa serve，它会从仓库补写载入记录", p.Archive.Dir)
+	}
+	journal, err := p.Archive.Journal()
+	if err != nil {
+		return nil, err
+	}
+	q := *p
+	q.replaying, q.Force = true, true
+	var out []Replayed
+	for i, c := range journal {
+		if ctx.Err() != nil {
+			return out, ctx.Err()
+		}
+		r := Replayed{Committed: c}
+		src, err := p.Archive.Path(c.SHA256)
+		if err != nil {
+			r.Report = FileReport{File: c.Name, SHA256: c.SHA256, Err: fmt.Errorf("原始文件不在归档里：%w", err)}
+			out = append(out, r)
+			continue
+		}
+		name := filepath.Base(c.Name)
+		if name == "." || name == ".." || name == string(filepath.Separator) || strings.ContainsRune(name, 0) {
+			name = c.SHA256 + filepath.Ext(src)
+		}
+		dir := filepath.Join(stage, fmt.Sprintf("%06d", i))
+		dst := filepath.Join(dir, name)
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return out, err
+		}
+		if err := os.Link(src, dst); err != nil {
+			if err := copyFile(src, dst); err != nil {
+				return out, err
+			}
+		}
+		q.Within, q.Ledger = c.Within, nil
+		if c.Ledger != "" {
+			if q.Ledger = ingest.LedgerByID(c.Ledger); q.Ledger == nil {
+				r.Report = FileReport{File: c.Name, SHA256: c.SHA256, Err: fmt.Errorf("不认识的台账类型「%s」", c.Ledger)}
+				out = append(out, r)
+				continue
+			}
+		}
+		reps, err := q.Run(ctx, []string{dst})
+		if err != nil {
+			return out, err
+		}
+		if len(reps) == 1 {
+			r.Report = reps[0]
+		}
+		out = append(out, r)
+		os.RemoveAll(dir)
+	}
+	return out, nil
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -330,6 +331,49 @@ func (w *Warehouse) Seen(ctx context.Context, sha string) (bool, error) {
 		return false, err
 	}
 	return res.Rows[0][0].(int64) > 0, nil
+}
+
+// LoadCount is the number of loads (files or sheets) ever committed.
+func (w *Warehouse) LoadCount(ctx context.Context) (int64, error) {
+	res, err := w.eng.query(ctx, "SELECT count(*) FROM loads")
+	if err != nil {
+		return 0, err
+	}
+	return res.Rows[0][0].(int64), nil
+}
+
+// CommittedFile is one committed load of a file, all its sheets together.
+type CommittedFile struct {
+	LoadID, File, SHA256 string
+	At                   time.Time
+	Accepted, Rejected   int
+}
+
+// CommittedFiles lists every committed load in the order it committed
+// (an archive written before its journal was kept gets one from this).
+func (w *Warehouse) CommittedFiles(ctx context.Context) ([]CommittedFile, error) {
+	res, err := w.eng.query(ctx, "SELECT load_id, min(file), min(sha256), min(loaded_at), sum(rows_accepted), sum(rows_rejected) FROM loads GROUP BY load_id ORDER BY min(loaded_at), load_id")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]CommittedFile, 0, len(res.Rows))
+	for _, r := range res.Rows {
+		at, _ := time.Parse("2006-01-02 15:04:05", fmt.Sprint(r[3]))
+		out = append(out, CommittedFile{LoadID: fmt.Sprint(r[0]), File: fmt.Sprint(r[1]), SHA256: fmt.Sprint(r[2]), At: at,
+			Accepted: int(toInt(r[4])), Rejected: int(toInt(r[5]))})
+	}
+	return out, nil
+}
+
+func toInt(v any) int64 {
+	switch x := v.(type) {
+	case int64:
+		return x
+	case float64:
+		return int64(x)
+	}
+	n, _ := strconv.ParseInt(fmt.Sprint(v), 10, 64)
+	return n
 }
 
 func isHex(s string) bool {

@@ -481,12 +481,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 // loadDemoIfEmpty writes the demo files and ingests them when the warehouse
 // holds no load yet.
 func loadDemoIfEmpty(ctx context.Context, cfg *Config, w *warehouse.Warehouse, out io.Writer) error {
-	res, err := w.Query(ctx, "SELECT count(*) FROM loads")
-	if err != nil {
+	if n, err := w.LoadCount(ctx); err != nil || n > 0 {
 		return err
-	}
-	if res.Rows[0][0].(int64) > 0 {
-		return nil
 	}
 	dir := filepath.Join(cfg.DataDir, "demo")
 	if _, err := demo.Write(dir); err != nil {
@@ -522,12 +518,12 @@ func cmdRebuild(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return exitFailure
 	}
 	defer w.Close()
-	res, err := w.Query(ctx, "SELECT count(*) FROM loads")
+	n, err := w.LoadCount(ctx)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitFailure
 	}
-	if res.Rows[0][0].(int64) > 0 {
+	if n > 0 {
 		fmt.Fprintf(stderr, "仓库 %s 不是空的：重建要写进一个新的仓库（用 --warehouse 指定一个还不存在的文件或库）\n", w.DSN)
 		return exitUsage
 	}
@@ -536,42 +532,35 @@ func cmdRebuild(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintln(stderr, err)
 		return exitFailure
 	}
-	files, err := p.Archive.List()
-	if err != nil {
-		fmt.Fprintln(stderr, "无法读取原始文件归档：", err)
-		return exitFailure
-	}
-	if len(files) == 0 {
-		fmt.Fprintf(stderr, "归档 %s 里没有文件\n", p.Archive.Dir)
-		return exitFailure
-	}
-	// each file under the name it was sent under, in arrival order
 	tmp, err := os.MkdirTemp(cfg.DataDir, ".rebuild-*")
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitFailure
 	}
 	defer os.RemoveAll(tmp)
-	for i, a := range files {
-		dir := filepath.Join(tmp, fmt.Sprintf("%06d", i))
-		dst := filepath.Join(dir, filepath.Base(a.Name))
-		if err := os.MkdirAll(dir, 0o700); err == nil {
-			if err = os.Link(a.Path, dst); err != nil {
-				err = copyFile(a.Path, dst)
-			}
-		}
-		if err != nil {
-			fmt.Fprintln(stderr, "无法准备重建：", err)
-			return exitFailure
-		}
-	}
-	reports, err := p.Run(ctx, []string{tmp})
+	replayed, err := p.Replay(ctx, tmp)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitFailure
 	}
-	fmt.Fprintf(stdout, "从归档重建：%d 个原始文件\n", len(files))
+	if len(replayed) == 0 {
+		fmt.Fprintf(stderr, "归档 %s 里没有载入过的文件\n", p.Archive.Dir)
+		return exitFailure
+	}
+	reports := make([]warehouse.FileReport, len(replayed))
+	var differ []string
+	for i, r := range replayed {
+		reports[i] = r.Report
+		if d := r.Differs(); d != "" {
+			differ = append(differ, fmt.Sprintf("  %s（%s 载入）：%s", r.Name, r.At.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02 15:04"), d))
+		}
+	}
+	fmt.Fprintf(stdout, "从归档重建：%d 个原始文件\n", len(replayed))
 	printReports(stdout, reports)
+	if len(differ) > 0 {
+		fmt.Fprintf(stderr, "重建的结果和原来的仓库不一样，有 %d 个文件这次载入得不同：\n%s\n重建的仓库不能代替原来的仓库，请把上面的情况告诉技术人员\n", len(differ), strings.Join(differ, "\n"))
+		return exitFailure
+	}
 	return exitOK
 }
 

@@ -2,11 +2,13 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"sifa/dashboards"
+	"sifa/warehouse"
 	"strings"
 	"testing"
 )
@@ -108,8 +110,11 @@ func TestRebuild(t *testing.T) {
 	if code, _, errs := sifa(t, "ingest", "--warehouse", orig, fix); code != 0 {
 		t.Fatal(errs)
 	}
+	// what uploads do to the archive: refused files of each kind, files
+	// sent under odd names, a registry sent after the ledgers it names
+	poison(t, dir, orig)
 	code, out, errs := sifa(t, "rebuild", "--warehouse", rebuilt)
-	if code != 0 || !strings.Contains(out, "89 个原始文件") {
+	if code != 0 || !strings.Contains(out, "93 个原始文件") {
 		t.Fatalf("rebuild: %d %s %s", code, lastLine(out), errs)
 	}
 	if code, _, errs := sifa(t, "rebuild", "--warehouse", rebuilt); code != exitUsage || !strings.Contains(errs, "不是空的") {
@@ -118,7 +123,7 @@ func TestRebuild(t *testing.T) {
 	compared := 0
 	for _, panel := range dashboards.Panels() {
 		p := panel.ID
-		for _, f := range [][]string{{"--org", "990121", "--year", "2014"}, {"--org", "990122", "--year", "2014"}, {"--org", "990122100", "--from", "2014-01", "--to", "2014-06"}, {}} {
+		for _, f := range [][]string{{"--org", "990121", "--year", "2014"}, {"--org", "990122", "--year", "2014"}, {"--org", "990122100", "--from", "2014-01", "--to", "2014-06"}, {"--org", "990123"}, {}} {
 			_, a, e1 := sifa(t, append([]string{"panel", p, "--warehouse", orig}, f...)...)
 			_, b, e2 := sifa(t, append([]string{"panel", p, "--warehouse", rebuilt}, f...)...)
 			if e1 != "" || e2 != "" || a != b {
@@ -132,10 +137,74 @@ func TestRebuild(t *testing.T) {
 	if !strings.Contains(a, `"received":1,`) {
 		t.Errorf("the later correction did not win in the rebuild: %s", a)
 	}
-	if compared != 4*len(dashboards.Panels()) {
+	if compared != 5*len(dashboards.Panels()) {
 		t.Errorf("only %d answers compared", compared)
 	}
 	t.Logf("%d panel answers identical after rebuild", compared)
+	// a rebuild that does not come to what the loads did fails loudly
+	journal := filepath.Join(dir, "var", "archive", "journal.jsonl")
+	b, err := os.ReadFile(journal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(journal, []byte(strings.Replace(string(b), `"accepted":1,`, `"accepted":7,`, 1)), 0o640)
+	code, _, errs = sifa(t, "rebuild", "--warehouse", "duckdb:"+filepath.Join(dir, "c.duckdb"))
+	if code != exitFailure || !strings.Contains(errs, "不一样") || !strings.Contains(errs, "原来载入 7 行") {
+		t.Errorf("a rebuild that differs from the loads: exit %d %s", code, errs)
+	}
+}
+
+// poison sends into the warehouse and archive of dsn, through the same
+// pipeline uploads use: a 数据员's file with another county's rows and a
+// 数据员's registry (both refused, both archived); two files under names
+// without a ledger extension (loaded); and 白云县's ledger before the
+// registry that names it (its rows rejected, then the registry loaded).
+func poison(t *testing.T, dir, dsn string) {
+	t.Helper()
+	cfg, err := loadConfig("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := warehouse.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	p, err := cfg.pipeline(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(name, body string) string {
+		path := filepath.Join(dir, "sent", name)
+		os.MkdirAll(filepath.Dir(path), 0o755)
+		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	ctx := context.Background()
+	refused := []string{
+		write("石门镇调解.csv", "受理日期,乡镇,纠纷类型,调解结果\n2014-05-05,清溪镇,邻里,调解成功\n"),                           // 绿水县's 清溪镇
+		write("机构名录.csv", "区划代码,单位名称,层级,上级区划代码\n990121,青山县司法局,县,99\n990121100,石门镇,乡镇(街道),990121\n"), // a registry
+	}
+	for _, f := range refused {
+		reps, err := p.RunWithin(ctx, "990121100", []string{f})
+		if err != nil || len(reps) != 1 || reps[0].Err == nil {
+			t.Fatalf("%s from 石门镇's clerk was not refused: %+v %v", f, reps, err)
+		}
+	}
+	loaded := []string{
+		write("石门镇十月调解", "受理日期,乡镇,纠纷类型,调解结果\n2014-10-08,石门镇,邻里,调解成功\n2014-10-09,石门镇,合同,调解成功\n"),
+		write("清溪镇十一月.bak", "受理日期,乡镇,纠纷类型,调解结果\n2014-11-08,清溪镇,邻里,调解成功\n"),
+		write("白云县调解.csv", "受理日期,乡镇,纠纷类型,调解结果\n2014-03-01,白云镇,邻里,调解成功\n2014-03-02,白云镇,邻里,调解成功\n"),
+		write("白云县机构名录.csv", "区划代码,单位名称,层级,上级区划代码\n990123,白云县司法局,县,99\n990123100,白云镇,乡镇(街道),990123\n"),
+	}
+	for _, f := range loaded {
+		reps, err := p.Run(ctx, []string{f})
+		if err != nil || len(reps) != 1 || reps[0].Err != nil || reps[0].Accepted()+reps[0].Rejected() == 0 {
+			t.Fatalf("%s did not load: %+v %v", f, reps, err)
+		}
+	}
 }
 
 // TestBackupRestore: a backup restored into a new place answers every panel as the original.
