@@ -27,7 +27,9 @@ type AccountStore interface {
 	SaveAccount(ctx context.Context, a warehouse.Account) error
 	RecordAudit(ctx context.Context, e warehouse.AuditEvent) error
 	Audit(ctx context.Context, q warehouse.AuditQuery) ([]warehouse.AuditEvent, error)
-	CountAudit(ctx context.Context, user, action string, since time.Time) (int, error)
+	// CountAudit counts a user's events of an action since a time, from one
+	// client address ("" = any).
+	CountAudit(ctx context.Context, user, action, remote string, since time.Time) (int, error)
 }
 
 // Security holds the sign-in settings (from the configuration).
@@ -195,6 +197,12 @@ func (s *Site) handle(mux *http.ServeMux, pattern string, kind routeKind, allow 
 			http.Redirect(w, r, "/account/password", http.StatusSeeOther)
 			return
 		}
+		// the role first: a body (up to the upload limit) is read only for
+		// an account that may send it
+		if allow != nil && !allow(&sess.access) {
+			s.forbidden(w, r, &sess.access)
+			return
+		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			if code, msg := s.checkCSRF(w, r, sess); code != 0 {
 				if code == http.StatusForbidden {
@@ -203,10 +211,6 @@ func (s *Site) handle(mux *http.ServeMux, pattern string, kind routeKind, allow 
 				http.Error(w, msg, code)
 				return
 			}
-		}
-		if allow != nil && !allow(&sess.access) {
-			s.forbidden(w, r, &sess.access)
-			return
 		}
 		ctx := context.WithValue(WithAccess(r.Context(), &sess.access), sessionKey{}, sess)
 		h(w, r.WithContext(ctx))
@@ -247,9 +251,11 @@ func (s *Site) checkCSRF(w http.ResponseWriter, r *http.Request, sess *session) 
 		}
 		return http.StatusBadRequest, "请求内容不完整或格式不对，请刷新页面后重试。"
 	}
+	// the token comes in a header or the body, never the URL (a URL ends
+	// up in logs, history and Referer headers)
 	tok := r.Header.Get("X-CSRF-Token")
 	if tok == "" {
-		tok = r.FormValue("csrf")
+		tok = r.PostFormValue("csrf")
 	}
 	if tok == "" || subtle.ConstantTimeCompare([]byte(tok), []byte(sess.csrf)) != 1 {
 		return http.StatusForbidden, "页面已过期，或请求不是从本系统的页面发出的。请刷新页面后重试。"
@@ -327,7 +333,25 @@ func (s *Site) renderLogin(w http.ResponseWriter, r *http.Request, code int, msg
 
 // safeNext keeps a redirect after sign-in on this site.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.ContainsRune(next, '\\') {
+		return ""
+	}
+	// browsers drop tabs and newlines from a URL (so "/\t/host" is
+	// "//host", another site): any control character, raw or escaped, and
+	// any path that does not stay on this host is refused
+	if u, err := url.Parse(next); err != nil || u.Host != "" || u.Scheme != "" || u.User != nil {
+		return ""
+	}
+	un, err := url.PathUnescape(next)
+	if err != nil {
+		return ""
+	}
+	for _, r := range un {
+		if r < 0x20 || r == 0x7f {
+			return ""
+		}
+	}
+	if strings.HasPrefix(strings.TrimLeft(un, "/"), "/") || strings.HasPrefix(un, "//") || strings.Contains(un, "\\") {
 		return ""
 	}
 	return next
@@ -351,6 +375,9 @@ func (s *Site) login(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case errors.Is(err, errLocked):
 			msg = "登录失败次数太多，账号已暂时锁定。请 " + minutes(s.sec.FailureWindow) + " 分钟后再试，或请管理员重设密码。"
+			code = http.StatusTooManyRequests
+		case errors.Is(err, errThrottled):
+			msg = "这台电脑登录失败的次数太多，请 " + minutes(s.sec.FailureWindow) + " 分钟后再试。"
 			code = http.StatusTooManyRequests
 		case !errors.Is(err, errBadPassword):
 			slog.Error("sign-in failed", "err", err)
@@ -380,28 +407,36 @@ func (s *Site) login(w http.ResponseWriter, r *http.Request) {
 
 var errBadPassword = errors.New("bad password")
 
-// authenticate checks a name and password, counting failures for the lock-out.
+// authenticate checks a name and password, counting failures for the
+// lock-out: the attempt is reserved before bcrypt runs, attempts made while
+// locked do not count again, and an account is locked only for the client
+// address its failures came from (see signInGuard).
 func (s *Site) authenticate(r *http.Request, name, pw string) (warehouse.Account, error) {
 	ctx := r.Context()
 	acct, ok, err := s.Accounts.Account(ctx, name)
 	if err != nil {
 		return acct, err
 	}
+	addr := s.clientAddr(r)
 	since := time.Now().Add(-s.sec.FailureWindow)
 	if ok && time.Unix(0, acct.Version).After(since) {
-		since = time.Unix(0, acct.Version) // a new password (set by an admin) unlocks
+		since = time.Unix(0, acct.Version) // a new password or an unlock (by an admin) starts again
 	}
 	if last, err := s.Accounts.Audit(ctx, warehouse.AuditQuery{User: name, Action: "login", Since: since, Limit: 1}); err == nil && len(last) == 1 {
 		since = last[0].At
 	}
-	failures, err := s.Accounts.CountAudit(ctx, name, "login_failed", since)
+	persisted, err := s.Accounts.CountAudit(ctx, name, "login_failed", addr, since)
 	if err != nil {
 		return acct, err
 	}
 	who := &Access{User: name}
-	if failures >= s.sec.MaxFailures {
-		PasswordMatches(dummyHash, pw) // the same time either way
-		s.audit(r, who, "login_failed", name, "账号已锁定", "拒绝")
+	now := time.Now()
+	att, locked, throttled := s.guard.reserve(name, addr, persisted, s.sec.MaxFailures, since, now, s.sec.FailureWindow)
+	if throttled {
+		return acct, errThrottled // no audit row: a flood must not fill the log
+	}
+	if locked {
+		s.audit(r, who, "login_locked", name, "账号在这个地址已锁定，这次没有核对密码", "拒绝")
 		return acct, errLocked
 	}
 	hash := dummyHash
@@ -409,7 +444,9 @@ func (s *Site) authenticate(r *http.Request, name, pw string) (warehouse.Account
 		hash = acct.PasswordHash
 	}
 	match := PasswordMatches(hash, pw)
-	if !ok || !match || acct.Disabled {
+	failed := !ok || !match || acct.Disabled
+	att.done(failed, time.Now(), s.sec.FailureWindow)
+	if failed {
 		detail := "密码不对"
 		switch {
 		case !ok:
@@ -422,6 +459,9 @@ func (s *Site) authenticate(r *http.Request, name, pw string) (warehouse.Account
 	}
 	return acct, nil
 }
+
+// errThrottled is a sign-in refused because the client address failed too often.
+var errThrottled = errors.New("throttled")
 
 func minutes(d time.Duration) string {
 	return strings.TrimSuffix(strings.TrimSuffix(d.Round(time.Minute).String(), "0s"), "m")
@@ -459,8 +499,27 @@ func (s *Site) changePassword(w http.ResponseWriter, r *http.Request) {
 		s.renderPassword(w, r, http.StatusServiceUnavailable, "暂时无法修改密码，请稍后再试。")
 		return
 	}
-	if !PasswordMatches(acct.PasswordHash, old) {
-		s.audit(r, &sess.access, "user_change", acct.Name, "修改本人密码：原密码不对", "失败")
+	// a guess of the current password here counts toward the lock-out like
+	// one on the sign-in page: a stolen session must not guess it freely
+	addr := s.clientAddr(r)
+	since := time.Now().Add(-s.sec.FailureWindow)
+	if v := time.Unix(0, acct.Version); v.After(since) {
+		since = v
+	}
+	persisted, err := s.Accounts.CountAudit(r.Context(), acct.Name, "login_failed", addr, since)
+	if err != nil {
+		s.renderPassword(w, r, http.StatusServiceUnavailable, "暂时无法修改密码，请稍后再试。")
+		return
+	}
+	att, locked, throttled := s.guard.reserve(acct.Name, addr, persisted, s.sec.MaxFailures, since, time.Now(), s.sec.FailureWindow)
+	if locked || throttled {
+		s.renderPassword(w, r, http.StatusTooManyRequests, "原密码输错的次数太多，请 "+minutes(s.sec.FailureWindow)+" 分钟后再试。")
+		return
+	}
+	wrong := !PasswordMatches(acct.PasswordHash, old)
+	att.done(wrong, time.Now(), s.sec.FailureWindow)
+	if wrong {
+		s.audit(r, &sess.access, "login_failed", acct.Name, "修改本人密码：原密码不对", "失败")
 		s.renderPassword(w, r, http.StatusBadRequest, "原密码不对。")
 		return
 	}

@@ -3,11 +3,16 @@ package dashboards_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"mime/multipart"
+	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -95,5 +100,85 @@ func TestUpload(t *testing.T) {
 	code, page = postFiles(t, srv.URL+"/upload", nil)
 	if code != 400 || !strings.Contains(page, "没有选择文件") {
 		t.Errorf("empty upload: %d", code)
+	}
+}
+
+// TestUploadOddNames: files named "..", with a NUL byte or over 255 bytes
+// load like any other (they failed the whole upload with a 500).
+func TestUploadOddNames(t *testing.T) {
+	dir := t.TempDir()
+	w, p := whtest.DuckDB(t, dir)
+	srv := serveSite(t, &dashboards.Site{Engine: &dashboards.Engine{Store: w}, Ingest: p, UploadDir: dir})
+	ledger := func(day int) string {
+		return fmt.Sprintf("受理日期,乡镇,纠纷类型,调解结果\n2014-03-%02d,石门,邻里,调解成功\n", day)
+	}
+	postFiles(t, srv.URL+"/upload", map[string]string{"名录.csv": "区划代码,单位名称,层级,上级区划代码\n990121,青山县,县,\n990121100,石门镇,乡镇(街道),990121\n"})
+	// a NUL inside the name breaks the form itself (Go's multipart reader
+	// refuses it): a 400 that says so, never a 500
+	if code, page := postFiles(t, srv.URL+"/upload", map[string]string{"a\x00b.csv": ledger(9)}); code != 400 || !strings.Contains(page, "格式不对") {
+		t.Errorf("a file name with a NUL byte: %d %s", code, page)
+	}
+	for i, name := range []string{"..", strings.Repeat("很长的名字", 30) + ".csv", "../../etc/passwd", "."} {
+		code, page := postFiles(t, srv.URL+"/upload", map[string]string{name: ledger(i + 1)})
+		if code != 200 || !strings.Contains(page, "人民调解台账：载入 1 行") {
+			t.Errorf("a file named %q: %d\n%s", name, code, page)
+		}
+	}
+}
+
+// TestUploadRoleBeforeBody: an account that may not upload is refused
+// before its body is read.
+func TestUploadRoleBeforeBody(t *testing.T) {
+	dir := t.TempDir()
+	w, p := whtest.DuckDB(t, dir)
+	srv := serveSite(t, &dashboards.Site{Engine: &dashboards.Engine{Store: w}, Ingest: p, UploadDir: dir, MaxUpload: 500 << 20})
+	u := signIn(t, srv.URL, w, dashboards.RoleResearcher, "990121")
+	var sent countingReader
+	sent.left = 200 << 20
+	req, _ := http.NewRequest("POST", srv.URL+"/upload", &sent)
+	req.Header.Set("Content-Type", "multipart/form-data; boundary=x")
+	req.Header.Set("X-CSRF-Token", u.csrf)
+	resp, err := u.c.Do(req)
+	if err == nil {
+		resp.Body.Close()
+		if resp.StatusCode != 403 {
+			t.Errorf("a researcher's upload: %d, want 403", resp.StatusCode)
+		}
+	}
+	if sent.read > 20<<20 {
+		t.Errorf("the server read %d MB of a body it refuses", sent.read>>20)
+	}
+}
+
+type countingReader struct{ left, read int64 }
+
+func (c *countingReader) Read(b []byte) (int, error) {
+	if c.left <= 0 {
+		return 0, io.EOF
+	}
+	n := int64(len(b))
+	if n > c.left {
+		n = c.left
+	}
+	clear(b[:n])
+	c.left -= n
+	c.read += n
+	return int(n), nil
+}
+
+// TestStaleUploadsRemoved: folders a killed server left in the upload
+// folder are removed when the next one starts.
+func TestStaleUploadsRemoved(t *testing.T) {
+	dir := t.TempDir()
+	w, p := whtest.DuckDB(t, dir)
+	up := t.TempDir()
+	stale := filepath.Join(up, "sifa-upload-123")
+	os.MkdirAll(stale, 0o700)
+	os.WriteFile(filepath.Join(stale, "x.csv"), []byte("x"), 0o600)
+	old := time.Now().Add(-2 * time.Hour)
+	os.Chtimes(stale, old, old)
+	serveSite(t, &dashboards.Site{Engine: &dashboards.Engine{Store: w}, Ingest: p, UploadDir: up})
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("a crashed upload's folder is still there: %v", err)
 	}
 }

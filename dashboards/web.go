@@ -25,6 +25,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 
@@ -80,6 +81,7 @@ type Site struct {
 	rejects  map[string]rejectFile // upload results kept for download, by random id
 	sec      Security
 	sessions sessionStore
+	guard    signInGuard
 	hOnce    sync.Once
 	handler  http.Handler
 	routes   []Route
@@ -158,6 +160,7 @@ func (s *Site) build() http.Handler {
 	if s.Accounts == nil {
 		panic("dashboards: Site.Accounts is required: without accounts nobody could sign in")
 	}
+	removeStaleUploads(s.UploadDir, time.Now().Add(-time.Hour))
 	mux := http.NewServeMux()
 	api := s.Engine.Handler()
 	s.handle(mux, "GET /api/v1/panels", routeSession, nil, api.ServeHTTP)
@@ -829,10 +832,7 @@ func saveUploads(parent string, files []*multipart.FileHeader) (string, []string
 	}
 	var paths []string
 	for i, fh := range files {
-		name := filepath.Base(strings.ReplaceAll(fh.Filename, "\\", "/"))
-		if name == "." || name == "/" || name == "" {
-			name = "file" + strconv.Itoa(i)
-		}
+		name := uploadName(fh.Filename, i)
 		sub := filepath.Join(dir, strconv.Itoa(i))
 		dst := filepath.Join(sub, name)
 		err := os.MkdirAll(sub, 0o700)
@@ -857,4 +857,52 @@ func saveUploads(parent string, files []*multipart.FileHeader) (string, []string
 		paths = append(paths, dst)
 	}
 	return dir, paths, nil
+}
+
+// maxNameBytes keeps a sent name (with the folder number in front) within
+// what every file system takes (255 bytes a name).
+const maxNameBytes = 200
+
+// uploadName is the name a sent file is kept under: its last path element,
+// without control characters (a NUL ends a name for the system), never "."
+// or "..", and cut to maxNameBytes on a character boundary with its
+// extension kept. A name with nothing left is 文件N.
+func uploadName(sent string, i int) string {
+	name := filepath.Base(strings.ReplaceAll(sent, "\\", "/"))
+	name = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == utf8.RuneError {
+			return -1
+		}
+		return r
+	}, name)
+	name = strings.TrimSpace(name)
+	if strings.Trim(name, ".") == "" || name == "/" {
+		return "文件" + strconv.Itoa(i+1)
+	}
+	if len(name) > maxNameBytes {
+		ext := filepath.Ext(name)
+		if len(ext) > 16 {
+			ext = ""
+		}
+		stem := name[:maxNameBytes-len(ext)]
+		for !utf8.ValidString(stem) {
+			stem = stem[:len(stem)-1]
+		}
+		name = stem + ext
+	}
+	return name
+}
+
+// removeStaleUploads removes the upload folders a crashed or killed server
+// left behind (an upload's folder lives only while its request does).
+func removeStaleUploads(parent string, before time.Time) {
+	if parent == "" {
+		parent = os.TempDir()
+	}
+	dirs, _ := filepath.Glob(filepath.Join(parent, "sifa-upload-*"))
+	for _, d := range dirs {
+		if st, err := os.Stat(d); err == nil && st.ModTime().Before(before) {
+			os.RemoveAll(d)
+		}
+	}
 }

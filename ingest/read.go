@@ -328,7 +328,7 @@ func readCSV(f *os.File, name string, opt Options, visit func(*Table) error) err
 		r = transform.NewReader(br, unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder())
 	case bytes.IndexByte(peek, 0) >= 0:
 		return &FileError{File: name, Reason: "无法识别文件的编码（不是 UTF-8、GB18030 或 UTF-16 文本），也不是 Excel 文件"}
-	case validUTF8Prefix(peek):
+	case validUTF8Prefix(peek, len(peek) == 1<<16):
 		isUTF8 = true
 	default:
 		dec, err := simplifiedchinese.GB18030.NewDecoder().Bytes(peek)
@@ -353,18 +353,22 @@ func readCSV(f *os.File, name string, opt Options, visit func(*Table) error) err
 	return visit(t)
 }
 
-func validUTF8Prefix(b []byte) bool {
-	// the peek may cut a rune at its end
-	for i := 0; i < 4 && len(b) > 0; i++ {
-		if utf8.Valid(b) {
+// validUTF8Prefix says whether b is UTF-8. When b is a full peek (the
+// file goes on past it) the peek may cut a rune of up to 4 bytes at its
+// end: up to 3 trailing bytes may be left out.
+func validUTF8Prefix(b []byte, full bool) bool {
+	if utf8.Valid(b) {
+		return true
+	}
+	if !full {
+		return false
+	}
+	for cut := 1; cut <= 3 && cut < len(b); cut++ {
+		if utf8.Valid(b[:len(b)-cut]) {
 			return true
 		}
-		if len(b) < 1<<16 {
-			return false
-		}
-		b = b[:len(b)-1]
 	}
-	return utf8.Valid(b)
+	return false
 }
 
 // plausibleText rejects decodings full of control characters or replacement runes.

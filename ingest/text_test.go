@@ -2,6 +2,8 @@ package ingest
 
 import (
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"unicode"
@@ -75,6 +77,44 @@ func TestTrimAndFold(t *testing.T) {
 		}
 		if got, want := Fold(s), foldReference(s); got != want {
 			t.Fatalf("Fold(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+// TestUTF8CutAtPeek: a valid UTF-8 CSV is UTF-8 wherever byte 65,536 falls
+// inside a character (it was refused as "unknown encoding" when it did).
+func TestUTF8CutAtPeek(t *testing.T) {
+	for shift := 0; shift < 4; shift++ {
+		var b strings.Builder
+		b.WriteString("受理日期,乡镇,纠纷类型,调解结果\n")
+		b.WriteString(strings.Repeat("a", shift))
+		for b.Len() < 1<<17 {
+			b.WriteString("2014-03-05,石门镇,邻里,调解成功\n")
+		}
+		path := filepath.Join(t.TempDir(), "调解.csv")
+		os.WriteFile(path, []byte(b.String()), 0o644)
+		tables, rows, err := readAll(t, path, Options{})
+		if err != nil {
+			t.Errorf("shift %d: %v", shift, err)
+			continue
+		}
+		if len(tables) != 1 || len(rows[0]) < 3000 || rows[0][1]["乡镇"] != "石门镇" {
+			t.Errorf("shift %d: %d tables", shift, len(tables))
+		}
+	}
+	for _, c := range []struct {
+		b    []byte
+		full bool
+		want bool
+	}{
+		{[]byte("abc"), false, true},
+		{[]byte("ab\xe7\x9f"), true, true},  // 石 cut after two of its three bytes
+		{[]byte("ab\xe7\x9f"), false, false}, // the file ends there: not UTF-8
+		{[]byte("ab\xff"), true, true},       // one stray byte at the cut is allowed
+		{[]byte("a\xffbcdef"), true, false},  // a bad byte inside is not
+	} {
+		if got := validUTF8Prefix(c.b, c.full); got != c.want {
+			t.Errorf("validUTF8Prefix(%q, %v) = %v", c.b, c.full, got)
 		}
 	}
 }

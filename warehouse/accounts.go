@@ -164,8 +164,12 @@ func (w *Warehouse) Audit(ctx context.Context, q AuditQuery) ([]AuditEvent, erro
 
 // CountAudit counts the events of an action by a user since a time (the
 // lock-out counts failed logins this way, so it holds across restarts).
-func (w *Warehouse) CountAudit(ctx context.Context, user, action string, since time.Time) (int, error) {
-	res, err := w.eng.query(ctx, "SELECT count(*) FROM audit WHERE user_name = "+w.eng.quote(user)+" AND action = "+w.eng.quote(action)+
+func (w *Warehouse) CountAudit(ctx context.Context, user, action, remote string, since time.Time) (int, error) {
+	cond := ""
+	if remote != "" {
+		cond = " AND remote = " + w.eng.quote(remote)
+	}
+	res, err := w.eng.query(ctx, "SELECT count(*) FROM audit WHERE user_name = "+w.eng.quote(user)+" AND action = "+w.eng.quote(action)+cond+
 		" AND seq >= "+strconv.FormatInt(since.UnixNano(), 10))
 	if err != nil {
 		return 0, err

@@ -115,7 +115,7 @@ func (m *requestMetrics) write(b *strings.Builder) {
 func localOnly(h http.HandlerFunc) http.HandlerFunc {
 	return func(rw http.ResponseWriter, r *http.Request) {
 		host, _, _ := net.SplitHostPort(r.RemoteAddr)
-		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() || r.Header.Get("X-Forwarded-For") != "" || r.Header.Get("Forwarded") != "" {
+		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() || forwarded(r) {
 			http.Error(rw, "只能从本机访问", http.StatusForbidden)
 			return
 		}
@@ -194,4 +194,18 @@ func opsHandlers(mux *http.ServeMux, w *warehouse.Warehouse, m *requestMetrics) 
 		rw.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 		rw.Write([]byte(b.String()))
 	}))
+}
+
+// forwardHeaders are the headers a reverse proxy (nginx, Apache, Caddy,
+// HAProxy) adds for the client it forwards: any of them means the request
+// came through a proxy on this machine, not from the machine itself.
+var forwardHeaders = []string{"X-Forwarded-For", "Forwarded", "X-Real-IP", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Client-IP", "True-Client-IP", "X-Original-Forwarded-For"}
+
+func forwarded(r *http.Request) bool {
+	for _, h := range forwardHeaders {
+		if r.Header.Get(h) != "" {
+			return true
+		}
+	}
+	return false
 }

@@ -132,10 +132,14 @@ func TestServeWithTLSAndProxy(t *testing.T) {
 		t.Errorf("sign-in over HTTPS: %d, cookie %q", resp.StatusCode, c)
 	}
 	// /metrics and /readyz answer this machine only, not what a proxy forwards
-	req, _ := http.NewRequest("GET", base+"/metrics", nil)
-	req.Header.Set("X-Forwarded-For", "10.1.2.3")
-	if resp, err := noRedirect.Do(req); err != nil || resp.StatusCode != 403 {
-		t.Errorf("/metrics for a forwarded request: %v %v", resp.StatusCode, err)
+	for _, h := range []string{"X-Forwarded-For", "X-Real-IP", "Forwarded"} {
+		for _, path := range []string{"/metrics", "/readyz"} {
+			req, _ := http.NewRequest("GET", base+path, nil)
+			req.Header.Set(h, "10.1.2.3")
+			if resp, err := noRedirect.Do(req); err != nil || resp.StatusCode != 403 {
+				t.Errorf("%s for a request forwarded with %s: %v %v", path, h, resp.StatusCode, err)
+			}
+		}
 	}
 	if resp, err := noRedirect.Get(base + "/metrics"); err != nil || resp.StatusCode != 200 {
 		t.Errorf("/metrics from this machine: %v", err)
