@@ -108,7 +108,7 @@ func TestUTF8CutAtPeek(t *testing.T) {
 		want bool
 	}{
 		{[]byte("abc"), false, true},
-		{[]byte("ab\xe7\x9f"), true, true},  // 石 cut after two of its three bytes
+		{[]byte("ab\xe7\x9f"), true, true},   // 石 cut after two of its three bytes
 		{[]byte("ab\xe7\x9f"), false, false}, // the file ends there: not UTF-8
 		{[]byte("ab\xff"), true, true},       // one stray byte at the cut is allowed
 		{[]byte("a\xffbcdef"), true, false},  // a bad byte inside is not
