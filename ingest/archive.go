@@ -82,6 +82,14 @@ func (a Archive) Put(path string) (Archived, error) {
 	return Archived{SHA256: sum, Path: dst, Name: name, Size: n}, nil
 }
 
+// IsRawFile says whether a name in the archive folder is a raw file (the
+// bytes a user sent, named by their SHA-256), not the journal or a list
+// of the names a file was sent under.
+func IsRawFile(name string) bool {
+	sum := strings.TrimSuffix(name, filepath.Ext(name))
+	return len(sum) == 64 && !strings.HasSuffix(name, ".names") && !strings.HasPrefix(name, ".")
+}
+
 // List returns every archived file in the order it first arrived (the time
 // the archive wrote it), each under the first name it was sent under.
 func (a Archive) List() ([]Archived, error) {
@@ -98,13 +106,10 @@ func (a Archive) List() ([]Archived, error) {
 			return err
 		}
 		name := d.Name()
-		if d.IsDir() || strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".names") {
+		if d.IsDir() || !IsRawFile(name) {
 			return nil
 		}
 		sum := strings.TrimSuffix(name, filepath.Ext(name))
-		if len(sum) != 64 {
-			return nil
-		}
 		info, err := d.Info()
 		if err != nil {
 			return err

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"sifa/ingest"
 	"sifa/warehouse"
 )
 
@@ -63,14 +64,18 @@ func copyTree(src, dst string) (int, error) {
 		if _, err := os.Stat(target); err == nil {
 			return nil
 		}
+		// the journal and the .names lists grow by appends: a hard link
+		// would keep growing with the live archive, so they are copied
+		raw := ingest.IsRawFile(d.Name())
+		if !raw {
+			return copyFile(path, target)
+		}
 		if err := os.Link(path, target); err != nil {
 			if err := copyFile(path, target); err != nil {
 				return err
 			}
 		}
-		if !strings.HasSuffix(path, ".names") {
-			n++
-		}
+		n++
 		return nil
 	})
 	return n, err
