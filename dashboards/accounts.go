@@ -9,6 +9,7 @@ import (
 
 	"sifa/transform"
 	"sifa/warehouse"
+	"sifa/warehouse/panels"
 )
 
 // AccountChange is one change to an account, from the admin page or from
@@ -35,7 +36,7 @@ func ChangeAccount(ctx context.Context, st AccountStore, reg *transform.Registry
 	if err != nil {
 		result, detail = "失败", detail+"："+err.Error()
 	}
-	if aerr := st.RecordAudit(ctx, warehouse.AuditEvent{User: c.By, Role: string(RoleAdmin), Action: "user_change", Target: c.Name,
+	if aerr := st.RecordAudit(ctx, warehouse.AuditEvent{User: c.By, Role: string(panels.RoleAdmin), Action: "user_change", Target: c.Name,
 		Detail: detail, Remote: c.Remote, Result: result}); aerr != nil && err == nil {
 		err = fmt.Errorf("改动已保存，但审计日志没有写入：%w", aerr)
 	}
@@ -76,7 +77,7 @@ func changeAccount(ctx context.Context, st AccountStore, reg *transform.Registry
 		if c.Org == "" || reg == nil {
 			return nil
 		}
-		if _, err := resolveOrg(reg, c.Org); err != nil {
+		if _, err := panels.ResolveOrg(reg, c.Org); err != nil {
 			return fmt.Errorf("单位代码「%s」不在机构名录里", c.Org)
 		}
 		return nil
@@ -89,14 +90,14 @@ func changeAccount(ctx context.Context, st AccountStore, reg *transform.Registry
 		if exists {
 			return fmt.Errorf("账号「%s」已经有了", c.Name)
 		}
-		role, err := ParseRole(c.Role)
+		role, err := panels.ParseRole(c.Role)
 		if err != nil {
 			return err
 		}
 		if err := checkOrg(); err != nil {
 			return err
 		}
-		if role != RoleAdmin && role != RoleLeader && c.Org == "" {
+		if role != panels.RoleAdmin && role != panels.RoleLeader && c.Org == "" {
 			return fmt.Errorf("%s账号要指定单位（区划代码），只能看这个单位及下级", role)
 		}
 		if err := rules.Check(c.Password, c.Name); err != nil {
@@ -129,14 +130,14 @@ func changeAccount(ctx context.Context, st AccountStore, reg *transform.Registry
 		case "enable":
 			acct.Disabled = false
 		case "update":
-			role, err := ParseRole(c.Role)
+			role, err := panels.ParseRole(c.Role)
 			if err != nil {
 				return err
 			}
 			if err := checkOrg(); err != nil {
 				return err
 			}
-			if c.Name == c.By && role != RoleAdmin {
+			if c.Name == c.By && role != panels.RoleAdmin {
 				return fmt.Errorf("不能取消自己的管理员角色")
 			}
 			acct.Role, acct.Org = string(role), c.Org

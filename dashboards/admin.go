@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"sifa/warehouse"
+	"sifa/warehouse/panels"
 )
 
 type usersView struct {
@@ -42,13 +43,13 @@ func (s *Site) usersPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Site) renderUsers(w http.ResponseWriter, r *http.Request, code int, msg string, ok bool) {
-	a := AccessFrom(r.Context())
+	a := panels.AccessFrom(r.Context())
 	k := s.Engine.MinGroup
 	if k == 0 {
-		k = DefaultMinGroup
+		k = panels.DefaultMinGroup
 	}
 	p := &page{Title: "账号管理", Path: "/admin/users", NoFilter: true, Users: &usersView{Message: msg, OK: ok, MinGroup: k}}
-	for _, role := range Roles {
+	for _, role := range panels.Roles {
 		p.Users.Roles = append(p.Users.Roles, string(role))
 	}
 	accts, err := s.Accounts.Accounts(r.Context())
@@ -78,7 +79,7 @@ func (s *Site) renderUsers(w http.ResponseWriter, r *http.Request, code int, msg
 }
 
 func (s *Site) changeUser(w http.ResponseWriter, r *http.Request) {
-	a := AccessFrom(r.Context())
+	a := panels.AccessFrom(r.Context())
 	c := AccountChange{Action: r.PostFormValue("action"), Name: r.PostFormValue("name"), DisplayName: r.PostFormValue("display_name"),
 		Role: r.PostFormValue("role"), Org: r.PostFormValue("org"), Password: r.PostFormValue("password"), By: a.User, Remote: s.clientAddr(r)}
 	reg, err := s.Engine.Store.Registry(r.Context())
@@ -106,7 +107,7 @@ func (s *Site) auditPage(w http.ResponseWriter, r *http.Request) {
 		v.Actions = append(v.Actions, k)
 	}
 	p := &page{Title: "审计日志", Path: "/admin/audit", NoFilter: true, Audit: v}
-	s.navFor(p, AccessFrom(r.Context()))
+	s.navFor(p, panels.AccessFrom(r.Context()))
 	evs, err := s.Accounts.Audit(r.Context(), warehouse.AuditQuery{Since: time.Now().AddDate(0, 0, -days), User: v.User, Action: v.Action, Limit: 1000})
 	if err != nil {
 		s.renderError(w, r, p, err)

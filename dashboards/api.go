@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"sifa/warehouse/panels"
 	"strings"
 )
 
@@ -14,7 +15,9 @@ type APIError struct {
 }
 
 // Handler serves GET /api/v1/panels/ID and GET /api/v1/panels (the list).
-func (e *Engine) Handler() http.Handler {
+// APIHandler serves the panels as JSON, unguarded: Site serves it behind its
+// sign-in and role guard; tests and the command line use it directly.
+func APIHandler(e *panels.Engine) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v1/panels", func(w http.ResponseWriter, r *http.Request) {
 		type item struct {
@@ -22,8 +25,8 @@ func (e *Engine) Handler() http.Handler {
 			Title string `json:"title"`
 		}
 		var out []item
-		a := AccessFrom(r.Context())
-		for _, p := range panels {
+		a := panels.AccessFrom(r.Context())
+		for _, p := range panels.Panels() {
 			if a == nil || a.Role.MayPanel(p.ID) {
 				out = append(out, item{p.ID, p.Title})
 			}
@@ -31,7 +34,7 @@ func (e *Engine) Handler() http.Handler {
 		writeJSON(w, http.StatusOK, map[string]any{"panels": out})
 	})
 	mux.HandleFunc("GET /api/v1/panels/{id}", func(w http.ResponseWriter, r *http.Request) {
-		f, err := ParseFilter(r.URL.Query())
+		f, err := panels.ParseFilter(r.URL.Query())
 		if err == nil {
 			var v any
 			v, err = e.Run(r.Context(), r.PathValue("id"), f)
@@ -43,9 +46,9 @@ func (e *Engine) Handler() http.Handler {
 		writeError(w, r, err)
 	})
 	mux.HandleFunc("GET /api/v1/panels/{id}/lineage", func(w http.ResponseWriter, r *http.Request) {
-		f, err := ParseFilter(r.URL.Query())
+		f, err := panels.ParseFilter(r.URL.Query())
 		if err == nil {
-			var v *Lineage
+			var v *panels.Lineage
 			v, err = e.Lineage(r.Context(), r.PathValue("id"), f)
 			if err == nil {
 				writeJSON(w, http.StatusOK, v)
@@ -59,12 +62,12 @@ func (e *Engine) Handler() http.Handler {
 
 // writeError answers a bad filter 400, a refusal 403, anything else 500 (logged).
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
-	var fe *FilterError
+	var fe *panels.FilterError
 	if errors.As(err, &fe) {
 		writeJSON(w, http.StatusBadRequest, APIError{fe.Msg})
 		return
 	}
-	var ae *AccessError
+	var ae *panels.AccessError
 	if errors.As(err, &ae) {
 		writeJSON(w, http.StatusForbidden, APIError{ae.Msg})
 		return

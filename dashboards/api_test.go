@@ -13,12 +13,13 @@ import (
 	"time"
 
 	"sifa/dashboards"
+	"sifa/warehouse/panels"
 	"sifa/warehouse/whtest"
 )
 
 func TestAPI(t *testing.T) {
-	e := &dashboards.Engine{Store: demoWarehouse(t, "duckdb")}
-	srv := httptest.NewServer(e.Handler())
+	e := &panels.Engine{Store: demoWarehouse(t, "duckdb")}
+	srv := httptest.NewServer(dashboards.APIHandler(e))
 	defer srv.Close()
 	cases := []struct {
 		path string
@@ -69,13 +70,13 @@ func TestAPI(t *testing.T) {
 
 func TestFilterEnd(t *testing.T) {
 	cases := []struct {
-		f          dashboards.Filter
+		f          panels.Filter
 		start, end string
 	}{
-		{dashboards.Filter{Year: 2014}, "2014-01-01", "2014-12-31"},
-		{dashboards.Filter{From: "2016-02", To: "2016-02"}, "2016-02-01", "2016-02-29"},
-		{dashboards.Filter{To: "2015-02"}, "", "2015-02-28"},
-		{dashboards.Filter{}, "", ""},
+		{panels.Filter{Year: 2014}, "2014-01-01", "2014-12-31"},
+		{panels.Filter{From: "2016-02", To: "2016-02"}, "2016-02-01", "2016-02-29"},
+		{panels.Filter{To: "2015-02"}, "", "2015-02-28"},
+		{panels.Filter{}, "", ""},
 	}
 	for _, c := range cases {
 		if c.f.Start() != c.start || c.f.End() != c.end {
@@ -94,14 +95,14 @@ func TestCacheFollowsLoads(t *testing.T) {
 		os.WriteFile(path, []byte(body), 0o644)
 		return path
 	}
-	e := &dashboards.Engine{Store: w, Cache: true}
+	e := &panels.Engine{Store: w, Cache: true}
 	ctx := context.Background()
 	received := func() int64 {
-		v, err := e.Run(ctx, "disputes.summary", dashboards.Filter{Org: "990121"})
+		v, err := e.Run(ctx, "disputes.summary", panels.Filter{Org: "990121"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		return v.(*dashboards.DisputesSummary).Received
+		return v.(*panels.DisputesSummary).Received
 	}
 	p.Run(ctx, []string{write("reg.csv", "区划代码,单位名称,层级,上级区划代码\n990121,青山县,县,\n990121100,石门镇,乡镇(街道),990121\n")})
 	p.Run(ctx, []string{write("a.csv", "受理日期,乡镇,纠纷类型,调解结果\n2014-03-05,石门,邻里,调解成功\n")})
@@ -119,27 +120,27 @@ func TestCacheFollowsLoads(t *testing.T) {
 
 // TestCategoryFilter: the categories of a panel add up to the whole.
 func TestCategoryFilter(t *testing.T) {
-	e := &dashboards.Engine{Store: demoWarehouse(t, "duckdb")}
+	e := &panels.Engine{Store: demoWarehouse(t, "duckdb")}
 	ctx := context.Background()
-	all, err := e.Run(ctx, "disputes.summary", dashboards.Filter{Org: "990122", Year: 2014})
+	all, err := e.Run(ctx, "disputes.summary", panels.Filter{Org: "990122", Year: 2014})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var sum, success int64
-	types, _ := e.Run(ctx, "disputes.by_type", dashboards.Filter{Org: "990122", Year: 2014})
-	for _, row := range types.(*dashboards.Rows[dashboards.DisputeRow]).Rows {
-		v, err := e.Run(ctx, "disputes.summary", dashboards.Filter{Org: "990122", Year: 2014, Category: row.Type})
+	types, _ := e.Run(ctx, "disputes.by_type", panels.Filter{Org: "990122", Year: 2014})
+	for _, row := range types.(*panels.Rows[panels.DisputeRow]).Rows {
+		v, err := e.Run(ctx, "disputes.summary", panels.Filter{Org: "990122", Year: 2014, Category: row.Type})
 		if err != nil {
 			t.Fatal(err)
 		}
-		d := v.(*dashboards.DisputesSummary)
+		d := v.(*panels.DisputesSummary)
 		if d.Received != row.Received {
 			t.Errorf("%s: summary %d, by_type %d", row.Type, d.Received, row.Received)
 		}
 		sum += d.Received
 		success += d.MediatedSuccess
 	}
-	if a := all.(*dashboards.DisputesSummary); sum != a.Received || success != a.MediatedSuccess || sum != 2116 {
+	if a := all.(*panels.DisputesSummary); sum != a.Received || success != a.MediatedSuccess || sum != 2116 {
 		t.Errorf("categories add up to %d/%d, the whole is %d/%d", sum, success, a.Received, a.MediatedSuccess)
 	}
 }
@@ -160,15 +161,15 @@ func TestSubmissions(t *testing.T) {
 	if _, err := p.Run(context.Background(), []string{write("reg.csv", reg), write("med.csv", med), write("con.csv", con)}); err != nil {
 		t.Fatal(err)
 	}
-	ask := func(now time.Time, f dashboards.Filter) *dashboards.Submissions {
-		e := &dashboards.Engine{Store: w, SubmissionDay: 5, Now: func() time.Time { return now }}
+	ask := func(now time.Time, f panels.Filter) *panels.Submissions {
+		e := &panels.Engine{Store: w, SubmissionDay: 5, Now: func() time.Time { return now }}
 		v, err := e.Run(context.Background(), "submissions.monthly", f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return v.(*dashboards.Submissions)
+		return v.(*panels.Submissions)
 	}
-	render := func(s *dashboards.Submissions) string {
+	render := func(s *panels.Submissions) string {
 		var parts []string
 		for _, r := range s.Rows {
 			parts = append(parts, r.OrgName+":"+strings.Join(r.Missing, "+"))
@@ -177,17 +178,17 @@ func TestSubmissions(t *testing.T) {
 	}
 	cases := []struct {
 		now  time.Time
-		f    dashboards.Filter
+		f    panels.Filter
 		want string
 	}{
 		// 27 November: October is due; 营盘 lacks consultation, 青石 both
-		{time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC), dashboards.Filter{}, "2026-10 营盘镇:法律咨询台账 青石镇:人民调解台账+法律咨询台账"},
+		{time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC), panels.Filter{}, "2026-10 营盘镇:法律咨询台账 青石镇:人民调解台账+法律咨询台账"},
 		// 3 November, before the due day: September is the month due
-		{time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC), dashboards.Filter{}, "2026-09 石门镇:人民调解台账+法律咨询台账 营盘镇:人民调解台账 青石镇:法律咨询台账"},
+		{time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC), panels.Filter{}, "2026-09 石门镇:人民调解台账+法律咨询台账 营盘镇:人民调解台账 青石镇:法律咨询台账"},
 		// a township's own view
-		{time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC), dashboards.Filter{Org: "990121100"}, "2026-10 "},
+		{time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC), panels.Filter{Org: "990121100"}, "2026-10 "},
 		// the current year as a filter: the month due now, not December
-		{time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC), dashboards.Filter{Year: 2026}, "2026-10 营盘镇:法律咨询台账 青石镇:人民调解台账+法律咨询台账"},
+		{time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC), panels.Filter{Year: 2026}, "2026-10 营盘镇:法律咨询台账 青石镇:人民调解台账+法律咨询台账"},
 	}
 	for _, c := range cases {
 		if got := render(ask(c.now, c.f)); got != c.want {

@@ -11,6 +11,7 @@ import (
 
 	"sifa/dashboards/chartpng"
 	"sifa/dashboards/docx"
+	"sifa/warehouse/panels"
 )
 
 // Appendix is the survey-report data appendix (调研报告数据附录) for an org
@@ -22,7 +23,7 @@ type Appendix struct {
 	OrgName  string
 	Year     int
 	Sections []Section
-	Sources  []Source
+	Sources  []panels.Source
 }
 
 // Section is one part of the appendix.
@@ -42,13 +43,13 @@ type Block struct {
 // writer collects an appendix's panel answers and their sources.
 type writer struct {
 	ctx     context.Context
-	e       *Engine
-	sources map[string]Source
+	e       *panels.Engine
+	sources map[string]panels.Source
 	order   []string
 	err     error
 }
 
-func (w *writer) ask(id string, f Filter) any {
+func (w *writer) ask(id string, f panels.Filter) any {
 	if w.err != nil {
 		return nil
 	}
@@ -82,7 +83,7 @@ func pctText(f float64) string {
 }
 
 // persons writes a count of people, or says it is withheld.
-func persons(p Persons, unit string) string {
+func persons(p panels.Persons, unit string) string {
 	if p.Withheld() {
 		return "不足" + strconv.FormatInt(int64(-p), 10) + unit
 	}
@@ -90,7 +91,7 @@ func persons(p Persons, unit string) string {
 }
 
 // countCell is a count of people for a table: the number, or "<3" when withheld.
-func countCell(p Persons) any {
+func countCell(p panels.Persons) any {
 	if p.Withheld() {
 		return "<" + strconv.FormatInt(int64(-p), 10)
 	}
@@ -112,23 +113,23 @@ func versus(now, before int64, unit string) string {
 
 // Appendix writes the appendix for an org (registry code; "" = everything
 // the caller may see) and a year.
-func (e *Engine) Appendix(ctx context.Context, org string, year int) (*Appendix, error) {
+func BuildAppendix(ctx context.Context, e *panels.Engine, org string, year int) (*Appendix, error) {
 	if year < 1990 || year > 2100 {
-		return nil, badFilter("年份 %d 不对", year)
+		return nil, panels.BadFilter("年份 %d 不对", year)
 	}
-	if a := AccessFrom(ctx); a != nil && org == "" {
+	if a := panels.AccessFrom(ctx); a != nil && org == "" {
 		org = a.Org
 	}
 	reg, err := e.Store.Registry(ctx)
 	if err != nil {
 		return nil, err
 	}
-	f, prev := Filter{Org: org, Year: year}, Filter{Org: org, Year: year - 1}
+	f, prev := panels.Filter{Org: org, Year: year}, panels.Filter{Org: org, Year: year - 1}
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
-	w := &writer{ctx: ctx, e: e, sources: map[string]Source{}}
-	name := filterText(reg, Filter{Org: org})
+	w := &writer{ctx: ctx, e: e, sources: map[string]panels.Source{}}
+	name := filterText(reg, panels.Filter{Org: org})
 	ap := &Appendix{OrgName: name, Year: year, Title: fmt.Sprintf("%s%d年基层司法行政工作调研报告数据附录", name, year)}
 	whole := "全县"
 	if o := reg.Org(org); o == nil || o.Level != "县" {
@@ -141,7 +142,7 @@ func (e *Engine) Appendix(ctx context.Context, org string, year int) (*Appendix,
 	if w.err != nil {
 		return nil, w.err
 	}
-	st, stp := s.(*StaffingSummary), sp.(*StaffingSummary)
+	st, stp := s.(*panels.StaffingSummary), sp.(*panels.StaffingSummary)
 	sec := Section{Title: "一、基本情况"}
 	p1 := fmt.Sprintf("%s%d个司法所共有在岗人员%d人%s，其中，2人（含2人以上）所%d个，1人所%d个", whole, st.Offices, st.Staff,
 		versus(st.Staff, stp.Staff, "人"), st.OfficesMultiStaff, st.OfficesSingleStaff)
@@ -178,7 +179,7 @@ func (e *Engine) Appendix(ctx context.Context, org string, year int) (*Appendix,
 	var staffRows [][]any
 	var cats []string
 	var counts []float64
-	for _, r := range byOrg.(*Rows[StaffRow]).Rows {
+	for _, r := range byOrg.(*panels.Rows[panels.StaffRow]).Rows {
 		staffRows = append(staffRows, []any{r.OrgName, r.Staff, countCell(r.Aged46Plus), countCell(r.NoComputer), countCell(r.LawMajor)})
 		cats = append(cats, r.OrgName)
 		counts = append(counts, float64(r.Staff))
@@ -186,7 +187,7 @@ func (e *Engine) Appendix(ctx context.Context, org string, year int) (*Appendix,
 	sec.Blocks = append(sec.Blocks,
 		Block{Table: &Sheet{Title: "各司法所在岗人员", Head: []string{"司法所", "在岗人员（人）", "46岁及以上（人）", "不会使用计算机（人）", "法律专业（人）"}, Rows: staffRows}, Caption: "表1 各司法所在岗人员"},
 		Block{Chart: &chartpng.Chart{Title: "各司法所在岗人员", Categories: cats, Series: []chartpng.Series{{Name: "在岗人员", Values: counts}}, Unit: "人"}, Caption: "图1 各司法所在岗人员"})
-	for _, r := range bo.(*Rows[BuildoutRow]).Rows {
+	for _, r := range bo.(*panels.Rows[panels.BuildoutRow]).Rows {
 		if r.Year == year && strings.HasPrefix(r.Level, "乡镇") {
 			sec.Blocks = append(sec.Blocks, Block{Text: fmt.Sprintf("业务用房方面，%d个乡镇司法行政服务站已建立%d个，其中%d个通过规范化验收，规范化率%s。",
 				r.Units, r.Established, r.Standardized, pctText(r.StandardizedRate))})
@@ -201,12 +202,12 @@ func (e *Engine) Appendix(ctx context.Context, org string, year int) (*Appendix,
 	if w.err != nil {
 		return nil, w.err
 	}
-	ds, dsp, ws, wsp := d.(*DisputesSummary), dp.(*DisputesSummary), wk.(*WorkSummary), wkp.(*WorkSummary)
+	ds, dsp, ws, wsp := d.(*panels.DisputesSummary), dp.(*panels.DisputesSummary), wk.(*panels.WorkSummary), wkp.(*panels.WorkSummary)
 	sec = Section{Title: "二、作用发挥"}
 	t := fmt.Sprintf("人民调解方面，全年受理矛盾纠纷%d件%s，调解成功%d件，调解成功率%s", ds.Received, versus(ds.Received, dsp.Received, "件"),
 		ds.MediatedSuccess, pctText(ds.SuccessRate))
 	var prevented []string
-	for _, k := range preventedTypes {
+	for _, k := range panels.PreventedTypes {
 		if p := ds.Prevented[k]; p.Cases > 0 {
 			prevented = append(prevented, fmt.Sprintf("%s%d件%d人", k, p.Cases, p.Persons))
 		}
@@ -217,13 +218,13 @@ func (e *Engine) Appendix(ctx context.Context, org string, year int) (*Appendix,
 	t += fmt.Sprintf("；涉法信访纠纷%d件。", ds.PetitionRelated)
 	sec.Blocks = append(sec.Blocks, Block{Text: t})
 	var typeRows [][]any
-	for _, r := range types.(*Rows[DisputeRow]).Rows {
+	for _, r := range types.(*panels.Rows[panels.DisputeRow]).Rows {
 		typeRows = append(typeRows, []any{r.Type, r.Received, r.MediatedSuccess, round(r.SuccessRate*100, 1)})
 	}
 	sec.Blocks = append(sec.Blocks, Block{Table: &Sheet{Title: "各类纠纷", Head: []string{"纠纷类型", "受理（件）", "调解成功（件）", "成功率（%）"}, Rows: typeRows}, Caption: "表2 各类纠纷受理和调解情况"})
 	var mcats []string
 	var mvals []float64
-	for _, r := range months.(*Rows[DisputeRow]).Rows {
+	for _, r := range months.(*panels.Rows[panels.DisputeRow]).Rows {
 		mcats = append(mcats, strings.TrimPrefix(r.Month[5:], "0")+"月")
 		mvals = append(mvals, float64(r.Received))
 	}
@@ -246,7 +247,7 @@ func (e *Engine) Appendix(ctx context.Context, org string, year int) (*Appendix,
 	if w.err != nil {
 		return nil, w.err
 	}
-	fund, fundp := fs.(*FundingShortfall), fsp.(*FundingShortfall)
+	fund, fundp := fs.(*panels.FundingShortfall), fsp.(*panels.FundingShortfall)
 	sec = Section{Title: "三、经费保障"}
 	var std, bud, act, gap float64
 	var frows [][]any
@@ -292,7 +293,7 @@ func (e *Engine) Appendix(ctx context.Context, org string, year int) (*Appendix,
 	var brows [][]any
 	var bcats []string
 	var brate, btarget []float64
-	for _, r := range bo.(*Rows[BuildoutRow]).Rows {
+	for _, r := range bo.(*panels.Rows[panels.BuildoutRow]).Rows {
 		if r.Year != year {
 			continue
 		}

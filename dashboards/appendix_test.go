@@ -16,6 +16,7 @@ import (
 
 	"sifa/dashboards"
 	"sifa/dashboards/chartpng"
+	"sifa/warehouse/panels"
 	"sifa/warehouse/whtest"
 )
 
@@ -97,7 +98,7 @@ func TestAppendixQingshan2014(t *testing.T) {
 		t.Errorf("青山县's appendix mentions 绿水县")
 	}
 	// the dispute-type table holds the API's numbers
-	var types dashboards.Rows[dashboards.DisputeRow]
+	var types panels.Rows[panels.DisputeRow]
 	_, body := admin.get(t, "/api/v1/panels/disputes.by_type?org=990121&year=2014")
 	json.Unmarshal([]byte(body), &types)
 	for _, r := range types.Rows {
@@ -106,14 +107,14 @@ func TestAppendixQingshan2014(t *testing.T) {
 			t.Errorf("the type table lacks %s %d/%d", r.Type, r.Received, r.MediatedSuccess)
 		}
 	}
-	var d dashboards.DisputesSummary
+	var d panels.DisputesSummary
 	_, body = admin.get(t, "/api/v1/panels/disputes.summary?org=990121&year=2014")
 	json.Unmarshal([]byte(body), &d)
 	if !strings.Contains(text, "全年受理矛盾纠纷"+strconv.FormatInt(d.Received, 10)+"件") {
 		t.Errorf("the disputes sentence does not say %d", d.Received)
 	}
 	// the sources are the lineage of the panels it read
-	var lin dashboards.Lineage
+	var lin panels.Lineage
 	_, body = admin.get(t, "/api/v1/panels/disputes.summary/lineage?org=990121&year=2014")
 	json.Unmarshal([]byte(body), &lin)
 	for _, s := range lin.Sources {
@@ -171,9 +172,9 @@ func TestAppendixFollowsTheData(t *testing.T) {
 	if _, err := p.Run(ctx, []string{reg, roster}); err != nil {
 		t.Fatal(err)
 	}
-	e := &dashboards.Engine{Store: w}
+	e := &panels.Engine{Store: w}
 	basic := func() string {
-		ap, err := e.Appendix(ctx, "990121", 2014)
+		ap, err := dashboards.BuildAppendix(ctx, e, "990121", 2014)
 		if err != nil {
 			t.Fatal(err)
 		}

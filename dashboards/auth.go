@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"sifa/warehouse"
+	"sifa/warehouse/panels"
 )
 
 // AccountStore is what sign-in, the admin pages and the audit log need
@@ -65,7 +66,7 @@ const sessionCookie = "sifa_session"
 // server keeps only its SHA-256, so a copy of the server's memory does not
 // sign anyone in.
 type session struct {
-	access     Access
+	access     panels.Access
 	display    string
 	csrf       string
 	last       time.Time
@@ -176,7 +177,7 @@ func sessionFrom(ctx context.Context) *session {
 
 // handle registers a route with its guard. Every route of the server goes
 // through here, so Routes lists them all.
-func (s *Site) handle(mux *http.ServeMux, pattern string, kind routeKind, allow func(*Access) bool, h http.HandlerFunc) {
+func (s *Site) handle(mux *http.ServeMux, pattern string, kind routeKind, allow func(*panels.Access) bool, h http.HandlerFunc) {
 	s.routes = append(s.routes, Route{Pattern: pattern, Public: kind == routePublic, Token: kind == routeToken})
 	switch kind {
 	case routePublic, routeToken:
@@ -212,7 +213,7 @@ func (s *Site) handle(mux *http.ServeMux, pattern string, kind routeKind, allow 
 				return
 			}
 		}
-		ctx := context.WithValue(WithAccess(r.Context(), &sess.access), sessionKey{}, sess)
+		ctx := context.WithValue(panels.WithAccess(r.Context(), &sess.access), sessionKey{}, sess)
 		h(w, r.WithContext(ctx))
 	})
 }
@@ -272,7 +273,7 @@ func (s *Site) unauthorized(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 }
 
-func (s *Site) forbidden(w http.ResponseWriter, r *http.Request, a *Access) {
+func (s *Site) forbidden(w http.ResponseWriter, r *http.Request, a *panels.Access) {
 	s.audit(r, a, "denied", r.URL.Path, "账号的角色不允许", "拒绝")
 	if strings.HasPrefix(r.URL.Path, "/api/") {
 		writeJSON(w, http.StatusForbidden, APIError{"您的账号没有这项权限"})
@@ -300,7 +301,7 @@ func (s *Site) clientAddr(r *http.Request) string {
 }
 
 // audit records an event; a failure to record is logged, never hidden.
-func (s *Site) audit(r *http.Request, a *Access, action, target, detail, result string) {
+func (s *Site) audit(r *http.Request, a *panels.Access, action, target, detail, result string) {
 	if s.Accounts == nil {
 		return
 	}
@@ -390,14 +391,14 @@ func (s *Site) login(w http.ResponseWriter, r *http.Request) {
 	if old, err := r.Cookie(sessionCookie); err == nil {
 		s.sessions.drop(old.Value) // a new session on every sign-in
 	}
-	sess := &session{access: Access{User: acct.Name, Role: Role(acct.Role), Org: acct.Org}, display: acct.DisplayName, last: time.Now(),
+	sess := &session{access: panels.Access{User: acct.Name, Role: panels.Role(acct.Role), Org: acct.Org}, display: acct.DisplayName, last: time.Now(),
 		mustChange: PasswordMatches(acct.PasswordHash, DefaultAdminPassword)}
 	tok := s.sessions.create(sess)
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: tok, Path: "/", HttpOnly: true, Secure: s.sec.SecureCookie, SameSite: http.SameSiteStrictMode})
 	s.audit(r, &sess.access, "login", acct.Name, "", "成功")
 	dest := safeNext(next)
 	if dest == "" || dest == "/login" {
-		dest = Role(acct.Role).Home()
+		dest = panels.Role(acct.Role).Home()
 	}
 	if sess.mustChange {
 		dest = "/account/password"
@@ -429,7 +430,7 @@ func (s *Site) authenticate(r *http.Request, name, pw string) (warehouse.Account
 	if err != nil {
 		return acct, err
 	}
-	who := &Access{User: name}
+	who := &panels.Access{User: name}
 	now := time.Now()
 	att, locked, throttled := s.guard.reserve(name, addr, persisted, s.sec.MaxFailures, since, now, s.sec.FailureWindow)
 	if throttled {
@@ -560,7 +561,7 @@ func EnsureAdmin(ctx context.Context, st AccountStore) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	err = st.SaveAccount(ctx, warehouse.Account{Name: "admin", DisplayName: "系统管理员", Role: string(RoleAdmin), PasswordHash: hash, ChangedBy: "sifa"})
+	err = st.SaveAccount(ctx, warehouse.Account{Name: "admin", DisplayName: "系统管理员", Role: string(panels.RoleAdmin), PasswordHash: hash, ChangedBy: "sifa"})
 	if err == nil {
 		err = st.RecordAudit(ctx, warehouse.AuditEvent{User: "sifa", Action: "user_change", Target: "admin", Detail: "建立初始管理员账号", Result: "成功"})
 	}
@@ -575,7 +576,7 @@ func DefaultAdminUnchanged(ctx context.Context, st AccountStore) (bool, error) {
 		return false, err
 	}
 	for _, a := range accts {
-		if !a.Disabled && Role(a.Role) == RoleAdmin && PasswordMatches(a.PasswordHash, DefaultAdminPassword) {
+		if !a.Disabled && panels.Role(a.Role) == panels.RoleAdmin && PasswordMatches(a.PasswordHash, DefaultAdminPassword) {
 			return true, nil
 		}
 	}

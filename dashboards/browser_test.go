@@ -21,6 +21,7 @@ import (
 	"sifa/ingest"
 	"sifa/transform"
 	"sifa/warehouse"
+	"sifa/warehouse/panels"
 )
 
 // RequireBrowserEnv, when 1, makes a missing Chromium a failure (CI sets it).
@@ -145,7 +146,7 @@ func waitCharts(ctx context.Context, t *testing.T, url string) int {
 
 // browserSignIn signs a new administrator in through the sign-in page.
 func browserSignIn(ctx context.Context, t *testing.T, base string) {
-	name := newAccount(t, storeOf(t, base), dashboards.RoleAdmin, "")
+	name := newAccount(t, storeOf(t, base), panels.RoleAdmin, "")
 	err := chromedp.Do(ctx, chromedp.Navigate(base+"/"), chromedp.WaitVisible(`input[name="user"]`),
 		chromedp.SendKeys(`input[name="user"]`, name), chromedp.SendKeys(`input[name="password"]`, testPassword),
 		chromedp.Submit(`input[name="password"]`), chromedp.WaitVisible(`.who`))
@@ -320,5 +321,5 @@ func hostileSite(t *testing.T) *httptest.Server {
 			t.Fatalf("%s: %v %v", r.File, r.Err, r.Tables)
 		}
 	}
-	return serveSite(t, &dashboards.Site{Engine: &dashboards.Engine{Store: w}})
+	return serveSite(t, &dashboards.Site{Engine: &panels.Engine{Store: w}})
 }

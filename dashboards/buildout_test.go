@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"sifa/dashboards"
 	"sifa/transform"
+	"sifa/warehouse/panels"
 )
 
 // TestBuildoutSixItems counts, straight from the latest site ledger rows
@@ -69,7 +69,7 @@ func TestBuildoutSixItems(t *testing.T) {
 						wantAny[town]++
 					}
 				}
-				ans, err := (&dashboards.Engine{Store: w}).Run(ctx, "buildout.by_org", dashboards.Filter{Org: tc.county, Year: tc.year})
+				ans, err := (&panels.Engine{Store: w}).Run(ctx, "buildout.by_org", panels.Filter{Org: tc.county, Year: tc.year})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -78,7 +78,7 @@ func TestBuildoutSixItems(t *testing.T) {
 					t.Fatal(err)
 				}
 				var lacking int64
-				for _, row := range ans.(*dashboards.Rows[dashboards.BuildoutOrgRow]).Rows {
+				for _, row := range ans.(*panels.Rows[panels.BuildoutOrgRow]).Rows {
 					for _, it := range items {
 						if got := row.MissingSixItems[it.name]; got != want[row.OrgCode][it.name] {
 							t.Errorf("%s %d %s lacks %s at %d sites, the ledger says %d", tc.county, tc.year, row.OrgName, it.name, got, want[row.OrgCode][it.name])

@@ -9,10 +9,10 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 
-	"sifa/dashboards"
 	"sifa/ingest"
 	"sifa/transform"
 	"sifa/warehouse"
+	"sifa/warehouse/panels"
 	"sifa/warehouse/whtest"
 )
 
@@ -38,16 +38,16 @@ func TestClusterParity(t *testing.T) {
 			t.Fatalf("%s: %v", r.File, r.Err)
 		}
 	}
-	single := &dashboards.Engine{Store: demoWarehouse(t, "clickhouse")}
-	cluster := &dashboards.Engine{Store: w}
+	single := &panels.Engine{Store: demoWarehouse(t, "clickhouse")}
+	cluster := &panels.Engine{Store: w}
 	compared := 0
-	for _, pn := range dashboards.Panels() {
+	for _, pn := range panels.Panels() {
 		if pn.ID == "jobs.recent" {
 			continue // the job history is of the process, not of the data
 		}
 		filters := parityFilters
 		if len(pn.Categories) > 0 {
-			filters = append(append([]dashboards.Filter{}, filters...), dashboards.Filter{Org: "990122", Year: 2014, Category: pn.Categories[0]})
+			filters = append(append([]panels.Filter{}, filters...), panels.Filter{Org: "990122", Year: 2014, Category: pn.Categories[0]})
 		}
 		for _, f := range filters {
 			a, err := single.Run(ctx, pn.ID, f)
@@ -96,7 +96,7 @@ func TestClusterParity(t *testing.T) {
 		}
 	}
 	// a correction on the cluster replaces what the earlier file said
-	lin, err := cluster.Lineage(ctx, "disputes.summary", dashboards.Filter{Org: "990122", Year: 2014})
+	lin, err := cluster.Lineage(ctx, "disputes.summary", panels.Filter{Org: "990122", Year: 2014})
 	if err != nil || len(lin.Sources) != 1 {
 		t.Errorf("lineage on the cluster: %v %+v", err, lin)
 	}

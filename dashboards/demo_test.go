@@ -2,9 +2,8 @@ package dashboards_test
 
 import (
 	"context"
+	"sifa/warehouse/panels"
 	"testing"
-
-	"sifa/dashboards"
 )
 
 // TestDemoReproducesSeeds holds the demo data to the seed reports' own
@@ -12,9 +11,9 @@ import (
 func TestDemoReproducesSeeds(t *testing.T) {
 	for _, engine := range []string{"duckdb", "clickhouse"} {
 		t.Run(engine, func(t *testing.T) {
-			e := &dashboards.Engine{Store: demoWarehouse(t, engine)}
+			e := &panels.Engine{Store: demoWarehouse(t, engine)}
 			ctx := context.Background()
-			run := func(id string, f dashboards.Filter) any {
+			run := func(id string, f panels.Filter) any {
 				v, err := e.Run(ctx, id, f)
 				if err != nil {
 					t.Fatalf("%s: %v", id, err)
@@ -22,7 +21,7 @@ func TestDemoReproducesSeeds(t *testing.T) {
 				return v
 			}
 			// 篇一: 青山县, 2014-12-31
-			s := run("staffing.summary", dashboards.Filter{Org: "990121", Year: 2014}).(*dashboards.StaffingSummary)
+			s := run("staffing.summary", panels.Filter{Org: "990121", Year: 2014}).(*panels.StaffingSummary)
 			checks := []struct {
 				name      string
 				got, want int64
@@ -32,7 +31,7 @@ func TestDemoReproducesSeeds(t *testing.T) {
 				{"高中", int64(s.Education["高中"]), 10}, {"aged_46_plus", int64(s.Aged46Plus), 17}, {"no_computer", int64(s.NoComputer), 11},
 				{"law_major", int64(s.LawMajor), 8}, {"bureau_staff", s.BureauStaff, 16},
 			}
-			w := run("work.summary", dashboards.Filter{Org: "990121", Year: 2014}).(*dashboards.WorkSummary)
+			w := run("work.summary", panels.Filter{Org: "990121", Year: 2014}).(*panels.WorkSummary)
 			checks = append(checks, []struct {
 				name      string
 				got, want int64
@@ -45,8 +44,8 @@ func TestDemoReproducesSeeds(t *testing.T) {
 				t.Errorf("青山县 2014 legal aid cases = %d, want 100–120", w.LegalAidCases)
 			}
 			// 篇二: 绿水县, 2014
-			d := run("disputes.summary", dashboards.Filter{Org: "990122", Year: 2014}).(*dashboards.DisputesSummary)
-			w2 := run("work.summary", dashboards.Filter{Org: "990122", Year: 2014}).(*dashboards.WorkSummary)
+			d := run("disputes.summary", panels.Filter{Org: "990122", Year: 2014}).(*panels.DisputesSummary)
+			w2 := run("work.summary", panels.Filter{Org: "990122", Year: 2014}).(*panels.WorkSummary)
 			checks = append(checks, []struct {
 				name      string
 				got, want int64
@@ -67,7 +66,7 @@ func TestDemoReproducesSeeds(t *testing.T) {
 				t.Errorf("success_rate = %v", d.SuccessRate)
 			}
 			// funding: 绿水县 mediation far below 200,000; corrections under 50 元 per subject
-			fs := run("funding.shortfall", dashboards.Filter{Org: "990122", Year: 2014}).(*dashboards.FundingShortfall)
+			fs := run("funding.shortfall", panels.Filter{Org: "990122", Year: 2014}).(*panels.FundingShortfall)
 			for _, r := range fs.Rows {
 				switch r.Category {
 				case "人民调解经费":
@@ -82,7 +81,7 @@ func TestDemoReproducesSeeds(t *testing.T) {
 			}
 			// 青山县 legal aid: budget 1–3万 against 8–12万 spent, 2012–2014
 			for _, y := range []int{2012, 2013, 2014} {
-				fs := run("funding.shortfall", dashboards.Filter{Org: "990121", Year: y}).(*dashboards.FundingShortfall)
+				fs := run("funding.shortfall", panels.Filter{Org: "990121", Year: y}).(*panels.FundingShortfall)
 				found := false
 				for _, r := range fs.Rows {
 					if r.Category == "法律援助经费" {
@@ -97,7 +96,7 @@ func TestDemoReproducesSeeds(t *testing.T) {
 				}
 			}
 			// build-out: some targets met, some missed
-			b := run("buildout.progress", dashboards.Filter{Org: "990121"}).(*dashboards.Rows[dashboards.BuildoutRow])
+			b := run("buildout.progress", panels.Filter{Org: "990121"}).(*panels.Rows[panels.BuildoutRow])
 			onTrack, behind := 0, 0
 			for _, r := range b.Rows {
 				if r.OnTrack {

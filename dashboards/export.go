@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"sifa/warehouse/panels"
 	"slices"
 	"sort"
 	"strconv"
@@ -83,7 +84,7 @@ type Sheet struct {
 }
 
 // knownOrder puts the keys of the maps the panels use in the order pages show them.
-var knownOrder = [][]string{educationLevels, ageBands}
+var knownOrder = [][]string{panels.EducationLevels, panels.AgeBands}
 
 func orderKeys(keys []string) []string {
 	for _, order := range knownOrder {
@@ -117,7 +118,7 @@ func cellValue(key string, v reflect.Value) any {
 	l := fieldLabels[key]
 	switch v.Kind() {
 	case reflect.Int, reflect.Int64, reflect.Int32:
-		if v.Type() == personsType && v.Int() < 0 {
+		if v.Type() == reflect.TypeFor[panels.Persons]() && v.Int() < 0 {
 			return "<" + strconv.FormatInt(-v.Int(), 10)
 		}
 		return v.Int()

@@ -20,6 +20,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"sifa/dashboards"
+	"sifa/warehouse/panels"
 	"sifa/warehouse/whtest"
 )
 
@@ -74,7 +75,7 @@ func TestPanelExports(t *testing.T) {
 		json.Unmarshal([]byte(body), v)
 	}
 	// staffing.summary as xlsx and csv: the seed figures, and a chart of the education counts
-	var s dashboards.StaffingSummary
+	var s panels.StaffingSummary
 	api("/api/v1/panels/staffing.summary?org=990121&year=2014", &s)
 	code, xb := admin.get(t, "/api/v1/panels/staffing.summary/export?org=990121&year=2014&format=xlsx")
 	if code != 200 {
@@ -115,7 +116,7 @@ func TestPanelExports(t *testing.T) {
 		t.Errorf("CSV 在岗人员: %v", r)
 	}
 	// a list panel: every month's figure, with a line chart
-	var months dashboards.Rows[dashboards.DisputeRow]
+	var months panels.Rows[panels.DisputeRow]
 	api("/api/v1/panels/disputes.by_month?org=990122&year=2014", &months)
 	_, xb = admin.get(t, "/api/v1/panels/disputes.by_month/export?org=990122&year=2014&format=xlsx")
 	sheets, charts = readXLSX(t, []byte(xb))
@@ -138,7 +139,7 @@ func TestPanelExports(t *testing.T) {
 		t.Errorf("months: want one line chart, got %d", len(charts))
 	}
 	// money in 万元, as the page shows it
-	var fs dashboards.FundingShortfall
+	var fs panels.FundingShortfall
 	api("/api/v1/panels/funding.shortfall?org=990121&year=2014", &fs)
 	_, xb = admin.get(t, "/api/v1/panels/funding.shortfall/export?org=990121&year=2014&format=xlsx")
 	sheets, _ = readXLSX(t, []byte(xb))
@@ -177,7 +178,7 @@ func TestPanelExports(t *testing.T) {
 func TestParquetExport(t *testing.T) {
 	srv := demoSite(t)
 	admin := adminOf(t, srv.URL)
-	var d dashboards.DisputesSummary
+	var d panels.DisputesSummary
 	_, body := admin.get(t, "/api/v1/panels/disputes.summary?org=990122&year=2014")
 	json.Unmarshal([]byte(body), &d)
 	code, pb := admin.get(t, "/api/v1/panels/disputes.summary/export?org=990122&year=2014&format=parquet")
@@ -227,8 +228,8 @@ func TestParquetExport(t *testing.T) {
 	}
 	// person registers: the leader gets them without birth dates or keys, the researcher not at all
 	st := storeOf(t, srv.URL)
-	leader := signIn(t, srv.URL, st, dashboards.RoleLeader, "990121")
-	researcher := signIn(t, srv.URL, st, dashboards.RoleResearcher, "990121")
+	leader := signIn(t, srv.URL, st, panels.RoleLeader, "990121")
+	researcher := signIn(t, srv.URL, st, panels.RoleResearcher, "990121")
 	code, pb = leader.get(t, "/api/v1/panels/staffing.summary/export?year=2014&format=parquet")
 	if code != 200 {
 		t.Fatalf("the leader's staff rows: %d", code)
@@ -256,7 +257,7 @@ func TestParquetExport(t *testing.T) {
 func TestFormulaLookingNamesStayText(t *testing.T) {
 	dir := t.TempDir()
 	w, p := whtest.DuckDB(t, dir)
-	srv := serveSite(t, &dashboards.Site{Engine: &dashboards.Engine{Store: w}, Ingest: p, UploadDir: dir})
+	srv := serveSite(t, &dashboards.Site{Engine: &panels.Engine{Store: w}, Ingest: p, UploadDir: dir})
 	evil := `=HYPERLINK("http://evil.example","点")`
 	reg := "区划代码,单位名称,层级,上级区划代码\n990121,青山县,县,\n990121100,\"" + strings.ReplaceAll(evil, `"`, `""`) + "\",乡镇(街道),990121\n"
 	med := "受理日期,乡镇,纠纷类型,调解结果\n2014-03-05,\"" + strings.ReplaceAll(evil, `"`, `""`) + "\",邻里,调解成功\n"
@@ -316,7 +317,7 @@ func TestSources(t *testing.T) {
 		t.Errorf("raw download: %d, its SHA-256 %x is not the listed one", code, sum[:6])
 	}
 	st := storeOf(t, srv.URL)
-	researcher := signIn(t, srv.URL, st, dashboards.RoleResearcher, "990121")
+	researcher := signIn(t, srv.URL, st, panels.RoleResearcher, "990121")
 	if code, _ := researcher.get(t, link[1]); code != 403 {
 		t.Errorf("青山县's researcher downloading 绿水县's file: %d", code)
 	}

@@ -17,11 +17,12 @@ import (
 	"sifa/dashboards/chartpng"
 	"sifa/ingest"
 	"sifa/transform"
+	"sifa/warehouse/panels"
 )
 
 // panelTitle is a panel's title for sheet names and page headings.
 func panelTitle(id string) string {
-	for _, p := range panels {
+	for _, p := range panels.Panels() {
 		if p.ID == id {
 			return p.Title
 		}
@@ -30,7 +31,7 @@ func panelTitle(id string) string {
 }
 
 // filterText says in words what a filter covers: 青山县 2014年.
-func filterText(reg *transform.Registry, f Filter) string {
+func filterText(reg *transform.Registry, f panels.Filter) string {
 	org := "全部"
 	if o := reg.Org(f.Org); o != nil {
 		org = o.Name
@@ -62,7 +63,7 @@ var contentTypes = map[string]string{
 
 // ExportPanel writes one panel answer in a format (xlsx, csv or parquet);
 // it returns the file extension written (a zip for several Parquet tables).
-func (e *Engine) ExportPanel(ctx context.Context, w *bytes.Buffer, id string, f Filter, format string) (string, error) {
+func ExportPanel(ctx context.Context, e *panels.Engine, w *bytes.Buffer, id string, f panels.Filter, format string) (string, error) {
 	reg, err := e.Store.Registry(ctx)
 	if err != nil {
 		return "", err
@@ -74,7 +75,7 @@ func (e *Engine) ExportPanel(ctx context.Context, w *bytes.Buffer, id string, f 
 			return "", err
 		}
 		shown := f
-		if a := AccessFrom(ctx); a != nil && shown.Org == "" {
+		if a := panels.AccessFrom(ctx); a != nil && shown.Org == "" {
 			shown.Org = a.Org
 		}
 		sheets := Tabulate(panelTitle(id), ans)
@@ -88,13 +89,13 @@ func (e *Engine) ExportPanel(ctx context.Context, w *bytes.Buffer, id string, f 
 		if err != nil {
 			return "", err
 		}
-		zipped, err := WriteParquets(w, rows)
+		zipped, err := panels.WriteParquets(w, rows)
 		if zipped {
 			return "zip", err
 		}
 		return "parquet", err
 	}
-	return "", badFilter("导出格式「%s」不对，可以是 xlsx、csv、parquet", format)
+	return "", panels.BadFilter("导出格式「%s」不对，可以是 xlsx、csv、parquet", format)
 }
 
 // exportPanel serves GET /api/v1/panels/{id}/export?format=…
@@ -102,17 +103,17 @@ func (s *Site) exportPanel(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	format := q.Get("format")
 	q.Del("format")
-	f, err := ParseFilter(q)
+	f, err := panels.ParseFilter(q)
 	var buf bytes.Buffer
 	var ext string
 	if err == nil {
-		ext, err = s.Engine.ExportPanel(r.Context(), &buf, r.PathValue("id"), f, format)
+		ext, err = ExportPanel(r.Context(), s.Engine, &buf, r.PathValue("id"), f, format)
 	}
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	s.audit(r, AccessFrom(r.Context()), "export", r.PathValue("id"), "导出 "+ext+"："+q.Encode(), "成功")
+	s.audit(r, panels.AccessFrom(r.Context()), "export", r.PathValue("id"), "导出 "+ext+"："+q.Encode(), "成功")
 	w.Header().Set("Content-Type", contentTypes[ext])
 	exportName(w, panelTitle(r.PathValue("id"))+"."+ext)
 	w.Write(buf.Bytes())
@@ -120,7 +121,7 @@ func (s *Site) exportPanel(w http.ResponseWriter, r *http.Request) {
 
 // pageAnswers builds a page and returns the panel asks it made, in order,
 // with their answers.
-func (s *Site) pageAnswers(ctx context.Context, r *http.Request, d pageDef) ([]ask, map[ask]any, Filter, *transform.Registry, error) {
+func (s *Site) pageAnswers(ctx context.Context, r *http.Request, d pageDef) ([]ask, map[ask]any, panels.Filter, *transform.Registry, error) {
 	f, _, reg, err := s.pageScope(ctx, r, d)
 	if err != nil {
 		return nil, nil, f, nil, err
@@ -147,13 +148,13 @@ func (s *Site) exportPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	d, ok := pageByPath(q.Get("page"))
 	format := q.Get("format")
-	a := AccessFrom(r.Context())
+	a := panels.AccessFrom(r.Context())
 	if !ok || d.noFilter || !slices.Contains(a.Role.Pages(), d.Path) {
-		writeError(w, r, denied("没有这个页面，或您的账号不能打开它"))
+		writeError(w, r, panels.Denied("没有这个页面，或您的账号不能打开它"))
 		return
 	}
 	if format != "xlsx" && format != "csv" {
-		writeError(w, r, badFilter("导出格式「%s」不对，页面可以导出 xlsx 或 csv", format))
+		writeError(w, r, panels.BadFilter("导出格式「%s」不对，页面可以导出 xlsx 或 csv", format))
 		return
 	}
 	q.Del("page")
@@ -206,7 +207,7 @@ type panelSources struct {
 }
 
 type sourceRow struct {
-	Source
+	panels.Source
 	LedgerName, Raw string
 }
 
@@ -214,7 +215,7 @@ type sourceRow struct {
 // (every panel of a page): which files each number came from.
 func (s *Site) sourcesPage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	a := AccessFrom(ctx)
+	a := panels.AccessFrom(ctx)
 	q := r.URL.Query()
 	p := &page{Title: "数据来源", Path: "/sources", NoFilter: true, Sources: &sourcesView{}}
 	s.navFor(p, a)
@@ -222,7 +223,7 @@ func (s *Site) sourcesPage(w http.ResponseWriter, r *http.Request) {
 	var reg *transform.Registry
 	if id := q.Get("panel"); id != "" {
 		q.Del("panel")
-		f, err := ParseFilter(q)
+		f, err := panels.ParseFilter(q)
 		if err == nil {
 			reg, err = s.Engine.Store.Registry(ctx)
 		}
@@ -237,7 +238,7 @@ func (s *Site) sourcesPage(w http.ResponseWriter, r *http.Request) {
 	} else {
 		d, ok := pageByPath(q.Get("page"))
 		if !ok || d.noFilter || !slices.Contains(a.Role.Pages(), d.Path) {
-			s.renderError(w, r, p, denied("没有这个页面，或您的账号不能打开它"))
+			s.renderError(w, r, p, panels.Denied("没有这个页面，或您的账号不能打开它"))
 			return
 		}
 		q.Del("page")
@@ -260,7 +261,7 @@ func (s *Site) sourcesPage(w http.ResponseWriter, r *http.Request) {
 		}
 		ps := panelSources{ID: k.id, Title: panelTitle(k.id), Scope: filterText(reg, k.f)}
 		for _, format := range []string{"xlsx", "csv", "parquet"} {
-			ps.Exports = append(ps.Exports, link{Text: strings.ToUpper(format), Href: "/api/v1/panels/" + k.id + "/export?" + k.f.query("format", format).Encode()})
+			ps.Exports = append(ps.Exports, link{Text: strings.ToUpper(format), Href: "/api/v1/panels/" + k.id + "/export?" + k.f.Query("format", format).Encode()})
 		}
 		for _, src := range lin.Sources {
 			row := sourceRow{Source: src, LedgerName: src.Ledger}
@@ -287,11 +288,11 @@ func ledgerName(id string) string {
 // mayDownload says whether an account may have the raw file of a load:
 // every org of the load lies within the account's org, and registers of
 // persons (roster, corrections, resettlement) go only to roles that see individuals.
-func (s *Site) mayDownload(a *Access, reg *transform.Registry, src Source) bool {
+func (s *Site) mayDownload(a *panels.Access, reg *transform.Registry, src panels.Source) bool {
 	if s.Archive == nil {
 		return false
 	}
-	if slices.Contains(personLedgers, src.Ledger) && !a.Role.SeesIndividuals() {
+	if slices.Contains(panels.PersonLedgers, src.Ledger) && !a.Role.SeesIndividuals() {
 		return false
 	}
 	if a.Org == "" {
@@ -311,21 +312,19 @@ func (s *Site) mayDownload(a *Access, reg *transform.Registry, src Source) bool 
 // rawFile serves GET /sources/raw/{load}: the file as it was sent.
 func (s *Site) rawFile(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	a := AccessFrom(ctx)
+	a := panels.AccessFrom(ctx)
 	id := r.PathValue("load")
 	if len(id) > 32 || strings.Trim(id, "0123456789abcdef") != "" {
 		http.NotFound(w, r)
 		return
 	}
-	res, err := s.Engine.Store.Query(ctx, "SELECT file, sha256, ledger, orgs FROM loads WHERE load_id = "+s.Engine.Store.Lit(id)+" LIMIT 1")
-	if err != nil || len(res.Rows) == 0 {
+	src, err := s.Engine.LoadSource(ctx, id)
+	if err != nil || src == nil {
 		http.NotFound(w, r)
 		return
 	}
-	row := res.Rows[0]
-	src := Source{LoadID: id, File: str(row[0]), SHA256: str(row[1]), Ledger: str(row[2]), Orgs: splitList(str(row[3]))}
 	reg, err := s.Engine.Store.Registry(ctx)
-	if err != nil || !s.mayDownload(a, reg, src) {
+	if err != nil || !s.mayDownload(a, reg, *src) {
 		s.forbidden(w, r, a)
 		return
 	}
@@ -367,26 +366,26 @@ type reportBlock struct {
 }
 
 // mayReport: the appendix is for those who read every dashboard.
-func mayReport(a *Access) bool { return slices.Contains(a.Role.Pages(), "/staffing") }
+func mayReport(a *panels.Access) bool { return slices.Contains(a.Role.Pages(), "/staffing") }
 
 func (s *Site) reportParams(r *http.Request) (string, int, error) {
 	q := r.URL.Query()
 	year, err := strconv.Atoi(q.Get("year"))
 	if err != nil {
-		return "", 0, badFilter("请选择年度，如 year=2014")
+		return "", 0, panels.BadFilter("请选择年度，如 year=2014")
 	}
-	f := Filter{Org: q.Get("org"), Year: year}
+	f := panels.Filter{Org: q.Get("org"), Year: year}
 	return f.Org, year, f.Validate()
 }
 
 // reportPage serves GET /report?org=&year=: the appendix as a print-ready page.
 func (s *Site) reportPage(w http.ResponseWriter, r *http.Request) {
 	p := &page{Title: "调研报告数据附录", Path: "/report", NoFilter: true}
-	s.navFor(p, AccessFrom(r.Context()))
+	s.navFor(p, panels.AccessFrom(r.Context()))
 	org, year, err := s.reportParams(r)
 	var ap *Appendix
 	if err == nil {
-		ap, err = s.Engine.Appendix(r.Context(), org, year)
+		ap, err = BuildAppendix(r.Context(), s.Engine, org, year)
 	}
 	if err != nil {
 		s.renderError(w, r, p, err)
@@ -424,7 +423,7 @@ func (s *Site) reportDOCX(w http.ResponseWriter, r *http.Request) {
 	org, year, err := s.reportParams(r)
 	var ap *Appendix
 	if err == nil {
-		ap, err = s.Engine.Appendix(r.Context(), org, year)
+		ap, err = BuildAppendix(r.Context(), s.Engine, org, year)
 	}
 	var buf bytes.Buffer
 	if err == nil {
@@ -434,7 +433,7 @@ func (s *Site) reportDOCX(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	s.audit(r, AccessFrom(r.Context()), "export", "调研报告数据附录", r.URL.RawQuery, "成功")
+	s.audit(r, panels.AccessFrom(r.Context()), "export", "调研报告数据附录", r.URL.RawQuery, "成功")
 	w.Header().Set("Content-Type", contentTypes["docx"])
 	exportName(w, ap.Title+".docx")
 	w.Write(buf.Bytes())

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"sifa/dashboards"
+	"sifa/warehouse/panels"
 	"sifa/warehouse/whtest"
 )
 
@@ -16,11 +17,11 @@ import (
 func fuzzTarget(f *testing.F) (http.Handler, *user, string) {
 	dir := f.TempDir()
 	w, p := whtest.DuckDB(f, dir)
-	site := &dashboards.Site{Engine: &dashboards.Engine{Store: w}, Ingest: p, UploadDir: dir, Accounts: w, MaxUpload: 1 << 20}
+	site := &dashboards.Site{Engine: &panels.Engine{Store: w}, Ingest: p, UploadDir: dir, Accounts: w, MaxUpload: 1 << 20}
 	h := site.Handler()
 	srv := httptest.NewServer(h)
 	f.Cleanup(srv.Close)
-	return h, signIn(f, srv.URL, w, dashboards.RoleAdmin, ""), srv.URL
+	return h, signIn(f, srv.URL, w, panels.RoleAdmin, ""), srv.URL
 }
 
 // serve runs one request through the handler in process and checks that

@@ -2,11 +2,10 @@ package dashboards_test
 
 import (
 	"context"
+	"sifa/warehouse/panels"
 	"sort"
 	"strings"
 	"testing"
-
-	"sifa/dashboards"
 )
 
 // TestLineage: disputes.summary for 绿水县 2014 lists exactly the files
@@ -17,9 +16,9 @@ func TestLineage(t *testing.T) {
 	for _, engine := range []string{"duckdb", "clickhouse"} {
 		t.Run(engine, func(t *testing.T) {
 			w := demoWarehouse(t, engine)
-			e := &dashboards.Engine{Store: w}
+			e := &panels.Engine{Store: w}
 			ctx := context.Background()
-			lin, err := e.Lineage(ctx, "disputes.summary", dashboards.Filter{Org: "990122", Year: 2014})
+			lin, err := e.Lineage(ctx, "disputes.summary", panels.Filter{Org: "990122", Year: 2014})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -51,7 +50,7 @@ func TestLineage(t *testing.T) {
 			}
 			t.Logf("disputes.summary 绿水县 2014 read %v", got)
 			// the registry is a source where units are counted
-			lin, err = e.Lineage(ctx, "buildout.progress", dashboards.Filter{Org: "990121", Year: 2014})
+			lin, err = e.Lineage(ctx, "buildout.progress", panels.Filter{Org: "990121", Year: 2014})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -14,6 +14,7 @@ import (
 
 	"sifa/dashboards"
 	"sifa/warehouse"
+	"sifa/warehouse/panels"
 	"sifa/warehouse/whtest"
 )
 
@@ -49,10 +50,10 @@ func TestLockoutHolds(t *testing.T) {
 	dir := t.TempDir()
 	w, _ := whtest.DuckDB(t, dir)
 	sec := dashboards.Security{MaxFailures: 5, FailureWindow: time.Minute, TrustProxy: true}
-	srv := serveSite(t, &dashboards.Site{Engine: &dashboards.Engine{Store: w}, Security: sec})
+	srv := serveSite(t, &dashboards.Site{Engine: &panels.Engine{Store: w}, Security: sec})
 
 	t.Run("burst", func(t *testing.T) {
-		name := newAccount(t, w, dashboards.RoleLeader, "")
+		name := newAccount(t, w, panels.RoleLeader, "")
 		var wg sync.WaitGroup
 		codes := make([]int, 60)
 		for i := range codes {
@@ -82,7 +83,7 @@ func TestLockoutHolds(t *testing.T) {
 	})
 
 	t.Run("attacker cannot lock the owner out", func(t *testing.T) {
-		name := newAccount(t, w, dashboards.RoleAdmin, "")
+		name := newAccount(t, w, panels.RoleAdmin, "")
 		for i := 0; i < 5; i++ {
 			loginFrom(t, srv.URL, "10.9.0.2", name, "Wrong-pass-x"+fmt.Sprint(i))
 		}
@@ -105,16 +106,16 @@ func TestLockoutHolds(t *testing.T) {
 		for i := 0; i < 25; i++ {
 			loginFrom(t, srv.URL, "10.9.0.4", fmt.Sprintf("nobody%d", i), "Wrong-pass-z")
 		}
-		name := newAccount(t, w, dashboards.RoleLeader, "")
+		name := newAccount(t, w, panels.RoleLeader, "")
 		if c := loginFrom(t, srv.URL, "10.9.0.4", name, testPassword); c != 429 {
 			t.Errorf("an address with 25 failures over many accounts: %d, want 429", c)
 		}
 	})
 
 	t.Run("audit unwritable", func(t *testing.T) {
-		srv := httptest.NewServer((&dashboards.Site{Engine: &dashboards.Engine{Store: w}, Security: sec, Accounts: failingAudit{w}}).Handler())
+		srv := httptest.NewServer((&dashboards.Site{Engine: &panels.Engine{Store: w}, Security: sec, Accounts: failingAudit{w}}).Handler())
 		defer srv.Close()
-		name := newAccount(t, w, dashboards.RoleLeader, "")
+		name := newAccount(t, w, panels.RoleLeader, "")
 		for i := 0; i < 12; i++ {
 			loginFrom(t, srv.URL, "10.9.0.5", name, "Wrong-pass-"+fmt.Sprint(i))
 		}
@@ -129,8 +130,8 @@ func TestLockoutHolds(t *testing.T) {
 func TestPasswordGuessesCount(t *testing.T) {
 	dir := t.TempDir()
 	w, _ := whtest.DuckDB(t, dir)
-	srv := serveSite(t, &dashboards.Site{Engine: &dashboards.Engine{Store: w}, Security: dashboards.Security{MaxFailures: 5, FailureWindow: time.Minute}})
-	u := signIn(t, srv.URL, w, dashboards.RoleLeader, "")
+	srv := serveSite(t, &dashboards.Site{Engine: &panels.Engine{Store: w}, Security: dashboards.Security{MaxFailures: 5, FailureWindow: time.Minute}})
+	u := signIn(t, srv.URL, w, panels.RoleLeader, "")
 	codes := []int{}
 	for i := 0; i < 7; i++ {
 		codes = append(codes, u.post(t, "/account/password", url.Values{"old": {"Wrong-old-" + fmt.Sprint(i)}, "new": {"New-pass-123"}, "again": {"New-pass-123"}}))
@@ -147,8 +148,8 @@ func TestPasswordGuessesCount(t *testing.T) {
 func TestSafeNext(t *testing.T) {
 	dir := t.TempDir()
 	w, _ := whtest.DuckDB(t, dir)
-	srv := serveSite(t, &dashboards.Site{Engine: &dashboards.Engine{Store: w}})
-	name := newAccount(t, w, dashboards.RoleLeader, "")
+	srv := serveSite(t, &dashboards.Site{Engine: &panels.Engine{Store: w}})
+	name := newAccount(t, w, panels.RoleLeader, "")
 	for _, c := range []struct {
 		next string
 		ok   bool

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"sifa/transform"
+	"sifa/warehouse/panels"
 )
 
 // pageDef is one dashboard page.
@@ -23,9 +24,9 @@ type pageDef struct {
 
 var pageDefs = []pageDef{
 	{"/", "总览", buildOverview, nil, "", false},
-	{"/disputes", "矛盾纠纷", buildDisputes, disputeTypes, "纠纷类型", false},
+	{"/disputes", "矛盾纠纷", buildDisputes, panels.DisputeTypes, "纠纷类型", false},
 	{"/staffing", "队伍", buildStaffing, nil, "", false},
-	{"/funding", "经费", buildFunding, fundingCategories, "经费类别", false},
+	{"/funding", "经费", buildFunding, panels.FundingCategories, "经费类别", false},
 	{"/buildout", "平台建设", buildBuildout, nil, "", false},
 	{"/work", "业务工作", buildWork, nil, "", false},
 	{"/jobs", "作业", buildJobs, nil, "", true},
@@ -34,19 +35,19 @@ var pageDefs = []pageDef{
 // builder assembles one page from panel answers.
 type builder struct {
 	ctx context.Context
-	e   *Engine
-	f   Filter
+	e   *panels.Engine
+	f   panels.Filter
 	reg *transform.Registry
 	p   *page
 
 	mu      sync.Mutex
 	memo    map[ask]any // answers already asked for on this page
 	order   []ask       // the asks in the order they were first answered (exports follow it)
-	queries map[Filter]string
+	queries map[panels.Filter]string
 }
 
 // run answers a panel through the same engine the API uses.
-func (b *builder) run(id string, f Filter) (any, error) {
+func (b *builder) run(id string, f panels.Filter) (any, error) {
 	b.mu.Lock()
 	v, ok := b.memo[ask{id, f}]
 	b.mu.Unlock()
@@ -70,7 +71,7 @@ func (b *builder) run(id string, f Filter) (any, error) {
 
 type ask struct {
 	id string
-	f  Filter
+	f  panels.Filter
 }
 
 // runAll asks several panels at once (the warehouse serves concurrent
@@ -95,27 +96,27 @@ func (b *builder) runAll(asks ...ask) ([]any, error) {
 	return out, nil
 }
 
-func (b *builder) ref(id string, f Filter, field string, v any) numRef {
+func (b *builder) ref(id string, f panels.Filter, field string, v any) numRef {
 	return numRef{Panel: id, Query: b.query(f), Field: field, Value: rawJSON(v)}
 }
 
 // query is f's URL query, encoded once per page (a page refers to a few
 // filters from dozens of numbers).
-func (b *builder) query(f Filter) string {
+func (b *builder) query(f panels.Filter) string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	q, ok := b.queries[f]
 	if !ok {
 		if b.queries == nil {
-			b.queries = map[Filter]string{}
+			b.queries = map[panels.Filter]string{}
 		}
-		q = f.query().Encode()
+		q = f.Query().Encode()
 		b.queries[f] = q
 	}
 	return q
 }
 
-func (b *builder) lastYear() Filter { return b.f.previous() }
+func (b *builder) lastYear() panels.Filter { return b.f.Previous() }
 
 func (b *builder) orgName() string {
 	if b.f.Org == "" {
@@ -132,16 +133,16 @@ func (b *builder) orgName() string {
 func buildOverview(b *builder) error {
 	f, last := b.f, b.lastYear()
 	ans, err := b.runAll(ask{"disputes.summary", f}, ask{"disputes.summary", last}, ask{"staffing.summary", f}, ask{"funding.shortfall", f},
-		ask{"buildout.progress", f}, ask{"staffing.by_org", f}, ask{"submissions.monthly", f}, ask{"staffing.by_year", Filter{Org: f.Org, Year: f.Year}}, ask{"funding.shortfall", last},
+		ask{"buildout.progress", f}, ask{"staffing.by_org", f}, ask{"submissions.monthly", f}, ask{"staffing.by_year", panels.Filter{Org: f.Org, Year: f.Year}}, ask{"funding.shortfall", last},
 		ask{"disputes.by_month", f}, ask{"disputes.by_month", last}) // the last two for the month chart
 	if err != nil {
 		return err
 	}
-	d, dl, s := ans[0].(*DisputesSummary), ans[1].(*DisputesSummary), ans[2].(*StaffingSummary)
-	fs, bo, so := ans[3].(*FundingShortfall), ans[4].(*Rows[BuildoutRow]), ans[5].(*Rows[StaffRow])
-	sub, flv := ans[6].(*Submissions), ans[8]
+	d, dl, s := ans[0].(*panels.DisputesSummary), ans[1].(*panels.DisputesSummary), ans[2].(*panels.StaffingSummary)
+	fs, bo, so := ans[3].(*panels.FundingShortfall), ans[4].(*panels.Rows[panels.BuildoutRow]), ans[5].(*panels.Rows[panels.StaffRow])
+	sub, flv := ans[6].(*panels.Submissions), ans[8]
 	var staffLast int64
-	for _, y := range ans[7].(*Rows[StaffYear]).Rows {
+	for _, y := range ans[7].(*panels.Rows[panels.StaffYear]).Rows {
 		if y.Year == last.Year {
 			staffLast = y.Staff
 		}
@@ -151,18 +152,18 @@ func buildOverview(b *builder) error {
 		gap += r.GapToStandard
 		over += r.Overspend
 	}
-	for _, r := range flv.(*FundingShortfall).Rows {
+	for _, r := range flv.(*panels.FundingShortfall).Rows {
 		gapLast += r.GapToStandard
 	}
 	gapV, gapU := money(gap)
 	b.p.Cards = append(b.p.Cards,
-		card{Label: "受理矛盾纠纷", Value: thousands(d.Received), Unit: "件", Sub: change(d.Received, dl.Received, "件"), Href: f.href("/disputes"),
+		card{Label: "受理矛盾纠纷", Value: thousands(d.Received), Unit: "件", Sub: change(d.Received, dl.Received, "件"), Href: f.Href("/disputes"),
 			Ref: b.ref("disputes.summary", f, "received", d.Received)},
-		card{Label: "调解成功率", Value: pct(d.SuccessRate), Sub: fmt.Sprintf("上年 %s", pct(dl.SuccessRate)), Href: f.href("/disputes"),
+		card{Label: "调解成功率", Value: pct(d.SuccessRate), Sub: fmt.Sprintf("上年 %s", pct(dl.SuccessRate)), Href: f.Href("/disputes"),
 			Ref: b.ref("disputes.summary", f, "success_rate", d.SuccessRate)},
 		card{Label: "司法所在岗人员", Value: thousands(s.Staff), Unit: "人", Sub: fmt.Sprintf("%d个所，其中1人所%d个；上年%d人", s.Offices, s.OfficesSingleStaff, staffLast),
-			Href: f.href("/staffing"), Warn: s.OfficesSingleStaff > 0, Ref: b.ref("staffing.summary", f, "staff", s.Staff)},
-		card{Label: "经费缺口（距标准）", Value: gapV, Unit: gapU, Sub: "上年缺口 " + moneyText(gapLast) + "；超预算支出 " + moneyText(over), Href: f.href("/funding"), Warn: gap > 0},
+			Href: f.Href("/staffing"), Warn: s.OfficesSingleStaff > 0, Ref: b.ref("staffing.summary", f, "staff", s.Staff)},
+		card{Label: "经费缺口（距标准）", Value: gapV, Unit: gapU, Sub: "上年缺口 " + moneyText(gapLast) + "；超预算支出 " + moneyText(over), Href: f.Href("/funding"), Warn: gap > 0},
 	)
 	for _, r := range bo.Rows {
 		if r.Year != f.Year {
@@ -170,9 +171,9 @@ func buildOverview(b *builder) error {
 		}
 		b.p.Cards = append(b.p.Cards, card{Label: r.Level + "规范化率", Value: pct(r.StandardizedRate),
 			Sub:  fmt.Sprintf("目标 %s，%s", pct(r.TargetStandardizedRate), map[bool]string{true: "达标", false: "落后"}[r.OnTrack]),
-			Href: f.href("/buildout"), Warn: !r.OnTrack})
+			Href: f.Href("/buildout"), Warn: !r.OnTrack})
 		if !r.OnTrack {
-			b.p.Notes = append(b.p.Notes, note{Level: "warn", Href: f.href("/buildout"),
+			b.p.Notes = append(b.p.Notes, note{Level: "warn", Href: f.Href("/buildout"),
 				Text: fmt.Sprintf("%d年%s规范化率 %s，低于目标 %s（%d个单位中已验收%d个）", r.Year, r.Level, pct(r.StandardizedRate), pct(r.TargetStandardizedRate), r.Units, r.Standardized)})
 		}
 	}
@@ -183,22 +184,22 @@ func buildOverview(b *builder) error {
 		}
 	}
 	if len(single) > 0 {
-		b.p.Notes = append(b.p.Notes, note{Level: "warn", Href: f.href("/staffing"),
+		b.p.Notes = append(b.p.Notes, note{Level: "warn", Href: f.Href("/staffing"),
 			Text: fmt.Sprintf("只有1名工作人员的司法所 %d 个：%s", len(single), strings.Join(single, "、"))})
 	}
 	for _, r := range fs.Rows {
 		if r.Overspend > 0 {
-			b.p.Notes = append(b.p.Notes, note{Level: "warn", Href: f.href("/funding"),
+			b.p.Notes = append(b.p.Notes, note{Level: "warn", Href: f.Href("/funding"),
 				Text: fmt.Sprintf("%s实际支出 %s，超出预算 %s", r.Category, moneyText(r.Actual), moneyText(r.Overspend))})
 		}
 	}
 	if sub.Month != "" {
 		if sub.Missing == 0 {
-			b.p.Notes = append(b.p.Notes, note{Level: "info", Text: fmt.Sprintf("%s各司法所的人民调解、法律咨询台账都已报送", monthName(sub.Month))})
+			b.p.Notes = append(b.p.Notes, note{Level: "info", Text: fmt.Sprintf("%s各司法所的人民调解、法律咨询台账都已报送", panels.MonthName(sub.Month))})
 		}
 		for _, r := range sub.Rows {
-			b.p.Notes = append(b.p.Notes, note{Level: "warn", Href: f.href("/", "org", r.OrgCode),
-				Text: fmt.Sprintf("%s缺报%s的%s", r.OrgName, monthName(sub.Month), strings.Join(r.Missing, "、"))})
+			b.p.Notes = append(b.p.Notes, note{Level: "warn", Href: f.Href("/", "org", r.OrgCode),
+				Text: fmt.Sprintf("%s缺报%s的%s", r.OrgName, panels.MonthName(sub.Month), strings.Join(r.Missing, "、"))})
 		}
 	}
 	if d.Received == 0 && s.Staff == 0 && len(fs.Rows) == 0 {
@@ -216,7 +217,7 @@ func buildDisputes(b *builder) error {
 	if err != nil {
 		return err
 	}
-	d := dv.(*DisputesSummary)
+	d := dv.(*panels.DisputesSummary)
 	if d.Received == 0 {
 		b.p.Empty = fmt.Sprintf("%s在所选时段没有人民调解台账数据。请上传“人民调解台账”。", b.orgName())
 		return nil
@@ -236,7 +237,7 @@ func buildDisputes(b *builder) error {
 	}
 	var cats []string
 	var vals []float64
-	for _, r := range tv.(*Rows[DisputeRow]).Rows {
+	for _, r := range tv.(*panels.Rows[panels.DisputeRow]).Rows {
 		cats = append(cats, r.Type)
 		vals = append(vals, float64(r.Received))
 	}
@@ -245,7 +246,7 @@ func buildDisputes(b *builder) error {
 	if err != nil {
 		return err
 	}
-	orgs := ov.(*Rows[DisputeRow])
+	orgs := ov.(*panels.Rows[panels.DisputeRow])
 	cats, vals = nil, nil
 	var ok []float64
 	var drill []string
@@ -256,7 +257,7 @@ func buildDisputes(b *builder) error {
 		ok = append(ok, float64(r.MediatedSuccess))
 		href := ""
 		if r.OrgCode != "" && orgs.Level != transform.LevelVillage {
-			href = f.href("/disputes", "org", r.OrgCode)
+			href = f.Href("/disputes", "org", r.OrgCode)
 		}
 		drill = append(drill, href)
 		field := fmt.Sprintf("rows.%d.", i)
@@ -273,7 +274,7 @@ func buildDisputes(b *builder) error {
 	pt := tableView{Title: "防止矛盾激化", Head: []string{"类型", "件数", "涉及人数"}}
 	var pcats []string
 	var pcases, ppersons []float64
-	for _, k := range preventedTypes {
+	for _, k := range panels.PreventedTypes {
 		p := d.Prevented[k]
 		pt.Rows = append(pt.Rows, []cell{{Text: k},
 			{Text: thousands(p.Cases) + "件", Ref: b.ref("disputes.summary", f, "prevented."+k+".cases", p.Cases)},
@@ -284,7 +285,7 @@ func buildDisputes(b *builder) error {
 	}
 	b.p.Charts = append(b.p.Charts, barChart("防止矛盾激化", pcats, []series{{Name: "件数", Values: pcases}, {Name: "人数", Values: ppersons}}, "", false))
 	rt := tableView{Title: "调解结果", Head: []string{"结果", "件数"}}
-	for _, k := range disputeResults {
+	for _, k := range panels.DisputeResults {
 		rt.Rows = append(rt.Rows, []cell{{Text: k}, {Text: thousands(d.ByResult[k]) + "件", Ref: b.ref("disputes.summary", f, "by_result."+k, d.ByResult[k])}})
 	}
 	b.p.Tables = append(b.p.Tables, t, pt, rt)
@@ -301,14 +302,14 @@ func (b *builder) monthChart() error {
 	}
 	if f.Year != 0 {
 		var ss []series
-		both, err := b.runAll(ask{"disputes.by_month", f.previous()}, ask{"disputes.by_month", f})
+		both, err := b.runAll(ask{"disputes.by_month", f.Previous()}, ask{"disputes.by_month", f})
 		if err != nil {
 			return err
 		}
-		for k, ff := range []Filter{f.previous(), f} {
+		for k, ff := range []panels.Filter{f.Previous(), f} {
 			mv := both[k]
 			vals := make([]float64, 12)
-			for _, r := range mv.(*Rows[DisputeRow]).Rows {
+			for _, r := range mv.(*panels.Rows[panels.DisputeRow]).Rows {
 				if m, err := strconv.Atoi(r.Month[5:]); err == nil && m >= 1 && m <= 12 {
 					vals[m-1] = float64(r.Received)
 				}
@@ -323,8 +324,8 @@ func (b *builder) monthChart() error {
 		}
 		var ms []string
 		var vals []float64
-		for _, r := range mv.(*Rows[DisputeRow]).Rows {
-			ms = append(ms, monthName(r.Month))
+		for _, r := range mv.(*panels.Rows[panels.DisputeRow]).Rows {
+			ms = append(ms, panels.MonthName(r.Month))
 			vals = append(vals, float64(r.Received))
 		}
 		b.p.Charts = append(b.p.Charts, lineChart("各月受理纠纷", ms, []series{{Name: "受理", Values: vals}}, "件"))
@@ -340,7 +341,7 @@ func buildStaffing(b *builder) error {
 	if err != nil {
 		return err
 	}
-	s := sv.(*StaffingSummary)
+	s := sv.(*panels.StaffingSummary)
 	if s.Staff == 0 && s.BureauStaff == 0 {
 		b.p.Empty = fmt.Sprintf("%s在%d年底以前没有人员花名册。请上传“人员花名册”。", b.orgName(), f.Year)
 		return nil
@@ -357,7 +358,7 @@ func buildStaffing(b *builder) error {
 		card{Label: "不会使用计算机", Value: thousands(s.NoComputer), Unit: "人", Warn: s.NoComputer > 0, Ref: q("no_computer", s.NoComputer)},
 		card{Label: "法律专业", Value: thousands(s.LawMajor), Unit: "人", Ref: q("law_major", s.LawMajor)},
 	)
-	more, err := b.runAll(ask{"staffing.by_org", f}, ask{"staffing.by_year", Filter{Org: f.Org}})
+	more, err := b.runAll(ask{"staffing.by_org", f}, ask{"staffing.by_year", panels.Filter{Org: f.Org}})
 	if err != nil {
 		return err
 	}
@@ -367,34 +368,34 @@ func buildStaffing(b *builder) error {
 	var marked []bool
 	var drill []string
 	t := tableView{Title: "各司法所人员（截至 " + s.Snapshot + "）", Head: []string{"司法所", "在岗人员", "46岁及以上", "不会使用计算机", "法律专业"}}
-	for i, r := range ov.(*Rows[StaffRow]).Rows {
+	for i, r := range ov.(*panels.Rows[panels.StaffRow]).Rows {
 		cats = append(cats, r.OrgName)
 		vals = append(vals, float64(r.Staff))
 		marked = append(marked, r.Staff <= 1)
-		drill = append(drill, f.href("/staffing", "org", r.OrgCode))
+		drill = append(drill, f.Href("/staffing", "org", r.OrgCode))
 		class := ""
 		if r.Staff <= 1 {
 			class = "warn"
 		}
 		field := fmt.Sprintf("rows.%d.", i)
-		t.Rows = append(t.Rows, []cell{{Text: r.OrgName, Href: f.href("/staffing", "org", r.OrgCode)},
+		t.Rows = append(t.Rows, []cell{{Text: r.OrgName, Href: f.Href("/staffing", "org", r.OrgCode)},
 			{Text: thousands(r.Staff) + "人", Class: class, Ref: b.ref("staffing.by_org", f, field+"staff", r.Staff)},
 			{Text: thousands(r.Aged46Plus)}, {Text: thousands(r.NoComputer)}, {Text: thousands(r.LawMajor)}})
 	}
 	c := barChart("各司法所在岗人员（红色为只有1人或无人的所）", cats, []series{{Name: "在岗人员", Values: vals, Marked: marked}}, "人", false)
 	c.Drill = drill
 	b.p.Charts = append(b.p.Charts, c)
-	if av, ok := personValues(ageBands, s.AgeBands); ok {
-		b.p.Charts = append(b.p.Charts, pieChart("年龄结构", ageBands, av))
+	if av, ok := personValues(panels.AgeBands, s.AgeBands); ok {
+		b.p.Charts = append(b.p.Charts, pieChart("年龄结构", panels.AgeBands, av))
 	}
-	if ev, ok := personValues(educationLevels, s.Education); ok {
-		b.p.Charts = append(b.p.Charts, barChart("学历", educationLevels, []series{{Name: "人数", Values: ev}}, "人", false))
+	if ev, ok := personValues(panels.EducationLevels, s.Education); ok {
+		b.p.Charts = append(b.p.Charts, barChart("学历", panels.EducationLevels, []series{{Name: "人数", Values: ev}}, "人", false))
 	}
 	// change over the years
 	var ys []string
 	var staff, bureau, old []float64
 	oldShown := true
-	for _, x := range yv.(*Rows[StaffYear]).Rows {
+	for _, x := range yv.(*panels.Rows[panels.StaffYear]).Rows {
 		ys = append(ys, strconv.Itoa(x.Year))
 		staff = append(staff, float64(x.Staff))
 		bureau = append(bureau, float64(x.BureauStaff))
@@ -409,10 +410,10 @@ func buildStaffing(b *builder) error {
 		b.p.Charts = append(b.p.Charts, lineChart("历年人员变化", ys, lines, "人"))
 	}
 	et := tableView{Title: "学历与年龄", Head: []string{"项目", "人数"}}
-	for _, k := range educationLevels {
+	for _, k := range panels.EducationLevels {
 		et.Rows = append(et.Rows, []cell{{Text: k}, {Text: thousands(s.Education[k]) + "人", Ref: b.ref("staffing.summary", f, "education."+k, s.Education[k])}})
 	}
-	for _, k := range ageBands {
+	for _, k := range panels.AgeBands {
 		et.Rows = append(et.Rows, []cell{{Text: k}, {Text: thousands(s.AgeBands[k]) + "人", Ref: b.ref("staffing.summary", f, "age_bands."+k, s.AgeBands[k])}})
 	}
 	b.p.Tables = append(b.p.Tables, t, et)
@@ -427,12 +428,12 @@ func buildFunding(b *builder) error {
 	if err != nil {
 		return err
 	}
-	fs := fv.(*FundingShortfall)
+	fs := fv.(*panels.FundingShortfall)
 	if len(fs.Rows) == 0 {
 		b.p.Empty = fmt.Sprintf("%s没有%d年的经费台账。请上传“经费台账”。", b.orgName(), f.Year)
 		return nil
 	}
-	std := b.e.standards()
+	std := b.e.StandardsInForce()
 	t := tableView{Title: fmt.Sprintf("%d年经费保障情况（金额单位：元）", fs.Year), Head: []string{"经费类别", "标准", "预算", "到位", "实际支出", "距标准缺口", "超预算支出", "标准依据"}}
 	var cats []string
 	var sStd, sBud, sAll, sAct []float64
@@ -495,13 +496,13 @@ func buildFunding(b *builder) error {
 		}
 	}
 	// the years side by side
-	yv, err := b.run("funding.by_year", Filter{Org: f.Org})
+	yv, err := b.run("funding.by_year", panels.Filter{Org: f.Org})
 	if err != nil {
 		return err
 	}
 	var ys []string
 	var yStd, yBud, yAct []float64
-	for _, x := range yv.(*Rows[FundingYear]).Rows {
+	for _, x := range yv.(*panels.Rows[panels.FundingYear]).Rows {
 		ys = append(ys, strconv.Itoa(x.Year))
 		yStd, yBud, yAct = append(yStd, x.Standard/10000), append(yBud, x.Budget/10000), append(yAct, x.Actual/10000)
 	}
@@ -523,34 +524,34 @@ func verdict(ok bool) cell {
 
 func buildBuildout(b *builder) error {
 	f := b.f
-	bv, err := b.run("buildout.progress", Filter{Org: f.Org, Year: f.Year})
+	bv, err := b.run("buildout.progress", panels.Filter{Org: f.Org, Year: f.Year})
 	if err != nil {
 		return err
 	}
-	rows := bv.(*Rows[BuildoutRow]).Rows
+	rows := bv.(*panels.Rows[panels.BuildoutRow]).Rows
 	if len(rows) == 0 || (rows[0].Established == 0 && rows[len(rows)-1].Established == 0) {
 		b.p.Empty = fmt.Sprintf("%s还没有平台建设台账。请上传“平台建设台账”。", b.orgName())
 		return nil
 	}
 	t := tableView{Title: "建设进度与目标（2014–2016年目标）", Head: []string{"层级", "年度", "应建单位", "已建立", "已规范化", "建立率", "规范化率", "规范化目标", "情况"}}
-	byLevel := map[string][]BuildoutRow{}
+	byLevel := map[string][]panels.BuildoutRow{}
 	for i, r := range rows {
 		field := fmt.Sprintf("rows.%d.", i)
 		t.Rows = append(t.Rows, []cell{{Text: r.Level}, {Text: strconv.Itoa(r.Year) + "年"},
-			{Text: thousands(r.Units), Ref: b.ref("buildout.progress", Filter{Org: f.Org, Year: f.Year}, field+"units", r.Units)},
-			{Text: thousands(r.Established), Ref: b.ref("buildout.progress", Filter{Org: f.Org, Year: f.Year}, field+"established", r.Established)},
-			{Text: thousands(r.Standardized), Ref: b.ref("buildout.progress", Filter{Org: f.Org, Year: f.Year}, field+"standardized", r.Standardized)},
+			{Text: thousands(r.Units), Ref: b.ref("buildout.progress", panels.Filter{Org: f.Org, Year: f.Year}, field+"units", r.Units)},
+			{Text: thousands(r.Established), Ref: b.ref("buildout.progress", panels.Filter{Org: f.Org, Year: f.Year}, field+"established", r.Established)},
+			{Text: thousands(r.Standardized), Ref: b.ref("buildout.progress", panels.Filter{Org: f.Org, Year: f.Year}, field+"standardized", r.Standardized)},
 			{Text: pct(r.EstablishedRate)}, {Text: pct(r.StandardizedRate)}, {Text: pct(r.TargetStandardizedRate)},
 			map[bool]cell{true: {Text: "达标"}, false: {Text: "落后", Class: "warn"}}[r.OnTrack]})
 		byLevel[r.Level] = append(byLevel[r.Level], r)
 		if r.Year == f.Year {
 			b.p.Cards = append(b.p.Cards, card{Label: fmt.Sprintf("%d年%s规范化率", r.Year, r.Level), Value: pct(r.StandardizedRate),
 				Sub: fmt.Sprintf("目标 %s；%d个单位已验收%d个", pct(r.TargetStandardizedRate), r.Units, r.Standardized), Warn: !r.OnTrack,
-				Ref: b.ref("buildout.progress", Filter{Org: f.Org, Year: f.Year}, field+"standardized_rate", r.StandardizedRate)})
+				Ref: b.ref("buildout.progress", panels.Filter{Org: f.Org, Year: f.Year}, field+"standardized_rate", r.StandardizedRate)})
 		}
 	}
-	for _, lv := range buildoutLevels {
-		rs := byLevel[lv.site]
+	for _, lv := range panels.BuildoutLevels {
+		rs := byLevel[lv.Site]
 		var ys []string
 		var rate, target []float64
 		for _, r := range rs {
@@ -559,7 +560,7 @@ func buildBuildout(b *builder) error {
 			target = append(target, r.TargetStandardizedRate*100)
 		}
 		if len(ys) > 0 {
-			b.p.Charts = append(b.p.Charts, barChart(lv.site+"规范化率与目标（%）", ys, []series{{Name: "规范化率", Values: rate}, {Name: "目标", Values: target}}, "%", false))
+			b.p.Charts = append(b.p.Charts, barChart(lv.Site+"规范化率与目标（%）", ys, []series{{Name: "规范化率", Values: rate}, {Name: "目标", Values: target}}, "%", false))
 		}
 	}
 	ov, err := b.run("buildout.by_org", f)
@@ -567,7 +568,7 @@ func buildBuildout(b *builder) error {
 		return err
 	}
 	ot := tableView{Title: fmt.Sprintf("各乡镇情况（截至%d年底）", f.Year), Head: []string{"乡镇", "服务站", "村(社区)", "已建工作室", "已规范化", "未建工作室的村(社区)", "“六有”缺项"}}
-	for _, r := range ov.(*Rows[BuildoutOrgRow]).Rows {
+	for _, r := range ov.(*panels.Rows[panels.BuildoutOrgRow]).Rows {
 		station := "未建立"
 		switch {
 		case r.StationStandardized:
@@ -576,9 +577,9 @@ func buildBuildout(b *builder) error {
 			station = "已建立，未验收"
 		}
 		var miss []string
-		for _, it := range sixItems {
-			if n := r.MissingSixItems[it.name]; n > 0 {
-				miss = append(miss, fmt.Sprintf("%s缺%d处", strings.TrimPrefix(it.name, "有"), n))
+		for _, it := range panels.SixItems {
+			if n := r.MissingSixItems[it.Name]; n > 0 {
+				miss = append(miss, fmt.Sprintf("%s缺%d处", strings.TrimPrefix(it.Name, "有"), n))
 			}
 		}
 		noRoom := strings.Join(r.VillagesWithoutRoom, "、")
@@ -589,7 +590,7 @@ func buildBuildout(b *builder) error {
 		if noRoom == "" {
 			noRoom = "无"
 		}
-		ot.Rows = append(ot.Rows, []cell{{Text: r.OrgName, Href: f.href("/buildout", "org", r.OrgCode)}, {Text: station},
+		ot.Rows = append(ot.Rows, []cell{{Text: r.OrgName, Href: f.Href("/buildout", "org", r.OrgCode)}, {Text: station},
 			{Text: thousands(r.Villages)}, {Text: thousands(r.RoomsEstablished)}, {Text: thousands(r.RoomsStandardized)},
 			{Text: noRoom, Class: class}, {Text: strings.Join(miss, "，")}})
 	}
@@ -601,11 +602,11 @@ func buildBuildout(b *builder) error {
 
 func buildWork(b *builder) error {
 	f := b.f
-	ans, err := b.runAll(ask{"work.summary", f}, ask{"work.by_org", f}, ask{"work.by_year", Filter{Org: f.Org}})
+	ans, err := b.runAll(ask{"work.summary", f}, ask{"work.by_org", f}, ask{"work.by_year", panels.Filter{Org: f.Org}})
 	if err != nil {
 		return err
 	}
-	w := ans[0].(*WorkSummary)
+	w := ans[0].(*panels.WorkSummary)
 	q := func(field string, v any) numRef { return b.ref("work.summary", f, field, v) }
 	rec, recU := money(w.LegalAidRecovered)
 	b.p.Cards = append(b.p.Cards,
@@ -625,7 +626,7 @@ func buildWork(b *builder) error {
 		return nil
 	}
 	head := []string{"", "法律援助（件）", "法律咨询（人次）", "普法活动（场）", "在矫对象（人）", "安置帮教（人）"}
-	line := func(name, href string, x WorkSummary) []cell {
+	line := func(name, href string, x panels.WorkSummary) []cell {
 		return []cell{{Text: name, Href: href}, {Text: thousands(x.LegalAidCases)}, {Text: thousands(x.Consultations)}, {Text: thousands(x.PublicityEvents)},
 			{Text: thousands(x.CorrectionsInSupervision)}, {Text: thousands(x.ReleasedResettled) + "/" + thousands(x.ReleasedRegistered)}}
 	}
@@ -634,8 +635,8 @@ func buildWork(b *builder) error {
 	var cats []string
 	var cons []float64
 	var drill []string
-	for i, r := range ov.(*Rows[WorkOrgRow]).Rows {
-		href := f.href("/work", "org", r.OrgCode)
+	for i, r := range ov.(*panels.Rows[panels.WorkOrgRow]).Rows {
+		href := f.Href("/work", "org", r.OrgCode)
 		row := line(r.OrgName, href, r.WorkSummary)
 		row[1].Ref = b.ref("work.by_org", f, fmt.Sprintf("rows.%d.legal_aid_cases", i), r.LegalAidCases)
 		row[2].Ref = b.ref("work.by_org", f, fmt.Sprintf("rows.%d.consultations", i), r.Consultations)
@@ -651,10 +652,10 @@ func buildWork(b *builder) error {
 	yt := tableView{Title: "历年情况", Head: append([]string{"年度"}, head[1:]...)}
 	var ys []string
 	var la, pe []float64
-	for i, x := range yv.(*Rows[WorkYear]).Rows {
-		row := line(strconv.Itoa(x.Year)+"年", f.href("/work", "year", strconv.Itoa(x.Year)), x.WorkSummary)
-		row[1].Ref = b.ref("work.by_year", Filter{Org: f.Org}, fmt.Sprintf("rows.%d.legal_aid_cases", i), x.LegalAidCases)
-		row[2].Ref = b.ref("work.by_year", Filter{Org: f.Org}, fmt.Sprintf("rows.%d.consultations", i), x.Consultations)
+	for i, x := range yv.(*panels.Rows[panels.WorkYear]).Rows {
+		row := line(strconv.Itoa(x.Year)+"年", f.Href("/work", "year", strconv.Itoa(x.Year)), x.WorkSummary)
+		row[1].Ref = b.ref("work.by_year", panels.Filter{Org: f.Org}, fmt.Sprintf("rows.%d.legal_aid_cases", i), x.LegalAidCases)
+		row[2].Ref = b.ref("work.by_year", panels.Filter{Org: f.Org}, fmt.Sprintf("rows.%d.consultations", i), x.Consultations)
 		yt.Rows = append(yt.Rows, row)
 		ys = append(ys, strconv.Itoa(x.Year))
 		la = append(la, float64(x.LegalAidCases))
@@ -680,19 +681,14 @@ func localTime(utc string) string {
 	return t.In(beijing).Format("2006-01-02 15:04:05")
 }
 
-var beijing = func() *time.Location {
-	if l, err := time.LoadLocation("Asia/Shanghai"); err == nil {
-		return l
-	}
-	return time.FixedZone("CST", 8*3600)
-}()
+var beijing = panels.Beijing
 
 func buildJobs(b *builder) error {
-	v, err := b.run("jobs.recent", Filter{})
+	v, err := b.run("jobs.recent", panels.Filter{})
 	if err != nil {
 		return err
 	}
-	j := v.(*JobsRecent)
+	j := v.(*panels.JobsRecent)
 	if len(j.Rows) == 0 {
 		b.p.Empty = "还没有作业记录。设置了收件目录（sifa serve --inbox 目录，或配置文件的 inbox）后，定时扫描每运行一次，这里就记一行。"
 		return nil
@@ -710,8 +706,8 @@ func buildJobs(b *builder) error {
 			class = "warn"
 		}
 		t.Rows = append(t.Rows, []cell{{Text: orDefault(jobNames[r.Job], r.Job)}, {Text: localTime(r.Started)}, {Text: localTime(r.Ended)},
-			{Text: thousands(r.Files), Ref: b.ref("jobs.recent", Filter{}, fmt.Sprintf("rows.%d.files", i), r.Files)},
-			{Text: thousands(r.RowsAccepted), Ref: b.ref("jobs.recent", Filter{}, fmt.Sprintf("rows.%d.rows_accepted", i), r.RowsAccepted)},
+			{Text: thousands(r.Files), Ref: b.ref("jobs.recent", panels.Filter{}, fmt.Sprintf("rows.%d.files", i), r.Files)},
+			{Text: thousands(r.RowsAccepted), Ref: b.ref("jobs.recent", panels.Filter{}, fmt.Sprintf("rows.%d.rows_accepted", i), r.RowsAccepted)},
 			{Text: thousands(r.RowsRejected)}, {Text: thousands(r.FilesFailed)}, {Text: r.Result, Class: class}, {Text: r.Error}})
 	}
 	b.p.Tables = append(b.p.Tables, t)

@@ -3,13 +3,12 @@ package dashboards_test
 import (
 	"context"
 	"encoding/json"
+	"sifa/warehouse/panels"
 	"testing"
-
-	"sifa/dashboards"
 )
 
 // filters every panel is asked with in the parity test.
-var parityFilters = []dashboards.Filter{
+var parityFilters = []panels.Filter{
 	{},
 	{Org: "990121", Year: 2014},
 	{Org: "990122", Year: 2014},
@@ -27,15 +26,15 @@ func TestParity(t *testing.T) {
 	duck := demoWarehouse(t, "duckdb")
 	ch := demoWarehouse(t, "clickhouse")
 	ctx := context.Background()
-	ed := &dashboards.Engine{Store: duck}
-	ec := &dashboards.Engine{Store: ch}
+	ed := &panels.Engine{Store: duck}
+	ec := &panels.Engine{Store: ch}
 	compared := 0
-	for _, p := range dashboards.Panels() {
+	for _, p := range panels.Panels() {
 		filters := parityFilters
 		if len(p.Categories) > 0 {
-			filters = append(append([]dashboards.Filter{}, filters...),
-				dashboards.Filter{Org: "990122", Year: 2014, Category: p.Categories[0]},
-				dashboards.Filter{Org: "990121", Year: 2015, Category: p.Categories[len(p.Categories)-1]})
+			filters = append(append([]panels.Filter{}, filters...),
+				panels.Filter{Org: "990122", Year: 2014, Category: p.Categories[0]},
+				panels.Filter{Org: "990121", Year: 2015, Category: p.Categories[len(p.Categories)-1]})
 		}
 		for _, f := range filters {
 			a, err := ed.Run(ctx, p.ID, f)

@@ -20,6 +20,7 @@ import (
 	"sifa/ingest"
 	"sifa/transform"
 	"sifa/warehouse"
+	"sifa/warehouse/panels"
 	"sifa/warehouse/whtest"
 )
 
@@ -139,7 +140,7 @@ func TestNoPersonalData(t *testing.T) {
 				rejected += r.Rejected()
 			}
 			// the site: pages viewed, the roster uploaded again, rejects downloaded
-			srv := serveSite(t, &dashboards.Site{Engine: &dashboards.Engine{Store: w}, Ingest: p, UploadDir: tmp})
+			srv := serveSite(t, &dashboards.Site{Engine: &panels.Engine{Store: w}, Ingest: p, UploadDir: tmp})
 			for _, path := range append(pagePaths, "/jobs", "/admin/audit") {
 				for _, org := range []string{"990121", "990122", "990121100"} {
 					get(t, srv.URL+path+"?org="+org+"&year=2014")

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sifa/warehouse/panels"
 	"strconv"
 	"strings"
 )
@@ -87,7 +88,7 @@ func (s *Site) push(w http.ResponseWriter, r *http.Request) {
 	defer os.RemoveAll(dir)
 	reports, err := s.Ingest.RunWithin(r.Context(), "", paths)
 	if err == nil {
-		s.auditUpload(r, &Access{User: "推送：" + src}, "push", reports)
+		s.auditUpload(r, &panels.Access{User: "推送：" + src}, "push", reports)
 	}
 	if err != nil {
 		writeJSON(w, http.StatusServiceUnavailable, APIError{"仓库暂时不可用，请稍后重发：" + err.Error()})
@@ -132,7 +133,7 @@ func (s *Site) backup(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		result = "失败"
 	}
-	s.audit(r, &Access{User: "本机（local 令牌）"}, "export", "在线备份", dir, result)
+	s.audit(r, &panels.Access{User: "本机（local 令牌）"}, "export", "在线备份", dir, result)
 	if err != nil {
 		writeJSON(w, http.StatusInternalServerError, APIError{err.Error()})
 		return

@@ -9,13 +9,14 @@ import (
 	"testing"
 
 	"sifa/dashboards"
+	"sifa/warehouse/panels"
 	"sifa/warehouse/whtest"
 )
 
 func TestPush(t *testing.T) {
 	dir := t.TempDir()
 	w, p := whtest.DuckDB(t, dir)
-	srv := serveSite(t, &dashboards.Site{Engine: &dashboards.Engine{Store: w}, Ingest: p, UploadDir: dir,
+	srv := serveSite(t, &dashboards.Site{Engine: &panels.Engine{Store: w}, Ingest: p, UploadDir: dir,
 		PushTokens: map[string]string{"县政务系统": "s3cret-token"}})
 	push := func(token string, files map[string]string) (int, dashboards.PushReport, string) {
 		var body bytes.Buffer
@@ -72,7 +73,7 @@ func TestPush(t *testing.T) {
 		t.Errorf("pushed again: not recognised as seen")
 	}
 	// no tokens configured: no push endpoint
-	closed := serveSite(t, &dashboards.Site{Engine: &dashboards.Engine{Store: w}, Ingest: p})
+	closed := serveSite(t, &dashboards.Site{Engine: &panels.Engine{Store: w}, Ingest: p})
 	resp, _ := http.Post(closed.URL+"/api/v1/ingest", "text/plain", nil)
 	if resp.StatusCode == 200 {
 		t.Errorf("push answered without any token configured")

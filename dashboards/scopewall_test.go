@@ -21,13 +21,14 @@ import (
 	"sifa/ingest"
 	"sifa/transform"
 	"sifa/warehouse"
+	"sifa/warehouse/panels"
 )
 
 // demoSiteOn serves the demo warehouse of an engine (uncached).
 func demoSiteOn(t testing.TB, engine string) *dashboardsServer {
 	w := demoWarehouse(t, engine)
 	p := &warehouse.Pipeline{W: w, Archive: ingest.Archive{Dir: filepath.Join(t.TempDir(), "archive")}, Config: transform.Config{Secret: []byte("test-secret")}}
-	site := &dashboards.Site{Engine: &dashboards.Engine{Store: w}, Ingest: p, UploadDir: t.TempDir(), Archive: archives[engine].Path}
+	site := &dashboards.Site{Engine: &panels.Engine{Store: w}, Ingest: p, UploadDir: t.TempDir(), Archive: archives[engine].Path}
 	srv := serveSite(t, site)
 	return &dashboardsServer{URL: srv.URL, w: w}
 }
@@ -130,8 +131,8 @@ func TestScopeWall(t *testing.T) {
 		t.Run(engine, func(t *testing.T) {
 			srv := demoSiteOn(t, engine)
 			st := storeOf(t, srv.URL)
-			leader := signIn(t, srv.URL, st, dashboards.RoleLeader, "990121")
-			researcher := signIn(t, srv.URL, st, dashboards.RoleResearcher, "990121")
+			leader := signIn(t, srv.URL, st, panels.RoleLeader, "990121")
+			researcher := signIn(t, srv.URL, st, panels.RoleResearcher, "990121")
 			forbidden := otherCounty(t, srv.w)
 			check := func(who *user, path, body string) {
 				t.Helper()
@@ -143,10 +144,10 @@ func TestScopeWall(t *testing.T) {
 				}
 			}
 			var ids []string
-			for _, p := range dashboards.Panels() {
+			for _, p := range panels.Panels() {
 				ids = append(ids, p.ID)
 			}
-			roles := map[*user]dashboards.Role{leader: dashboards.RoleLeader, researcher: dashboards.RoleResearcher}
+			roles := map[*user]panels.Role{leader: panels.RoleLeader, researcher: panels.RoleResearcher}
 			for _, who := range []*user{leader, researcher} {
 				for _, id := range ids {
 					for _, q := range []string{"", "year=2014", "year=2016"} {

@@ -17,6 +17,7 @@ import (
 
 	"sifa/dashboards"
 	"sifa/warehouse"
+	"sifa/warehouse/panels"
 	"sifa/warehouse/whtest"
 )
 
@@ -35,7 +36,7 @@ func pathOf(pattern string) (string, string) {
 func TestEveryRouteNeedsSignIn(t *testing.T) {
 	dir := t.TempDir()
 	w, p := whtest.DuckDB(t, dir)
-	site := &dashboards.Site{Engine: &dashboards.Engine{Store: w}, Ingest: p, UploadDir: dir, Accounts: w,
+	site := &dashboards.Site{Engine: &panels.Engine{Store: w}, Ingest: p, UploadDir: dir, Accounts: w,
 		PushTokens: map[string]string{"县政务系统": "s3cret", "local": "l0cal"},
 		Backup:     func(ctx context.Context, dir string) (string, error) { return dir, nil }}
 	srv := httptest.NewServer(site.Handler())
@@ -96,10 +97,10 @@ func TestRoleLimits(t *testing.T) {
 	srv := demoSite(t)
 	st := storeOf(t, srv.URL)
 	admin := adminOf(t, srv.URL)
-	clerk := signIn(t, srv.URL, st, dashboards.RoleClerk, "990121100")        // 石门镇
-	researcher := signIn(t, srv.URL, st, dashboards.RoleResearcher, "990121") // 青山县
-	leader := signIn(t, srv.URL, st, dashboards.RoleLeader, "990121")
-	gov := signIn(t, srv.URL, st, dashboards.RoleGovernment, "990121")
+	clerk := signIn(t, srv.URL, st, panels.RoleClerk, "990121100")        // 石门镇
+	researcher := signIn(t, srv.URL, st, panels.RoleResearcher, "990121") // 青山县
+	leader := signIn(t, srv.URL, st, panels.RoleLeader, "990121")
+	gov := signIn(t, srv.URL, st, panels.RoleGovernment, "990121")
 	cases := []struct {
 		who  *user
 		path string
@@ -178,9 +179,9 @@ func TestRoleLimits(t *testing.T) {
 func TestSmallGroupsWithheld(t *testing.T) {
 	srv := demoSite(t)
 	st := storeOf(t, srv.URL)
-	researcher := signIn(t, srv.URL, st, dashboards.RoleResearcher, "990121")
-	leader := signIn(t, srv.URL, st, dashboards.RoleLeader, "990121")
-	var r, l dashboards.StaffingSummary
+	researcher := signIn(t, srv.URL, st, panels.RoleResearcher, "990121")
+	leader := signIn(t, srv.URL, st, panels.RoleLeader, "990121")
+	var r, l panels.StaffingSummary
 	_, b := researcher.get(t, "/api/v1/panels/staffing.summary?year=2014")
 	json.Unmarshal([]byte(b), &r)
 	_, b2 := leader.get(t, "/api/v1/panels/staffing.summary?year=2014")
@@ -205,7 +206,7 @@ func TestSmallGroupsWithheld(t *testing.T) {
 		t.Fatalf("no education count below 3 in 青山县: the test proves nothing (%v)", l.Education)
 	}
 	// per office: every trait of a one- or two-person office is withheld
-	var rows dashboards.Rows[dashboards.StaffRow]
+	var rows panels.Rows[panels.StaffRow]
 	_, b = researcher.get(t, "/api/v1/panels/staffing.by_org?year=2014")
 	json.Unmarshal([]byte(b), &rows)
 	small := 0
@@ -235,7 +236,7 @@ func TestSmallGroupsWithheld(t *testing.T) {
 func TestCSRF(t *testing.T) {
 	dir := t.TempDir()
 	w, p := whtest.DuckDB(t, dir)
-	srv := serveSite(t, &dashboards.Site{Engine: &dashboards.Engine{Store: w}, Ingest: p, UploadDir: dir})
+	srv := serveSite(t, &dashboards.Site{Engine: &panels.Engine{Store: w}, Ingest: p, UploadDir: dir})
 	admin := adminOf(t, srv.URL)
 	form := func(v url.Values) io.Reader { return strings.NewReader(v.Encode()) }
 	posts := []struct {
@@ -299,9 +300,9 @@ func TestCSRF(t *testing.T) {
 func TestSessionsAndLockout(t *testing.T) {
 	dir := t.TempDir()
 	w, _ := whtest.DuckDB(t, dir)
-	srv := serveSite(t, &dashboards.Site{Engine: &dashboards.Engine{Store: w},
+	srv := serveSite(t, &dashboards.Site{Engine: &panels.Engine{Store: w},
 		Security: dashboards.Security{IdleTimeout: 700 * time.Millisecond, MaxFailures: 5, FailureWindow: time.Minute}})
-	name := newAccount(t, w, dashboards.RoleLeader, "")
+	name := newAccount(t, w, panels.RoleLeader, "")
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := noRedirect.PostForm(srv.URL+"/login", url.Values{"user": {name}, "password": {testPassword}})
 	if err != nil {
@@ -374,7 +375,7 @@ func TestSessionsAndLockout(t *testing.T) {
 func TestAuditLog(t *testing.T) {
 	dir := t.TempDir()
 	w, p := whtest.DuckDB(t, dir)
-	srv := serveSite(t, &dashboards.Site{Engine: &dashboards.Engine{Store: w}, Ingest: p, UploadDir: dir})
+	srv := serveSite(t, &dashboards.Site{Engine: &panels.Engine{Store: w}, Ingest: p, UploadDir: dir})
 	admin := adminOf(t, srv.URL)
 	http.PostForm(srv.URL+"/login", url.Values{"user": {admin.name}, "password": {"Wrong-pass-9"}})
 	_, page := postFiles(t, srv.URL+"/upload", map[string]string{
@@ -385,7 +386,7 @@ func TestAuditLog(t *testing.T) {
 		t.Fatal("no rejects link")
 	}
 	admin.get(t, link[1])
-	clerk := signIn(t, srv.URL, w, dashboards.RoleClerk, "990121100")
+	clerk := signIn(t, srv.URL, w, panels.RoleClerk, "990121100")
 	clerk.get(t, "/admin/audit")
 	evs, err := w.Audit(context.Background(), warehouse.AuditQuery{})
 	if err != nil {
@@ -422,13 +423,13 @@ func TestAuditLog(t *testing.T) {
 func TestClerkUploadsOnlyOwnOffice(t *testing.T) {
 	dir := t.TempDir()
 	w, p := whtest.DuckDB(t, dir)
-	srv := serveSite(t, &dashboards.Site{Engine: &dashboards.Engine{Store: w}, Ingest: p, UploadDir: dir})
+	srv := serveSite(t, &dashboards.Site{Engine: &panels.Engine{Store: w}, Ingest: p, UploadDir: dir})
 	reg := "区划代码,单位名称,层级,上级区划代码\n990121,青山县,县,\n990121100,石门镇,乡镇(街道),990121\n990121101,白河镇,乡镇(街道),990121\n"
 	if _, page := postFiles(t, srv.URL+"/upload", map[string]string{"名录.csv": reg}); !strings.Contains(page, "机构名录：载入 3 行") {
 		t.Fatalf("registry upload: %s", page)
 	}
-	a := signIn(t, srv.URL, w, dashboards.RoleClerk, "990121100")
-	b := signIn(t, srv.URL, w, dashboards.RoleClerk, "990121101")
+	a := signIn(t, srv.URL, w, panels.RoleClerk, "990121100")
+	b := signIn(t, srv.URL, w, panels.RoleClerk, "990121101")
 	_, page := postFilesAs(t, a, srv.URL+"/upload", map[string]string{"别人的.csv": "受理日期,乡镇,纠纷类型,调解结果\n2014-03-05,白河,邻里,调解成功\n"})
 	if !strings.Contains(page, "只能上传本单位") {
 		t.Errorf("a clerk loaded another township's rows")
@@ -441,8 +442,8 @@ func TestClerkUploadsOnlyOwnOffice(t *testing.T) {
 	if !strings.Contains(page, "载入 1 行，退回 1 行") {
 		t.Fatalf("the clerk's own file: %s", page)
 	}
-	v, _ := (&dashboards.Engine{Store: w}).Run(context.Background(), "disputes.by_org", dashboards.Filter{Org: "990121"})
-	for _, r := range v.(*dashboards.Rows[dashboards.DisputeRow]).Rows {
+	v, _ := (&panels.Engine{Store: w}).Run(context.Background(), "disputes.by_org", panels.Filter{Org: "990121"})
+	for _, r := range v.(*panels.Rows[panels.DisputeRow]).Rows {
 		if r.OrgCode == "990121101" && r.Received != 0 {
 			t.Errorf("白河镇 has %d disputes from 石门镇's clerk", r.Received)
 		}
@@ -486,7 +487,7 @@ func multipartBody(csrf string, files map[string][]byte) (*bytes.Buffer, string)
 // own office still owes, and nothing about the others.
 func TestClerkSeesOwnSubmissions(t *testing.T) {
 	srv := demoSite(t)
-	clerk := signIn(t, srv.URL, storeOf(t, srv.URL), dashboards.RoleClerk, "990121100")
+	clerk := signIn(t, srv.URL, storeOf(t, srv.URL), panels.RoleClerk, "990121100")
 	admin := adminOf(t, srv.URL)
 	_, mine := clerk.get(t, "/upload")
 	_, all := admin.get(t, "/upload")

@@ -16,6 +16,7 @@ import (
 
 	"sifa/dashboards"
 	"sifa/warehouse"
+	"sifa/warehouse/panels"
 )
 
 // testPassword satisfies the default password rules.
@@ -79,12 +80,12 @@ func serveSite(t testing.TB, site *dashboards.Site) *httptest.Server {
 	t.Cleanup(srv.Close)
 	stores.Store(srv.URL, site.Accounts)
 	cspCounts.Store(srv.URL, n)
-	clients.Store(srv.URL, signIn(t, srv.URL, site.Accounts, dashboards.RoleAdmin, ""))
+	clients.Store(srv.URL, signIn(t, srv.URL, site.Accounts, panels.RoleAdmin, ""))
 	return srv
 }
 
 // newAccount creates an account of a role and org with a fresh name.
-func newAccount(t testing.TB, st dashboards.AccountStore, role dashboards.Role, org string) string {
+func newAccount(t testing.TB, st dashboards.AccountStore, role panels.Role, org string) string {
 	t.Helper()
 	name := fmt.Sprintf("t%d", accountSeq.Add(1))
 	err := dashboards.ChangeAccount(context.Background(), st, nil, dashboards.PasswordRules{}, dashboards.AccountChange{
@@ -96,7 +97,7 @@ func newAccount(t testing.TB, st dashboards.AccountStore, role dashboards.Role, 
 }
 
 // signIn creates an account and signs it in through the sign-in form.
-func signIn(t testing.TB, base string, st dashboards.AccountStore, role dashboards.Role, org string) *user {
+func signIn(t testing.TB, base string, st dashboards.AccountStore, role panels.Role, org string) *user {
 	t.Helper()
 	name := newAccount(t, st, role, org)
 	return signInAs(t, base, name, testPassword)

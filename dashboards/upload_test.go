@@ -17,6 +17,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"sifa/dashboards"
+	"sifa/warehouse/panels"
 	"sifa/warehouse/whtest"
 )
 
@@ -49,7 +50,7 @@ func postFilesAs(t *testing.T, u *user, url string, files map[string]string) (in
 func TestUpload(t *testing.T) {
 	dir := t.TempDir()
 	w, p := whtest.DuckDB(t, dir)
-	srv := serveSite(t, &dashboards.Site{Engine: &dashboards.Engine{Store: w}, Ingest: p, UploadDir: dir})
+	srv := serveSite(t, &dashboards.Site{Engine: &panels.Engine{Store: w}, Ingest: p, UploadDir: dir})
 	files := map[string]string{
 		"台账.csv":  "受理日期,乡镇,纠纷类型,调解结果\n2014-03-05,石门,邻里,调解成功\n2014-02-30,石门,邻里,调解成功\n2014-03-07,=HYPERLINK(\"x\"),邻里,调解成功\n",
 		"名录.csv":  "区划代码,单位名称,层级,上级区划代码\n990121,青山县,县,\n990121100,石门镇,乡镇(街道),990121\n",
@@ -89,8 +90,8 @@ func TestUpload(t *testing.T) {
 		t.Errorf("rejects sheet: formula not kept as text, or the unreadable file missing:\n%s", joined)
 	}
 	// the data is in the warehouse, and the same file again counts nothing twice
-	v, _ := (&dashboards.Engine{Store: w}).Run(context.Background(), "disputes.summary", dashboards.Filter{})
-	if got := v.(*dashboards.DisputesSummary).Received; got != 1 {
+	v, _ := (&panels.Engine{Store: w}).Run(context.Background(), "disputes.summary", panels.Filter{})
+	if got := v.(*panels.DisputesSummary).Received; got != 1 {
 		t.Errorf("received after upload = %d, want 1", got)
 	}
 	_, page = postFiles(t, srv.URL+"/upload", map[string]string{"台账.csv": files["台账.csv"]})
@@ -108,7 +109,7 @@ func TestUpload(t *testing.T) {
 func TestUploadOddNames(t *testing.T) {
 	dir := t.TempDir()
 	w, p := whtest.DuckDB(t, dir)
-	srv := serveSite(t, &dashboards.Site{Engine: &dashboards.Engine{Store: w}, Ingest: p, UploadDir: dir})
+	srv := serveSite(t, &dashboards.Site{Engine: &panels.Engine{Store: w}, Ingest: p, UploadDir: dir})
 	ledger := func(day int) string {
 		return fmt.Sprintf("受理日期,乡镇,纠纷类型,调解结果\n2014-03-%02d,石门,邻里,调解成功\n", day)
 	}
@@ -131,8 +132,8 @@ func TestUploadOddNames(t *testing.T) {
 func TestUploadRoleBeforeBody(t *testing.T) {
 	dir := t.TempDir()
 	w, p := whtest.DuckDB(t, dir)
-	srv := serveSite(t, &dashboards.Site{Engine: &dashboards.Engine{Store: w}, Ingest: p, UploadDir: dir, MaxUpload: 500 << 20})
-	u := signIn(t, srv.URL, w, dashboards.RoleResearcher, "990121")
+	srv := serveSite(t, &dashboards.Site{Engine: &panels.Engine{Store: w}, Ingest: p, UploadDir: dir, MaxUpload: 500 << 20})
+	u := signIn(t, srv.URL, w, panels.RoleResearcher, "990121")
 	var sent countingReader
 	sent.left = 200 << 20
 	req, _ := http.NewRequest("POST", srv.URL+"/upload", &sent)
@@ -177,7 +178,7 @@ func TestStaleUploadsRemoved(t *testing.T) {
 	os.WriteFile(filepath.Join(stale, "x.csv"), []byte("x"), 0o600)
 	old := time.Now().Add(-2 * time.Hour)
 	os.Chtimes(stale, old, old)
-	serveSite(t, &dashboards.Site{Engine: &dashboards.Engine{Store: w}, Ingest: p, UploadDir: up})
+	serveSite(t, &dashboards.Site{Engine: &panels.Engine{Store: w}, Ingest: p, UploadDir: up})
 	if _, err := os.Stat(stale); !os.IsNotExist(err) {
 		t.Errorf("a crashed upload's folder is still there: %v", err)
 	}

@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"net/url"
+	"sifa/warehouse/panels"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -124,7 +124,7 @@ type cell struct {
 
 // personValues are counts for a chart; ok is false when one of them is
 // withheld (a chart would give it away by the others), and the chart is left out.
-func personValues(keys []string, m map[string]Persons) ([]float64, bool) {
+func personValues(keys []string, m map[string]panels.Persons) ([]float64, bool) {
 	out := make([]float64, len(keys))
 	for i, k := range keys {
 		if m[k].Withheld() {
@@ -136,7 +136,7 @@ func personValues(keys []string, m map[string]Persons) ([]float64, bool) {
 }
 
 func thousands[T ~int64](n T) string {
-	if p, ok := any(n).(Persons); ok && p.Withheld() {
+	if p, ok := any(n).(panels.Persons); ok && p.Withheld() {
 		return "<" + strconv.FormatInt(int64(-p), 10) // fewer than the minimum group: not shown
 	}
 	s := strconv.FormatInt(int64(n), 10)
@@ -272,40 +272,4 @@ func pieChart(title string, names []string, values []float64) chartView {
 		charts.WithLabelOpts(opts.Label{Show: opts.Bool(true), Formatter: "{b}：{c}"}))
 	pie.Validate()
 	return chartView{ID: newChartID("pie"), Title: title, Option: pie.JSON(), Height: 320}
-}
-
-// query returns the filter as URL query values, with overrides.
-func (f Filter) query(over ...string) url.Values {
-	q := url.Values{}
-	if f.Org != "" {
-		q.Set("org", f.Org)
-	}
-	if f.Year != 0 {
-		q.Set("year", strconv.Itoa(f.Year))
-	}
-	if f.From != "" {
-		q.Set("from", f.From)
-	}
-	if f.To != "" {
-		q.Set("to", f.To)
-	}
-	if f.Category != "" {
-		q.Set("category", f.Category)
-	}
-	for i := 0; i+1 < len(over); i += 2 {
-		if over[i+1] == "" {
-			q.Del(over[i])
-		} else {
-			q.Set(over[i], over[i+1])
-		}
-	}
-	return q
-}
-
-func (f Filter) href(path string, over ...string) string {
-	q := f.query(over...)
-	if len(q) == 0 {
-		return path
-	}
-	return path + "?" + q.Encode()
 }

@@ -32,6 +32,7 @@ import (
 	"sifa/dashboards/chartpng"
 	"sifa/transform"
 	"sifa/warehouse"
+	"sifa/warehouse/panels"
 )
 
 //go:embed templates/*.html
@@ -51,7 +52,7 @@ type Ingester interface {
 
 // Site serves the dashboard pages, the upload page, the assets and the API.
 type Site struct {
-	Engine    *Engine
+	Engine    *panels.Engine
 	Ingest    Ingester // nil: no upload page
 	UploadDir string   // where uploads are written before ingest (default: the system temp dir)
 	MaxUpload int64    // bytes per upload request (default 200 MB)
@@ -99,13 +100,6 @@ type rejectFile struct {
 	at      time.Time
 	user    string // only the account that uploaded may download them
 	reports []warehouse.FileReport
-}
-
-func (e *Engine) standards() Standards {
-	if e.Standards == (Standards{}) {
-		return DefaultStandards
-	}
-	return e.Standards
 }
 
 func (s *Site) init() {
@@ -162,7 +156,7 @@ func (s *Site) build() http.Handler {
 	}
 	removeStaleUploads(s.UploadDir, time.Now().Add(-time.Hour))
 	mux := http.NewServeMux()
-	api := s.Engine.Handler()
+	api := APIHandler(s.Engine)
 	s.handle(mux, "GET /api/v1/panels", routeSession, nil, api.ServeHTTP)
 	s.handle(mux, "GET /api/v1/panels/{id}", routeSession, nil, api.ServeHTTP)
 	s.handle(mux, "GET /api/v1/panels/{id}/lineage", routeSession, nil, api.ServeHTTP)
@@ -182,11 +176,11 @@ func (s *Site) build() http.Handler {
 		if d.Path == "/" {
 			pattern = "GET /{$}"
 		}
-		s.handle(mux, pattern, routeSession, func(a *Access) bool { return slices.Contains(a.Role.Pages(), d.Path) },
+		s.handle(mux, pattern, routeSession, func(a *panels.Access) bool { return slices.Contains(a.Role.Pages(), d.Path) },
 			func(w http.ResponseWriter, r *http.Request) { s.servePage(w, r, d) })
 	}
-	mayUpload := func(a *Access) bool { return a.Role.MayUpload() }
-	admin := func(a *Access) bool { return a.Role == RoleAdmin }
+	mayUpload := func(a *panels.Access) bool { return a.Role.MayUpload() }
+	admin := func(a *panels.Access) bool { return a.Role == panels.RoleAdmin }
 	if s.Ingest != nil {
 		s.handle(mux, "GET /upload", routeSession, mayUpload, s.uploadForm)
 		s.handle(mux, "POST /upload", routeSession, mayUpload, s.upload)
@@ -273,7 +267,7 @@ func (s *Site) serveAsset(w http.ResponseWriter, r *http.Request) {
 }
 
 // pageFilter reads the page's filter; a page without a period shows the latest year with data.
-func (s *Site) pageFilter(ctx context.Context, r *http.Request, d pageDef) (Filter, *Years, error) {
+func (s *Site) pageFilter(ctx context.Context, r *http.Request, d pageDef) (panels.Filter, *panels.Years, error) {
 	q := r.URL.Query()
 	if q.Get("from") != "" || q.Get("to") != "" {
 		q.Del("year") // months chosen on the page win over the year select
@@ -283,7 +277,7 @@ func (s *Site) pageFilter(ctx context.Context, r *http.Request, d pageDef) (Filt
 			q.Del(k)
 		}
 	}
-	f, err := ParseFilter(q)
+	f, err := panels.ParseFilter(q)
 	if err != nil {
 		return f, nil, err
 	}
@@ -291,17 +285,17 @@ func (s *Site) pageFilter(ctx context.Context, r *http.Request, d pageDef) (Filt
 		if len(d.categories) == 0 {
 			f.Category = "" // a category chosen on another page does not apply here
 		} else {
-			return f, nil, badFilter("类别「%s」不对，可以是：%s", f.Category, strings.Join(d.categories, "、"))
+			return f, nil, panels.BadFilter("类别「%s」不对，可以是：%s", f.Category, strings.Join(d.categories, "、"))
 		}
 	}
 	if f.Year != 0 || f.From != "" || f.To != "" {
 		return f, nil, nil // the year list is fetched beside the page
 	}
-	yv, err := s.Engine.Run(ctx, "meta.years", Filter{})
+	yv, err := s.Engine.Run(ctx, "meta.years", panels.Filter{})
 	if err != nil {
 		return f, nil, err
 	}
-	years := yv.(*Years)
+	years := yv.(*panels.Years)
 	f.Year = years.Latest
 	if f.Year == 0 {
 		f.Year = time.Now().Year()
@@ -312,12 +306,12 @@ func (s *Site) pageFilter(ctx context.Context, r *http.Request, d pageDef) (Filt
 // pageScope reads a page's filter and checks it against the registry and
 // the account: a page opens at the account's own org, and an org outside it
 // is refused before anything of that org (not even its name) is read.
-func (s *Site) pageScope(ctx context.Context, r *http.Request, d pageDef) (Filter, *Years, *transform.Registry, error) {
+func (s *Site) pageScope(ctx context.Context, r *http.Request, d pageDef) (panels.Filter, *panels.Years, *transform.Registry, error) {
 	f, years, err := s.pageFilter(ctx, r, d)
 	if err != nil {
 		return f, nil, nil, err
 	}
-	if a := AccessFrom(ctx); a != nil && f.Org == "" {
+	if a := panels.AccessFrom(ctx); a != nil && f.Org == "" {
 		f.Org = a.Org
 	}
 	reg, err := s.Engine.Store.Registry(ctx)
@@ -325,12 +319,12 @@ func (s *Site) pageScope(ctx context.Context, r *http.Request, d pageDef) (Filte
 		return f, nil, nil, err
 	}
 	if f.Org != "" && reg.Org(f.Org) == nil {
-		if _, err := resolveOrg(reg, f.Org); err != nil {
+		if _, err := panels.ResolveOrg(reg, f.Org); err != nil {
 			return f, nil, nil, err
 		}
 	}
-	if a := AccessFrom(ctx); a != nil && !reg.Within(f.Org, a.Org) {
-		return f, nil, nil, denied("您的账号只能查看本单位及下级单位的数据")
+	if a := panels.AccessFrom(ctx); a != nil && !reg.Within(f.Org, a.Org) {
+		return f, nil, nil, panels.Denied("您的账号只能查看本单位及下级单位的数据")
 	}
 	return f, years, reg, nil
 }
@@ -351,8 +345,8 @@ func (s *Site) servePage(w http.ResponseWriter, r *http.Request, d pageDef) {
 		go func() {
 			defer wg.Done()
 			var yv any
-			if yv, yearsErr = s.Engine.Run(ctx, "meta.years", Filter{}); yearsErr == nil {
-				years = yv.(*Years)
+			if yv, yearsErr = s.Engine.Run(ctx, "meta.years", panels.Filter{}); yearsErr == nil {
+				years = yv.(*panels.Years)
 			}
 		}()
 	}
@@ -366,12 +360,12 @@ func (s *Site) servePage(w http.ResponseWriter, r *http.Request, d pageDef) {
 	p.Filter.Categories, p.Filter.CategoryLabel, p.Filter.Category = d.categories, d.categoryLabel, f.Category
 	if !d.noFilter {
 		p.Exports = []link{
-			{Text: "导出 Excel", Href: "/export?" + f.query("page", d.Path, "format", "xlsx").Encode()},
-			{Text: "导出 CSV", Href: "/export?" + f.query("page", d.Path, "format", "csv").Encode()},
-			{Text: "数据来源", Href: "/sources?" + f.query("page", d.Path).Encode()},
+			{Text: "导出 Excel", Href: "/export?" + f.Query("page", d.Path, "format", "xlsx").Encode()},
+			{Text: "导出 CSV", Href: "/export?" + f.Query("page", d.Path, "format", "csv").Encode()},
+			{Text: "数据来源", Href: "/sources?" + f.Query("page", d.Path).Encode()},
 		}
-		if a := AccessFrom(ctx); a != nil && mayReport(a) && f.Year != 0 {
-			p.Exports = append(p.Exports, link{Text: "调研报告数据附录", Href: "/report?" + Filter{Org: f.Org, Year: f.Year}.query().Encode()})
+		if a := panels.AccessFrom(ctx); a != nil && mayReport(a) && f.Year != 0 {
+			p.Exports = append(p.Exports, link{Text: "调研报告数据附录", Href: "/report?" + panels.Filter{Org: f.Org, Year: f.Year}.Query().Encode()})
 		}
 	}
 	if err != nil {
@@ -382,15 +376,15 @@ func (s *Site) servePage(w http.ResponseWriter, r *http.Request, d pageDef) {
 }
 
 // frame fills the navigation, the filter bar and the breadcrumb.
-func (s *Site) frame(ctx context.Context, p *page, f Filter, years *Years, reg *transform.Registry) {
+func (s *Site) frame(ctx context.Context, p *page, f panels.Filter, years *panels.Years, reg *transform.Registry) {
 	for _, d := range pageDefs {
-		p.Nav = append(p.Nav, link{Text: d.Title, Href: f.href(d.Path, "category", ""), Active: d.Path == p.Path})
+		p.Nav = append(p.Nav, link{Text: d.Title, Href: f.Href(d.Path, "category", ""), Active: d.Path == p.Path})
 	}
 	if s.Ingest != nil {
 		p.Nav = append(p.Nav, link{Text: "数据上传", Href: "/upload", Active: p.Path == "/upload"})
 	}
 	limit := ""
-	if a := AccessFrom(ctx); a != nil {
+	if a := panels.AccessFrom(ctx); a != nil {
 		limit = a.Org
 	}
 	// crumbs above the account's own org are shown, not linked
@@ -400,25 +394,25 @@ func (s *Site) frame(ctx context.Context, p *page, f Filter, years *Years, reg *
 		fv.Years = years.Years
 	}
 	if limit == "" {
-		fv.Crumbs = append(fv.Crumbs, link{Text: "全部", Href: f.href(p.Path, "org", "")})
+		fv.Crumbs = append(fv.Crumbs, link{Text: "全部", Href: f.Href(p.Path, "org", "")})
 	}
 	var children []*transform.Org
 	childLevel := transform.LevelCounty
 	if o := reg.Org(f.Org); o != nil {
 		if o.CountyCode != "" {
-			fv.Crumbs = append(fv.Crumbs, link{Text: o.CountyName, Href: f.href(p.Path, "org", o.CountyCode)})
+			fv.Crumbs = append(fv.Crumbs, link{Text: o.CountyName, Href: f.Href(p.Path, "org", o.CountyCode)})
 			if !linkTo(o.CountyCode) {
 				fv.Crumbs[len(fv.Crumbs)-1].Href = ""
 			}
 		}
 		if o.TownCode != "" {
-			fv.Crumbs = append(fv.Crumbs, link{Text: o.TownName, Href: f.href(p.Path, "org", o.TownCode)})
+			fv.Crumbs = append(fv.Crumbs, link{Text: o.TownName, Href: f.Href(p.Path, "org", o.TownCode)})
 			if !linkTo(o.TownCode) {
 				fv.Crumbs[len(fv.Crumbs)-1].Href = ""
 			}
 		}
 		if o.Level == transform.LevelVillage {
-			fv.Crumbs = append(fv.Crumbs, link{Text: o.Name, Href: f.href(p.Path, "org", o.Code)})
+			fv.Crumbs = append(fv.Crumbs, link{Text: o.Name, Href: f.Href(p.Path, "org", o.Code)})
 		}
 		switch o.Level {
 		case transform.LevelCounty:
@@ -438,7 +432,7 @@ func (s *Site) frame(ctx context.Context, p *page, f Filter, years *Years, reg *
 		fv.Crumbs[len(fv.Crumbs)-1].Href = ""
 	}
 	for _, c := range children {
-		fv.Children = append(fv.Children, link{Text: c.Name, Href: f.href(p.Path, "org", c.Code)})
+		fv.Children = append(fv.Children, link{Text: c.Name, Href: f.Href(p.Path, "org", c.Code)})
 	}
 	fv.ChildLevel = childLevel
 	p.Filter = fv
@@ -450,7 +444,7 @@ func (s *Site) frame(ctx context.Context, p *page, f Filter, years *Years, reg *
 }
 
 // navFor fills the navigation of a page outside the dashboards.
-func (s *Site) navFor(p *page, a *Access) {
+func (s *Site) navFor(p *page, a *panels.Access) {
 	for _, d := range pageDefs {
 		p.Nav = append(p.Nav, link{Text: d.Title, Href: d.Path, Active: d.Path == p.Path})
 	}
@@ -463,7 +457,7 @@ func (s *Site) navFor(p *page, a *Access) {
 func (s *Site) render(w http.ResponseWriter, r *http.Request, code int, p *page) {
 	if sess := sessionFrom(r.Context()); sess != nil {
 		role := sess.access.Role
-		p.Session = &sessionView{User: sess.access.User, Name: sess.display, Role: string(role), CSRF: sess.csrf, Admin: role == RoleAdmin}
+		p.Session = &sessionView{User: sess.access.User, Name: sess.display, Role: string(role), CSRF: sess.csrf, Admin: role == panels.RoleAdmin}
 		if p.Upload != nil {
 			p.Upload.CSRF = sess.csrf
 		}
@@ -497,7 +491,7 @@ func (s *Site) render(w http.ResponseWriter, r *http.Request, code int, p *page)
 				}
 			}
 		}
-		if role == RoleAdmin {
+		if role == panels.RoleAdmin {
 			nav = append(nav, link{Text: "账号", Href: "/admin/users", Active: p.Path == "/admin/users"},
 				link{Text: "审计日志", Href: "/admin/audit", Active: p.Path == "/admin/audit"})
 		}
@@ -529,15 +523,15 @@ func (s *Site) render(w http.ResponseWriter, r *http.Request, code int, p *page)
 var pageBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 func (s *Site) renderError(w http.ResponseWriter, r *http.Request, p *page, err error) {
-	var fe *FilterError
-	var ae *AccessError
+	var fe *panels.FilterError
+	var ae *panels.AccessError
 	code := http.StatusInternalServerError
 	msg := "查询出错了。请稍后再试；如果一直出错，请联系管理员查看日志。"
 	if errors.As(err, &fe) {
 		code, msg = http.StatusBadRequest, "筛选条件有误："+fe.Msg+"。请返回重新选择。"
 	} else if errors.As(err, &ae) {
 		code, msg = http.StatusForbidden, ae.Msg+"。"
-		s.audit(r, AccessFrom(r.Context()), "denied", r.URL.RequestURI(), ae.Msg, "拒绝")
+		s.audit(r, panels.AccessFrom(r.Context()), "denied", r.URL.RequestURI(), ae.Msg, "拒绝")
 	} else {
 		slog.Error("page failed", "path", r.URL.String(), "err", err)
 	}
@@ -577,7 +571,7 @@ func (s *Site) uploadForm(w http.ResponseWriter, r *http.Request) {
 	if reg == nil {
 		reg = transform.NewRegistry(nil)
 	}
-	s.frame(r.Context(), p, Filter{}, nil, reg)
+	s.frame(r.Context(), p, panels.Filter{}, nil, reg)
 	s.submissions(r.Context(), p.Upload)
 	s.render(w, r, http.StatusOK, p)
 }
@@ -585,11 +579,11 @@ func (s *Site) uploadForm(w http.ResponseWriter, r *http.Request) {
 // submissions tells the uploader which of their offices have not yet sent
 // the month's ledgers (a 数据员 sees their own office only).
 func (s *Site) submissions(ctx context.Context, v *uploadView) {
-	ans, err := s.Engine.Run(ctx, "submissions.monthly", Filter{})
+	ans, err := s.Engine.Run(ctx, "submissions.monthly", panels.Filter{})
 	if err != nil {
 		return // the page works without it
 	}
-	sub := ans.(*Submissions)
+	sub := ans.(*panels.Submissions)
 	v.Due = sub.Month
 	for _, r := range sub.Rows {
 		if len(r.Missing) > 0 {
@@ -608,7 +602,7 @@ func (s *Site) upload(w http.ResponseWriter, r *http.Request) {
 	if reg == nil {
 		reg = transform.NewRegistry(nil)
 	}
-	s.frame(r.Context(), p, Filter{}, nil, reg)
+	s.frame(r.Context(), p, panels.Filter{}, nil, reg)
 	if err := r.ParseMultipartForm(32 << 20); err != nil {
 		p.Empty = "上传失败：文件太大或没有传完整（一次最多 " + strconv.FormatInt(s.MaxUpload>>20, 10) + " MB）。请分几次上传。"
 		s.render(w, r, http.StatusBadRequest, p)
@@ -626,7 +620,7 @@ func (s *Site) upload(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusBadRequest, p)
 		return
 	}
-	a := AccessFrom(r.Context())
+	a := panels.AccessFrom(r.Context())
 	dir, paths, err := saveUploads(s.UploadDir, files)
 	if err != nil {
 		s.renderError(w, r, p, err)
@@ -681,7 +675,7 @@ func (s *Site) upload(w http.ResponseWriter, r *http.Request) {
 }
 
 // auditUpload records each uploaded or pushed file: its name, fingerprint and result.
-func (s *Site) auditUpload(r *http.Request, a *Access, action string, reports []warehouse.FileReport) {
+func (s *Site) auditUpload(r *http.Request, a *panels.Access, action string, reports []warehouse.FileReport) {
 	for _, rep := range reports {
 		result, detail := "成功", fmt.Sprintf("载入 %d 行，退回 %d 行", rep.Accepted(), rep.Rejected())
 		switch {
@@ -716,7 +710,7 @@ func (s *Site) downloadRejects(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "这份退回明细已过期（保留1小时），请重新上传文件查看。", http.StatusNotFound)
 		return
 	}
-	a := AccessFrom(r.Context())
+	a := panels.AccessFrom(r.Context())
 	if rf.user != a.User {
 		s.forbidden(w, r, a)
 		return

@@ -17,6 +17,7 @@ import (
 
 	"sifa/dashboards"
 	"sifa/ingest"
+	"sifa/warehouse/panels"
 )
 
 // Config is sifa's one configuration file (TOML). Every key can also be set
@@ -202,8 +203,8 @@ func (c *Config) limits() ingest.Limits {
 	return ingest.Limits{MaxInflatedBytes: int64(c.Limits.MaxInflatedMB) << 20, MaxCellChars: c.Limits.MaxCellChars, MaxColumns: c.Limits.MaxColumns}
 }
 
-func (c *Config) standards() dashboards.Standards {
-	s := dashboards.DefaultStandards
+func (c *Config) standards() panels.Standards {
+	s := panels.DefaultStandards
 	if c.Standards.PublicPerStaff > 0 {
 		s.PublicPerStaff = c.Standards.PublicPerStaff
 	}

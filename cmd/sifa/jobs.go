@@ -13,9 +13,9 @@ import (
 
 	"github.com/robfig/cron/v3"
 
-	"sifa/dashboards"
 	"sifa/ingest"
 	"sifa/warehouse"
+	"sifa/warehouse/panels"
 )
 
 // inboxJob takes the ready files of the inbox through the ingest path:
@@ -105,7 +105,7 @@ func (j *inboxJob) run(ctx context.Context) {
 
 // startScheduler starts the cron jobs the configuration asks for; stop it
 // with Stop, which waits for a running job to finish.
-func startScheduler(ctx context.Context, cfg *Config, w *warehouse.Warehouse, p *warehouse.Pipeline, e *dashboards.Engine, log *slog.Logger) (*cron.Cron, error) {
+func startScheduler(ctx context.Context, cfg *Config, w *warehouse.Warehouse, p *warehouse.Pipeline, e *panels.Engine, log *slog.Logger) (*cron.Cron, error) {
 	tz := cfg.Timezone
 	if tz == "" {
 		tz = "Asia/Shanghai"
@@ -180,14 +180,14 @@ func optimize(ctx context.Context, w *warehouse.Warehouse, log *slog.Logger, aud
 
 // submissionCheck records, each day, which offices have not sent last
 // month's monthly ledgers (the overview lists them too).
-func submissionCheck(ctx context.Context, e *dashboards.Engine, w *warehouse.Warehouse, log *slog.Logger) {
+func submissionCheck(ctx context.Context, e *panels.Engine, w *warehouse.Warehouse, log *slog.Logger) {
 	run := warehouse.JobRun{RunID: fmt.Sprint(time.Now().UnixNano()), Job: "submissions", Started: time.Now(), Result: "成功"}
-	v, err := e.Run(ctx, "submissions.monthly", dashboards.Filter{})
+	v, err := e.Run(ctx, "submissions.monthly", panels.Filter{})
 	run.Ended = time.Now()
 	if err != nil {
 		run.Result, run.Error = "失败", err.Error()
 	} else {
-		s := v.(*dashboards.Submissions)
+		s := v.(*panels.Submissions)
 		run.Files = int(s.Offices)
 		run.FailedFiles = int(s.Missing)
 		var parts []string

@@ -21,6 +21,7 @@ import (
 	"sifa/ingest"
 	"sifa/transform"
 	"sifa/warehouse"
+	"sifa/warehouse/panels"
 	"sifa/warehouse/whtest"
 )
 
@@ -109,7 +110,7 @@ func TestInboxJob(t *testing.T) {
 		t.Errorf("the retried file is not in done/: %v", err)
 	}
 	// the 作业 page shows the runs and that the inbox job is not failing now
-	srv := httptest.NewServer((&dashboards.Site{Engine: &dashboards.Engine{Store: w}, Accounts: w}).Handler())
+	srv := httptest.NewServer((&dashboards.Site{Engine: &panels.Engine{Store: w}, Accounts: w}).Handler())
 	defer srv.Close()
 	resp, err := adminClient(t, srv.URL, w).Get(srv.URL + "/jobs")
 	if err != nil {
@@ -395,7 +396,7 @@ func TestSubmissionCheckJob(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "med.csv"), []byte("受理日期,乡镇,纠纷类型,调解结果\n2026-10-05,石门,邻里,调解成功\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "con.csv"), []byte("日期,乡镇,咨询方式,人次\n2026-10-05,石门,来访,3\n"), 0o644)
 	p.Run(context.Background(), []string{filepath.Join(dir, "reg.csv"), filepath.Join(dir, "med.csv"), filepath.Join(dir, "con.csv")})
-	e := &dashboards.Engine{Store: w, SubmissionDay: 5, Now: func() time.Time { return time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC) }}
+	e := &panels.Engine{Store: w, SubmissionDay: 5, Now: func() time.Time { return time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC) }}
 	submissionCheck(context.Background(), e, w, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	res, _ := w.Query(context.Background(), "SELECT job, files, files_failed, error FROM jobs")
 	if len(res.Rows) != 1 || res.Rows[0][1].(int64) != 2 || res.Rows[0][2].(int64) != 1 ||

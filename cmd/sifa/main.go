@@ -24,6 +24,7 @@ import (
 	"sifa/ingest/demo"
 	"sifa/transform"
 	"sifa/warehouse"
+	"sifa/warehouse/panels"
 )
 
 const usage = `sifa — 基层司法行政数据平台
@@ -326,11 +327,11 @@ func cmdPanel(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return exitFailure
 	}
 	defer w.Close()
-	e := &dashboards.Engine{Store: w, Standards: cfg.standards()}
+	e := &panels.Engine{Store: w, Standards: cfg.standards()}
 	v, err := e.Run(ctx, pos[0], f)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
-		var fe *dashboards.FilterError
+		var fe *panels.FilterError
 		if errors.As(err, &fe) {
 			return exitUsage
 		}
@@ -423,7 +424,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			return exitFailure
 		}
 	}
-	e := &dashboards.Engine{Store: w, Standards: cfg.standards(), Cache: true, SubmissionDay: cfg.SubmissionDay, MinGroup: cfg.Security.MinGroup}
+	e := &panels.Engine{Store: w, Standards: cfg.standards(), Cache: true, SubmissionDay: cfg.SubmissionDay, MinGroup: cfg.Security.MinGroup}
 	p, err := cfg.pipeline(w)
 	if err != nil {
 		fmt.Fprintln(stderr, err)

@@ -7,8 +7,8 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"sifa/dashboards"
 	"sifa/warehouse"
+	"sifa/warehouse/panels"
 	"strings"
 	"testing"
 )
@@ -121,7 +121,7 @@ func TestRebuild(t *testing.T) {
 		t.Errorf("rebuilding into a full warehouse: %d %s", code, errs)
 	}
 	compared := 0
-	for _, panel := range dashboards.Panels() {
+	for _, panel := range panels.Panels() {
 		p := panel.ID
 		for _, f := range [][]string{{"--org", "990121", "--year", "2014"}, {"--org", "990122", "--year", "2014"}, {"--org", "990122100", "--from", "2014-01", "--to", "2014-06"}, {"--org", "990123"}, {}} {
 			_, a, e1 := sifa(t, append([]string{"panel", p, "--warehouse", orig}, f...)...)
@@ -137,7 +137,7 @@ func TestRebuild(t *testing.T) {
 	if !strings.Contains(a, `"received":1,`) {
 		t.Errorf("the later correction did not win in the rebuild: %s", a)
 	}
-	if compared != 5*len(dashboards.Panels()) {
+	if compared != 5*len(panels.Panels()) {
 		t.Errorf("only %d answers compared", compared)
 	}
 	t.Logf("%d panel answers identical after rebuild", compared)

@@ -13,6 +13,7 @@ import (
 	"sifa/dashboards"
 	"sifa/dashboards/chartpng"
 	"sifa/ingest/demo"
+	"sifa/warehouse/panels"
 )
 
 // filterFlags are the panel filters of panel, export and report.
@@ -28,20 +29,20 @@ func addFilterFlags(fs *flag.FlagSet) filterFlags {
 	}
 }
 
-func (ff filterFlags) filter() (dashboards.Filter, error) {
+func (ff filterFlags) filter() (panels.Filter, error) {
 	q := map[string][]string{}
 	for k, v := range map[string]string{"org": *ff.org, "year": *ff.year, "from": *ff.from, "to": *ff.to, "category": *ff.category} {
 		if v != "" {
 			q[k] = []string{v}
 		}
 	}
-	return dashboards.ParseFilter(q)
+	return panels.ParseFilter(q)
 }
 
 // failed prints an error and picks the exit code: 2 for a bad filter, 1 otherwise.
 func failed(stderr io.Writer, err error) int {
 	fmt.Fprintln(stderr, err)
-	var fe *dashboards.FilterError
+	var fe *panels.FilterError
 	if errors.As(err, &fe) {
 		return exitUsage
 	}
@@ -73,9 +74,9 @@ func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return failed(stderr, err)
 	}
 	defer w.Close()
-	e := &dashboards.Engine{Store: w, Standards: cfg.standards(), SubmissionDay: cfg.SubmissionDay}
+	e := &panels.Engine{Store: w, Standards: cfg.standards(), SubmissionDay: cfg.SubmissionDay}
 	var buf bytes.Buffer
-	ext, err := e.ExportPanel(ctx, &buf, pos[0], f, *format)
+	ext, err := dashboards.ExportPanel(ctx, e, &buf, pos[0], f, *format)
 	if err != nil {
 		return failed(stderr, err)
 	}
@@ -111,8 +112,8 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return failed(stderr, err)
 	}
 	defer w.Close()
-	e := &dashboards.Engine{Store: w, Standards: cfg.standards(), SubmissionDay: cfg.SubmissionDay}
-	ap, err := e.Appendix(ctx, *org, *year)
+	e := &panels.Engine{Store: w, Standards: cfg.standards(), SubmissionDay: cfg.SubmissionDay}
+	ap, err := dashboards.BuildAppendix(ctx, e, *org, *year)
 	if err != nil {
 		return failed(stderr, err)
 	}

@@ -23,6 +23,7 @@ import (
 	"sifa/ingest/demo"
 	"sifa/transform"
 	"sifa/warehouse"
+	"sifa/warehouse/panels"
 	"sifa/warehouse/whtest"
 )
 
@@ -97,14 +98,14 @@ type panelRow struct {
 // SQL through the engine's own client (clickhouse-client; for DuckDB, which
 // has no client installed here, the same queries straight through its
 // driver, one after another).
-func measurePanels(b *testing.B, engine, scale string, w *warehouse.Warehouse, port int, f dashboards.Filter, runs int) []panelRow {
+func measurePanels(b *testing.B, engine, scale string, w *warehouse.Warehouse, port int, f panels.Filter, runs int) []panelRow {
 	ctx := context.Background()
 	var rows []panelRow
-	for _, p := range dashboards.Panels() {
+	for _, p := range panels.Panels() {
 		if p.ID == "jobs.recent" || p.ID == "meta.years" {
 			continue
 		}
-		e := &dashboards.Engine{Store: w}
+		e := &panels.Engine{Store: w}
 		qs, err := e.Queries(ctx, p.ID, f) // also warms the engine's caches for both sides
 		if err != nil {
 			b.Fatal(err)
@@ -162,7 +163,7 @@ func BenchmarkScale(b *testing.B) {
 		took         time.Duration
 	}
 	var loads []loadRow
-	var panels []panelRow
+	var panelRows []panelRow
 	single, err := whtest.Start(b.TempDir(), "")
 	if err != nil {
 		b.Fatal(err)
@@ -209,9 +210,9 @@ func BenchmarkScale(b *testing.B) {
 				n += r.Accepted()
 			}
 			loads = append(loads, loadRow{eng.name, st.name, n, took})
-			panels = append(panels, measurePanels(b, eng.name, st.name+" 全省", w, eng.port, dashboards.Filter{Year: 2016}, 5)...)
+			panelRows = append(panelRows, measurePanels(b, eng.name, st.name+" 全省", w, eng.port, panels.Filter{Year: 2016}, 5)...)
 			if st.to == counties {
-				panels = append(panels, measurePanels(b, eng.name, "一个县", w, eng.port, dashboards.Filter{Org: county, Year: 2016}, 5)...)
+				panelRows = append(panelRows, measurePanels(b, eng.name, "一个县", w, eng.port, panels.Filter{Org: county, Year: 2016}, 5)...)
 			}
 		}
 		w.Close()
@@ -222,13 +223,13 @@ func BenchmarkScale(b *testing.B) {
 		fmt.Printf("| %s | %s | %d | %.1f | %.0f |\n", l.engine, l.step, l.rows, l.took.Seconds(), float64(l.rows)/l.took.Seconds())
 	}
 	fmt.Printf("\nPanel latency (uncached), 2016; client = the same SQL by the engine's own client\n\n| engine | scale | panel | p50 ms | p95 ms | client ms | ratio |\n|---|---|---|---:|---:|---:|---:|\n")
-	for _, r := range panels {
+	for _, r := range panelRows {
 		fmt.Printf("| %s | %s | %s | %s | %s | %s | %.2f |\n", r.engine, r.scale, r.panel, ms(r.p50), ms(r.p95), ms(r.client), float64(r.p50)/float64(max(r.client, time.Microsecond)))
 	}
 	// growth: each panel's p50 at 1×, 4×, 16× per engine
 	fmt.Printf("\nGrowth: p50 ms of each panel for the whole province at 1×, 4× and 16× the data\n\n| engine | panel | 1× | 4× | 16× |\n|---|---|---:|---:|---:|\n")
 	by := map[string]map[string]time.Duration{}
-	for _, r := range panels {
+	for _, r := range panelRows {
 		k := r.engine + "|" + r.panel
 		if by[k] == nil {
 			by[k] = map[string]time.Duration{}
@@ -236,7 +237,7 @@ func BenchmarkScale(b *testing.B) {
 		by[k][r.scale] = r.p50
 	}
 	for _, eng := range engines {
-		for _, p := range dashboards.Panels() {
+		for _, p := range panels.Panels() {
 			m := by[eng.name+"|"+p.ID]
 			if m == nil {
 				continue

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"sifa/dashboards"
+	"sifa/warehouse/panels"
 )
 
 const testPassword = "Qingshan-2014!"
@@ -65,7 +66,7 @@ func firstAdmin(t *testing.T, base string) *http.Client {
 func adminClient(t *testing.T, base string, st dashboards.AccountStore) *http.Client {
 	t.Helper()
 	err := dashboards.ChangeAccount(context.Background(), st, nil, dashboards.PasswordRules{}, dashboards.AccountChange{
-		Action: "add", Name: "tester", Role: string(dashboards.RoleAdmin), Password: testPassword, By: "test"})
+		Action: "add", Name: "tester", Role: string(panels.RoleAdmin), Password: testPassword, By: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}

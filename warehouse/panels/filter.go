@@ -1,4 +1,4 @@
-package dashboards
+package panels
 
 import (
 	"fmt"
@@ -30,7 +30,7 @@ type FilterError struct{ Msg string }
 
 func (e *FilterError) Error() string { return e.Msg }
 
-func badFilter(format string, a ...any) error { return &FilterError{fmt.Sprintf(format, a...)} }
+func BadFilter(format string, a ...any) error { return &FilterError{fmt.Sprintf(format, a...)} }
 
 var (
 	reMonth = regexp.MustCompile(`^(\d{4})-(0[1-9]|1[0-2])$`)
@@ -45,14 +45,14 @@ func ParseFilter(q url.Values) (Filter, error) {
 		switch k {
 		case "org", "year", "from", "to", "category":
 		default:
-			return f, badFilter("不认识的筛选条件「%s」：只能用 org、year、from、to、category", k)
+			return f, BadFilter("不认识的筛选条件「%s」：只能用 org、year、from、to、category", k)
 		}
 	}
 	f.Org = strings.TrimSpace(q.Get("org"))
 	if y := strings.TrimSpace(q.Get("year")); y != "" {
 		n, err := strconv.Atoi(y)
 		if err != nil || n < 1990 || n > 2100 {
-			return f, badFilter("年份「%s」不对，应是四位数字，如 2014", y)
+			return f, BadFilter("年份「%s」不对，应是四位数字，如 2014", y)
 		}
 		f.Year = n
 	}
@@ -64,21 +64,21 @@ func ParseFilter(q url.Values) (Filter, error) {
 // Validate checks a filter's form (the org is checked against the registry by the panels).
 func (f Filter) Validate() error {
 	if f.Org != "" && !reCode.MatchString(f.Org) {
-		return badFilter("单位代码「%s」不对，应是机构名录里的区划代码（数字）", f.Org)
+		return BadFilter("单位代码「%s」不对，应是机构名录里的区划代码（数字）", f.Org)
 	}
 	if f.Year != 0 && (f.From != "" || f.To != "") {
-		return badFilter("year 和 from/to 只能选一种")
+		return BadFilter("year 和 from/to 只能选一种")
 	}
 	for _, m := range []string{f.From, f.To} {
 		if m != "" && !reMonth.MatchString(m) {
-			return badFilter("月份「%s」不对，应写成 2014-03", m)
+			return BadFilter("月份「%s」不对，应写成 2014-03", m)
 		}
 	}
 	if f.From != "" && f.To != "" && f.From > f.To {
-		return badFilter("起始月份 %s 晚于结束月份 %s", f.From, f.To)
+		return BadFilter("起始月份 %s 晚于结束月份 %s", f.From, f.To)
 	}
 	if f.Year != 0 && (f.Year < 1990 || f.Year > 2100) {
-		return badFilter("年份 %d 不对", f.Year)
+		return BadFilter("年份 %d 不对", f.Year)
 	}
 	return nil
 }
@@ -124,7 +124,7 @@ type scope struct {
 	limit *scope // the account's org, added to every condition
 }
 
-func resolveOrg(reg *transform.Registry, code string) (scope, error) {
+func ResolveOrg(reg *transform.Registry, code string) (scope, error) {
 	if code == "" {
 		return scope{}, nil
 	}
@@ -138,7 +138,7 @@ func resolveOrg(reg *transform.Registry, code string) (scope, error) {
 			}
 		}
 	}
-	return scope{}, badFilter("机构名录里没有代码为「%s」的单位", code)
+	return scope{}, BadFilter("机构名录里没有代码为「%s」的单位", code)
 }
 
 // where is the condition that limits a fact table to the scope. villages
@@ -188,7 +188,8 @@ func monthWhere(f Filter) string {
 }
 
 // previous is the same period one year earlier.
-func (f Filter) previous() Filter {
+// Previous is the same period a year earlier.
+func (f Filter) Previous() Filter {
 	shift := func(m string) string {
 		if m == "" {
 			return ""
@@ -202,4 +203,41 @@ func (f Filter) previous() Filter {
 	}
 	p.From, p.To = shift(f.From), shift(f.To)
 	return p
+}
+
+// Query returns the filter as URL query values, with overrides.
+func (f Filter) Query(over ...string) url.Values {
+	q := url.Values{}
+	if f.Org != "" {
+		q.Set("org", f.Org)
+	}
+	if f.Year != 0 {
+		q.Set("year", strconv.Itoa(f.Year))
+	}
+	if f.From != "" {
+		q.Set("from", f.From)
+	}
+	if f.To != "" {
+		q.Set("to", f.To)
+	}
+	if f.Category != "" {
+		q.Set("category", f.Category)
+	}
+	for i := 0; i+1 < len(over); i += 2 {
+		if over[i+1] == "" {
+			q.Del(over[i])
+		} else {
+			q.Set(over[i], over[i+1])
+		}
+	}
+	return q
+}
+
+// Href is path with the filter as its query, with overrides.
+func (f Filter) Href(path string, over ...string) string {
+	q := f.Query(over...)
+	if len(q) == 0 {
+		return path
+	}
+	return path + "?" + q.Encode()
 }

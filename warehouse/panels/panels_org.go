@@ -1,4 +1,4 @@
-package dashboards
+package panels
 
 import (
 	"fmt"
@@ -71,7 +71,8 @@ type BuildoutOrgRow struct {
 	SitesMissingSixItems int64            `json:"sites_missing_six_items"`
 }
 
-var sixItems = []struct{ col, name string }{
+// SixItems are the 六有 of a work room: the fact column and the catalog's name.
+var SixItems = []struct{ Col, Name string }{
 	{"has_staff", "有工作人员"}, {"has_premises", "有办公场所"}, {"has_facilities", "有办公设施"},
 	{"has_sign", "有标牌"}, {"has_rules", "有制度"}, {"has_ledger", "有工作台账"},
 }
@@ -82,7 +83,7 @@ func buildoutByOrg(r *request) (any, error) {
 	// so no date or level string is carried to Go and compared there. Sites
 	// established (or, without a date, first reported) after the period are
 	// left out; standardized is 1 when it happened by the period's end; the
-	// six items come back as one number, bit k set when sixItems[k] is
+	// six items come back as one number, bit k set when SixItems[k] is
 	// missing (NULL counts as missing).
 	end := r.f.End()
 	built, std := "", "standardized IS NOT NULL"
@@ -90,9 +91,9 @@ func buildoutByOrg(r *request) (any, error) {
 		built = " AND coalesce(established, snapshot) <= " + r.st.DateLit(end)
 		std = "standardized <= " + r.st.DateLit(end)
 	}
-	missing := make([]string, len(sixItems))
-	for k, it := range sixItems {
-		missing[k] = "(CASE WHEN coalesce(" + it.col + ", 0) = 0 THEN " + strconv.Itoa(1<<k) + " ELSE 0 END)"
+	missing := make([]string, len(SixItems))
+	for k, it := range SixItems {
+		missing[k] = "(CASE WHEN coalesce(" + it.Col + ", 0) = 0 THEN " + strconv.Itoa(1<<k) + " ELSE 0 END)"
 	}
 	rows, err := r.rows("SELECT CASE WHEN level = '乡镇司法行政服务站' THEN 1 ELSE 0 END, town_code, village_code, " +
 		"CASE WHEN " + std + " THEN 1 ELSE 0 END, " + strings.Join(missing, " + ") + r.snapshot("fact_site", true, false) + built)
@@ -107,7 +108,7 @@ func buildoutByOrg(r *request) (any, error) {
 	// the six items counted in arrays, each map made once at its size
 	type town struct {
 		row     BuildoutOrgRow
-		missing [6]int64 // per entry of sixItems
+		missing [6]int64 // per entry of SixItems
 	}
 	all := make([]town, len(towns))
 	byTown := make(map[string]*town, len(towns))
@@ -142,7 +143,7 @@ func buildoutByOrg(r *request) (any, error) {
 		}
 		if mask := num(x[4]); mask != 0 {
 			row.SitesMissingSixItems++
-			for k := range sixItems {
+			for k := range SixItems {
 				if mask&(1<<k) != 0 {
 					tw.missing[k]++
 				}
@@ -156,9 +157,9 @@ func buildoutByOrg(r *request) (any, error) {
 		tw := &all[i]
 		row := &tw.row
 		if row.MissingSixItems = counts[tw.missing]; row.MissingSixItems == nil {
-			row.MissingSixItems = make(map[string]int64, len(sixItems))
-			for k, it := range sixItems {
-				row.MissingSixItems[it.name] = tw.missing[k]
+			row.MissingSixItems = make(map[string]int64, len(SixItems))
+			for k, it := range SixItems {
+				row.MissingSixItems[it.Name] = tw.missing[k]
 			}
 			counts[tw.missing] = row.MissingSixItems
 		}
@@ -370,8 +371,8 @@ func metaYears(r *request) (any, error) {
 	return out, nil
 }
 
-// monthName writes 2014-03 as 2014年3月.
-func monthName(m string) string {
+// MonthName writes 2014-03 as 2014年3月.
+func MonthName(m string) string {
 	if len(m) != 7 {
 		return m
 	}

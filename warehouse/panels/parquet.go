@@ -1,4 +1,4 @@
-package dashboards
+package panels
 
 import (
 	"archive/zip"
@@ -23,9 +23,9 @@ import (
 // follow one person across files, exact birth dates, and bookkeeping.
 var withheldColumns = []string{"person_key", "mediator_key", "birth", "scope_key"}
 
-// personLedgers are registers of persons (one row a person, names and ID
+// PersonLedgers are registers of persons (one row a person, names and ID
 // numbers in the raw file): their rows and raw files go only to roles that see individuals.
-var personLedgers = []string{"roster", "corrections", "resettlement"}
+var PersonLedgers = []string{"roster", "corrections", "resettlement"}
 
 // FactRows are the rows of one fact table behind a panel answer.
 type FactRows struct {
@@ -43,7 +43,7 @@ func (e *Engine) FactsBehind(ctx context.Context, id string, f Filter) ([]FactRo
 		return nil, err
 	}
 	if p, _ := panelByID(id); p.Derived {
-		return nil, badFilter("面板「%s」不是由台账明细汇总的，没有可导出的明细", id)
+		return nil, BadFilter("面板「%s」不是由台账明细汇总的，没有可导出的明细", id)
 	}
 	// the account's limit again, as a wall of its own: whatever a panel's
 	// queries say, no row outside the account's org leaves here
@@ -72,8 +72,8 @@ func (e *Engine) FactsBehind(ctx context.Context, id string, f Filter) ([]FactRo
 		if t == nil {
 			continue
 		}
-		if slices.Contains(personLedgers, t.Ledger) && a != nil && !a.Role.SeesIndividuals() {
-			return nil, denied("「%s」是一人一行的明细，只提供给管理员和领导；请用 Excel 或 CSV 导出汇总数", name)
+		if slices.Contains(PersonLedgers, t.Ledger) && a != nil && !a.Role.SeesIndividuals() {
+			return nil, Denied("「%s」是一人一行的明细，只提供给管理员和领导；请用 Excel 或 CSV 导出汇总数", name)
 		}
 		var cols []string
 		var fields []arrow.Field
@@ -91,7 +91,7 @@ func (e *Engine) FactsBehind(ctx context.Context, id string, f Filter) ([]FactRo
 		out = append(out, FactRows{Table: t, Schema: arrow.NewSchema(fields, nil), Rows: res.Rows})
 	}
 	if len(out) == 0 {
-		return nil, badFilter("面板「%s」不是由台账明细汇总的，没有可导出的明细", id)
+		return nil, BadFilter("面板「%s」不是由台账明细汇总的，没有可导出的明细", id)
 	}
 	return out, nil
 }

@@ -1,4 +1,4 @@
-package dashboards
+package panels
 
 import (
 	"fmt"
@@ -7,12 +7,14 @@ import (
 	"strings"
 	"sync"
 
+	"sifa/ingest"
 	"sifa/transform"
 )
 
 // ---- funding.shortfall ----
 
-var fundingCategories = []string{"公用经费", "普法宣传经费", "法律援助经费", "人民调解经费", "社区矫正经费", "安置帮教经费"}
+// FundingCategories are the budget ledger's 经费类别 values.
+var FundingCategories = ingest.LedgerByID("budget").Column("经费类别").Values
 
 // FundingRow is one category of funding.shortfall; money in 元.
 type FundingRow struct {
@@ -207,7 +209,7 @@ func (r *request) funding(d *fundingData, year int) *FundingShortfall {
 		return 0, "无统一标准"
 	}
 	byCat := map[string]*FundingRow{}
-	for _, c := range fundingCategories {
+	for _, c := range FundingCategories {
 		byCat[c] = &FundingRow{Category: c}
 	}
 	for _, l := range lines {
@@ -230,7 +232,7 @@ func (r *request) funding(d *fundingData, year int) *FundingShortfall {
 			row.StandardBasis = "台账填报与配置标准"
 		}
 	}
-	for _, c := range fundingCategories {
+	for _, c := range FundingCategories {
 		row := byCat[c]
 		if row.Units == 0 {
 			continue
@@ -300,7 +302,9 @@ func fundingByYear(r *request) (any, error) {
 
 // ---- buildout.progress ----
 
-var buildoutLevels = []struct{ site, unit string }{
+// BuildoutLevels are the two levels of sites and the registry level each
+// counts against.
+var BuildoutLevels = []struct{ Site, Unit string }{
 	{"乡镇司法行政服务站", transform.LevelTown},
 	{"村(社区)司法行政工作室", transform.LevelVillage},
 }
@@ -376,16 +380,16 @@ func buildoutProgress(r *request) (any, error) {
 		}
 		return e, s
 	}
-	for _, lv := range buildoutLevels {
-		units := r.reg.Under(r.sc.code, lv.unit)
-		if r.sc.level == transform.LevelVillage && lv.unit == transform.LevelTown {
+	for _, lv := range BuildoutLevels {
+		units := r.reg.Under(r.sc.code, lv.Unit)
+		if r.sc.level == transform.LevelVillage && lv.Unit == transform.LevelTown {
 			units = nil
 		}
 		for y := first; y <= last; y++ {
 			end := fmt.Sprintf("%d-12-31", y)
-			row := BuildoutRow{Level: lv.site, Year: y, Units: int64(len(units))}
+			row := BuildoutRow{Level: lv.Site, Year: y, Units: int64(len(units))}
 			for _, u := range units {
-				d, ok := sites[lv.site][u.Code]
+				d, ok := sites[lv.Site][u.Code]
 				if !ok {
 					continue
 				}
@@ -398,7 +402,7 @@ func buildoutProgress(r *request) (any, error) {
 			}
 			row.EstablishedRate = rate(row.Established, row.Units)
 			row.StandardizedRate = rate(row.Standardized, row.Units)
-			row.TargetEstablishedRate, row.TargetStandardizedRate = target(lv.site, y)
+			row.TargetEstablishedRate, row.TargetStandardizedRate = target(lv.Site, y)
 			row.OnTrack = row.EstablishedRate >= row.TargetEstablishedRate && row.StandardizedRate >= row.TargetStandardizedRate
 			out.Rows = append(out.Rows, row)
 		}

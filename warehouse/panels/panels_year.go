@@ -1,4 +1,4 @@
-package dashboards
+package panels
 
 import (
 	"sort"
@@ -9,7 +9,7 @@ func init() {
 	panels = append(panels,
 		Panel{ID: "staffing.by_year", Title: "历年人员", run: staffingByYear},
 		Panel{ID: "work.by_year", Title: "历年业务工作", run: workByYear},
-		Panel{ID: "funding.by_year", Title: "历年经费", run: fundingByYear, Categories: fundingCategories},
+		Panel{ID: "funding.by_year", Title: "历年经费", run: fundingByYear, Categories: FundingCategories},
 	)
 }
 

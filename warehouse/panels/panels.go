@@ -1,7 +1,9 @@
-// Package dashboards answers the questions the dashboards ask: each panel is
-// one question, answered with SQL written once over the warehouse seam, and
-// served as JSON (and, later, as pages and exports).
-package dashboards
+// Package panels is the semantic layer: each panel is one question the
+// dashboards, exports and the report appendix ask, answered with SQL written
+// once over the warehouse seam, within the caller's access (the role table
+// in access.go). Lineage and the rows behind an answer come from the same
+// reads. dashboards serves panels; it writes no SQL.
+package panels
 
 import (
 	"context"
@@ -81,13 +83,21 @@ func Panels() []Panel { return panels }
 
 var panels = []Panel{
 	{ID: "staffing.summary", Title: "队伍基本情况", run: staffingSummary},
-	{ID: "disputes.summary", Title: "矛盾纠纷调解情况", run: disputesSummary, Categories: disputeTypes},
-	{ID: "disputes.by_month", Title: "各月受理纠纷", run: disputesBy("month"), Categories: disputeTypes},
-	{ID: "disputes.by_type", Title: "各类纠纷", run: disputesBy("type"), Categories: disputeTypes},
-	{ID: "disputes.by_org", Title: "各单位受理纠纷", run: disputesBy("org"), Categories: disputeTypes},
-	{ID: "funding.shortfall", Title: "经费保障情况", run: fundingShortfall, Categories: fundingCategories},
+	{ID: "disputes.summary", Title: "矛盾纠纷调解情况", run: disputesSummary, Categories: DisputeTypes},
+	{ID: "disputes.by_month", Title: "各月受理纠纷", run: disputesBy("month"), Categories: DisputeTypes},
+	{ID: "disputes.by_type", Title: "各类纠纷", run: disputesBy("type"), Categories: DisputeTypes},
+	{ID: "disputes.by_org", Title: "各单位受理纠纷", run: disputesBy("org"), Categories: DisputeTypes},
+	{ID: "funding.shortfall", Title: "经费保障情况", run: fundingShortfall, Categories: FundingCategories},
 	{ID: "buildout.progress", Title: "平台建设进度", run: buildoutProgress},
 	{ID: "work.summary", Title: "作用发挥情况", run: workSummary},
+}
+
+// StandardsInForce are the configured standards, or the seeds' defaults.
+func (e *Engine) StandardsInForce() Standards {
+	if e.Standards == (Standards{}) {
+		return DefaultStandards
+	}
+	return e.Standards
 }
 
 // Engine runs panels over a store.
@@ -127,7 +137,7 @@ func (e *Engine) authorize(ctx context.Context, id string, f Filter) (Filter, *A
 		return f, nil, nil
 	}
 	if !a.Role.MayPanel(id) {
-		return f, a, denied("您的账号（%s）不能查看面板「%s」", a.Role, id)
+		return f, a, Denied("您的账号（%s）不能查看面板「%s」", a.Role, id)
 	}
 	reg, err := e.Store.Registry(ctx)
 	if err != nil {
@@ -213,20 +223,20 @@ func (e *Engine) run(ctx context.Context, id string, f Filter) (any, error) {
 		}
 		if f.Category != "" && !slices.Contains(p.Categories, f.Category) {
 			if len(p.Categories) == 0 {
-				return nil, badFilter("面板「%s」不按类别筛选，请去掉 category", id)
+				return nil, BadFilter("面板「%s」不按类别筛选，请去掉 category", id)
 			}
-			return nil, badFilter("类别「%s」不对，面板「%s」的类别可以是：%s", f.Category, id, strings.Join(p.Categories, "、"))
+			return nil, BadFilter("类别「%s」不对，面板「%s」的类别可以是：%s", f.Category, id, strings.Join(p.Categories, "、"))
 		}
 		reg, err := e.Store.Registry(ctx)
 		if err != nil {
 			return nil, err
 		}
-		sc, err := resolveOrg(reg, f.Org)
+		sc, err := ResolveOrg(reg, f.Org)
 		if err != nil {
 			return nil, err
 		}
 		if f.limit != "" {
-			lim, err := resolveOrg(reg, f.limit)
+			lim, err := ResolveOrg(reg, f.limit)
 			if err != nil {
 				return nil, err
 			}
@@ -250,7 +260,7 @@ func (e *Engine) run(ctx context.Context, id string, f Filter) (any, error) {
 	for i, p := range panels {
 		ids[i] = p.ID
 	}
-	return nil, badFilter("没有名为「%s」的面板，可用的有：%s", id, strings.Join(ids, "、"))
+	return nil, BadFilter("没有名为「%s」的面板，可用的有：%s", id, strings.Join(ids, "、"))
 }
 
 // ---- query helpers ----
@@ -407,8 +417,10 @@ func (p personCount) sql(from string) string {
 // ---- staffing.summary ----
 
 var (
-	educationLevels = []string{"研究生", "大学本科", "大学专科", "中专", "高中", "初中及以下"}
-	ageBands        = []string{"35岁及以下", "36-45岁", "46-55岁", "56岁及以上"}
+	// EducationLevels are the roster's 学历 values, highest first.
+	EducationLevels = ingest.LedgerByID("roster").Column("学历").Values
+	// AgeBands are the age groups staffing panels count.
+	AgeBands = []string{"35岁及以下", "36-45岁", "46-55岁", "56岁及以上"}
 )
 
 // StaffingSummary is the 队伍 profile of the township offices in scope.
@@ -433,10 +445,10 @@ func staffingSummary(r *request) (any, error) {
 	inPost := " AND status = '在岗'"
 	town := " AND org_level = '乡镇'"
 	out := &StaffingSummary{Education: map[string]Persons{}, AgeBands: map[string]Persons{}}
-	for _, e := range educationLevels {
+	for _, e := range EducationLevels {
 		out.Education[e] = 0
 	}
-	for _, b := range ageBands {
+	for _, b := range AgeBands {
 		out.AgeBands[b] = 0
 	}
 	if r.sc.level == transform.LevelVillage {
@@ -456,7 +468,7 @@ func staffingSummary(r *request) (any, error) {
 	}
 	row := res[0][0]
 	out.Staff, out.DeputySectionRank, out.Aged46Plus, out.NoComputer, out.LawMajor = num(row[0]), pnum(row[1]), pnum(row[2]), pnum(row[3]), pnum(row[4])
-	for i, b := range ageBands {
+	for i, b := range AgeBands {
 		out.AgeBands[b] = pnum(row[5+i])
 	}
 	out.Snapshot = str(row[9])
@@ -487,8 +499,10 @@ func staffingSummary(r *request) (any, error) {
 // ---- disputes ----
 
 var (
-	disputeResults = []string{"调解成功", "调解不成功", "终止调解", "正在调解"}
-	preventedTypes = []string{"防止群体性上访", "防止民转刑", "防止自杀", "制止群体性械斗"}
+	// DisputeResults are the mediation ledger's 调解结果 values.
+	DisputeResults = ingest.LedgerByID("mediation").Column("调解结果").Values
+	// PreventedTypes are its 防止激化类型 values other than 无.
+	PreventedTypes = ingest.LedgerByID("mediation").Column("防止激化类型").Values[1:]
 )
 
 // Prevented counts escalations prevented: cases and the persons involved.
@@ -509,15 +523,16 @@ type DisputesSummary struct {
 	AmountInvolved  float64              `json:"amount_involved"`
 }
 
-var disputeTypes = ingest.LedgerByID("mediation").Column("纠纷类型").Values
+// DisputeTypes are the mediation ledger's 纠纷类型 values.
+var DisputeTypes = ingest.LedgerByID("mediation").Column("纠纷类型").Values
 
 func disputesSummary(r *request) (any, error) {
 	from := r.events("fact_dispute", true) + r.category("dispute_type")
 	cols := []string{"count(*)", "sum(petition)", "sum(parties)", "sum(amount_fen)"}
-	for _, res := range disputeResults {
+	for _, res := range DisputeResults {
 		cols = append(cols, sumIf("result = '"+res+"'"))
 	}
-	for _, p := range preventedTypes {
+	for _, p := range PreventedTypes {
 		cols = append(cols, sumIf("prevented_type = '"+p+"'"), "sum(CASE WHEN prevented_type = '"+p+"' THEN prevented_persons ELSE 0 END)")
 	}
 	row, err := r.one("SELECT " + strings.Join(cols, ", ") + from)
@@ -526,10 +541,10 @@ func disputesSummary(r *request) (any, error) {
 	}
 	out := &DisputesSummary{Received: num(row[0]), PetitionRelated: num(row[1]), Parties: num(row[2]), AmountInvolved: yuan(num(row[3])),
 		ByResult: map[string]int64{}, Prevented: map[string]Prevented{}}
-	for i, res := range disputeResults {
+	for i, res := range DisputeResults {
 		out.ByResult[res] = num(row[4+i])
 	}
-	for i, p := range preventedTypes {
+	for i, p := range PreventedTypes {
 		out.Prevented[p] = Prevented{Cases: num(row[8+2*i]), Persons: num(row[9+2*i])}
 	}
 	out.MediatedSuccess = out.ByResult["调解成功"]

@@ -1,4 +1,4 @@
-package dashboards
+package panels
 
 import (
 	"context"
@@ -104,7 +104,7 @@ func (e *Engine) Lineage(ctx context.Context, id string, f Filter) (*Lineage, er
 		reads["SELECT DISTINCT load_id FROM "+table+" WHERE "+cond] = true
 	}
 	if slices.Contains(registryPanels, id) {
-		sc, err := resolveOrg(reg, f.Org)
+		sc, err := ResolveOrg(reg, f.Org)
 		if err != nil {
 			return nil, err
 		}
@@ -158,6 +158,17 @@ func (e *Engine) Lineage(ctx context.Context, id string, f Filter) (*Lineage, er
 	return out, nil
 }
 
+// LoadSource is the load with an id (nil when there is none), for the
+// raw-file download: the caller checks the account may have it.
+func (e *Engine) LoadSource(ctx context.Context, loadID string) (*Source, error) {
+	res, err := e.Store.Query(ctx, "SELECT file, sha256, ledger, orgs FROM loads WHERE load_id = "+e.Store.Lit(loadID)+" LIMIT 1")
+	if err != nil || len(res.Rows) == 0 {
+		return nil, err
+	}
+	row := res.Rows[0]
+	return &Source{LoadID: loadID, File: str(row[0]), SHA256: str(row[1]), Ledger: str(row[2]), Orgs: splitList(str(row[3]))}, nil
+}
+
 // limitScope is the account's limit of an authorized filter as a scope
 // (everything when there is none).
 func (e *Engine) limitScope(ctx context.Context, f Filter) (scope, error) {
@@ -168,7 +179,7 @@ func (e *Engine) limitScope(ctx context.Context, f Filter) (scope, error) {
 	if err != nil {
 		return scope{}, err
 	}
-	return resolveOrg(reg, f.limit)
+	return ResolveOrg(reg, f.limit)
 }
 
 // tableNamed finds a fact table (or the registry's dim_org) by name.
@@ -187,7 +198,7 @@ func rfc3339Beijing(utc string) string {
 	if err != nil {
 		return utc
 	}
-	return t.In(beijing).Format(time.RFC3339)
+	return t.In(Beijing).Format(time.RFC3339)
 }
 
 func splitList(s string) []string {
@@ -279,3 +290,11 @@ func closingParen(s string) int {
 	}
 	return -1
 }
+
+// Beijing is 北京时间, the time every page and report shows.
+var Beijing = func() *time.Location {
+	if l, err := time.LoadLocation("Asia/Shanghai"); err == nil {
+		return l
+	}
+	return time.FixedZone("CST", 8*3600)
+}()
