@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"sifa/transform"
 	"sifa/warehouse"
 	"sifa/warehouse/panels"
 )
@@ -30,7 +29,7 @@ var reAccountName = regexp.MustCompile(`^[\p{L}\p{N}_.-]{2,32}$`)
 
 // ChangeAccount applies a change, checking it against the rules, and
 // records it in the audit log. reg checks the org (nil: not checked).
-func ChangeAccount(ctx context.Context, st AccountStore, reg *transform.Registry, rules PasswordRules, c AccountChange) error {
+func ChangeAccount(ctx context.Context, st AccountStore, reg *panels.Registry, rules PasswordRules, c AccountChange) error {
 	err := changeAccount(ctx, st, reg, rules, c)
 	result, detail := "成功", describeChange(c)
 	if err != nil {
@@ -66,7 +65,7 @@ func orgText(org string) string {
 	return org
 }
 
-func changeAccount(ctx context.Context, st AccountStore, reg *transform.Registry, rules PasswordRules, c AccountChange) error {
+func changeAccount(ctx context.Context, st AccountStore, reg *panels.Registry, rules PasswordRules, c AccountChange) error {
 	c.Name = strings.TrimSpace(c.Name)
 	acct, exists, err := st.Account(ctx, c.Name)
 	if err != nil {

@@ -14,50 +14,61 @@ type APIError struct {
 	Error string `json:"error"`
 }
 
-// Handler serves GET /api/v1/panels/ID and GET /api/v1/panels (the list).
-// APIHandler serves the panels as JSON, unguarded: Site serves it behind its
-// sign-in and role guard; tests and the command line use it directly.
+// APIHandler serves the panel API unguarded (full access): the tests use
+// it. The site serves the same handlers through its route table, behind
+// sign-in and the role guard.
 func APIHandler(e *panels.Engine) http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/v1/panels", func(w http.ResponseWriter, r *http.Request) {
-		type item struct {
-			ID    string `json:"id"`
-			Title string `json:"title"`
+	mux.HandleFunc("GET /api/v1/panels", panelList)
+	mux.HandleFunc("GET /api/v1/panels/{id}", panelAnswer(e))
+	mux.HandleFunc("GET /api/v1/panels/{id}/lineage", panelLineage(e))
+	return mux
+}
+
+// panelList serves GET /api/v1/panels: the panels the caller may read.
+func panelList(w http.ResponseWriter, r *http.Request) {
+	type item struct {
+		ID    string `json:"id"`
+		Title string `json:"title"`
+	}
+	var out []item
+	a := panels.AccessFrom(r.Context())
+	for _, p := range panels.Panels() {
+		if a == nil || a.Role.MayPanel(p.ID) {
+			out = append(out, item{p.ID, p.Title})
 		}
-		var out []item
-		a := panels.AccessFrom(r.Context())
-		for _, p := range panels.Panels() {
-			if a == nil || a.Role.MayPanel(p.ID) {
-				out = append(out, item{p.ID, p.Title})
-			}
-		}
-		writeJSON(w, http.StatusOK, map[string]any{"panels": out})
-	})
-	mux.HandleFunc("GET /api/v1/panels/{id}", func(w http.ResponseWriter, r *http.Request) {
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"panels": out})
+}
+
+// panelAnswer serves GET /api/v1/panels/{id}: the answer as JSON.
+func panelAnswer(e *panels.Engine) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
 		f, err := panels.ParseFilter(r.URL.Query())
 		if err == nil {
 			var v any
-			v, err = e.Run(r.Context(), r.PathValue("id"), f)
-			if err == nil {
+			if v, err = e.Run(r.Context(), r.PathValue("id"), f); err == nil {
 				writeJSON(w, http.StatusOK, v)
 				return
 			}
 		}
 		writeError(w, r, err)
-	})
-	mux.HandleFunc("GET /api/v1/panels/{id}/lineage", func(w http.ResponseWriter, r *http.Request) {
+	}
+}
+
+// panelLineage serves GET /api/v1/panels/{id}/lineage: the files an answer read.
+func panelLineage(e *panels.Engine) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
 		f, err := panels.ParseFilter(r.URL.Query())
 		if err == nil {
 			var v *panels.Lineage
-			v, err = e.Lineage(r.Context(), r.PathValue("id"), f)
-			if err == nil {
+			if v, err = e.Lineage(r.Context(), r.PathValue("id"), f); err == nil {
 				writeJSON(w, http.StatusOK, v)
 				return
 			}
 		}
 		writeError(w, r, err)
-	})
-	return mux
+	}
 }
 
 // writeError answers a bad filter 400, a refusal 403, anything else 500 (logged).

@@ -362,7 +362,7 @@ func (ap *Appendix) WriteDOCX(out io.Writer, r *chartpng.Renderer) error {
 		if t, err := time.Parse(time.RFC3339, loaded); err == nil {
 			loaded = t.Format("2006-01-02 15:04")
 		}
-		rows = append(rows, []string{s.File, ledgerName(s.Ledger), loaded, strconv.FormatInt(s.Accepted, 10), strconv.FormatInt(s.Rejected, 10), s.SHA256[:min(16, len(s.SHA256))]})
+		rows = append(rows, []string{s.File, panels.LedgerName(s.Ledger), loaded, strconv.FormatInt(s.Accepted, 10), strconv.FormatInt(s.Rejected, 10), s.SHA256[:min(16, len(s.SHA256))]})
 	}
 	d.Table([]string{"文件", "台账", "载入时间", "载入行数", "退回行数", "SHA-256"}, rows)
 	return d.Write(out)

@@ -21,6 +21,7 @@ import (
 	"sifa/ingest"
 	"sifa/transform"
 	"sifa/warehouse"
+	"sifa/warehouse/load"
 	"sifa/warehouse/panels"
 )
 
@@ -311,7 +312,7 @@ func hostileSite(t *testing.T) *httptest.Server {
 	med := "受理日期,乡镇,纠纷类型,调解结果,调解员\n2014-03-05,\"" + hostile1 + "\",邻里,调解成功,\"" + hostile1 + "\"\n2014-04-05," + hostile2 + ",邻里,调解成功," + hostile2 + "\n"
 	os.WriteFile(filepath.Join(dir, "reg.csv"), []byte(reg), 0o644)
 	os.WriteFile(filepath.Join(dir, "med.csv"), []byte(med), 0o644)
-	p := &warehouse.Pipeline{W: w, Archive: ingest.Archive{Dir: filepath.Join(dir, "a")}, Config: transform.Config{Secret: []byte("k")}}
+	p := &load.Pipeline{W: w, Archive: ingest.Archive{Dir: filepath.Join(dir, "a")}, Config: transform.Config{Secret: []byte("k")}}
 	reps, err := p.Run(context.Background(), []string{filepath.Join(dir, "med.csv"), filepath.Join(dir, "reg.csv")})
 	if err != nil {
 		t.Fatal(err)

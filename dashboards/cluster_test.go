@@ -12,6 +12,7 @@ import (
 	"sifa/ingest"
 	"sifa/transform"
 	"sifa/warehouse"
+	"sifa/warehouse/load"
 	"sifa/warehouse/panels"
 	"sifa/warehouse/whtest"
 )
@@ -28,7 +29,7 @@ func TestClusterParity(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	p := &warehouse.Pipeline{W: w, Archive: ingest.Archive{Dir: filepath.Join(t.TempDir(), "archive")}, Config: transform.Config{Secret: []byte("test-secret")}}
+	p := &load.Pipeline{W: w, Archive: ingest.Archive{Dir: filepath.Join(t.TempDir(), "archive")}, Config: transform.Config{Secret: []byte("test-secret")}}
 	reps, err := p.Run(ctx, []string{demoFiles(t)})
 	if err != nil {
 		t.Fatal(err)

@@ -23,7 +23,7 @@ type label struct {
 	Rate       bool // a fraction shown as a percentage
 }
 
-// fieldLabels head the panel fields (panels.md names them) in exports.
+// fieldLabels head the panel fields (docs/panels.md names them) in exports.
 var fieldLabels = map[string]label{
 	"offices": {"司法所", "个", false, false}, "staff": {"在岗人员", "人", false, false}, "offices_single_staff": {"只有1人的所", "个", false, false},
 	"offices_multi_staff": {"2人及以上的所", "个", false, false}, "offices_no_staff": {"无人的所", "个", false, false},

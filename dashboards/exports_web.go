@@ -15,8 +15,6 @@ import (
 	"strings"
 
 	"sifa/dashboards/chartpng"
-	"sifa/ingest"
-	"sifa/transform"
 	"sifa/warehouse/panels"
 )
 
@@ -31,7 +29,7 @@ func panelTitle(id string) string {
 }
 
 // filterText says in words what a filter covers: 青山县 2014年.
-func filterText(reg *transform.Registry, f panels.Filter) string {
+func filterText(reg *panels.Registry, f panels.Filter) string {
 	org := "全部"
 	if o := reg.Org(f.Org); o != nil {
 		org = o.Name
@@ -121,7 +119,7 @@ func (s *Site) exportPanel(w http.ResponseWriter, r *http.Request) {
 
 // pageAnswers builds a page and returns the panel asks it made, in order,
 // with their answers.
-func (s *Site) pageAnswers(ctx context.Context, r *http.Request, d pageDef) ([]ask, map[ask]any, panels.Filter, *transform.Registry, error) {
+func (s *Site) pageAnswers(ctx context.Context, r *http.Request, d pageDef) ([]ask, map[ask]any, panels.Filter, *panels.Registry, error) {
 	f, _, reg, err := s.pageScope(ctx, r, d)
 	if err != nil {
 		return nil, nil, f, nil, err
@@ -220,7 +218,7 @@ func (s *Site) sourcesPage(w http.ResponseWriter, r *http.Request) {
 	p := &page{Title: "数据来源", Path: "/sources", NoFilter: true, Sources: &sourcesView{}}
 	s.navFor(p, a)
 	var asks []ask
-	var reg *transform.Registry
+	var reg *panels.Registry
 	if id := q.Get("panel"); id != "" {
 		q.Del("panel")
 		f, err := panels.ParseFilter(q)
@@ -265,7 +263,7 @@ func (s *Site) sourcesPage(w http.ResponseWriter, r *http.Request) {
 		}
 		for _, src := range lin.Sources {
 			row := sourceRow{Source: src, LedgerName: src.Ledger}
-			if l := ledgerName(src.Ledger); l != "" {
+			if l := panels.LedgerName(src.Ledger); l != "" {
 				row.LedgerName = l
 			}
 			if s.mayDownload(a, reg, src) {
@@ -278,35 +276,10 @@ func (s *Site) sourcesPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, p)
 }
 
-func ledgerName(id string) string {
-	if l := ingest.LedgerByID(id); l != nil {
-		return l.Name
-	}
-	return ""
-}
-
-// mayDownload says whether an account may have the raw file of a load:
-// every org of the load lies within the account's org, and registers of
-// persons (roster, corrections, resettlement) go only to roles that see individuals.
-func (s *Site) mayDownload(a *panels.Access, reg *transform.Registry, src panels.Source) bool {
-	if s.Archive == nil {
-		return false
-	}
-	if slices.Contains(panels.PersonLedgers, src.Ledger) && !a.Role.SeesIndividuals() {
-		return false
-	}
-	if a.Org == "" {
-		return true
-	}
-	if len(src.Orgs) == 0 {
-		return false
-	}
-	for _, o := range src.Orgs {
-		if !reg.Within(o, a.Org) {
-			return false
-		}
-	}
-	return true
+// mayDownload says whether an account may have the raw file of a load
+// (the archive must be at hand; the rule is the role table's).
+func (s *Site) mayDownload(a *panels.Access, reg *panels.Registry, src panels.Source) bool {
+	return s.Archive != nil && a.MayDownload(reg, src)
 }
 
 // rawFile serves GET /sources/raw/{load}: the file as it was sent.
@@ -412,7 +385,7 @@ func (s *Site) reportPage(w http.ResponseWriter, r *http.Request) {
 		rv.Sections = append(rv.Sections, rs)
 	}
 	for _, src := range ap.Sources {
-		rv.Sources = append(rv.Sources, sourceRow{Source: src, LedgerName: ledgerName(src.Ledger)})
+		rv.Sources = append(rv.Sources, sourceRow{Source: src, LedgerName: panels.LedgerName(src.Ledger)})
 	}
 	p.Title, p.Report = ap.Title, rv
 	s.render(w, r, http.StatusOK, p)

@@ -12,6 +12,7 @@ import (
 	"sifa/ingest/demo"
 	"sifa/transform"
 	"sifa/warehouse"
+	"sifa/warehouse/load"
 	"sifa/warehouse/whtest"
 )
 
@@ -72,7 +73,7 @@ func demoWarehouse(t testing.TB, engine string) *warehouse.Warehouse {
 		t.Fatal(err)
 	}
 	archives[engine] = ingest.Archive{Dir: filepath.Join(dir, "archive")}
-	p := &warehouse.Pipeline{W: w, Archive: archives[engine], Config: transform.Config{Secret: []byte("test-secret")}}
+	p := &load.Pipeline{W: w, Archive: archives[engine], Config: transform.Config{Secret: []byte("test-secret")}}
 	reps, err := p.Run(ctx, []string{demoFiles(t)})
 	if err != nil {
 		t.Fatal(err)

@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"sifa/transform"
 	"sifa/warehouse/panels"
 )
 
@@ -37,7 +36,7 @@ type builder struct {
 	ctx context.Context
 	e   *panels.Engine
 	f   panels.Filter
-	reg *transform.Registry
+	reg *panels.Registry
 	p   *page
 
 	mu      sync.Mutex
@@ -256,7 +255,7 @@ func buildDisputes(b *builder) error {
 		vals = append(vals, float64(r.Received))
 		ok = append(ok, float64(r.MediatedSuccess))
 		href := ""
-		if r.OrgCode != "" && orgs.Level != transform.LevelVillage {
+		if r.OrgCode != "" && orgs.Level != panels.LevelVillage {
 			href = f.Href("/disputes", "org", r.OrgCode)
 		}
 		drill = append(drill, href)
@@ -267,7 +266,7 @@ func buildDisputes(b *builder) error {
 			{Text: pct(r.SuccessRate)}})
 	}
 	c := barChart("各单位受理纠纷（点击单位查看下级）", cats, []series{{Name: "受理", Values: vals}, {Name: "调解成功", Values: ok}}, "件", false)
-	if orgs.Level != transform.LevelVillage {
+	if orgs.Level != panels.LevelVillage {
 		c.Drill = drill
 	}
 	b.p.Charts = append(b.p.Charts, c)
@@ -578,8 +577,8 @@ func buildBuildout(b *builder) error {
 		}
 		var miss []string
 		for _, it := range panels.SixItems {
-			if n := r.MissingSixItems[it.Name]; n > 0 {
-				miss = append(miss, fmt.Sprintf("%s缺%d处", strings.TrimPrefix(it.Name, "有"), n))
+			if n := r.MissingSixItems[it.From]; n > 0 {
+				miss = append(miss, fmt.Sprintf("%s缺%d处", strings.TrimPrefix(it.From, "有"), n))
 			}
 		}
 		noRoom := strings.Join(r.VillagesWithoutRoom, "、")

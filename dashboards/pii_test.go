@@ -20,6 +20,7 @@ import (
 	"sifa/ingest"
 	"sifa/transform"
 	"sifa/warehouse"
+	"sifa/warehouse/load"
 	"sifa/warehouse/panels"
 	"sifa/warehouse/whtest"
 )
@@ -130,7 +131,7 @@ func TestNoPersonalData(t *testing.T) {
 			}
 			defer w.Close()
 			archive := filepath.Join(tmp, "archive")
-			p := &warehouse.Pipeline{W: w, Archive: ingest.Archive{Dir: archive}, Config: transform.Config{Secret: []byte("test-secret")}}
+			p := &load.Pipeline{W: w, Archive: ingest.Archive{Dir: archive}, Config: transform.Config{Secret: []byte("test-secret")}}
 			reps, err := p.Run(ctx, []string{dir})
 			if err != nil {
 				t.Fatal(err)

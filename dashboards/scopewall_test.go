@@ -21,13 +21,14 @@ import (
 	"sifa/ingest"
 	"sifa/transform"
 	"sifa/warehouse"
+	"sifa/warehouse/load"
 	"sifa/warehouse/panels"
 )
 
 // demoSiteOn serves the demo warehouse of an engine (uncached).
 func demoSiteOn(t testing.TB, engine string) *dashboardsServer {
 	w := demoWarehouse(t, engine)
-	p := &warehouse.Pipeline{W: w, Archive: ingest.Archive{Dir: filepath.Join(t.TempDir(), "archive")}, Config: transform.Config{Secret: []byte("test-secret")}}
+	p := &load.Pipeline{W: w, Archive: ingest.Archive{Dir: filepath.Join(t.TempDir(), "archive")}, Config: transform.Config{Secret: []byte("test-secret")}}
 	site := &dashboards.Site{Engine: &panels.Engine{Store: w}, Ingest: p, UploadDir: t.TempDir(), Archive: archives[engine].Path}
 	srv := serveSite(t, site)
 	return &dashboardsServer{URL: srv.URL, w: w}

@@ -30,8 +30,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"sifa/dashboards/chartpng"
-	"sifa/transform"
-	"sifa/warehouse"
+	"sifa/warehouse/load"
 	"sifa/warehouse/panels"
 )
 
@@ -47,7 +46,7 @@ var assetsFS embed.FS
 // Ingester takes uploaded files through the one ingest path; within limits
 // the files to one org's data ("" = any).
 type Ingester interface {
-	RunWithin(ctx context.Context, within string, paths []string) ([]warehouse.FileReport, error)
+	RunWithin(ctx context.Context, within string, paths []string) ([]load.FileReport, error)
 }
 
 // Site serves the dashboard pages, the upload page, the assets and the API.
@@ -99,7 +98,7 @@ type asset struct {
 type rejectFile struct {
 	at      time.Time
 	user    string // only the account that uploaded may download them
-	reports []warehouse.FileReport
+	reports []load.FileReport
 }
 
 func (s *Site) init() {
@@ -156,51 +155,9 @@ func (s *Site) build() http.Handler {
 	}
 	removeStaleUploads(s.UploadDir, time.Now().Add(-time.Hour))
 	mux := http.NewServeMux()
-	api := APIHandler(s.Engine)
-	s.handle(mux, "GET /api/v1/panels", routeSession, nil, api.ServeHTTP)
-	s.handle(mux, "GET /api/v1/panels/{id}", routeSession, nil, api.ServeHTTP)
-	s.handle(mux, "GET /api/v1/panels/{id}/lineage", routeSession, nil, api.ServeHTTP)
-	s.handle(mux, "GET /assets/{name}", routePublic, nil, s.serveAsset)
-	s.handle(mux, "GET /favicon.ico", routePublic, nil, func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "public, max-age=86400")
-		w.WriteHeader(http.StatusNoContent)
-	})
-	s.handle(mux, "GET /login", routePublic, nil, s.loginForm)
-	s.handle(mux, "POST /login", routePublic, nil, s.login)
-	s.handle(mux, "POST /csp-report", routePublic, nil, s.cspReport)
-	s.handle(mux, "POST /logout", routeSession, nil, s.logout)
-	s.handle(mux, "GET /account/password", routeSession, nil, s.passwordForm)
-	s.handle(mux, "POST /account/password", routeSession, nil, s.changePassword)
-	for _, d := range pageDefs {
-		pattern := "GET " + d.Path
-		if d.Path == "/" {
-			pattern = "GET /{$}"
-		}
-		s.handle(mux, pattern, routeSession, func(a *panels.Access) bool { return slices.Contains(a.Role.Pages(), d.Path) },
-			func(w http.ResponseWriter, r *http.Request) { s.servePage(w, r, d) })
+	for _, rt := range s.routeTable() {
+		s.handle(mux, rt.pattern, rt.kind, rt.allow, rt.handler)
 	}
-	mayUpload := func(a *panels.Access) bool { return a.Role.MayUpload() }
-	admin := func(a *panels.Access) bool { return a.Role == panels.RoleAdmin }
-	if s.Ingest != nil {
-		s.handle(mux, "GET /upload", routeSession, mayUpload, s.uploadForm)
-		s.handle(mux, "POST /upload", routeSession, mayUpload, s.upload)
-		s.handle(mux, "GET /upload/rejects/{id}", routeSession, mayUpload, s.downloadRejects)
-		if len(s.PushTokens) > 0 {
-			s.handle(mux, "POST /api/v1/ingest", routeToken, nil, s.push)
-		}
-		if s.Backup != nil && s.PushTokens["local"] != "" {
-			s.handle(mux, "POST /api/v1/backup", routeToken, nil, s.backup)
-		}
-	}
-	s.handle(mux, "GET /api/v1/panels/{id}/export", routeSession, nil, s.exportPanel)
-	s.handle(mux, "GET /export", routeSession, nil, s.exportPage)
-	s.handle(mux, "GET /sources", routeSession, nil, s.sourcesPage)
-	s.handle(mux, "GET /sources/raw/{load}", routeSession, nil, s.rawFile)
-	s.handle(mux, "GET /report", routeSession, mayReport, s.reportPage)
-	s.handle(mux, "GET /report.docx", routeSession, mayReport, s.reportDOCX)
-	s.handle(mux, "GET /admin/users", routeSession, admin, s.usersPage)
-	s.handle(mux, "POST /admin/users", routeSession, admin, s.changeUser)
-	s.handle(mux, "GET /admin/audit", routeSession, admin, s.auditPage)
 	go func() { // forget expired sessions now and then
 		for range time.Tick(time.Minute) {
 			s.sessions.sweep(s.sec.IdleTimeout, time.Now())
@@ -306,7 +263,7 @@ func (s *Site) pageFilter(ctx context.Context, r *http.Request, d pageDef) (pane
 // pageScope reads a page's filter and checks it against the registry and
 // the account: a page opens at the account's own org, and an org outside it
 // is refused before anything of that org (not even its name) is read.
-func (s *Site) pageScope(ctx context.Context, r *http.Request, d pageDef) (panels.Filter, *panels.Years, *transform.Registry, error) {
+func (s *Site) pageScope(ctx context.Context, r *http.Request, d pageDef) (panels.Filter, *panels.Years, *panels.Registry, error) {
 	f, years, err := s.pageFilter(ctx, r, d)
 	if err != nil {
 		return f, nil, nil, err
@@ -376,7 +333,7 @@ func (s *Site) servePage(w http.ResponseWriter, r *http.Request, d pageDef) {
 }
 
 // frame fills the navigation, the filter bar and the breadcrumb.
-func (s *Site) frame(ctx context.Context, p *page, f panels.Filter, years *panels.Years, reg *transform.Registry) {
+func (s *Site) frame(ctx context.Context, p *page, f panels.Filter, years *panels.Years, reg *panels.Registry) {
 	for _, d := range pageDefs {
 		p.Nav = append(p.Nav, link{Text: d.Title, Href: f.Href(d.Path, "category", ""), Active: d.Path == p.Path})
 	}
@@ -396,8 +353,8 @@ func (s *Site) frame(ctx context.Context, p *page, f panels.Filter, years *panel
 	if limit == "" {
 		fv.Crumbs = append(fv.Crumbs, link{Text: "全部", Href: f.Href(p.Path, "org", "")})
 	}
-	var children []*transform.Org
-	childLevel := transform.LevelCounty
+	var children []*panels.Org
+	childLevel := panels.LevelCounty
 	if o := reg.Org(f.Org); o != nil {
 		if o.CountyCode != "" {
 			fv.Crumbs = append(fv.Crumbs, link{Text: o.CountyName, Href: f.Href(p.Path, "org", o.CountyCode)})
@@ -411,14 +368,14 @@ func (s *Site) frame(ctx context.Context, p *page, f panels.Filter, years *panel
 				fv.Crumbs[len(fv.Crumbs)-1].Href = ""
 			}
 		}
-		if o.Level == transform.LevelVillage {
+		if o.Level == panels.LevelVillage {
 			fv.Crumbs = append(fv.Crumbs, link{Text: o.Name, Href: f.Href(p.Path, "org", o.Code)})
 		}
 		switch o.Level {
-		case transform.LevelCounty:
-			childLevel = transform.LevelTown
-		case transform.LevelTown:
-			childLevel = transform.LevelVillage
+		case panels.LevelCounty:
+			childLevel = panels.LevelTown
+		case panels.LevelTown:
+			childLevel = panels.LevelVillage
 		default:
 			childLevel = ""
 		}
@@ -426,7 +383,7 @@ func (s *Site) frame(ctx context.Context, p *page, f panels.Filter, years *panel
 			children = reg.Under(o.Code, childLevel)
 		}
 	} else {
-		children = reg.Under(f.Org, transform.LevelCounty)
+		children = reg.Under(f.Org, panels.LevelCounty)
 	}
 	if len(fv.Crumbs) > 0 {
 		fv.Crumbs[len(fv.Crumbs)-1].Href = ""
@@ -437,7 +394,7 @@ func (s *Site) frame(ctx context.Context, p *page, f panels.Filter, years *panel
 	fv.ChildLevel = childLevel
 	p.Filter = fv
 	for _, o := range reg.Orgs() {
-		if o.Level == transform.LevelCounty && strings.HasPrefix(o.Code, "99") {
+		if o.Level == panels.LevelCounty && strings.HasPrefix(o.Code, "99") {
 			p.Synthetic = true // the demo counties, under the fictional province 99
 		}
 	}
@@ -569,7 +526,7 @@ func (s *Site) uploadForm(w http.ResponseWriter, r *http.Request) {
 	p := &page{Title: "数据上传", Path: "/upload", Upload: &uploadView{}, NoFilter: true}
 	reg, _ := s.Engine.Store.Registry(r.Context())
 	if reg == nil {
-		reg = transform.NewRegistry(nil)
+		reg = panels.NewRegistry(nil)
 	}
 	s.frame(r.Context(), p, panels.Filter{}, nil, reg)
 	s.submissions(r.Context(), p.Upload)
@@ -600,7 +557,7 @@ func (s *Site) upload(w http.ResponseWriter, r *http.Request) {
 	p := &page{Title: "数据上传", Path: "/upload", Upload: &uploadView{Done: true}, NoFilter: true}
 	reg, _ := s.Engine.Store.Registry(r.Context())
 	if reg == nil {
-		reg = transform.NewRegistry(nil)
+		reg = panels.NewRegistry(nil)
 	}
 	s.frame(r.Context(), p, panels.Filter{}, nil, reg)
 	if err := r.ParseMultipartForm(32 << 20); err != nil {
@@ -675,7 +632,7 @@ func (s *Site) upload(w http.ResponseWriter, r *http.Request) {
 }
 
 // auditUpload records each uploaded or pushed file: its name, fingerprint and result.
-func (s *Site) auditUpload(r *http.Request, a *panels.Access, action string, reports []warehouse.FileReport) {
+func (s *Site) auditUpload(r *http.Request, a *panels.Access, action string, reports []load.FileReport) {
 	for _, rep := range reports {
 		result, detail := "成功", fmt.Sprintf("载入 %d 行，退回 %d 行", rep.Accepted(), rep.Rejected())
 		switch {
@@ -691,7 +648,7 @@ func (s *Site) auditUpload(r *http.Request, a *panels.Access, action string, rep
 	}
 }
 
-func hasFileError(reports []warehouse.FileReport) bool {
+func hasFileError(reports []load.FileReport) bool {
 	for _, r := range reports {
 		if r.Err != nil {
 			return true

@@ -16,7 +16,7 @@ import (
 	"sifa/dashboards"
 	"sifa/ingest"
 	"sifa/transform"
-	"sifa/warehouse"
+	"sifa/warehouse/load"
 	"sifa/warehouse/panels"
 )
 
@@ -26,7 +26,7 @@ func demoSite(t testing.TB) *httptest.Server { return demoSiteCache(t, false) }
 
 func demoSiteCache(t testing.TB, cache bool) *httptest.Server {
 	w := demoWarehouse(t, "duckdb")
-	p := &warehouse.Pipeline{W: w, Archive: ingest.Archive{Dir: filepath.Join(t.TempDir(), "archive")}, Config: transform.Config{Secret: []byte("test-secret")}}
+	p := &load.Pipeline{W: w, Archive: ingest.Archive{Dir: filepath.Join(t.TempDir(), "archive")}, Config: transform.Config{Secret: []byte("test-secret")}}
 	site := &dashboards.Site{Engine: &panels.Engine{Store: w, Cache: cache}, Ingest: p, UploadDir: t.TempDir(), Archive: archives["duckdb"].Path}
 	return serveSite(t, site)
 }

@@ -1,3 +1,8 @@
+// Package ingest reads the ledgers that offices send (Excel and CSV files),
+// finds their header row, recognises the ledger type (from the catalog in
+// ingest/ledger) and turns the rows into Arrow record batches of text cells
+// under canonical column names. It also archives every raw file by its
+// SHA-256 before anything is parsed, and journals the loads that commit.
 package ingest
 
 import (
@@ -10,6 +15,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sifa/ingest/ledger"
 	"strings"
 	"unicode/utf8"
 
@@ -48,7 +54,7 @@ func (l Limits) withDefaults() Limits {
 
 // Options steer Read.
 type Options struct {
-	Ledger    *Ledger // the ledger type when the caller knows it; nil: detect from the headers
+	Ledger    *ledger.Ledger // the ledger type when the caller knows it; nil: detect from the headers
 	Limits    Limits
 	BatchRows int // rows per Arrow record (default 65,536)
 }
@@ -85,7 +91,7 @@ const RowColumn = "_row"
 type Table struct {
 	File      string // the file's base name, for messages
 	Sheet     string // empty for CSV
-	Ledger    *Ledger
+	Ledger    *ledger.Ledger
 	HeaderRow int               // 1-based row of the (last) header row
 	Snapshot  string            // the 统计时点 a title line gave, as written
 	Reporter  string            // the 填报单位 a title line gave
@@ -486,7 +492,7 @@ const noHeader = "找不到表头：前40行里没有一行像台账的表头（
 const headerScanRows = 40
 
 type headerMatch struct {
-	ledger  *Ledger
+	ledger  *ledger.Ledger
 	row     int // index into the buffered rows
 	twoRow  bool
 	names   []string // header text per source column
@@ -510,9 +516,9 @@ func findTable(src rowSource, file, sheet string, opt Options, fill *mergeFill) 
 	if len(buf) == 0 || allBlank(buf) {
 		return nil, &FileError{File: file, Sheet: sheet, Reason: "表格是空的，没有任何内容"}
 	}
-	candidates := Ledgers
+	candidates := ledger.Ledgers
 	if opt.Ledger != nil {
-		candidates = []*Ledger{opt.Ledger}
+		candidates = []*ledger.Ledger{opt.Ledger}
 	}
 	var best *headerMatch
 	for i := range buf {
@@ -647,7 +653,7 @@ func cell(r []string, j int) string {
 
 // matchHeader counts the ledger's columns named in a header row and
 // reports whether all signature columns are among them.
-func matchHeader(l *Ledger, names []string) (int, bool) {
+func matchHeader(l *ledger.Ledger, names []string) (int, bool) {
 	seen := map[string]bool{}
 	for _, h := range names {
 		if h == "" {
@@ -665,11 +671,11 @@ func matchHeader(l *Ledger, names []string) (int, bool) {
 	return len(seen), true
 }
 
-var keyCache = map[*Ledger]map[string]*Column{}
+var keyCache = map[*ledger.Ledger]map[string]*ledger.Column{}
 
 func init() {
-	for _, l := range Ledgers {
-		m := map[string]*Column{}
+	for _, l := range ledger.Ledgers {
+		m := map[string]*ledger.Column{}
 		for i := range l.Columns {
 			c := &l.Columns[i]
 			m[HeaderKey(c.Name)] = c
@@ -686,6 +692,6 @@ func init() {
 	}
 }
 
-func canonical(l *Ledger, header string) *Column {
+func canonical(l *ledger.Ledger, header string) *ledger.Column {
 	return keyCache[l][HeaderKey(header)]
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sifa/ingest/ledger"
 	"strings"
 	"testing"
 
@@ -205,7 +206,7 @@ func TestXLSXMergedHeadersAndCells(t *testing.T) {
 }
 
 func TestDetectEveryLedger(t *testing.T) {
-	for _, l := range Ledgers {
+	for _, l := range ledger.Ledgers {
 		t.Run(l.ID, func(t *testing.T) {
 			var hs []string
 			for _, c := range l.Columns {
@@ -252,7 +253,7 @@ func TestForcedType(t *testing.T) {
 	if err == nil {
 		t.Fatal("a header without the signature columns was taken")
 	}
-	tables, _, err := readAll(t, writeFile(t, "x.csv", []byte("日期,乡镇,咨询方式,人次\n2014-01-01,石门,来访,3\n")), Options{Ledger: LedgerByName("法律咨询台账")})
+	tables, _, err := readAll(t, writeFile(t, "x.csv", []byte("日期,乡镇,咨询方式,人次\n2014-01-01,石门,来访,3\n")), Options{Ledger: ledger.ByName("法律咨询台账")})
 	if err != nil || tables[0].Ledger.ID != "consultation" {
 		t.Fatalf("forced type: %v", err)
 	}

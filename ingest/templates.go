@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sifa/ingest/ledger"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
@@ -20,7 +21,7 @@ func WriteTemplates(dir string) ([]string, error) {
 		return nil, err
 	}
 	var out []string
-	for _, l := range Ledgers {
+	for _, l := range ledger.Ledgers {
 		path := filepath.Join(dir, fmt.Sprintf("%02d_%s模板.xlsx", l.Order, l.Name))
 		if err := writeTemplate(l, path); err != nil {
 			return out, fmt.Errorf("写模板 %s 失败：%w", path, err)
@@ -30,7 +31,7 @@ func WriteTemplates(dir string) ([]string, error) {
 	return out, nil
 }
 
-func writeTemplate(l *Ledger, path string) error {
+func writeTemplate(l *ledger.Ledger, path string) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	const sheet, lists, help = "台账", "选项", "填表说明"
@@ -102,7 +103,7 @@ func writeTemplate(l *Ledger, path string) error {
 		"4. 身份证号这一列已设为文本格式，请直接填18位号码，不要改成数字格式，否则后几位会丢失。",
 		"5. 乡镇、单位可以写全称（石门镇）或常用简称（石门、石门镇司法所），必须是机构名录里有的单位。",
 	}
-	if l.Kind == Snapshot {
+	if l.Kind == ledger.Snapshot {
 		lines = append(lines, "6. 这是时点台账：请在“统计时点”列填写统计的日期（如 2014-12-31），同一文件中的时点应相同。")
 	}
 	for i, s := range lines {

@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"sifa/ingest"
+	"sifa/ingest/ledger"
 )
 
 // Reject is one problem with one cell of a row; a row with any is not loaded.
@@ -52,7 +53,8 @@ type Config struct {
 // Converter turns one ingested table's records into fact records.
 type Converter struct {
 	tbl        *ingest.Table
-	Fact       *Table
+	Fact       *ledger.Table
+	generic    []genericCol // the fact columns the generic loop fills
 	reg        *Registry
 	cfg        Config
 	loadID     string
@@ -60,9 +62,9 @@ type Converter struct {
 	snapshot   time.Time
 	idx        *nameIndex                // source column → index in the ingested record
 	out        *nameIndex                // fact column → index in the fact table
-	specs      map[string]*ingest.Column // canonical column → its definition
+	specs      map[string]*ledger.Column // canonical column → its definition
 	specIdx    *nameIndex                // canonical column → index in specList
-	specList   []*ingest.Column
+	specList   []*ledger.Column
 	codes      map[string]map[string]string // coded column → written form → canonical value
 	orgs       map[orgKey]orgHit            // what a name conformed to, per levels
 	villages   map[[2]string]orgHit         // town code and village name → village
@@ -95,7 +97,7 @@ func NewConverter(t *ingest.Table, reg *Registry, cfg Config, loadID string) (*C
 	if len(missing) > 0 {
 		return nil, fe(t.Ledger.Name + "缺少必填的列：" + strings.Join(missing, "、") + "（表头在第" + strconv.Itoa(t.HeaderRow) + "行）")
 	}
-	c := &Converter{tbl: t, Fact: FactFor(t.Ledger.ID), reg: reg, cfg: cfg, loadID: loadID,
+	c := &Converter{tbl: t, Fact: ledger.FactFor(t.Ledger.ID), reg: reg, cfg: cfg, loadID: loadID,
 		Scopes: map[string]bool{}, Orgs: map[string]bool{}, Periods: map[string]bool{}}
 	idx := map[string]int{}
 	for k, f := range t.Schema.Fields() {
@@ -108,7 +110,7 @@ func NewConverter(t *ingest.Table, reg *Registry, cfg Config, loadID string) (*C
 	}
 	c.out = newNameIndex(out)
 	c.locate()
-	c.specs = map[string]*ingest.Column{}
+	c.specs = map[string]*ledger.Column{}
 	c.codes = map[string]map[string]string{}
 	specIdx := map[string]int{}
 	for k := range t.Ledger.Columns {
@@ -124,6 +126,11 @@ func NewConverter(t *ingest.Table, reg *Registry, cfg Config, loadID string) (*C
 		c.codeOf = append(c.codeOf, forms)
 	}
 	c.specIdx = newNameIndex(specIdx)
+	for k, col := range c.Fact.Columns {
+		if col.From != "" && col.Read != ledger.Rule {
+			c.generic = append(c.generic, genericCol{at: k, from: col.From, read: col.Read})
+		}
+	}
 	c.orgs = map[orgKey]orgHit{}
 	c.villages = map[[2]string]orgHit{}
 	c.scopeKeys = map[[2]string]scopeHit{}
@@ -141,10 +148,37 @@ func NewConverter(t *ingest.Table, reg *Registry, cfg Config, loadID string) (*C
 		}
 		c.snapshot = d
 	}
-	if t.Ledger.Kind == ingest.Snapshot && c.snapshot.IsZero() && t.Letters["统计时点"] == "" {
+	if t.Ledger.Kind == ledger.Snapshot && c.snapshot.IsZero() && t.Letters["统计时点"] == "" {
 		return nil, fe(t.Ledger.Name + "没有统计时点：请在标题下写一行“统计时点：2014年12月31日”，或加一列「统计时点」")
 	}
 	return c, nil
+}
+
+// genericCol is a fact column the generic loop fills from its catalog column.
+type genericCol struct {
+	at   int
+	from string
+	read ledger.Read
+}
+
+// generic fills every fact column the catalog binds to a column of the
+// ledger, as the catalog says to read it; the ledger's rule has filled the rest.
+func (r *row) generic() {
+	for _, g := range r.c.generic {
+		switch g.read {
+		case ledger.Text:
+			r.strs[g.at] = r.str(g.from)
+		case ledger.Count:
+			r.ints[g.at] = r.count(g.from)
+		case ledger.Money:
+			r.ints[g.at] = r.money(g.from)
+		case ledger.YesNo:
+			r.ints[g.at] = r.yes(g.from)
+		case ledger.Day:
+			t, _ := r.date(g.from)
+			r.dates[g.at] = t
+		}
+	}
 }
 
 // row reads one source row and collects its problems. Values are kept in
@@ -196,7 +230,7 @@ func (r *row) fail(col, value, reason string) {
 		Letter: r.c.tbl.Letters[col], Value: value, Reason: reason, Ledger: r.c.tbl.Ledger.ID})
 }
 
-func (r *row) spec(col string) *ingest.Column {
+func (r *row) spec(col string) *ledger.Column {
 	if k, ok := r.c.specIdx.get(col); ok {
 		return r.c.specList[k]
 	}
@@ -245,7 +279,7 @@ func (r *row) missing(col string) { r.fail(col, "", "这一项必须填写，不
 // str reads a text or coded column.
 func (r *row) str(col string) string {
 	v := clean(r.raw(col))
-	var sp *ingest.Column
+	var sp *ledger.Column
 	var forms map[string]string
 	if k, ok := r.c.specIdx.get(col); ok {
 		sp, forms = r.c.specList[k], r.c.codeOf[k]
@@ -378,7 +412,7 @@ func (r *row) set(col string, v any) {
 // that appending a row costs no type assertion per cell.
 type factBuilder struct {
 	rb    *array.RecordBuilder
-	kinds []Kind
+	kinds []ledger.Type
 	strs  []*array.StringBuilder
 	ints  []*array.Int64Builder
 	flts  []*array.Float64Builder
@@ -386,13 +420,13 @@ type factBuilder struct {
 	times []*array.TimestampBuilder
 }
 
-func newFactBuilder(t *Table) *factBuilder {
+func newFactBuilder(t *ledger.Table) *factBuilder {
 	rb := array.NewRecordBuilder(memory.DefaultAllocator, t.Arrow())
 	n := len(t.Columns)
-	b := &factBuilder{rb: rb, kinds: make([]Kind, n), strs: make([]*array.StringBuilder, n), ints: make([]*array.Int64Builder, n),
+	b := &factBuilder{rb: rb, kinds: make([]ledger.Type, n), strs: make([]*array.StringBuilder, n), ints: make([]*array.Int64Builder, n),
 		flts: make([]*array.Float64Builder, n), dates: make([]*array.Date32Builder, n), times: make([]*array.TimestampBuilder, n)}
 	for k, col := range t.Columns {
-		b.kinds[k] = col.Kind
+		b.kinds[k] = col.Type
 		switch f := rb.Field(k).(type) {
 		case *array.StringBuilder:
 			b.strs[k] = f
@@ -413,19 +447,19 @@ func newFactBuilder(t *Table) *factBuilder {
 func (r *row) appendTo(b *factBuilder) {
 	for k, kind := range b.kinds {
 		switch kind {
-		case String, Enum:
+		case ledger.String, ledger.Enum:
 			b.strs[k].Append(r.strs[k])
-		case Int:
+		case ledger.Int:
 			b.ints[k].Append(r.ints[k])
-		case Float:
+		case ledger.Float:
 			b.flts[k].Append(r.flts[k])
-		case Date:
+		case ledger.Date:
 			if t := r.dates[k]; !t.IsZero() {
 				b.dates[k].Append(arrow.Date32FromTime(t))
 			} else {
 				b.dates[k].AppendNull()
 			}
-		case Time:
+		case ledger.Time:
 			b.times[k].Append(arrow.Timestamp(r.dates[k].Unix()))
 		}
 	}
@@ -538,6 +572,9 @@ func (c *Converter) Convert(rec arrow.Record) (arrow.Record, []Reject) {
 		}
 	}
 	rule := rules[c.tbl.Ledger.ID]
+	if rule == nil {
+		rule = func(*row) {}
+	}
 	so, pe := c.at.scopeOrg, c.at.period
 	lastScope, lastOrg, lastPeriod := "\x00", "\x00", "\x00" // the sets change only when these do
 	for i := range n {
@@ -546,6 +583,7 @@ func (c *Converter) Convert(rec arrow.Record) (arrow.Record, []Reject) {
 		r.strs[c.at.loadID] = c.loadID
 		r.ints[c.at.srcRow] = int64(r.num)
 		rule(r)
+		r.generic()
 		if len(r.rejects) > 0 {
 			c.Rejected++
 			rejects = append(rejects, r.rejects...)
@@ -571,26 +609,26 @@ func (c *Converter) Convert(rec arrow.Record) (arrow.Record, []Reject) {
 	return b.rb.NewRecord(), rejects
 }
 
-func appendRow(b *array.RecordBuilder, t *Table, vals []any) {
+func appendRow(b *array.RecordBuilder, t *ledger.Table, vals []any) {
 	for k, col := range t.Columns {
 		v := vals[k]
-		switch col.Kind {
-		case String, Enum:
+		switch col.Type {
+		case ledger.String, ledger.Enum:
 			s, _ := v.(string)
 			b.Field(k).(*array.StringBuilder).Append(s)
-		case Int:
+		case ledger.Int:
 			n, _ := v.(int64)
 			b.Field(k).(*array.Int64Builder).Append(n)
-		case Float:
+		case ledger.Float:
 			f, _ := v.(float64)
 			b.Field(k).(*array.Float64Builder).Append(f)
-		case Date:
+		case ledger.Date:
 			if t, ok := v.(time.Time); ok && !t.IsZero() {
 				b.Field(k).(*array.Date32Builder).Append(arrow.Date32FromTime(t))
 			} else {
 				b.Field(k).(*array.Date32Builder).AppendNull()
 			}
-		case Time:
+		case ledger.Time:
 			t, _ := v.(time.Time)
 			b.Field(k).(*array.TimestampBuilder).Append(arrow.Timestamp(t.Unix()))
 		}
@@ -598,7 +636,7 @@ func appendRow(b *array.RecordBuilder, t *Table, vals []any) {
 }
 
 // BuildRecord makes a record of a table from rows of values in column order.
-func BuildRecord(t *Table, rows [][]any) arrow.Record {
+func BuildRecord(t *ledger.Table, rows [][]any) arrow.Record {
 	b := array.NewRecordBuilder(memory.DefaultAllocator, t.Arrow())
 	defer b.Release()
 	for _, r := range rows {
@@ -615,241 +653,4 @@ func SortedKeys(m map[string]bool) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-var townLevels = []string{LevelTown}
-
-// event handles what the event ledgers share: the date, its month and year, the township.
-func (r *row) event(dateCol string) (time.Time, *Org) {
-	t, ok := r.date(dateCol)
-	town := r.org("乡镇", townLevels...)
-	if !ok || town == nil {
-		return t, town
-	}
-	r.set("year", int64(t.Year()))
-	r.place(town, town.Code, r.c.monthOf(t))
-	return t, town
-}
-
-func (r *row) village(town *Org, col string, required bool) {
-	v := clean(r.raw(col))
-	if v == "" || town == nil {
-		if required && v == "" {
-			r.missing(col)
-		}
-		return
-	}
-	hit, ok := r.c.villages[[2]string{town.Code, v}]
-	if !ok {
-		hit.org, hit.err = r.c.reg.Village(town, v)
-		if len(r.c.villages) < cacheLimit {
-			r.c.villages[[2]string{town.Code, v}] = hit
-		}
-	}
-	o, err := hit.org, hit.err
-	if err != nil {
-		r.fail(col, v, err.Error())
-		return
-	}
-	r.setS("village_code", o.Code)
-	r.setS("village_name", o.Name)
-}
-
-// subject reads what the two snapshot ledgers of persons share: the
-// snapshot, the township, the case number and the person.
-func (r *row) subject(ledger string) {
-	snap, ok := r.snapshotDate()
-	town := r.org("乡镇", townLevels...)
-	if ok && town != nil {
-		r.place(town, town.Code, snap.Format("2006-01-02"))
-	}
-	r.set("snapshot", snap)
-	caseNo := r.str("编号")
-	r.person(snap, ledger, caseNo, r.raw("乡镇"))
-	r.setS("case_no", caseNo)
-}
-
-var rules = map[string]func(*row){
-	"registry": func(r *row) { panic("the registry is converted by ConvertRegistry") },
-	"mediation": func(r *row) {
-		received, town := r.event("受理日期")
-		ok := !received.IsZero()
-		r.village(town, "村(社区)", false)
-		r.setS("case_no", r.str("编号"))
-		r.set("received", received)
-		r.setS("org_type", r.str("调解组织类型"))
-		r.setS("dispute_type", r.str("纠纷类型"))
-		r.set("parties", r.count("当事人数"))
-		r.set("amount_fen", r.money("涉及金额(元)"))
-		r.setS("result", r.str("调解结果"))
-		if closed, ok2 := r.date("结案日期"); ok2 {
-			if ok && closed.Before(received) {
-				r.fail("结案日期", clean(r.raw("结案日期")), "结案日期早于受理日期")
-			}
-			r.set("closed", closed)
-		}
-		r.setS("agreement", r.str("协议形式"))
-		pt := r.str("防止激化类型")
-		if pt == "" {
-			pt = "无"
-		}
-		r.setS("prevented_type", pt)
-		r.set("prevented_persons", r.count("防止激化人数"))
-		r.set("petition", r.yes("涉法信访"))
-		// the mediator counts as a keyed hash, like every person: names never reach the warehouse
-		if m := r.str("调解员"); m != "" {
-			// a county has a few hundred mediators over thousands of rows: one HMAC each
-			k := [2]string{m, r.raw("乡镇")}
-			key, ok := r.c.mediators[k]
-			if !ok {
-				key = PersonKey(r.c.cfg.Secret, "mediator", k[0], k[1])
-				r.c.mediators[k] = key
-			}
-			r.setS("mediator_key", key)
-		}
-	},
-	"legal_aid": func(r *row) {
-		applied, _ := r.event("申请日期")
-		r.set("applied", applied)
-		r.setS("case_no", r.str("编号"))
-		r.setS("case_type", r.str("案件类别"))
-		r.setS("aided_group", r.str("受援人类别"))
-		r.setS("decision", r.str("审查决定"))
-		dd, _ := r.date("决定日期")
-		r.set("decided", dd)
-		cd, _ := r.date("结案日期")
-		r.set("closed", cd)
-		r.set("recovered_fen", r.money("挽回经济损失(元)"))
-		r.set("subsidy_fen", r.money("办案补贴(元)"))
-	},
-	"consultation": func(r *row) {
-		day, _ := r.event("日期")
-		r.set("day", day)
-		r.setS("channel", r.str("咨询方式"))
-		r.setS("category", r.str("咨询类别"))
-		r.set("visits", r.count("人次"))
-		r.setS("referral", r.str("引导服务"))
-	},
-	"publicity": func(r *row) {
-		day, town := r.event("日期")
-		r.village(town, "村(社区)", false)
-		r.set("day", day)
-		r.setS("form", r.str("活动形式"))
-		r.setS("theme", r.str("主题"))
-		r.set("participants", r.count("参与人数"))
-		r.set("materials", r.count("发放资料(份)"))
-	},
-	"corrections": func(r *row) {
-		r.subject("corrections")
-		r.setS("category", r.str("矫正类别"))
-		st, _ := r.date("矫正开始日期")
-		en, _ := r.date("矫正结束日期")
-		r.set("started", st)
-		r.set("ended", en)
-		r.setS("supervision", r.str("管理等级"))
-		r.setS("status", r.str("状态"))
-		r.set("lost_contact", r.yes("脱管"))
-		r.set("reoffended", r.yes("重新犯罪"))
-		r.set("group_education", r.count("集中教育(次)"))
-		r.set("individual_education", r.count("个别教育(次)"))
-		r.set("service_hours", r.count("公益活动(小时)"))
-	},
-	"resettlement": func(r *row) {
-		r.subject("resettlement")
-		rel, _ := r.date("释放日期")
-		r.set("released", rel)
-		r.setS("release_type", r.str("释放类别"))
-		r.setS("handover", r.str("衔接方式"))
-		r.setS("placement", r.str("安置情况"))
-		r.set("mentoring", r.yes("一对一帮教"))
-		r.set("reoffended", r.yes("重新犯罪"))
-	},
-	"roster": func(r *row) {
-		snap, ok := r.snapshotDate()
-		unit := r.org("单位", LevelCounty, LevelTown)
-		if ok && unit != nil {
-			r.place(unit, unit.Code, snap.Format("2006-01-02"))
-			lvl := "乡镇"
-			if unit.Level == LevelCounty {
-				lvl = "县"
-			}
-			r.set("org_level", lvl)
-		}
-		r.set("snapshot", snap)
-		name := clean(r.raw("姓名"))
-		if name == "" {
-			r.missing("姓名")
-		}
-		r.person(snap, "roster", name, clean(r.raw("单位")))
-		r.setS("post", r.str("职务"))
-		r.setS("staff_type", r.str("人员类别"))
-		r.setS("establishment", r.str("编制类型"))
-		r.setS("education", r.str("学历"))
-		r.setS("major", r.str("所学专业"))
-		r.set("law_major", r.yes("法律专业"))
-		comp := clean(r.raw("会使用计算机"))
-		if comp == "" && r.c.tbl.Letters["会使用计算机"] != "" {
-			comp = "否"
-		}
-		n, err := ParseYesNo(comp)
-		if err != nil {
-			r.fail("会使用计算机", comp, err.Error())
-		}
-		r.set("computer", n)
-		r.setS("rank", r.str("职级待遇"))
-		ws, _ := r.date("参加工作时间")
-		r.set("work_start", ws)
-		r.setS("status", r.str("在岗状态"))
-	},
-	"budget": func(r *row) {
-		yv := strings.TrimSuffix(strings.TrimSuffix(clean(r.raw("年度")), "年度"), "年")
-		year, err := ParseCount(yv)
-		if err != nil || year < 1990 || year > int64(r.c.cfg.Now.Year()+1) {
-			r.fail("年度", clean(r.raw("年度")), "年度应是四位年份，如 2014")
-		}
-		unit := r.org("单位", LevelCounty, LevelTown)
-		if unit != nil && year > 0 {
-			r.place(unit, unit.Code, strconv.FormatInt(year, 10))
-			lvl := "乡镇"
-			if unit.Level == LevelCounty {
-				lvl = "县"
-			}
-			r.set("org_level", lvl)
-		}
-		r.set("year", year)
-		r.setS("category", r.str("经费类别"))
-		if clean(r.raw("标准金额")) != "" {
-			r.set("standard_fen", r.money("标准金额"))
-			r.set("standard_given", int64(1))
-		}
-		r.set("budget_fen", r.money("预算数"))
-		r.set("allocated_fen", r.money("到位数"))
-		r.set("actual_fen", r.money("实际支出"))
-		r.setS("basis", r.str("标准依据"))
-	},
-	"site": func(r *row) {
-		snap, ok := r.snapshotDate()
-		town := r.org("乡镇", townLevels...)
-		level := r.str("层级")
-		if ok && town != nil {
-			r.place(town, town.Code, snap.Format("2006-01-02"))
-		}
-		r.set("snapshot", snap)
-		r.setS("site_name", r.str("站点名称"))
-		r.set("level", level)
-		r.village(town, "村(社区)", level == "村(社区)司法行政工作室")
-		r.setS("host", r.str("依托单位"))
-		est, _ := r.date("建立日期")
-		r.set("established", est)
-		std, okStd := r.date("规范化验收日期")
-		if okStd && !est.IsZero() && std.Before(est) {
-			r.fail("规范化验收日期", clean(r.raw("规范化验收日期")), "验收日期早于建立日期")
-		}
-		r.set("standardized", std)
-		for col, name := range map[string]string{"has_staff": "有工作人员", "has_premises": "有办公场所", "has_facilities": "有办公设施",
-			"has_sign": "有标牌", "has_rules": "有制度", "has_ledger": "有工作台账", "shows_staff": "公示人员信息",
-			"shows_services": "公示服务项目", "shows_process": "公示服务流程", "shows_pledge": "公示服务承诺", "shows_oversight": "公示监督方式"} {
-			r.set(col, r.yes(name))
-		}
-	},
 }

@@ -52,10 +52,10 @@ func (w *Warehouse) SaveAccount(ctx context.Context, a Account) error {
 	if a.Disabled {
 		dis = 1
 	}
-	rec := transform.BuildRecord(transform.Accounts, [][]any{{a.Name, a.DisplayName, a.Role, a.Org, a.PasswordHash, dis,
+	rec := transform.BuildRecord(Accounts, [][]any{{a.Name, a.DisplayName, a.Role, a.Org, a.PasswordHash, dis,
 		a.Version, a.ChangedBy, a.ChangedAt.UTC()}})
 	defer rec.Release()
-	return w.eng.appendRecord(ctx, transform.Accounts, rec)
+	return w.eng.appendRecord(ctx, Accounts, rec)
 }
 
 // accountColumns are read into an Account by accountOf.
@@ -118,9 +118,9 @@ func (w *Warehouse) RecordAudit(ctx context.Context, e AuditEvent) error {
 	if e.At.IsZero() {
 		e.At = time.Unix(0, e.Seq)
 	}
-	rec := transform.BuildRecord(transform.Audit, [][]any{{e.At.UTC(), e.Seq, e.User, e.Role, e.Action, e.Target, e.Detail, e.Remote, e.Result}})
+	rec := transform.BuildRecord(Audit, [][]any{{e.At.UTC(), e.Seq, e.User, e.Role, e.Action, e.Target, e.Detail, e.Remote, e.Result}})
 	defer rec.Release()
-	return w.eng.appendRecord(ctx, transform.Audit, rec)
+	return w.eng.appendRecord(ctx, Audit, rec)
 }
 
 // AuditQuery narrows a read of the audit log; zero fields do not narrow.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"reflect"
+	"sifa/ingest/ledger"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -14,12 +15,10 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-
-	"sifa/transform"
 )
 
 // chEngine speaks ClickHouse's native protocol. The SQL here avoids what
-// 18.16 lacks (engines.md): no ALTER … DELETE, no bound Date parameters, no
+// 18.16 lacks (docs/engines.md): no ALTER … DELETE, no bound Date parameters, no
 // INSERT … VALUES through Exec; replacement works by scope versions.
 type chEngine struct {
 	conn driver.Conn
@@ -126,28 +125,28 @@ func (e *chEngine) query(ctx context.Context, q string) (*Result, error) {
 	return res, rows.Err()
 }
 
-func chType(c transform.Col) string {
-	switch c.Kind {
-	case transform.Enum:
+func chType(c ledger.Col) string {
+	switch c.Type {
+	case ledger.Enum:
 		vals := make([]string, len(c.Values))
 		for i, v := range c.Values {
 			vals[i] = fmt.Sprintf("%s = %d", chQuote(v), i)
 		}
 		return "Enum8(" + strings.Join(vals, ", ") + ")"
-	case transform.Int:
+	case ledger.Int:
 		return "Int64"
-	case transform.Float:
+	case ledger.Float:
 		return "Float64"
-	case transform.Date:
+	case ledger.Date:
 		return "Nullable(Date)"
-	case transform.Time:
+	case ledger.Time:
 		return "DateTime"
 	}
 	return "String"
 }
 
 // createTable is the DDL of a MergeTree table.
-func (e *chEngine) createTable(t *transform.Table) string {
+func (e *chEngine) createTable(t *ledger.Table) string {
 	cols := make([]string, len(t.Columns))
 	for i, c := range t.Columns {
 		cols[i] = c.Name + " " + chType(c)
@@ -157,7 +156,7 @@ func (e *chEngine) createTable(t *transform.Table) string {
 
 // appendRecord sends a record as one columnar batch with an explicit column
 // list (required on 18.16).
-func (e *chEngine) appendRecord(ctx context.Context, t *transform.Table, rec arrow.Record) error {
+func (e *chEngine) appendRecord(ctx context.Context, t *ledger.Table, rec arrow.Record) error {
 	in, err := e.newInsert(ctx, t)
 	if err != nil {
 		return err
@@ -173,7 +172,7 @@ func (e *chEngine) appendRecord(ctx context.Context, t *transform.Table, rec arr
 // column buffers are kept from one block to the next, and the slices
 // handed to the driver too.
 type chInsert struct {
-	t     *transform.Table
+	t     *ledger.Table
 	batch driver.Batch
 	strs  [][]string
 	dates [][]*time.Time
@@ -181,7 +180,7 @@ type chInsert struct {
 	stamp [][]time.Time
 }
 
-func (e *chEngine) newInsert(ctx context.Context, t *transform.Table) (*chInsert, error) {
+func (e *chEngine) newInsert(ctx context.Context, t *ledger.Table) (*chInsert, error) {
 	batch, err := e.conn.PrepareBatch(e.insertCtx(ctx), insertInto(t))
 	if err != nil {
 		return nil, fmt.Errorf("无法写入 %s：%w", t.Name, err)
@@ -193,7 +192,7 @@ func (e *chEngine) newInsert(ctx context.Context, t *transform.Table) (*chInsert
 // add appends a record as the next block and sends it.
 func (in *chInsert) add(rec arrow.Record) error {
 	for k, c := range in.t.Columns {
-		if err := in.batch.Column(k).Append(in.slice(k, rec.Column(k), c.Kind)); err != nil {
+		if err := in.batch.Column(k).Append(in.slice(k, rec.Column(k), c.Type)); err != nil {
 			return fmt.Errorf("写入 %s.%s 失败：%w", in.t.Name, c.Name, err)
 		}
 	}
@@ -215,14 +214,14 @@ func (in *chInsert) abort() { in.batch.Abort() }
 
 // slice turns an Arrow column into the Go slice clickhouse-go appends,
 // reusing this insert's slice for the column.
-func (in *chInsert) slice(k int, col arrow.Array, kind transform.Kind) any {
+func (in *chInsert) slice(k int, col arrow.Array, kind ledger.Type) any {
 	n := col.Len()
 	switch kind {
-	case transform.Int:
+	case ledger.Int:
 		return col.(*array.Int64).Int64Values()
-	case transform.Float:
+	case ledger.Float:
 		return col.(*array.Float64).Float64Values()
-	case transform.Date:
+	case ledger.Date:
 		a := col.(*array.Date32)
 		days, out := grow(in.days[k], n), grow(in.dates[k], n)
 		in.days[k], in.dates[k] = days, out
@@ -234,7 +233,7 @@ func (in *chInsert) slice(k int, col arrow.Array, kind transform.Kind) any {
 			}
 		}
 		return out
-	case transform.Time:
+	case ledger.Time:
 		a := col.(*array.Timestamp)
 		out := grow(in.stamp[k], n)
 		in.stamp[k] = out
@@ -253,7 +252,7 @@ func (in *chInsert) slice(k int, col arrow.Array, kind transform.Kind) any {
 }
 
 // insertInto is an INSERT's head with its explicit column list (required on 18.16).
-func insertInto(t *transform.Table) string {
+func insertInto(t *ledger.Table) string {
 	names := make([]string, len(t.Columns))
 	for i, c := range t.Columns {
 		names[i] = c.Name
@@ -275,12 +274,12 @@ func grow[T any](s []T, n int) []T {
 // again and points the same scopes at identical rows.
 func (e *chEngine) commit(ctx context.Context, scopes, loads arrow.Record) error {
 	if scopes.NumRows() > 0 {
-		if err := e.appendRecord(ctx, transform.Scopes, scopes); err != nil {
+		if err := e.appendRecord(ctx, Scopes, scopes); err != nil {
 			return err
 		}
 	}
 	if loads.NumRows() > 0 {
-		return e.appendRecord(ctx, transform.Loads, loads)
+		return e.appendRecord(ctx, Loads, loads)
 	}
 	return nil
 }
@@ -296,7 +295,7 @@ var chQuoter = strings.NewReplacer(`\`, `\\`, `'`, `\'`)
 func chQuote(s string) string { return "'" + chQuoter.Replace(literalText(s)) + "'" }
 
 // dateLit: a Date compared with a bound time.Time compares raw numbers on
-// 18.16 (engines.md), so dates are always written as toDate('…').
+// 18.16 (docs/engines.md), so dates are always written as toDate('…').
 func (e *chEngine) dateLit(d string) string { return "toDate('" + d + "')" }
 
 // openStream loads a table on two connections at once, so that while the
@@ -305,7 +304,7 @@ func (e *chEngine) dateLit(d string) string { return "toDate('" + d + "')" }
 // INSERT in the Native format; otherwise each connection holds one
 // clickhouse-go INSERT and each record is a block of it. Order does not
 // matter: the rows stay invisible until the commit.
-func (e *chEngine) openStream(ctx context.Context, t *transform.Table) (tableStream, error) {
+func (e *chEngine) openStream(ctx context.Context, t *ledger.Table) (tableStream, error) {
 	s := &chStream{recs: make(chan arrow.Record, 8), errs: make(chan error, chInserters)}
 	for range chInserters {
 		s.wg.Add(1)
@@ -382,7 +381,10 @@ func (s *chStream) firstErr() error {
 // answers from scopes with argMax.
 func (e *chEngine) migrateEngine(ctx context.Context, version int) error { return nil }
 
-// deleteRows is an asynchronous mutation on 18.16 (engines.md): fine for
+// A String column added to a MergeTree table reads "" in the existing rows.
+func (e *chEngine) addedTextColumn() string { return "String" }
+
+// deleteRows is an asynchronous mutation on 18.16 (docs/engines.md): fine for
 // rows no panel counts any more. On a cluster it runs on every shard's local table.
 func (e *chEngine) deleteRows(ctx context.Context, table, cond string) error {
 	if e.cluster == "" {

@@ -4,11 +4,10 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"sifa/ingest/ledger"
 	"strconv"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
-
-	"sifa/transform"
 )
 
 // A ClickHouse cluster (clickhouse://host:port/db?cluster=NAME): every
@@ -60,7 +59,7 @@ func (e *chEngine) joinCluster(ctx context.Context, cluster string, opts clickho
 // shardKey keeps one county's rows on one shard (counties by their code,
 // so consecutive codes go round the shards and a province spreads evenly);
 // bookkeeping rows of a load stay with the load.
-func shardKey(t *transform.Table) string {
+func shardKey(t *ledger.Table) string {
 	switch {
 	case t.Index("county_code") >= 0:
 		return "toUInt64OrZero(county_code)"
@@ -72,7 +71,7 @@ func shardKey(t *transform.Table) string {
 	return "rand()"
 }
 
-func (e *chEngine) ensureTable(ctx context.Context, t *transform.Table) error {
+func (e *chEngine) ensureTable(ctx context.Context, t *ledger.Table) error {
 	if e.cluster == "" {
 		return e.exec(ctx, e.createTable(t))
 	}

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"sifa/ingest/ledger"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,8 +18,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-
-	"sifa/transform"
 )
 
 // Loads over ClickHouse's HTTP interface in its Native format, when the
@@ -67,7 +66,7 @@ func newCHHTTP(ctx context.Context, host, port, db, user, password string) (*chH
 var nativeBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 // insert sends one record as one INSERT (one block, one part).
-func (h *chHTTP) insert(ctx context.Context, t *transform.Table, rec arrow.Record) error {
+func (h *chHTTP) insert(ctx context.Context, t *ledger.Table, rec arrow.Record) error {
 	bp := nativeBufs.Get().(*[]byte)
 	defer nativeBufs.Put(bp)
 	body, err := appendNative((*bp)[:0], t, rec)
@@ -102,7 +101,7 @@ func (h *chHTTP) close() { h.client.CloseIdleConnections() }
 // appendNative appends a record as one block of ClickHouse's Native format
 // (no block info, as the HTTP interface reads it): the numbers of columns
 // and rows, then each column's name, type and values.
-func appendNative(b []byte, t *transform.Table, rec arrow.Record) ([]byte, error) {
+func appendNative(b []byte, t *ledger.Table, rec arrow.Record) ([]byte, error) {
 	n := int(rec.NumRows())
 	b = slices.Grow(b, nativeSize(t, rec))
 	b = binary.AppendUvarint(b, uint64(len(t.Columns)))
@@ -110,12 +109,12 @@ func appendNative(b []byte, t *transform.Table, rec arrow.Record) ([]byte, error
 	for k, c := range t.Columns {
 		b = appendNativeString(b, c.Name)
 		b = appendNativeString(b, chType(c))
-		switch col := rec.Column(k); c.Kind {
-		case transform.Int:
+		switch col := rec.Column(k); c.Type {
+		case ledger.Int:
 			b = append(b, arrow.Int64Traits.CastToBytes(col.(*array.Int64).Int64Values())...)
-		case transform.Float:
+		case ledger.Float:
 			b = append(b, arrow.Float64Traits.CastToBytes(col.(*array.Float64).Float64Values())...)
-		case transform.Date:
+		case ledger.Date:
 			a := col.(*array.Date32)
 			vals := a.Date32Values()
 			for i, v := range vals {
@@ -131,14 +130,14 @@ func appendNative(b []byte, t *transform.Table, rec arrow.Record) ([]byte, error
 				}
 				b = binary.LittleEndian.AppendUint16(b, uint16(v))
 			}
-		case transform.Time:
+		case ledger.Time:
 			for _, v := range col.(*array.Timestamp).TimestampValues() {
 				if v < 0 || v > 0xFFFFFFFF {
 					return nil, fmt.Errorf("%s 的时间超出了 ClickHouse 的范围", c.Name)
 				}
 				b = binary.LittleEndian.AppendUint32(b, uint32(v))
 			}
-		case transform.Enum:
+		case ledger.Enum:
 			a := col.(*array.String)
 			last, code := "", -1
 			for i := range n {
@@ -162,19 +161,19 @@ func appendNative(b []byte, t *transform.Table, rec arrow.Record) ([]byte, error
 
 // nativeSize is about the bytes of a record's Native block (strings counted
 // with a length of up to two bytes), so that its buffer is allocated once.
-func nativeSize(t *transform.Table, rec arrow.Record) int {
+func nativeSize(t *ledger.Table, rec arrow.Record) int {
 	n := int(rec.NumRows())
 	size := 20
 	for k, c := range t.Columns {
 		size += len(c.Name) + 200
-		switch c.Kind {
-		case transform.Int, transform.Float:
+		switch c.Type {
+		case ledger.Int, ledger.Float:
 			size += 8 * n
-		case transform.Date:
+		case ledger.Date:
 			size += 3 * n
-		case transform.Time:
+		case ledger.Time:
 			size += 4 * n
-		case transform.Enum:
+		case ledger.Enum:
 			size += n
 		default:
 			a := rec.Column(k).(*array.String)
@@ -197,7 +196,7 @@ func appendNativeString(b []byte, s string) []byte {
 }
 
 // enumCode is a value's number in an Enum8 column (as chType numbers them), or -1.
-func enumCode(c transform.Col, v string) int {
+func enumCode(c ledger.Col, v string) int {
 	for i, x := range c.Values {
 		if x == v {
 			return i

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sifa/ingest/ledger"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,8 +18,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/duckdb/duckdb-go/v2"
-
-	"sifa/transform"
 )
 
 type duckEngine struct {
@@ -139,31 +138,31 @@ func (e *duckEngine) query(ctx context.Context, q string) (*Result, error) {
 	return res, rows.Err()
 }
 
-func duckType(c transform.Col) string {
-	switch c.Kind {
-	case transform.Enum:
+func duckType(c ledger.Col) string {
+	switch c.Type {
+	case ledger.Enum:
 		vals := make([]string, len(c.Values))
 		for i, v := range c.Values {
 			vals[i] = duckQuote(v)
 		}
 		return "ENUM(" + strings.Join(vals, ", ") + ")"
-	case transform.Int:
+	case ledger.Int:
 		return "BIGINT"
-	case transform.Float:
+	case ledger.Float:
 		return "DOUBLE"
-	case transform.Date:
+	case ledger.Date:
 		return "DATE"
-	case transform.Time:
+	case ledger.Time:
 		return "TIMESTAMP"
 	}
 	return "VARCHAR"
 }
 
-func (e *duckEngine) createTable(t *transform.Table) string {
+func (e *duckEngine) createTable(t *ledger.Table) string {
 	cols := make([]string, len(t.Columns))
 	for i, c := range t.Columns {
 		null := " NOT NULL"
-		if c.Kind == transform.Date {
+		if c.Type == ledger.Date {
 			null = ""
 		}
 		cols[i] = c.Name + " " + duckType(c) + null
@@ -174,15 +173,15 @@ func (e *duckEngine) createTable(t *transform.Table) string {
 	return "CREATE TABLE IF NOT EXISTS " + t.Name + " (" + strings.Join(cols, ", ") + ")"
 }
 
-func arrowGetter(col arrow.Array, k transform.Kind) func(int) driver.Value {
+func arrowGetter(col arrow.Array, k ledger.Type) func(int) driver.Value {
 	switch k {
-	case transform.Int:
+	case ledger.Int:
 		a := col.(*array.Int64)
 		return func(i int) driver.Value { return a.Value(i) }
-	case transform.Float:
+	case ledger.Float:
 		a := col.(*array.Float64)
 		return func(i int) driver.Value { return a.Value(i) }
-	case transform.Date:
+	case ledger.Date:
 		a := col.(*array.Date32)
 		return func(i int) driver.Value {
 			if a.IsNull(i) {
@@ -190,7 +189,7 @@ func arrowGetter(col arrow.Array, k transform.Kind) func(int) driver.Value {
 			}
 			return a.Value(i).ToTime()
 		}
-	case transform.Time:
+	case ledger.Time:
 		a := col.(*array.Timestamp)
 		return func(i int) driver.Value { return time.Unix(int64(a.Value(i)), 0).UTC() }
 	}
@@ -206,9 +205,9 @@ func (e *duckEngine) commit(ctx context.Context, scopes, loads arrow.Record) err
 	}
 	defer tx.Rollback()
 	for _, x := range []struct {
-		t   *transform.Table
+		t   *ledger.Table
 		rec arrow.Record
-	}{{transform.Scopes, scopes}, {transform.Loads, loads}} {
+	}{{Scopes, scopes}, {Loads, loads}} {
 		if x.rec.NumRows() == 0 {
 			continue
 		}
@@ -218,7 +217,7 @@ func (e *duckEngine) commit(ctx context.Context, scopes, loads arrow.Record) err
 	}
 	if scopes.NumRows() > 0 {
 		// the scopes just written become current (the newest version wins)
-		sc := scopes.Column(transform.Scopes.Index("scope")).(*array.String)
+		sc := scopes.Column(Scopes.Index("scope")).(*array.String)
 		var b strings.Builder
 		for i := 0; i < sc.Len(); i++ {
 			if i > 0 {
@@ -241,10 +240,10 @@ func (e *duckEngine) commit(ctx context.Context, scopes, loads arrow.Record) err
 }
 
 // valuesSQL renders a small record as VALUES tuples of literals.
-func valuesSQL(t *transform.Table, rec arrow.Record) string {
+func valuesSQL(t *ledger.Table, rec arrow.Record) string {
 	getters := make([]func(int) driver.Value, len(t.Columns))
 	for k, c := range t.Columns {
-		getters[k] = arrowGetter(rec.Column(k), c.Kind)
+		getters[k] = arrowGetter(rec.Column(k), c.Type)
 	}
 	var b strings.Builder
 	for i := 0; i < int(rec.NumRows()); i++ {
@@ -264,7 +263,7 @@ func valuesSQL(t *transform.Table, rec arrow.Record) string {
 			case float64:
 				b.WriteString(strconv.FormatFloat(v, 'g', -1, 64))
 			case time.Time:
-				if t.Columns[k].Kind == transform.Date {
+				if t.Columns[k].Type == ledger.Date {
 					b.WriteString("DATE '" + v.Format("2006-01-02") + "'")
 				} else {
 					b.WriteString("TIMESTAMP '" + v.Format("2006-01-02 15:04:05") + "'")
@@ -305,6 +304,9 @@ func (e *duckEngine) migrateEngine(ctx context.Context, version int) error {
 	return tx.Commit()
 }
 
+// DuckDB adds no column with a NOT NULL constraint: the default fills the rows.
+func (e *duckEngine) addedTextColumn() string { return "VARCHAR DEFAULT ''" }
+
 func duckQuote(s string) string { return "'" + strings.ReplaceAll(literalText(s), "'", "''") + "'" }
 
 func (e *duckEngine) quote(s string) string { return duckQuote(s) }
@@ -315,7 +317,7 @@ func (e *duckEngine) deleteRows(ctx context.Context, table, cond string) error {
 	return e.exec(ctx, "DELETE FROM "+table+" WHERE "+cond)
 }
 
-func (e *duckEngine) ensureTable(ctx context.Context, t *transform.Table) error {
+func (e *duckEngine) ensureTable(ctx context.Context, t *ledger.Table) error {
 	return e.exec(ctx, e.createTable(t))
 }
 

@@ -6,16 +6,15 @@ import (
 	"context"
 	"database/sql/driver"
 	"fmt"
+	"sifa/ingest/ledger"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/duckdb/duckdb-go/v2"
-
-	"sifa/transform"
 )
 
 // appendRecord loads through DuckDB's Appender (prepared INSERTs are about
-// 300 times slower: engines.md).
-func (e *duckEngine) appendRecord(ctx context.Context, t *transform.Table, rec arrow.Record) error {
+// 300 times slower: docs/engines.md).
+func (e *duckEngine) appendRecord(ctx context.Context, t *ledger.Table, rec arrow.Record) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	conn, err := e.db.Conn(ctx)
@@ -30,7 +29,7 @@ func (e *duckEngine) appendRecord(ctx context.Context, t *transform.Table, rec a
 		}
 		getters := make([]func(int) driver.Value, len(t.Columns))
 		for k, c := range t.Columns {
-			getters[k] = arrowGetter(rec.Column(k), c.Kind)
+			getters[k] = arrowGetter(rec.Column(k), c.Type)
 		}
 		row := make([]driver.Value, len(t.Columns))
 		n := int(rec.NumRows())
@@ -47,6 +46,6 @@ func (e *duckEngine) appendRecord(ctx context.Context, t *transform.Table, rec a
 	})
 }
 
-func (e *duckEngine) openStream(ctx context.Context, t *transform.Table) (tableStream, error) {
+func (e *duckEngine) openStream(ctx context.Context, t *ledger.Table) (tableStream, error) {
 	return &recordStream{ctx: ctx, e: e, t: t}, nil
 }

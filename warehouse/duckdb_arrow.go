@@ -7,13 +7,12 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"sifa/ingest/ledger"
 	"sync"
 	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/duckdb/duckdb-go/v2"
-
-	"sifa/transform"
 )
 
 var viewSeq atomic.Int64
@@ -21,7 +20,7 @@ var viewSeq atomic.Int64
 // appendRecord loads one record as a stream of one: DuckDB reads the batch
 // through its Arrow scan in one statement instead of one cgo call per value
 // through the Appender (built without the duckdb_arrow tag, the Appender is used).
-func (e *duckEngine) appendRecord(ctx context.Context, t *transform.Table, rec arrow.Record) error {
+func (e *duckEngine) appendRecord(ctx context.Context, t *ledger.Table, rec arrow.Record) error {
 	s, err := e.openStream(ctx, t)
 	if err != nil {
 		return err
@@ -38,7 +37,7 @@ func (e *duckEngine) appendRecord(ctx context.Context, t *transform.Table, rec a
 // whole table's rows are written by one statement (DuckDB's cost of
 // persisting rows is paid per statement: one INSERT of four 50,000-row
 // batches took 0.53 s against 0.74 s for four INSERTs).
-func (e *duckEngine) openStream(ctx context.Context, t *transform.Table) (tableStream, error) {
+func (e *duckEngine) openStream(ctx context.Context, t *ledger.Table) (tableStream, error) {
 	s := &duckStream{rdr: newChanReader(t.Arrow()), done: make(chan struct{})}
 	e.mu.Lock()
 	go func() {

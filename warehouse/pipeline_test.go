@@ -20,8 +20,10 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"sifa/ingest"
+	"sifa/ingest/ledger"
 	"sifa/transform"
 	"sifa/warehouse"
+	"sifa/warehouse/load"
 	"sifa/warehouse/whtest"
 )
 
@@ -68,11 +70,11 @@ func open(t *testing.T, dsn string) *warehouse.Warehouse {
 	return w
 }
 
-func pipeline(w *warehouse.Warehouse, archive string) *warehouse.Pipeline {
-	return &warehouse.Pipeline{W: w, Archive: ingest.Archive{Dir: archive}, Config: transform.Config{Secret: []byte("k")}}
+func pipeline(w *warehouse.Warehouse, archive string) *load.Pipeline {
+	return &load.Pipeline{W: w, Archive: ingest.Archive{Dir: archive}, Config: transform.Config{Secret: []byte("k")}}
 }
 
-func run(t *testing.T, p *warehouse.Pipeline, paths ...string) []warehouse.FileReport {
+func run(t *testing.T, p *load.Pipeline, paths ...string) []load.FileReport {
 	t.Helper()
 	reps, err := p.Run(context.Background(), paths)
 	if err != nil {
@@ -88,7 +90,7 @@ func run(t *testing.T, p *warehouse.Pipeline, paths ...string) []warehouse.FileR
 
 // withRegistry opens a warehouse in a temp folder (closed when the test
 // ends), a pipeline archiving under it, and loads the registry.
-func withRegistry(t *testing.T, dsn string) (string, *warehouse.Warehouse, *warehouse.Pipeline) {
+func withRegistry(t *testing.T, dsn string) (string, *warehouse.Warehouse, *load.Pipeline) {
 	t.Helper()
 	dir := t.TempDir()
 	w := open(t, dsn)
@@ -235,7 +237,7 @@ func TestTemplatesIngestCleanly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) != len(ingest.Ledgers) {
+	if len(files) != len(ledger.Ledgers) {
 		t.Fatalf("%d templates", len(files))
 	}
 	rows := map[string][][]any{
@@ -250,7 +252,7 @@ func TestTemplatesIngestCleanly(t *testing.T) {
 		"budget":       {{2014, "青山县司法局", "人民调解经费", "", 50000, 45000, 60000, ""}},
 		"site":         {{"2014-12-31", "石门镇司法行政服务站", "乡镇司法行政服务站", "石门镇", "", "石门镇司法所", "2013-05-01", "2014-06-01", "是", "是", "是", "是", "是", "是", "是", "是", "是", "是", "是"}},
 	}
-	for i, l := range ingest.Ledgers {
+	for i, l := range ledger.Ledgers {
 		f, err := excelize.OpenFile(files[i])
 		if err != nil {
 			t.Fatal(err)

@@ -18,7 +18,7 @@ type Target struct {
 	Standardized float64
 }
 
-// DefaultTargets are the 2014–2016 targets of 篇三 (DESIGN.md).
+// DefaultTargets are the 2014–2016 targets of 篇三 (docs/design.md).
 var DefaultTargets = []Target{
 	{"乡镇司法行政服务站", 2014, 1, 0.5}, {"乡镇司法行政服务站", 2015, 1, 1}, {"乡镇司法行政服务站", 2016, 1, 1},
 	{"村(社区)司法行政工作室", 2014, 0, 0.5}, {"村(社区)司法行政工作室", 2015, 0, 0.7}, {"村(社区)司法行政工作室", 2016, 0, 1},
@@ -42,10 +42,10 @@ func (w *Warehouse) SetTargets(ctx context.Context, targets []Target) error {
 	for _, t := range want {
 		rows = append(rows, []any{t.Level, int64(t.Year), t.Established, t.Standardized, v})
 	}
-	rec := transform.BuildRecord(transform.DimTarget, rows)
+	rec := transform.BuildRecord(DimTarget, rows)
 	defer rec.Release()
 	defer w.forget()
-	return w.eng.appendRecord(ctx, transform.DimTarget, rec)
+	return w.eng.appendRecord(ctx, DimTarget, rec)
 }
 
 // Targets reads the current targets.

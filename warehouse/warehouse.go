@@ -19,6 +19,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
+	"sifa/ingest/ledger"
 	"sifa/transform"
 )
 
@@ -46,7 +47,7 @@ type engine interface {
 	query(ctx context.Context, q string) (*Result, error)
 	// ensureTable creates a table when it is not there (on a cluster: the
 	// local table on every shard and the Distributed table over them).
-	ensureTable(ctx context.Context, t *transform.Table) error
+	ensureTable(ctx context.Context, t *ledger.Table) error
 	// in is the operator of a condition on a subquery: IN, or GLOBAL IN on a
 	// cluster (each shard would otherwise read only its own part).
 	in() string
@@ -54,9 +55,9 @@ type engine interface {
 	// on every shard's local table).
 	deleteRows(ctx context.Context, table, cond string) error
 	// appendRecord bulk-loads a record into a table, columnar.
-	appendRecord(ctx context.Context, t *transform.Table, rec arrow.Record) error
+	appendRecord(ctx context.Context, t *ledger.Table, rec arrow.Record) error
 	// openStream starts a bulk load of many records into one table.
-	openStream(ctx context.Context, t *transform.Table) (tableStream, error)
+	openStream(ctx context.Context, t *ledger.Table) (tableStream, error)
 	// commit writes the scope rows and the loads rows of one file so that
 	// readers switch to the new rows at once.
 	commit(ctx context.Context, scopes, loads arrow.Record) error
@@ -69,6 +70,9 @@ type engine interface {
 	quote(s string) string
 	// backup writes a consistent copy of the warehouse into a new file.
 	backup(ctx context.Context, path string) error
+	// addedTextColumn is the type of a text column added to a table that
+	// has rows (ALTER TABLE … ADD COLUMN): every row gets "".
+	addedTextColumn() string
 	// dateLit makes a date literal from a validated "2006-01-02".
 	dateLit(d string) string
 	close() error
@@ -152,12 +156,12 @@ func (w *Warehouse) Engine() string { return w.eng.name() }
 // Close closes the warehouse.
 func (w *Warehouse) Close() error { return w.eng.close() }
 
-var schemaTable = &transform.Table{Name: "schema_version", Columns: []transform.Col{{Name: "version", Kind: transform.Int}, {Name: "applied_at", Kind: transform.Time}}, OrderBy: []string{"version"}}
+var schemaTable = &ledger.Table{Name: "schema_version", Columns: []ledger.Col{{Name: "version", Type: ledger.Int}, {Name: "applied_at", Type: ledger.Time}}, OrderBy: []string{"version"}}
 
 // migrations[k] brings a warehouse from version k to k+1.
 var migrations = []func(ctx context.Context, w *Warehouse) error{
 	func(ctx context.Context, w *Warehouse) error {
-		for _, t := range transform.Tables {
+		for _, t := range Tables {
 			if err := w.eng.ensureTable(ctx, t); err != nil {
 				return fmt.Errorf("建表 %s 失败：%w", t.Name, err)
 			}
@@ -166,12 +170,12 @@ var migrations = []func(ctx context.Context, w *Warehouse) error{
 	},
 	func(ctx context.Context, w *Warehouse) error { return w.eng.migrateEngine(ctx, 2) },
 	func(ctx context.Context, w *Warehouse) error {
-		return w.eng.ensureTable(ctx, transform.Jobs)
+		return w.eng.ensureTable(ctx, Jobs)
 	},
 	// v4: accounts and the audit log; mediators are kept as keyed hashes,
 	// never by name (the names an older build stored are dropped).
 	func(ctx context.Context, w *Warehouse) error {
-		for _, t := range []*transform.Table{transform.Accounts, transform.Audit} {
+		for _, t := range []*ledger.Table{Accounts, Audit} {
 			if err := w.eng.ensureTable(ctx, t); err != nil {
 				return fmt.Errorf("建表 %s 失败：%w", t.Name, err)
 			}
@@ -183,11 +187,7 @@ var migrations = []func(ctx context.Context, w *Warehouse) error{
 		if !slices.Contains(res.Columns, "mediator") {
 			return nil
 		}
-		typ := "String"
-		if w.eng.name() == "duckdb" {
-			typ = "VARCHAR DEFAULT ''" // DuckDB adds no column with a NOT NULL constraint
-		}
-		for _, q := range []string{"ALTER TABLE fact_dispute DROP COLUMN mediator", "ALTER TABLE fact_dispute ADD COLUMN mediator_key " + typ} {
+		for _, q := range []string{"ALTER TABLE fact_dispute DROP COLUMN mediator", "ALTER TABLE fact_dispute ADD COLUMN mediator_key " + w.eng.addedTextColumn()} {
 			if err := w.eng.exec(ctx, q); err != nil {
 				return fmt.Errorf("升级仓库结构失败：%w", err)
 			}
@@ -222,6 +222,13 @@ func (w *Warehouse) migrate(ctx context.Context) error {
 			return err
 		}
 	}
+	// a ledger type added to the catalog gets its table on the next open,
+	// without a migration of its own
+	for _, t := range ledger.Facts {
+		if err := w.eng.ensureTable(ctx, t); err != nil {
+			return fmt.Errorf("建表 %s 失败：%w", t.Name, err)
+		}
+	}
 	return nil
 }
 
@@ -244,7 +251,7 @@ func (w *Warehouse) Visible() string {
 func (w *Warehouse) In() string { return w.eng.in() }
 
 // Append bulk-loads rows into a table. They stay invisible until Commit.
-func (w *Warehouse) Append(ctx context.Context, t *transform.Table, rec arrow.Record) error {
+func (w *Warehouse) Append(ctx context.Context, t *ledger.Table, rec arrow.Record) error {
 	if rec.NumRows() == 0 {
 		return nil
 	}
@@ -262,7 +269,7 @@ type tableStream interface {
 type Stream struct{ s tableStream }
 
 // OpenStream starts a bulk load into a table.
-func (w *Warehouse) OpenStream(ctx context.Context, t *transform.Table) (*Stream, error) {
+func (w *Warehouse) OpenStream(ctx context.Context, t *ledger.Table) (*Stream, error) {
 	s, err := w.eng.openStream(ctx, t)
 	if err != nil {
 		return nil, err
@@ -285,7 +292,7 @@ func (s *Stream) Close() error { return s.s.close() }
 type recordStream struct {
 	ctx context.Context
 	e   engine
-	t   *transform.Table
+	t   *ledger.Table
 }
 
 func (s *recordStream) write(rec arrow.Record) error { return s.e.appendRecord(s.ctx, s.t, rec) }
@@ -313,9 +320,9 @@ func (w *Warehouse) Commit(ctx context.Context, loadID string, scopes []string, 
 		lrows = append(lrows, []any{l.LoadID, l.File, l.Sheet, l.SHA256, l.Ledger, strings.Join(l.Orgs, ","),
 			strings.Join(l.Periods, ","), int64(l.Accepted), int64(l.Rejected), l.At.UTC()})
 	}
-	sr := transform.BuildRecord(transform.Scopes, srows)
+	sr := transform.BuildRecord(Scopes, srows)
 	defer sr.Release()
-	lr := transform.BuildRecord(transform.Loads, lrows)
+	lr := transform.BuildRecord(Loads, lrows)
 	defer lr.Release()
 	defer w.forget()
 	return w.eng.commit(ctx, sr, lr)
@@ -331,6 +338,14 @@ func (w *Warehouse) Seen(ctx context.Context, sha string) (bool, error) {
 		return false, err
 	}
 	return res.Rows[0][0].(int64) > 0, nil
+}
+
+// LoadLock holds the warehouse for one load (from its first append to its
+// commit) and returns the function that lets it go: the sweep and the
+// backup wait for it, and so does the next load of this process.
+func (w *Warehouse) LoadLock() (unlock func()) {
+	w.mu.Lock()
+	return w.mu.Unlock
 }
 
 // LoadCount is the number of loads (files or sheets) ever committed.
@@ -552,12 +567,49 @@ type JobRun struct {
 	Result, Error             string
 }
 
+// JobHistory lists every job run in the order they ended (job, times and
+// result: what /metrics reports).
+func (w *Warehouse) JobHistory(ctx context.Context) ([]JobRun, error) {
+	res, err := w.eng.query(ctx, "SELECT job, started, ended, result FROM jobs ORDER BY seq")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]JobRun, 0, len(res.Rows))
+	for _, x := range res.Rows {
+		s, _ := time.Parse("2006-01-02 15:04:05", fmt.Sprint(x[1]))
+		e, _ := time.Parse("2006-01-02 15:04:05", fmt.Sprint(x[2]))
+		out = append(out, JobRun{Job: fmt.Sprint(x[0]), Started: s, Ended: e, Result: fmt.Sprint(x[3])})
+	}
+	return out, nil
+}
+
+// LoadTotals are the warehouse's totals of loads since it began.
+type LoadTotals struct {
+	Loads, Files, Accepted, Rejected int64 // ledger tables, distinct files, rows
+}
+
+// Totals counts the loads, distinct files and rows ever committed.
+func (w *Warehouse) Totals(ctx context.Context) (LoadTotals, error) {
+	res, err := w.eng.query(ctx, "SELECT count(*), count(DISTINCT sha256), sum(rows_accepted), sum(rows_rejected) FROM loads")
+	if err != nil {
+		return LoadTotals{}, err
+	}
+	r := res.Rows[0]
+	return LoadTotals{Loads: toInt(r[0]), Files: toInt(r[1]), Accepted: toInt(r[2]), Rejected: toInt(r[3])}, nil
+}
+
+// Ping says whether the warehouse answers.
+func (w *Warehouse) Ping(ctx context.Context) error {
+	_, err := w.eng.query(ctx, "SELECT 1")
+	return err
+}
+
 // RecordJob appends a run to the job history.
 func (w *Warehouse) RecordJob(ctx context.Context, j JobRun) error {
-	rec := transform.BuildRecord(transform.Jobs, [][]any{{j.RunID, j.Job, j.Started.UTC(), j.Ended.UTC(), int64(j.Files), int64(j.Accepted),
+	rec := transform.BuildRecord(Jobs, [][]any{{j.RunID, j.Job, j.Started.UTC(), j.Ended.UTC(), int64(j.Files), int64(j.Accepted),
 		int64(j.Rejected), int64(j.FailedFiles), j.Result, j.Error, j.Ended.UnixNano()}})
 	defer rec.Release()
-	return w.eng.appendRecord(ctx, transform.Jobs, rec)
+	return w.eng.appendRecord(ctx, Jobs, rec)
 }
 
 // Sweep deletes the fact rows that a later load replaced: rows of committed
@@ -569,7 +621,7 @@ func (w *Warehouse) Sweep(ctx context.Context) (int64, error) {
 	w.mu.Lock() // no load of this process is between append and commit
 	defer w.mu.Unlock()
 	var total int64
-	for _, t := range transform.Facts {
+	for _, t := range ledger.Facts {
 		cond := "NOT (" + w.Visible() + ") AND load_id " + w.eng.in() + " (SELECT load_id FROM loads)"
 		res, err := w.eng.query(ctx, "SELECT count(*) FROM "+t.Name+" WHERE "+cond)
 		if err != nil {

@@ -13,13 +13,13 @@ import (
 	"time"
 
 	"sifa/dashboards"
-	"sifa/warehouse"
+	"sifa/warehouse/load"
 )
 
 // handOff sends files to the running sifa serve (which holds the embedded
 // warehouse) through its push endpoint, and prints what it loaded.
 func handOff(ctx context.Context, cfg *Config, paths []string, rejectsOut string, stdout, stderr io.Writer) int {
-	files, err := warehouse.Expand(paths)
+	files, err := load.Expand(paths)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitUsage

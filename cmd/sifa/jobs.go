@@ -15,6 +15,7 @@ import (
 
 	"sifa/ingest"
 	"sifa/warehouse"
+	"sifa/warehouse/load"
 	"sifa/warehouse/panels"
 )
 
@@ -24,7 +25,7 @@ import (
 // in the inbox and are tried again with backoff, then at the next scan.
 type inboxJob struct {
 	inbox    *ingest.Inbox
-	pipeline *warehouse.Pipeline
+	pipeline *load.Pipeline
 	w        *warehouse.Warehouse
 	log      *slog.Logger
 	retries  int           // attempts after the first for passing failures (default 3)
@@ -105,7 +106,7 @@ func (j *inboxJob) run(ctx context.Context) {
 
 // startScheduler starts the cron jobs the configuration asks for; stop it
 // with Stop, which waits for a running job to finish.
-func startScheduler(ctx context.Context, cfg *Config, w *warehouse.Warehouse, p *warehouse.Pipeline, e *panels.Engine, log *slog.Logger) (*cron.Cron, error) {
+func startScheduler(ctx context.Context, cfg *Config, w *warehouse.Warehouse, p *load.Pipeline, e *panels.Engine, log *slog.Logger) (*cron.Cron, error) {
 	tz := cfg.Timezone
 	if tz == "" {
 		tz = "Asia/Shanghai"

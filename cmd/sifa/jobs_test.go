@@ -21,6 +21,7 @@ import (
 	"sifa/ingest"
 	"sifa/transform"
 	"sifa/warehouse"
+	"sifa/warehouse/load"
 	"sifa/warehouse/panels"
 	"sifa/warehouse/whtest"
 )
@@ -60,7 +61,7 @@ func TestInboxJob(t *testing.T) {
 	}
 	defer w.Close()
 	archive := filepath.Join(dir, "archive")
-	p := &warehouse.Pipeline{W: w, Archive: ingest.Archive{Dir: archive}, Config: transform.Config{Secret: []byte("k")}}
+	p := &load.Pipeline{W: w, Archive: ingest.Archive{Dir: archive}, Config: transform.Config{Secret: []byte("k")}}
 	var logs bytes.Buffer
 	job := &inboxJob{inbox: &ingest.Inbox{Dir: inboxDir, Sleep: func(time.Duration) {}, Now: func() time.Time { return time.Now().Add(time.Hour) }},
 		pipeline: p, w: w, log: slog.New(slog.NewTextHandler(&logs, nil)), retries: 1, backoff: time.Millisecond}
@@ -330,7 +331,7 @@ func TestInboxJobSurvivesClickHouseOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	p := &warehouse.Pipeline{W: w, Archive: ingest.Archive{Dir: filepath.Join(dir, "archive")}, Config: transform.Config{Secret: []byte("k")}, BatchRows: 100}
+	p := &load.Pipeline{W: w, Archive: ingest.Archive{Dir: filepath.Join(dir, "archive")}, Config: transform.Config{Secret: []byte("k")}, BatchRows: 100}
 	os.WriteFile(filepath.Join(dir, "reg.csv"), []byte(regCSV+"990121101,营盘镇,乡镇(街道),990121\n"), 0o644)
 	if reps, err := p.Run(ctx, []string{filepath.Join(dir, "reg.csv")}); err != nil || reps[0].Err != nil {
 		t.Fatal(err, reps)
@@ -424,7 +425,7 @@ func TestArchiveDiskFull(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer w.Close()
-		p := &warehouse.Pipeline{W: w, Archive: ingest.Archive{Dir: filepath.Join(full, "archive")}, Config: transform.Config{Secret: []byte("k")}}
+		p := &load.Pipeline{W: w, Archive: ingest.Archive{Dir: filepath.Join(full, "archive")}, Config: transform.Config{Secret: []byte("k")}}
 		var b strings.Builder
 		b.WriteString("受理日期,乡镇,纠纷类型,调解结果\n")
 		for b.Len() < 200<<10 {

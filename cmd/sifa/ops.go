@@ -128,7 +128,7 @@ func opsHandlers(mux *http.ServeMux, w *warehouse.Warehouse, m *requestMetrics) 
 	mux.HandleFunc("GET /readyz", localOnly(func(rw http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 		defer cancel()
-		if _, err := w.Query(ctx, "SELECT 1"); err != nil {
+		if err := w.Ping(ctx); err != nil {
 			http.Error(rw, "仓库连不上："+err.Error(), http.StatusServiceUnavailable)
 			return
 		}
@@ -139,39 +139,46 @@ func opsHandlers(mux *http.ServeMux, w *warehouse.Warehouse, m *requestMetrics) 
 		defer cancel()
 		var b strings.Builder
 		up := 1
-		res, err := w.Query(ctx, "SELECT count(*), count(DISTINCT sha256), sum(rows_accepted), sum(rows_rejected) FROM loads")
+		tot, err := w.Totals(ctx)
 		if err != nil {
 			up = 0
 		}
 		fmt.Fprintf(&b, "# HELP sifa_warehouse_up Whether the warehouse answered this scrape (1) or not (0).\n# TYPE sifa_warehouse_up gauge\nsifa_warehouse_up %d\n", up)
 		if err == nil {
-			row := res.Rows[0]
-			n := func(v any) int64 { x, _ := v.(int64); return x }
-			fmt.Fprintf(&b, "# HELP sifa_loads_total Ledger tables loaded (a workbook of two ledger sheets counts two).\n# TYPE sifa_loads_total counter\nsifa_loads_total %d\n", n(row[0]))
-			fmt.Fprintf(&b, "# HELP sifa_files_ingested_total Distinct files (by SHA-256) loaded.\n# TYPE sifa_files_ingested_total counter\nsifa_files_ingested_total %d\n", n(row[1]))
-			fmt.Fprintf(&b, "# HELP sifa_rows_accepted_total Ledger rows loaded into the warehouse.\n# TYPE sifa_rows_accepted_total counter\nsifa_rows_accepted_total %d\n", n(row[2]))
-			fmt.Fprintf(&b, "# HELP sifa_rows_rejected_total Ledger rows rejected with a reason.\n# TYPE sifa_rows_rejected_total counter\nsifa_rows_rejected_total %d\n", n(row[3]))
-			if jr, err := w.Query(ctx, "SELECT job, result, count(*) FROM jobs GROUP BY job, result ORDER BY job, result"); err == nil {
-				b.WriteString("# HELP sifa_job_runs_total Runs of scheduled jobs that found work, by job and result (成功/部分失败/失败).\n# TYPE sifa_job_runs_total counter\n")
-				for _, x := range jr.Rows {
-					fmt.Fprintf(&b, "sifa_job_runs_total{job=%q,result=%q} %d\n", x[0], x[1], n(x[2]))
-				}
-			}
-			if jt, err := w.Query(ctx, "SELECT job, started, ended, result FROM jobs ORDER BY seq"); err == nil {
+			fmt.Fprintf(&b, "# HELP sifa_loads_total Ledger tables loaded (a workbook of two ledger sheets counts two).\n# TYPE sifa_loads_total counter\nsifa_loads_total %d\n", tot.Loads)
+			fmt.Fprintf(&b, "# HELP sifa_files_ingested_total Distinct files (by SHA-256) loaded.\n# TYPE sifa_files_ingested_total counter\nsifa_files_ingested_total %d\n", tot.Files)
+			fmt.Fprintf(&b, "# HELP sifa_rows_accepted_total Ledger rows loaded into the warehouse.\n# TYPE sifa_rows_accepted_total counter\nsifa_rows_accepted_total %d\n", tot.Accepted)
+			fmt.Fprintf(&b, "# HELP sifa_rows_rejected_total Ledger rows rejected with a reason.\n# TYPE sifa_rows_rejected_total counter\nsifa_rows_rejected_total %d\n", tot.Rejected)
+			if runs, err := w.JobHistory(ctx); err == nil {
+				type jobResult struct{ job, result string }
+				byResult := map[jobResult]int{}
+				var keys []jobResult
 				sum, count, last := map[string]float64{}, map[string]int{}, map[string]int64{}
 				var names []string
-				for _, x := range jt.Rows {
-					job := x[0].(string)
-					s, _ := time.Parse("2006-01-02 15:04:05", x[1].(string))
-					e, _ := time.Parse("2006-01-02 15:04:05", x[2].(string))
-					if count[job] == 0 {
-						names = append(names, job)
+				for _, x := range runs {
+					k := jobResult{x.Job, x.Result}
+					if byResult[k] == 0 {
+						keys = append(keys, k)
 					}
-					sum[job] += e.Sub(s).Seconds()
-					count[job]++
-					if x[3] != "失败" {
-						last[job] = e.Unix()
+					byResult[k]++
+					if count[x.Job] == 0 {
+						names = append(names, x.Job)
 					}
+					sum[x.Job] += x.Ended.Sub(x.Started).Seconds()
+					count[x.Job]++
+					if x.Result != "失败" {
+						last[x.Job] = x.Ended.Unix()
+					}
+				}
+				sort.Slice(keys, func(i, j int) bool {
+					if keys[i].job != keys[j].job {
+						return keys[i].job < keys[j].job
+					}
+					return keys[i].result < keys[j].result
+				})
+				b.WriteString("# HELP sifa_job_runs_total Runs of scheduled jobs that found work, by job and result (成功/部分失败/失败).\n# TYPE sifa_job_runs_total counter\n")
+				for _, k := range keys {
+					fmt.Fprintf(&b, "sifa_job_runs_total{job=%q,result=%q} %d\n", k.job, k.result, byResult[k])
 				}
 				sort.Strings(names)
 				b.WriteString("# HELP sifa_job_duration_seconds Time scheduled runs took (whole seconds).\n# TYPE sifa_job_duration_seconds summary\n")

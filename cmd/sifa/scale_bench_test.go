@@ -23,6 +23,7 @@ import (
 	"sifa/ingest/demo"
 	"sifa/transform"
 	"sifa/warehouse"
+	"sifa/warehouse/load"
 	"sifa/warehouse/panels"
 	"sifa/warehouse/whtest"
 )
@@ -193,7 +194,7 @@ func BenchmarkScale(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		p := &warehouse.Pipeline{W: w, Archive: ingest.Archive{Dir: b.TempDir()}, Config: transform.Config{Secret: []byte("bench")}}
+		p := &load.Pipeline{W: w, Archive: ingest.Archive{Dir: b.TempDir()}, Config: transform.Config{Secret: []byte("bench")}}
 		for _, st := range steps {
 			files := provinceFiles(b, st.from, st.to)
 			start := time.Now()

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"sifa/ingest/ledger"
 	"sifa/transform"
 )
 
@@ -38,12 +39,8 @@ func ParseRole(s string) (Role, error) {
 	return "", fmt.Errorf("角色「%s」不对，可以是：%s", s, strings.Join(names, "、"))
 }
 
-var (
-	dashboardPages = []string{"/", "/disputes", "/staffing", "/funding", "/buildout", "/work"}
-	// overviewPanels are what 总览 and 平台建设 read.
-	overviewPanels = []string{"meta.years", "disputes.summary", "disputes.by_month", "staffing.summary", "staffing.by_org", "staffing.by_year",
-		"funding.shortfall", "buildout.progress", "buildout.by_org", "submissions.monthly"}
-)
+// dashboardPages are the pages of data (the path of each).
+var dashboardPages = []string{"/", "/disputes", "/staffing", "/funding", "/buildout", "/work"}
 
 // Pages lists the paths of the dashboard pages a role may open.
 func (r Role) Pages() []string {
@@ -58,19 +55,11 @@ func (r Role) Pages() []string {
 	return nil
 }
 
-// MayPanel says whether a role may read a panel.
+// MayPanel says whether a role may read a panel: the panel's Roles in
+// the one table of panels (catalog.go).
 func (r Role) MayPanel(id string) bool {
-	switch r {
-	case RoleAdmin:
-		return true
-	case RoleLeader, RoleResearcher:
-		return id != "jobs.recent"
-	case RoleGovernment:
-		return slices.Contains(overviewPanels, id)
-	case RoleClerk:
-		return id == "submissions.monthly" || id == "meta.years"
-	}
-	return false
+	p, ok := panelByID(id)
+	return ok && slices.Contains(p.Roles, r)
 }
 
 // MayUpload says whether a role may send ledgers.
@@ -130,4 +119,34 @@ func (a *Access) limit(reg *transform.Registry, f Filter) (Filter, error) {
 		return f, Denied("您的账号只能查看本单位及下级单位的数据")
 	}
 	return f, nil
+}
+
+// MayDownload says whether an account may have the raw file of a load:
+// every org of the load lies within the account's org, and registers of
+// persons (roster, corrections, resettlement) go only to roles that see
+// individuals.
+func (a *Access) MayDownload(reg *Registry, src Source) bool {
+	if ledger.IsPersons(src.Ledger) && !a.Role.SeesIndividuals() {
+		return false
+	}
+	if a.Org == "" {
+		return true
+	}
+	if len(src.Orgs) == 0 {
+		return false
+	}
+	for _, o := range src.Orgs {
+		if !reg.Within(o, a.Org) {
+			return false
+		}
+	}
+	return true
+}
+
+// LedgerName is a ledger type's name (人民调解台账) for its id, or "".
+func LedgerName(id string) string {
+	if l := ledger.ByID(id); l != nil {
+		return l.Name
+	}
+	return ""
 }

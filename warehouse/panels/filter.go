@@ -241,3 +241,20 @@ func (f Filter) Href(path string, over ...string) string {
 	}
 	return path + "?" + q.Encode()
 }
+
+// The org registry, as panels and the pages that show them read it
+// (dashboards reaches the registry only through here).
+type (
+	Registry = transform.Registry
+	Org      = transform.Org
+)
+
+// The registry's levels.
+const (
+	LevelCounty  = transform.LevelCounty
+	LevelTown    = transform.LevelTown
+	LevelVillage = transform.LevelVillage
+)
+
+// NewRegistry makes a registry of orgs (an empty one when there are none).
+func NewRegistry(orgs []Org) *Registry { return transform.NewRegistry(orgs) }

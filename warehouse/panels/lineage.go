@@ -3,13 +3,12 @@ package panels
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
-	"sifa/transform"
+	"sifa/ingest/ledger"
 	"sifa/warehouse"
 )
 
@@ -69,10 +68,6 @@ func (e *Engine) Queries(ctx context.Context, id string, f Filter) ([]string, er
 	return qs, err
 }
 
-// registryPanels count units of the org registry (offices, stations, work
-// rooms): the registry file is one of their sources.
-var registryPanels = []string{"staffing.summary", "staffing.by_org", "buildout.progress", "buildout.by_org", "submissions.monthly", "funding.shortfall"}
-
 // Lineage lists the loads (files) a panel answer read, for the same
 // filter and within the same limits as Run: the panel is run with its
 // queries recorded, and each query's table and condition asked for the
@@ -92,10 +87,11 @@ func (e *Engine) Lineage(ctx context.Context, id string, f Filter) (*Lineage, er
 	if err != nil {
 		return nil, err
 	}
+	p, _ := panelByID(id)
 	reads := map[string]bool{} // "SELECT DISTINCT load_id FROM t WHERE cond"
 	for _, q := range queries {
 		table, cond, ok := tableRead(q)
-		if !ok {
+		if !ok || !p.readsTable(table) {
 			continue
 		}
 		if t := tableNamed(table); t != nil && t.Index("county_code") >= 0 {
@@ -103,7 +99,7 @@ func (e *Engine) Lineage(ctx context.Context, id string, f Filter) (*Lineage, er
 		}
 		reads["SELECT DISTINCT load_id FROM "+table+" WHERE "+cond] = true
 	}
-	if slices.Contains(registryPanels, id) {
+	if p.countsUnits() {
 		sc, err := ResolveOrg(reg, f.Org)
 		if err != nil {
 			return nil, err
@@ -183,8 +179,8 @@ func (e *Engine) limitScope(ctx context.Context, f Filter) (scope, error) {
 }
 
 // tableNamed finds a fact table (or the registry's dim_org) by name.
-func tableNamed(name string) *transform.Table {
-	for _, t := range transform.Facts {
+func tableNamed(name string) *ledger.Table {
+	for _, t := range ledger.Facts {
 		if t.Name == name {
 			return t
 		}

@@ -15,7 +15,7 @@ import (
 	"sync"
 	"time"
 
-	"sifa/ingest"
+	"sifa/ingest/ledger"
 	"sifa/transform"
 	"sifa/warehouse"
 )
@@ -33,7 +33,7 @@ type Store interface {
 	DataVersion(ctx context.Context) (string, error)
 }
 
-// Standards are the funding standards (DESIGN.md); all in 元.
+// Standards are the funding standards (docs/design.md); all in 元.
 type Standards struct {
 	PublicPerStaff        float64 // 公用经费 per in-post staff per year
 	MediationPerCounty    float64 // 人民调解经费 per county per year
@@ -44,17 +44,24 @@ type Standards struct {
 // DefaultStandards are the seeds' figures.
 var DefaultStandards = Standards{PublicPerStaff: 18000, MediationPerCounty: 200000, CorrectionsPerSubject: 1500, CorrectionsHigh: 3000}
 
-// Panel is one question a dashboard answers.
+// Panel is one question a dashboard answers. The one table of them is in
+// catalog.go.
 type Panel struct {
 	ID    string
 	Title string
-	run   func(r *request) (any, error)
 	// Categories are the values the panel's category filter takes (nil: none).
 	Categories []string
+	// Reads are the tables its queries read (a test holds them to the
+	// queries); with the registry's dim_org among them, the panel counts
+	// registry units, and the registry file is one of its sources.
+	Reads []*ledger.Table
+	// Roles are the roles that may read it.
+	Roles []Role
 	// Derived panels count no fact rows of their own (the years on file,
 	// the job log, which offices have reported): they have no rows behind
 	// them to export.
 	Derived bool
+	run     func(r *request) (any, error)
 }
 
 // panelByID finds a panel.
@@ -76,20 +83,6 @@ type request struct {
 	std    Standards
 	now    time.Time
 	dueDay int
-}
-
-// Panels lists every panel.
-func Panels() []Panel { return panels }
-
-var panels = []Panel{
-	{ID: "staffing.summary", Title: "队伍基本情况", run: staffingSummary},
-	{ID: "disputes.summary", Title: "矛盾纠纷调解情况", run: disputesSummary, Categories: DisputeTypes},
-	{ID: "disputes.by_month", Title: "各月受理纠纷", run: disputesBy("month"), Categories: DisputeTypes},
-	{ID: "disputes.by_type", Title: "各类纠纷", run: disputesBy("type"), Categories: DisputeTypes},
-	{ID: "disputes.by_org", Title: "各单位受理纠纷", run: disputesBy("org"), Categories: DisputeTypes},
-	{ID: "funding.shortfall", Title: "经费保障情况", run: fundingShortfall, Categories: FundingCategories},
-	{ID: "buildout.progress", Title: "平台建设进度", run: buildoutProgress},
-	{ID: "work.summary", Title: "作用发挥情况", run: workSummary},
 }
 
 // StandardsInForce are the configured standards, or the seeds' defaults.
@@ -418,7 +411,7 @@ func (p personCount) sql(from string) string {
 
 var (
 	// EducationLevels are the roster's 学历 values, highest first.
-	EducationLevels = ingest.LedgerByID("roster").Column("学历").Values
+	EducationLevels = ledger.Roster.Values("学历")
 	// AgeBands are the age groups staffing panels count.
 	AgeBands = []string{"35岁及以下", "36-45岁", "46-55岁", "56岁及以上"}
 )
@@ -500,9 +493,9 @@ func staffingSummary(r *request) (any, error) {
 
 var (
 	// DisputeResults are the mediation ledger's 调解结果 values.
-	DisputeResults = ingest.LedgerByID("mediation").Column("调解结果").Values
+	DisputeResults = ledger.Mediation.Values("调解结果")
 	// PreventedTypes are its 防止激化类型 values other than 无.
-	PreventedTypes = ingest.LedgerByID("mediation").Column("防止激化类型").Values[1:]
+	PreventedTypes = ledger.Mediation.Values("防止激化类型")[1:]
 )
 
 // Prevented counts escalations prevented: cases and the persons involved.
@@ -524,7 +517,7 @@ type DisputesSummary struct {
 }
 
 // DisputeTypes are the mediation ledger's 纠纷类型 values.
-var DisputeTypes = ingest.LedgerByID("mediation").Column("纠纷类型").Values
+var DisputeTypes = ledger.Mediation.Values("纠纷类型")
 
 func disputesSummary(r *request) (any, error) {
 	from := r.events("fact_dispute", true) + r.category("dispute_type")

@@ -4,10 +4,6 @@ import (
 	"sort"
 )
 
-func init() {
-	panels = append(panels, Panel{ID: "jobs.recent", Derived: true, Title: "作业记录", run: jobsRecent})
-}
-
 // JobRow is one run of a scheduled job (times in UTC, "2006-01-02 15:04:05").
 type JobRow struct {
 	RunID        string `json:"run_id"`

@@ -7,14 +7,14 @@ import (
 	"strings"
 	"sync"
 
-	"sifa/ingest"
+	"sifa/ingest/ledger"
 	"sifa/transform"
 )
 
 // ---- funding.shortfall ----
 
 // FundingCategories are the budget ledger's 经费类别 values.
-var FundingCategories = ingest.LedgerByID("budget").Column("经费类别").Values
+var FundingCategories = ledger.Budget.Values("经费类别")
 
 // FundingRow is one category of funding.shortfall; money in 元.
 type FundingRow struct {
@@ -305,8 +305,8 @@ func fundingByYear(r *request) (any, error) {
 // BuildoutLevels are the two levels of sites and the registry level each
 // counts against.
 var BuildoutLevels = []struct{ Site, Unit string }{
-	{"乡镇司法行政服务站", transform.LevelTown},
-	{"村(社区)司法行政工作室", transform.LevelVillage},
+	{ledger.StationLevel, transform.LevelTown},
+	{ledger.RoomLevel, transform.LevelVillage},
 }
 
 // BuildoutRow is one level and year of buildout.progress.
@@ -338,7 +338,7 @@ func buildoutProgress(r *request) (any, error) {
 	last := 0
 	for _, x := range rows {
 		level, unit := str(x[0]), str(x[1])
-		if level == "村(社区)司法行政工作室" {
+		if level == ledger.RoomLevel {
 			unit = str(x[2])
 		}
 		est, std, snap := str(x[3]), str(x[4]), str(x[5])

@@ -7,18 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"sifa/ingest/ledger"
 	"sifa/transform"
 )
-
-func init() {
-	panels = append(panels,
-		Panel{ID: "staffing.by_org", Title: "各司法所人员", run: staffingByOrg},
-		Panel{ID: "buildout.by_org", Title: "各乡镇平台建设", run: buildoutByOrg},
-		Panel{ID: "work.by_org", Title: "各单位业务工作", run: workByOrg},
-		Panel{ID: "submissions.monthly", Derived: true, Title: "月度台账报送情况", run: submissionsMonthly},
-		Panel{ID: "meta.years", Derived: true, Title: "有数据的年份", run: metaYears},
-	)
-}
 
 // StaffRow is one township office of staffing.by_org.
 type StaffRow struct {
@@ -71,11 +62,9 @@ type BuildoutOrgRow struct {
 	SitesMissingSixItems int64            `json:"sites_missing_six_items"`
 }
 
-// SixItems are the 六有 of a work room: the fact column and the catalog's name.
-var SixItems = []struct{ Col, Name string }{
-	{"has_staff", "有工作人员"}, {"has_premises", "有办公场所"}, {"has_facilities", "有办公设施"},
-	{"has_sign", "有标牌"}, {"has_rules", "有制度"}, {"has_ledger", "有工作台账"},
-}
+// SixItems are the 六有 of a work room, from the catalog: each fact
+// column (Name) and the ledger column it is read from (From).
+var SixItems = ledger.SixItems
 
 func buildoutByOrg(r *request) (any, error) {
 	out := &Rows[BuildoutOrgRow]{Level: transform.LevelTown, Rows: []BuildoutOrgRow{}}
@@ -93,9 +82,9 @@ func buildoutByOrg(r *request) (any, error) {
 	}
 	missing := make([]string, len(SixItems))
 	for k, it := range SixItems {
-		missing[k] = "(CASE WHEN coalesce(" + it.Col + ", 0) = 0 THEN " + strconv.Itoa(1<<k) + " ELSE 0 END)"
+		missing[k] = "(CASE WHEN coalesce(" + it.Name + ", 0) = 0 THEN " + strconv.Itoa(1<<k) + " ELSE 0 END)"
 	}
-	rows, err := r.rows("SELECT CASE WHEN level = '乡镇司法行政服务站' THEN 1 ELSE 0 END, town_code, village_code, " +
+	rows, err := r.rows("SELECT CASE WHEN level = '" + ledger.StationLevel + "' THEN 1 ELSE 0 END, town_code, village_code, " +
 		"CASE WHEN " + std + " THEN 1 ELSE 0 END, " + strings.Join(missing, " + ") + r.snapshot("fact_site", true, false) + built)
 	if err != nil {
 		return nil, err
@@ -159,7 +148,7 @@ func buildoutByOrg(r *request) (any, error) {
 		if row.MissingSixItems = counts[tw.missing]; row.MissingSixItems == nil {
 			row.MissingSixItems = make(map[string]int64, len(SixItems))
 			for k, it := range SixItems {
-				row.MissingSixItems[it.Name] = tw.missing[k]
+				row.MissingSixItems[it.From] = tw.missing[k]
 			}
 			counts[tw.missing] = row.MissingSixItems
 		}
@@ -258,9 +247,7 @@ func workByOrg(r *request) (any, error) {
 }
 
 // monthlyLedgers are the ledgers every township office sends each month.
-var monthlyLedgers = []struct{ id, name string }{
-	{"mediation", "人民调解台账"}, {"consultation", "法律咨询台账"},
-}
+var monthlyLedgers = ledger.Monthly()
 
 // SubmissionRow is one township of submissions.monthly.
 type SubmissionRow struct {
@@ -310,7 +297,7 @@ func submissionsMonthly(r *request) (any, error) {
 	var keys []string
 	for _, t := range towns {
 		for _, l := range monthlyLedgers {
-			keys = append(keys, r.st.Lit(l.id+"|"+t.Code+"|"+month))
+			keys = append(keys, r.st.Lit(l.ID+"|"+t.Code+"|"+month))
 		}
 	}
 	rows, err := r.rows("SELECT scope FROM scopes WHERE scope IN (" + strings.Join(keys, ", ") + ") GROUP BY scope")
@@ -325,8 +312,8 @@ func submissionsMonthly(r *request) (any, error) {
 		out.Offices++
 		row := SubmissionRow{OrgCode: t.Code, OrgName: t.Name, Missing: []string{}}
 		for _, l := range monthlyLedgers {
-			if !have[l.id+"|"+t.Code+"|"+month] {
-				row.Missing = append(row.Missing, l.name)
+			if !have[l.ID+"|"+t.Code+"|"+month] {
+				row.Missing = append(row.Missing, l.Name)
 			}
 		}
 		if len(row.Missing) > 0 {

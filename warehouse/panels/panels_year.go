@@ -5,14 +5,6 @@ import (
 	"strconv"
 )
 
-func init() {
-	panels = append(panels,
-		Panel{ID: "staffing.by_year", Title: "历年人员", run: staffingByYear},
-		Panel{ID: "work.by_year", Title: "历年业务工作", run: workByYear},
-		Panel{ID: "funding.by_year", Title: "历年经费", run: fundingByYear, Categories: FundingCategories},
-	)
-}
-
 // snapshotCounts is, per scope org and snapshot date, some counts.
 type snapshotCounts map[string]map[string][]int64
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sifa/ingest/ledger"
 	"slices"
 	"strings"
 	"time"
@@ -15,21 +16,15 @@ import (
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
-
-	"sifa/transform"
 )
 
 // withheldColumns never leave the warehouse in a row export: keys that
 // follow one person across files, exact birth dates, and bookkeeping.
 var withheldColumns = []string{"person_key", "mediator_key", "birth", "scope_key"}
 
-// PersonLedgers are registers of persons (one row a person, names and ID
-// numbers in the raw file): their rows and raw files go only to roles that see individuals.
-var PersonLedgers = []string{"roster", "corrections", "resettlement"}
-
 // FactRows are the rows of one fact table behind a panel answer.
 type FactRows struct {
-	Table  *transform.Table
+	Table  *ledger.Table
 	Schema *arrow.Schema
 	Rows   [][]any
 }
@@ -42,7 +37,8 @@ func (e *Engine) FactsBehind(ctx context.Context, id string, f Filter) ([]FactRo
 	if err != nil {
 		return nil, err
 	}
-	if p, _ := panelByID(id); p.Derived {
+	p, _ := panelByID(id)
+	if p.Derived {
 		return nil, BadFilter("面板「%s」不是由台账明细汇总的，没有可导出的明细", id)
 	}
 	// the account's limit again, as a wall of its own: whatever a panel's
@@ -56,7 +52,7 @@ func (e *Engine) FactsBehind(ctx context.Context, id string, f Filter) ([]FactRo
 	var order []string
 	for _, q := range queries {
 		table, cond, ok := tableRead(q)
-		if !ok || !strings.HasPrefix(table, "fact_") {
+		if !ok || !strings.HasPrefix(table, "fact_") || !p.readsTable(table) {
 			continue
 		}
 		if _, seen := conds[table]; !seen {
@@ -72,7 +68,7 @@ func (e *Engine) FactsBehind(ctx context.Context, id string, f Filter) ([]FactRo
 		if t == nil {
 			continue
 		}
-		if slices.Contains(PersonLedgers, t.Ledger) && a != nil && !a.Role.SeesIndividuals() {
+		if ledger.IsPersons(t.Ledger) && a != nil && !a.Role.SeesIndividuals() {
 			return nil, Denied("「%s」是一人一行的明细，只提供给管理员和领导；请用 Excel 或 CSV 导出汇总数", name)
 		}
 		var cols []string

@@ -19,6 +19,7 @@ import (
 	"sifa/ingest"
 	"sifa/transform"
 	"sifa/warehouse"
+	"sifa/warehouse/load"
 )
 
 // RequireEnv, when set to 1, makes a missing ClickHouse a test failure
@@ -317,12 +318,12 @@ func SharedServer() *Server { return shared }
 
 // DuckDB opens a fresh embedded warehouse in dir (closed when the test
 // ends) and a pipeline over it, archiving into dir/archive.
-func DuckDB(t testing.TB, dir string) (*warehouse.Warehouse, *warehouse.Pipeline) {
+func DuckDB(t testing.TB, dir string) (*warehouse.Warehouse, *load.Pipeline) {
 	t.Helper()
 	w, err := warehouse.Open(context.Background(), "duckdb:"+filepath.Join(dir, "w.duckdb"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { w.Close() })
-	return w, &warehouse.Pipeline{W: w, Archive: ingest.Archive{Dir: filepath.Join(dir, "archive")}, Config: transform.Config{Secret: []byte("k")}}
+	return w, &load.Pipeline{W: w, Archive: ingest.Archive{Dir: filepath.Join(dir, "archive")}, Config: transform.Config{Secret: []byte("k")}}
 }

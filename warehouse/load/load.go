@@ -1,4 +1,8 @@
-package warehouse
+// Package load takes files from disk through ingest and transform into the
+// warehouse: archive, read, convert, append, commit, journal. Its FileReport
+// is what every printer of a load's result reads (the command line, the
+// hand-off, the upload page, the push answer, the rejects download).
+package load
 
 import (
 	"context"
@@ -18,16 +22,18 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"sifa/ingest"
+	"sifa/ingest/ledger"
 	"sifa/transform"
+	"sifa/warehouse"
 )
 
 // Pipeline takes files from disk through ingest and transform into the warehouse.
 type Pipeline struct {
-	W       *Warehouse
+	W       *warehouse.Warehouse
 	Archive ingest.Archive
 	Config  transform.Config
 	Limits  ingest.Limits
-	Ledger  *ingest.Ledger // force a ledger type (--type); nil = detect
+	Ledger  *ledger.Ledger // force a ledger type (--type); nil = detect
 	Force   bool           // load files seen before again
 	// BatchRows is the rows per Arrow record (default 65,536).
 	BatchRows int
@@ -138,7 +144,7 @@ func (p *Pipeline) order(files []string) []string {
 	}
 	rank := map[string]int{}
 	for _, f := range files {
-		rank[f] = len(ingest.Ledgers)
+		rank[f] = len(ledger.Ledgers)
 		_ = ingest.Read(f, ingest.Options{Ledger: p.Ledger, Limits: p.Limits, BatchRows: 1}, func(t *ingest.Table) error {
 			rank[f] = t.Ledger.Order
 			return errPeeked
@@ -210,16 +216,15 @@ func (p *Pipeline) file(ctx context.Context, path string, reg *transform.Registr
 			return rep
 		}
 	}
-	p.W.mu.Lock()
-	defer p.W.mu.Unlock()
+	defer p.W.LoadLock()()
 	rep.LoadID = newLoadID()
 	scopes := map[string]bool{}
-	var loads []Load
+	var loads []warehouse.Load
 	var rejectRows [][]any
 	// a writer goroutine appends converted batches while the next one is
 	// read and converted: on two cores the warehouse write overlaps the transform
 	type batch struct {
-		t   *transform.Table
+		t   *ledger.Table
 		rec arrow.Record
 	}
 	writes := make(chan batch, 1)
@@ -228,7 +233,7 @@ func (p *Pipeline) file(ctx context.Context, path string, reg *transform.Registr
 	go func() {
 		defer close(written)
 		n := 0
-		streams := map[*transform.Table]*Stream{}
+		streams := map[*ledger.Table]*warehouse.Stream{}
 		for b := range writes {
 			if writeErr == nil {
 				st := streams[b.t]
@@ -305,7 +310,7 @@ func (p *Pipeline) file(ctx context.Context, path string, reg *transform.Registr
 		for _, r := range tr.Rejects {
 			rejectRows = append(rejectRows, []any{rep.LoadID, r.File, r.Sheet, int64(r.Row), r.Column, r.Value, r.Reason, r.Ledger})
 		}
-		loads = append(loads, Load{LoadID: rep.LoadID, File: arc.Name, Sheet: t.Sheet, SHA256: arc.SHA256,
+		loads = append(loads, warehouse.Load{LoadID: rep.LoadID, File: arc.Name, Sheet: t.Sheet, SHA256: arc.SHA256,
 			Ledger: t.Ledger.ID, Orgs: tr.Orgs, Periods: tr.Periods, Accepted: tr.Accepted, Rejected: tr.Rejected, At: time.Now()})
 		rep.Tables = append(rep.Tables, tr)
 		return nil
@@ -322,8 +327,8 @@ func (p *Pipeline) file(ctx context.Context, path string, reg *transform.Registr
 		return rep // nothing committed: rows appended so far stay invisible
 	}
 	if len(rejectRows) > 0 {
-		rec := transform.BuildRecord(transform.Rejects, rejectRows)
-		err := p.W.Append(ctx, transform.Rejects, rec)
+		rec := transform.BuildRecord(warehouse.Rejects, rejectRows)
+		err := p.W.Append(ctx, warehouse.Rejects, rec)
 		rec.Release()
 		if err != nil {
 			rep.Err, rep.Transient = err, true
@@ -358,7 +363,7 @@ var converters = max(1, min(runtime.GOMAXPROCS(0), 4))
 
 // convertParallel reads a table's batches on one goroutine and converts
 // them on several (each with its own converter, merged into conv at the
-// end), handing each converted record to emit. Rejects come back in row order.
+// end), handing each converted record to emit. warehouse.Rejects come back in row order.
 func (p *Pipeline) convertParallel(t *ingest.Table, conv *transform.Converter, reg *transform.Registry, loadID string, emit func(arrow.Record)) ([]transform.Reject, error) {
 	recs := make(chan arrow.Record, converters)
 	var readErr error
@@ -503,7 +508,7 @@ func (p *Pipeline) Replay(ctx context.Context, stage string) ([]Replayed, error)
 		}
 		q.Within, q.Ledger = c.Within, nil
 		if c.Ledger != "" {
-			if q.Ledger = ingest.LedgerByID(c.Ledger); q.Ledger == nil {
+			if q.Ledger = ledger.ByID(c.Ledger); q.Ledger == nil {
 				r.Report = FileReport{File: c.Name, SHA256: c.SHA256, Err: fmt.Errorf("不认识的台账类型「%s」", c.Ledger)}
 				out = append(out, r)
 				continue

@@ -1,0 +1,54 @@
+package dashboards_test
+
+import (
+	"context"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"sifa/warehouse/panels"
+)
+
+var reFrom = regexp.MustCompile(`FROM (\w+)`)
+
+// TestPanelsDeclareWhatTheyRead: the tables each panel declares (Reads,
+// which lineage and the rows-behind export follow) are exactly the tables
+// its queries read, for a county, a township, a year and no filter (the
+// registry, declared by the panels that count its units, is read into
+// memory once rather than by their queries).
+func TestPanelsDeclareWhatTheyRead(t *testing.T) {
+	w := demoWarehouse(t, "duckdb")
+	e := &panels.Engine{Store: w}
+	for _, p := range panels.Panels() {
+		read := map[string]bool{}
+		for _, f := range []panels.Filter{{}, {Org: "990121", Year: 2014}, {Org: "990122100", Year: 2016}} {
+			qs, err := e.Queries(context.Background(), p.ID, f)
+			if err != nil {
+				t.Fatalf("%s: %v", p.ID, err)
+			}
+			for _, q := range qs {
+				// the visibility condition reads the scope pointers for every panel
+				q = strings.ReplaceAll(q, w.Visible(), "")
+				for _, m := range reFrom.FindAllStringSubmatch(q, -1) {
+					read[m[1]] = true
+				}
+			}
+		}
+		var got, declared []string
+		for k := range read {
+			got = append(got, k)
+		}
+		for _, tb := range p.Reads {
+			if tb.Name != "dim_org" { // the registry is read once, into memory, not by a panel query
+				declared = append(declared, tb.Name)
+			}
+		}
+		sort.Strings(got)
+		sort.Strings(declared)
+		if !slices.Equal(got, declared) {
+			t.Errorf("%s reads %s, declares %s", p.ID, strings.Join(got, " "), strings.Join(declared, " "))
+		}
+	}
+}

@@ -1,0 +1,41 @@
+package warehouse
+
+import "sifa/ingest/ledger"
+
+// The store's own tables, beside the fact tables the ledger catalog
+// declares (ingest/ledger): the targets, the record of loads and rejects,
+// the scope pointers that make a load visible, the job history, accounts
+// and the audit log.
+var (
+	// DimTarget holds the build-out targets (docs/design.md), written from the configuration.
+	DimTarget = &ledger.Table{Name: "dim_target", Columns: []ledger.Col{ledger.S("level"), ledger.I("year"), {Name: "established_rate", Type: ledger.Float}, {Name: "standardized_rate", Type: ledger.Float}, ledger.I("version")}, OrderBy: []string{"level", "year"}}
+
+	// Loads records every file loaded: the commit point of a load.
+	Loads = &ledger.Table{Name: "loads", Columns: []ledger.Col{ledger.S("load_id"), ledger.S("file"), ledger.S("sheet"), ledger.S("sha256"), ledger.S("ledger"),
+		ledger.S("orgs"), ledger.S("periods"), ledger.I("rows_accepted"), ledger.I("rows_rejected"), {Name: "loaded_at", Type: ledger.Time}}, OrderBy: []string{"load_id"}}
+
+	// Rejects keeps every rejected row with its reason.
+	Rejects = &ledger.Table{Name: "rejects", Columns: []ledger.Col{ledger.S("load_id"), ledger.S("file"), ledger.S("sheet"), ledger.I("src_row"), ledger.S("column_name"),
+		ledger.S("cell_value"), ledger.S("reason"), ledger.S("ledger")}, OrderBy: []string{"load_id", "src_row"}}
+
+	// Jobs is the history of scheduled runs (one row a run).
+	Jobs = &ledger.Table{Name: "jobs", Columns: []ledger.Col{ledger.S("run_id"), ledger.S("job"), {Name: "started", Type: ledger.Time}, {Name: "ended", Type: ledger.Time},
+		ledger.I("files"), ledger.I("rows_accepted"), ledger.I("rows_rejected"), ledger.I("files_failed"), ledger.S("result"), ledger.S("error"), ledger.I("seq")}, OrderBy: []string{"seq"}}
+
+	// Accounts holds the sign-in accounts as versioned rows: the newest
+	// version of a name is the account (ClickHouse updates are
+	// asynchronous, so an account is never updated in place).
+	Accounts = &ledger.Table{Name: "accounts", Columns: []ledger.Col{ledger.S("name"), ledger.S("display_name"), ledger.S("role"), ledger.S("org"), ledger.S("pw_hash"),
+		ledger.I("disabled"), ledger.I("version"), ledger.S("changed_by"), {Name: "changed_at", Type: ledger.Time}}, OrderBy: []string{"name", "version"}}
+
+	// Audit records who did what, when and from where.
+	Audit = &ledger.Table{Name: "audit", Columns: []ledger.Col{{Name: "happened_at", Type: ledger.Time}, ledger.I("seq"), ledger.S("user_name"), ledger.S("role"), ledger.S("action"),
+		ledger.S("target"), ledger.S("detail"), ledger.S("remote"), ledger.S("result")}, OrderBy: []string{"seq"}}
+
+	// Scopes points each scope (ledger|org|period) at the load whose rows count for it.
+	Scopes = &ledger.Table{Name: "scopes", Columns: []ledger.Col{ledger.S("scope"), ledger.S("load_id"), ledger.I("scope_key"), ledger.S("ledger"),
+		ledger.I("version")}, OrderBy: []string{"scope"}}
+)
+
+// Tables are all warehouse tables: the facts, then the store's own.
+var Tables = append(append([]*ledger.Table{}, ledger.Facts...), DimTarget, Loads, Rejects, Scopes, Jobs, Accounts, Audit)
