@@ -36,17 +36,41 @@ type AccountStore interface {
 // Security holds the sign-in settings (from the configuration).
 type Security struct {
 	IdleTimeout   time.Duration // a session ends after this long unused (default 30 minutes)
-	MaxFailures   int           // failed sign-ins that lock an account … (default 5)
-	FailureWindow time.Duration // … within this long (default 15 minutes)
-	Password      PasswordRules
-	SecureCookie  bool // mark the cookie Secure (TLS, or an HTTPS proxy in front)
-	TrustProxy    bool // read the client address from X-Forwarded-For (only behind a proxy)
-	MaxFiles      int  // files per upload (default 20)
+	MaxSessionAge time.Duration // … and this long after sign-in, used or not (default 12 hours)
+	// UploadBytesPerDay bounds what one account may upload in 24 hours
+	// (default 500 MB).
+	UploadBytesPerDay int64
+	// MaxRequestsPerAccount bounds the requests one account has in
+	// progress at once (default 4); more wait up to 10 s, then get a 429.
+	MaxRequestsPerAccount int
+	// AccountRecheck is how often a session reads its account again
+	// (default 30 s): an account disabled, changed or given a new password
+	// from another process (sifa user, another server on ClickHouse) ends
+	// its sessions within this.
+	AccountRecheck time.Duration
+	MaxFailures    int           // failed sign-ins that lock an account … (default 5)
+	FailureWindow  time.Duration // … within this long (default 15 minutes)
+	Password       PasswordRules
+	SecureCookie   bool // mark the cookie Secure (TLS, or an HTTPS proxy in front)
+	TrustProxy     bool // read the client address from X-Forwarded-For (only behind a proxy)
+	MaxFiles       int  // files per upload (default 20)
 }
 
 func (s Security) withDefaults() Security {
 	if s.IdleTimeout <= 0 {
 		s.IdleTimeout = 30 * time.Minute
+	}
+	if s.MaxSessionAge <= 0 {
+		s.MaxSessionAge = 12 * time.Hour
+	}
+	if s.UploadBytesPerDay <= 0 {
+		s.UploadBytesPerDay = 500 << 20
+	}
+	if s.MaxRequestsPerAccount <= 0 {
+		s.MaxRequestsPerAccount = 4
+	}
+	if s.AccountRecheck <= 0 {
+		s.AccountRecheck = 30 * time.Second
 	}
 	if s.MaxFailures <= 0 {
 		s.MaxFailures = 5
@@ -71,6 +95,11 @@ type session struct {
 	csrf       string
 	last       time.Time
 	mustChange bool // the account still has the initial password
+	started    time.Time
+	// checked is when the account was last read again; pwHash is its
+	// password hash then (a new password ends every other session)
+	checked time.Time
+	pwHash  string
 }
 
 type sessionStore struct {
@@ -92,6 +121,10 @@ func randomToken() string {
 func (st *sessionStore) create(sess *session) string {
 	tok := randomToken()
 	sess.csrf = randomToken()
+	if sess.started.IsZero() {
+		sess.started = time.Now()
+	}
+	sess.checked = time.Now()
 	st.mu.Lock()
 	if st.m == nil {
 		st.m = map[string]*session{}
@@ -103,7 +136,7 @@ func (st *sessionStore) create(sess *session) string {
 
 // get returns the live session of a token and marks it used; expired
 // sessions are dropped.
-func (st *sessionStore) get(tok string, idle time.Duration, now time.Time) *session {
+func (st *sessionStore) get(tok string, idle, maxAge time.Duration, now time.Time) *session {
 	if tok == "" || len(tok) > 128 {
 		return nil
 	}
@@ -114,7 +147,7 @@ func (st *sessionStore) get(tok string, idle time.Duration, now time.Time) *sess
 	if sess == nil {
 		return nil
 	}
-	if now.Sub(sess.last) > idle {
+	if now.Sub(sess.last) > idle || now.Sub(sess.started) > maxAge {
 		delete(st.m, key)
 		return nil
 	}
@@ -213,6 +246,16 @@ func (s *Site) handle(mux *http.ServeMux, pattern string, kind routeKind, allow 
 				return
 			}
 		}
+		if !s.gate.enter(r.Context().Done(), sess.access.User, s.sec.MaxRequestsPerAccount, gateWait) {
+			msg := "您的账号同时在办的请求太多（最多 " + strconv.Itoa(s.sec.MaxRequestsPerAccount) + " 个），请等前面的页面或导出完成后再试。"
+			if strings.HasPrefix(r.URL.Path, "/api/") {
+				writeJSON(w, http.StatusTooManyRequests, APIError{msg})
+			} else {
+				http.Error(w, msg, http.StatusTooManyRequests)
+			}
+			return
+		}
+		defer s.gate.leave(sess.access.User)
 		ctx := context.WithValue(panels.WithAccess(r.Context(), &sess.access), sessionKey{}, sess)
 		h(w, r.WithContext(ctx))
 	})
@@ -229,7 +272,23 @@ func (s *Site) session(r *http.Request) *session {
 	if err != nil {
 		return nil
 	}
-	return s.sessions.get(c.Value, s.sec.IdleTimeout, time.Now())
+	now := time.Now()
+	sess := s.sessions.get(c.Value, s.sec.IdleTimeout, s.sec.MaxSessionAge, now)
+	if sess == nil || now.Sub(sess.checked) < s.sec.AccountRecheck {
+		return sess
+	}
+	acct, ok, err := s.Accounts.Account(r.Context(), sess.access.User)
+	if err != nil {
+		return sess // the warehouse is away for a moment: the session was valid when last read
+	}
+	if !ok || acct.Disabled || panels.Role(acct.Role) != sess.access.Role || acct.Org != sess.access.Org || acct.PasswordHash != sess.pwHash {
+		s.sessions.drop(c.Value)
+		return nil
+	}
+	s.sessions.mu.Lock()
+	sess.checked = now
+	s.sessions.mu.Unlock()
+	return sess
 }
 
 // checkCSRF checks the form token of a state-changing request (a form
@@ -391,7 +450,7 @@ func (s *Site) login(w http.ResponseWriter, r *http.Request) {
 	if old, err := r.Cookie(sessionCookie); err == nil {
 		s.sessions.drop(old.Value) // a new session on every sign-in
 	}
-	sess := &session{access: panels.Access{User: acct.Name, Role: panels.Role(acct.Role), Org: acct.Org}, display: acct.DisplayName, last: time.Now(),
+	sess := &session{access: panels.Access{User: acct.Name, Role: panels.Role(acct.Role), Org: acct.Org}, display: acct.DisplayName, last: time.Now(), pwHash: acct.PasswordHash,
 		mustChange: PasswordMatches(acct.PasswordHash, DefaultAdminPassword)}
 	tok := s.sessions.create(sess)
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: tok, Path: "/", HttpOnly: true, Secure: s.sec.SecureCookie, SameSite: http.SameSiteStrictMode})
@@ -543,7 +602,7 @@ func (s *Site) changePassword(w http.ResponseWriter, r *http.Request) {
 	}
 	s.audit(r, &sess.access, "user_change", acct.Name, "修改本人密码", "成功")
 	s.sessions.dropUser(acct.Name) // every other browser of this account signs in again
-	sess.mustChange = false
+	sess.mustChange, sess.pwHash = false, acct.PasswordHash
 	tok := s.sessions.create(sess)
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: tok, Path: "/", HttpOnly: true, Secure: s.sec.SecureCookie, SameSite: http.SameSiteStrictMode})
 	http.Redirect(w, r, sess.access.Role.Home(), http.StatusSeeOther)

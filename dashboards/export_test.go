@@ -8,6 +8,7 @@ import (
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -396,4 +397,25 @@ func TestEveryPanelExports(t *testing.T) {
 		}
 	}
 	t.Logf("%d panels exported; %d top-level numbers found in both formats", len(list.Panels), checked)
+}
+
+// TestParquetRowCap: the rows behind an answer past the engine's cap are a
+// 400 that asks for a narrower filter, not a file built in memory; within
+// the cap the same export is whole.
+func TestParquetRowCap(t *testing.T) {
+	w := demoWarehouse(t, "duckdb")
+	site := &dashboards.Site{Engine: &panels.Engine{Store: w, MaxRowsBehind: 2000}, UploadDir: t.TempDir()}
+	srv := serveSite(t, site)
+	admin := adminOf(t, srv.URL)
+	code, body := admin.get(t, "/api/v1/panels/disputes.summary/export?org=990122&year=2014&format=parquet")
+	if code != 400 || !strings.Contains(body, "超过一次导出的上限 2000 行") || !strings.Contains(body, "2116") {
+		t.Errorf("past the cap: %d %s", code, body)
+	}
+	code, body = admin.get(t, "/api/v1/panels/disputes.summary/export?org=990122100&year=2014&format=parquet")
+	if code != 200 || !strings.HasPrefix(body, "PAR1") {
+		t.Errorf("one township within the cap: %d", code)
+	}
+	if left, _ := filepath.Glob(filepath.Join(site.UploadDir, "sifa-export-*")); len(left) != 0 {
+		t.Errorf("exports left on disk: %v", left)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"html/template"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -61,7 +62,7 @@ var contentTypes = map[string]string{
 
 // ExportPanel writes one panel answer in a format (xlsx, csv or parquet);
 // it returns the file extension written (a zip for several Parquet tables).
-func ExportPanel(ctx context.Context, e *panels.Engine, w *bytes.Buffer, id string, f panels.Filter, format string) (string, error) {
+func ExportPanel(ctx context.Context, e *panels.Engine, w io.Writer, id string, f panels.Filter, format string) (string, error) {
 	reg, err := e.Store.Registry(ctx)
 	if err != nil {
 		return "", err
@@ -83,11 +84,7 @@ func ExportPanel(ctx context.Context, e *panels.Engine, w *bytes.Buffer, id stri
 		}
 		return "xlsx", WriteXLSX(w, sheets, note)
 	case "parquet":
-		rows, err := e.FactsBehind(ctx, id, f)
-		if err != nil {
-			return "", err
-		}
-		zipped, err := panels.WriteParquets(w, rows)
+		zipped, err := e.WriteRowsBehind(ctx, w, id, f)
 		if zipped {
 			return "zip", err
 		}
@@ -102,10 +99,17 @@ func (s *Site) exportPanel(w http.ResponseWriter, r *http.Request) {
 	format := q.Get("format")
 	q.Del("format")
 	f, err := panels.ParseFilter(q)
-	var buf bytes.Buffer
+	// written to a file first: an error can still be answered as one, and
+	// a large export (up to MaxRowsBehind rows of Parquet) never sits in memory
+	tmp, terr := os.CreateTemp(s.uploadParent(), "sifa-export-*")
+	if terr != nil {
+		writeError(w, r, terr)
+		return
+	}
+	defer func() { tmp.Close(); os.Remove(tmp.Name()) }()
 	var ext string
 	if err == nil {
-		ext, err = ExportPanel(r.Context(), s.Engine, &buf, r.PathValue("id"), f, format)
+		ext, err = ExportPanel(r.Context(), s.Engine, tmp, r.PathValue("id"), f, format)
 	}
 	if err != nil {
 		writeError(w, r, err)
@@ -114,7 +118,8 @@ func (s *Site) exportPanel(w http.ResponseWriter, r *http.Request) {
 	s.audit(r, panels.AccessFrom(r.Context()), "export", r.PathValue("id"), "导出 "+ext+"："+q.Encode(), "成功")
 	w.Header().Set("Content-Type", contentTypes[ext])
 	exportName(w, panelTitle(r.PathValue("id"))+"."+ext)
-	w.Write(buf.Bytes())
+	tmp.Seek(0, io.SeekStart)
+	io.Copy(w, tmp)
 }
 
 // pageAnswers builds a page and returns the panel asks it made, in order,

@@ -191,3 +191,42 @@ func (u *user) post(t *testing.T, path string, form url.Values) int {
 	resp.Body.Close()
 	return resp.StatusCode
 }
+
+// TestSessionEndsWhenAccountChangesElsewhere: an account disabled, or given
+// a new password, by another process ends its sessions at the next recheck;
+// a session also ends at its absolute lifetime, in use or not.
+func TestSessionEndsWhenAccountChangesElsewhere(t *testing.T) {
+	dir := t.TempDir()
+	w, _ := whtest.DuckDB(t, dir)
+	srv := serveSite(t, &dashboards.Site{Engine: &panels.Engine{Store: w},
+		Security: dashboards.Security{AccountRecheck: 100 * time.Millisecond, MaxSessionAge: 2 * time.Second}})
+	for _, change := range []string{"disable", "password"} {
+		name := newAccount(t, w, panels.RoleLeader, "")
+		u := signInAs(t, srv.URL, name, testPassword)
+		if code, _ := u.get(t, "/api/v1/panels/meta.years"); code != 200 {
+			t.Fatalf("signed in: %d", code)
+		}
+		// another process changes the account: straight in the warehouse, not through this server
+		acct, _, _ := w.Account(context.Background(), name)
+		if change == "disable" {
+			acct.Disabled = true
+		} else {
+			acct.PasswordHash, _ = dashboards.HashPassword("Changed-elsewhere-1")
+		}
+		if err := w.SaveAccount(context.Background(), acct); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(300 * time.Millisecond)
+		if code, _ := u.get(t, "/api/v1/panels/meta.years"); code != 401 {
+			t.Errorf("after the account was changed elsewhere (%s): %d, want 401", change, code)
+		}
+	}
+	u := signIn(t, srv.URL, w, panels.RoleLeader, "")
+	for i := 0; i < 6; i++ { // in use all along
+		time.Sleep(400 * time.Millisecond)
+		u.get(t, "/api/v1/panels/meta.years")
+	}
+	if code, _ := u.get(t, "/api/v1/panels/meta.years"); code != 401 {
+		t.Errorf("past the absolute lifetime: %d, want 401", code)
+	}
+}

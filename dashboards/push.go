@@ -7,45 +7,11 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sifa/warehouse/load"
 	"sifa/warehouse/panels"
 	"strconv"
 	"strings"
 )
-
-// PushReport is the JSON answer of POST /api/v1/ingest, one entry a file.
-type PushReport struct {
-	Source string       `json:"source"`
-	Files  []PushedFile `json:"files"`
-}
-
-// PushedFile says what became of one pushed file.
-type PushedFile struct {
-	File     string        `json:"file"`
-	SHA256   string        `json:"sha256,omitempty"`
-	Skipped  bool          `json:"skipped"`
-	Error    string        `json:"error,omitempty"`
-	Retry    bool          `json:"retry,omitempty"` // the error may pass: send the file again later
-	Tables   []PushedTable `json:"tables"`
-	Accepted int           `json:"rows_accepted"`
-	Rejected int           `json:"rows_rejected"`
-}
-
-// PushedTable is one ledger table of a pushed file.
-type PushedTable struct {
-	Ledger   string       `json:"ledger"`
-	Sheet    string       `json:"sheet,omitempty"`
-	Accepted int          `json:"rows_accepted"`
-	Rejected int          `json:"rows_rejected"`
-	Rejects  []PushReject `json:"rejects"`
-}
-
-// PushReject is one rejected cell.
-type PushReject struct {
-	Row    int    `json:"row"`
-	Column string `json:"column"`
-	Value  string `json:"value"`
-	Reason string `json:"reason"`
-}
 
 // source returns the source a bearer token belongs to ("" when none does).
 func (s *Site) source(r *http.Request) string {
@@ -94,24 +60,7 @@ func (s *Site) push(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusServiceUnavailable, APIError{"仓库暂时不可用，请稍后重发：" + err.Error()})
 		return
 	}
-	out := PushReport{Source: src, Files: []PushedFile{}}
-	for _, rep := range reports {
-		pf := PushedFile{File: filepath.Base(rep.File), SHA256: rep.SHA256, Skipped: rep.Skipped, Tables: []PushedTable{}, Retry: rep.Transient}
-		if rep.Err != nil {
-			pf.Error = rep.Err.Error()
-		}
-		for _, t := range rep.Tables {
-			pt := PushedTable{Ledger: t.Ledger, Sheet: t.Sheet, Accepted: t.Accepted, Rejected: t.Rejected, Rejects: []PushReject{}}
-			for _, rj := range t.Rejects {
-				pt.Rejects = append(pt.Rejects, PushReject{Row: rj.Row, Column: rj.Column, Value: rj.Value, Reason: rj.Reason})
-			}
-			pf.Tables = append(pf.Tables, pt)
-			pf.Accepted += t.Accepted
-			pf.Rejected += t.Rejected
-		}
-		out.Files = append(out.Files, pf)
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, load.NewPushReport(src, reports))
 }
 
 // backup writes an online backup for sifa backup on this machine.

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"sifa/dashboards"
+	"sifa/warehouse/load"
 	"sifa/warehouse/panels"
 	"sifa/warehouse/whtest"
 )
@@ -18,7 +19,7 @@ func TestPush(t *testing.T) {
 	w, p := whtest.DuckDB(t, dir)
 	srv := serveSite(t, &dashboards.Site{Engine: &panels.Engine{Store: w}, Ingest: p, UploadDir: dir,
 		PushTokens: map[string]string{"县政务系统": "s3cret-token"}})
-	push := func(token string, files map[string]string) (int, dashboards.PushReport, string) {
+	push := func(token string, files map[string]string) (int, load.PushReport, string) {
 		var body bytes.Buffer
 		mw := multipart.NewWriter(&body)
 		for name, content := range files {
@@ -37,7 +38,7 @@ func TestPush(t *testing.T) {
 		}
 		defer resp.Body.Close()
 		raw, _ := io.ReadAll(resp.Body)
-		var rep dashboards.PushReport
+		var rep load.PushReport
 		json.Unmarshal(raw, &rep)
 		return resp.StatusCode, rep, string(raw)
 	}

@@ -115,3 +115,87 @@ func (a *attempt) done(failed bool, now time.Time, window time.Duration) {
 		}
 	}
 }
+
+// accountGate bounds the requests one account has in progress at once, so
+// that one account's expensive requests (a province of exports) cannot
+// take every core from the others: a request past the bound waits for a
+// place, and is refused after gateWait.
+type accountGate struct {
+	mu    sync.Mutex
+	slots map[string]chan struct{}
+}
+
+const gateWait = 10 * time.Second
+
+// enter takes a place for user (limit at once); it reports false when
+// none came free within wait or the request ended first. leave gives it back.
+func (g *accountGate) enter(done <-chan struct{}, user string, limit int, wait time.Duration) bool {
+	g.mu.Lock()
+	if g.slots == nil {
+		g.slots = map[string]chan struct{}{}
+	}
+	c := g.slots[user]
+	if c == nil {
+		c = make(chan struct{}, limit)
+		g.slots[user] = c
+	}
+	g.mu.Unlock()
+	select {
+	case c <- struct{}{}:
+		return true
+	default:
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case c <- struct{}{}:
+		return true
+	case <-t.C:
+	case <-done:
+	}
+	return false
+}
+
+func (g *accountGate) leave(user string) {
+	g.mu.Lock()
+	c := g.slots[user]
+	g.mu.Unlock()
+	<-c
+}
+
+// uploadQuota counts what each account uploaded over the last day, so that
+// one account cannot fill the server's disk with files (refused ones go to
+// a bounded quarantine; this bounds the rest).
+type uploadQuota struct {
+	mu   sync.Mutex
+	sent map[string][]sentBytes
+}
+
+type sentBytes struct {
+	at    time.Time
+	bytes int64
+}
+
+// take records n bytes for user unless that would pass limit within the
+// last 24 hours; it says whether it did, and how much is left.
+func (q *uploadQuota) take(user string, n, limit int64, now time.Time) (ok bool, left int64) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.sent == nil {
+		q.sent = map[string][]sentBytes{}
+	}
+	var kept []sentBytes
+	var total int64
+	for _, s := range q.sent[user] {
+		if now.Sub(s.at) < 24*time.Hour {
+			kept = append(kept, s)
+			total += s.bytes
+		}
+	}
+	if total+n > limit {
+		q.sent[user] = kept
+		return false, max(limit-total, 0)
+	}
+	q.sent[user] = append(kept, sentBytes{now, n})
+	return true, limit - total - n
+}

@@ -183,3 +183,39 @@ func TestStaleUploadsRemoved(t *testing.T) {
 		t.Errorf("a crashed upload's folder is still there: %v", err)
 	}
 }
+
+// TestRefusedUploadsDoNotStay: what a 数据员 sends and sifa refuses leaves
+// the archive for the bounded quarantine, and an account's uploads in a day
+// are bounded.
+func TestRefusedUploadsDoNotStay(t *testing.T) {
+	dir := t.TempDir()
+	w, p := whtest.DuckDB(t, dir)
+	srv := serveSite(t, &dashboards.Site{Engine: &panels.Engine{Store: w}, Ingest: p, UploadDir: dir,
+		Security: dashboards.Security{UploadBytesPerDay: 64 << 10}})
+	postFiles(t, srv.URL+"/upload", map[string]string{"名录.csv": "区划代码,单位名称,层级,上级区划代码\n990121,青山县,县,\n990121100,石门镇,乡镇(街道),990121\n990122,绿水县,县,\n990122100,清溪镇,乡镇(街道),990122\n"})
+	clerk := signIn(t, srv.URL, w, panels.RoleClerk, "990121100")
+	garbage := strings.Repeat("\x00\x01random", 1000)
+	for name, body := range map[string]string{
+		"随机.xlsx": garbage,
+		"别处.csv":  "受理日期,乡镇,纠纷类型,调解结果\n2014-03-05,清溪镇,邻里,调解成功\n",
+	} {
+		if code, page := postFilesAs(t, clerk, srv.URL+"/upload", map[string]string{name: body}); code != 200 || !strings.Contains(page, `class="file bad"`) {
+			t.Errorf("%s: %d", name, code)
+		}
+	}
+	files, _ := p.Archive.List()
+	if len(files) != 1 { // the registry the admin sent
+		t.Errorf("the archive keeps %d files, want the registry alone", len(files))
+	}
+	if q, _ := p.Archive.Quarantined(); len(q) != 2 {
+		t.Errorf("quarantine holds %v, want the two refused files", q)
+	}
+	// 64 KB a day: a 50 KB file passes, the next does not
+	big := "受理日期,乡镇,纠纷类型,调解结果\n" + strings.Repeat("2014-03-05,石门镇,邻里,调解成功\n", 1200)
+	if code, _ := postFilesAs(t, clerk, srv.URL+"/upload", map[string]string{"大.csv": big}); code != 200 {
+		t.Errorf("an upload within the day's quota: %d", code)
+	}
+	if code, page := postFilesAs(t, clerk, srv.URL+"/upload", map[string]string{"又一个.csv": big + "\n"}); code != 429 || !strings.Contains(page, "一天最多上传") {
+		t.Errorf("an upload past the day's quota: %d", code)
+	}
+}

@@ -82,6 +82,8 @@ type Site struct {
 	sec      Security
 	sessions sessionStore
 	guard    signInGuard
+	gate     accountGate
+	quota    uploadQuota
 	hOnce    sync.Once
 	handler  http.Handler
 	routes   []Route
@@ -95,11 +97,17 @@ type asset struct {
 	etag, typ string
 }
 
+// rejectFile is an upload's rejects workbook, written to disk when the
+// upload ends: the server keeps its path, never the rows (four uploads of a
+// million rejected rows each once held 1.3 GB for an hour).
 type rejectFile struct {
-	at      time.Time
-	user    string // only the account that uploaded may download them
-	reports []load.FileReport
+	at   time.Time
+	user string // only the account that uploaded may download it
+	path string
 }
+
+// rejectsKept bounds the rejects workbooks kept at once (each for an hour).
+const rejectsKept = 200
 
 func (s *Site) init() {
 	s.once.Do(func() {
@@ -186,11 +194,19 @@ func securityHeaders(next http.Handler) http.Handler {
 }
 
 // cspReport takes a browser's report of a blocked script or style.
+// cspReport takes a browser's Content-Security-Policy violation report.
+// Browsers send it with the page's cookies, so a report from a signed-in
+// session counts toward the alert; an anonymous one (anyone can post here)
+// is logged quietly and counts for nothing.
 func (s *Site) cspReport(w http.ResponseWriter, r *http.Request) {
 	b, _ := io.ReadAll(io.LimitReader(r.Body, 16<<10))
-	slog.Warn("content security policy violation", "report", string(b))
-	if s.CSPReports != nil {
-		s.CSPReports(string(b))
+	if sess := s.session(r); sess != nil {
+		slog.Warn("content security policy violation", "report", string(b), "user", sess.access.User)
+		if s.CSPReports != nil {
+			s.CSPReports(string(b))
+		}
+	} else {
+		slog.Debug("anonymous content security policy report", "remote", s.clientAddr(r))
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
@@ -578,6 +594,16 @@ func (s *Site) upload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a := panels.AccessFrom(r.Context())
+	var size int64
+	for _, fh := range files {
+		size += fh.Size
+	}
+	if ok, left := s.quota.take(a.User, size, s.sec.UploadBytesPerDay, time.Now()); !ok {
+		p.Empty = fmt.Sprintf("您的账号一天最多上传 %d MB，今天还能上传 %d MB，这次的文件共 %d MB。请明天再传，或请管理员调高上限。",
+			s.sec.UploadBytesPerDay>>20, left>>20, (size+(1<<20)-1)>>20)
+		s.render(w, r, http.StatusTooManyRequests, p)
+		return
+	}
 	dir, paths, err := saveUploads(s.UploadDir, files)
 	if err != nil {
 		s.renderError(w, r, p, err)
@@ -618,15 +644,12 @@ func (s *Site) upload(w http.ResponseWriter, r *http.Request) {
 		id := make([]byte, 12)
 		rand.Read(id)
 		key := hex.EncodeToString(id)
-		s.mu.Lock()
-		for k, v := range s.rejects {
-			if time.Since(v.at) > time.Hour {
-				delete(s.rejects, k)
-			}
+		if path, err := s.writeRejects(key, load.RejectRows(reports)); err != nil {
+			slog.Error("rejects workbook not written", "err", err)
+		} else {
+			s.keepRejects(key, rejectFile{at: time.Now(), user: a.User, path: path})
+			p.Upload.Rejects = "/upload/rejects/" + key
 		}
-		s.rejects[key] = rejectFile{at: time.Now(), user: a.User, reports: reports}
-		s.mu.Unlock()
-		p.Upload.Rejects = "/upload/rejects/" + key
 	}
 	s.render(w, r, http.StatusOK, p)
 }
@@ -663,7 +686,7 @@ func (s *Site) downloadRejects(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	rf, ok := s.rejects[r.PathValue("id")]
 	s.mu.Unlock()
-	if !ok {
+	if !ok || time.Since(rf.at) > time.Hour {
 		http.Error(w, "这份退回明细已过期（保留1小时），请重新上传文件查看。", http.StatusNotFound)
 		return
 	}
@@ -672,31 +695,83 @@ func (s *Site) downloadRejects(w http.ResponseWriter, r *http.Request) {
 		s.forbidden(w, r, a)
 		return
 	}
+	f, err := os.Open(rf.path)
+	if err != nil {
+		http.Error(w, "这份退回明细已过期（保留1小时），请重新上传文件查看。", http.StatusNotFound)
+		return
+	}
+	defer f.Close()
 	s.audit(r, a, "export", "退回明细", "下载上传结果的退回明细", "成功")
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	w.Header().Set("Content-Disposition", `attachment; filename="rejects.xlsx"; filename*=UTF-8''%E9%80%80%E5%9B%9E%E6%98%8E%E7%BB%86.xlsx`)
+	io.Copy(w, f)
+}
+
+// writeRejects writes an upload's rejects as a workbook in the upload
+// folder (streamed: a long list never sits in memory as cells).
+func (s *Site) writeRejects(key string, rows []load.RejectRow) (string, error) {
+	dir := filepath.Join(s.uploadParent(), "sifa-rejects")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
 	f := excelize.NewFile()
 	defer f.Close()
 	sh := "退回明细"
 	f.SetSheetName("Sheet1", sh)
-	f.SetSheetRow(sh, "A1", &[]any{"文件", "工作表", "行号", "列", "项目", "填写内容", "退回原因"})
-	row := 2
-	for _, rep := range rf.reports {
-		if rep.Err != nil {
-			f.SetSheetRow(sh, fmt.Sprintf("A%d", row), &[]any{FormulaSafe(filepath.Base(rep.File)), "", "", "", "", "", FormulaSafe(rep.Err.Error())})
-			row++
+	sw, err := f.NewStreamWriter(sh)
+	if err != nil {
+		return "", err
+	}
+	sw.SetColWidth(1, 1, 30)
+	sw.SetColWidth(6, 6, 20)
+	sw.SetColWidth(7, 7, 60)
+	sw.SetRow("A1", []any{"文件", "工作表", "行号", "列", "项目", "填写内容", "退回原因"})
+	for i, rj := range rows {
+		var row any = ""
+		if rj.Row > 0 {
+			row = rj.Row
 		}
-		for _, t := range rep.Tables {
-			for _, rj := range t.Rejects {
-				f.SetSheetRow(sh, fmt.Sprintf("A%d", row), &[]any{FormulaSafe(rj.File), FormulaSafe(rj.Sheet), rj.Row, rj.Letter, rj.Column, FormulaSafe(rj.Value), FormulaSafe(rj.Reason)})
-				row++
-			}
+		if err := sw.SetRow(fmt.Sprintf("A%d", i+2), []any{FormulaSafe(rj.File), FormulaSafe(rj.Sheet), row, rj.Letter, rj.Column, FormulaSafe(rj.Value), FormulaSafe(rj.Reason)}); err != nil {
+			return "", err
 		}
 	}
-	f.SetColWidth(sh, "A", "A", 30)
-	f.SetColWidth(sh, "F", "F", 20)
-	f.SetColWidth(sh, "G", "G", 60)
-	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	w.Header().Set("Content-Disposition", `attachment; filename="rejects.xlsx"; filename*=UTF-8''%E9%80%80%E5%9B%9E%E6%98%8E%E7%BB%86.xlsx`)
-	f.Write(w)
+	if err := sw.Flush(); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, key+".xlsx")
+	return path, f.SaveAs(path)
+}
+
+// keepRejects remembers a rejects workbook, forgetting (and removing) those
+// over an hour old, and the oldest past rejectsKept.
+func (s *Site) keepRejects(key string, rf rejectFile) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k, v := range s.rejects {
+		if time.Since(v.at) > time.Hour {
+			os.Remove(v.path)
+			delete(s.rejects, k)
+		}
+	}
+	for len(s.rejects) >= rejectsKept {
+		oldest := ""
+		for k, v := range s.rejects {
+			if oldest == "" || v.at.Before(s.rejects[oldest].at) {
+				oldest = k
+			}
+		}
+		os.Remove(s.rejects[oldest].path)
+		delete(s.rejects, oldest)
+	}
+	s.rejects[key] = rf
+}
+
+// uploadParent is the folder uploads and rejects workbooks are written in.
+func (s *Site) uploadParent() string {
+	if s.UploadDir == "" {
+		return os.TempDir()
+	}
+	return s.UploadDir
 }
 
 // FormulaSafe keeps a cell that Excel or WPS would read as a formula (it
@@ -844,13 +919,17 @@ func uploadName(sent string, i int) string {
 	return name
 }
 
-// removeStaleUploads removes the upload folders a crashed or killed server
-// left behind (an upload's folder lives only while its request does).
+// removeStaleUploads removes the upload folders and rejects workbooks a
+// crashed or killed server left behind (an upload's folder lives only while
+// its request does, a rejects workbook an hour).
 func removeStaleUploads(parent string, before time.Time) {
 	if parent == "" {
 		parent = os.TempDir()
 	}
 	dirs, _ := filepath.Glob(filepath.Join(parent, "sifa-upload-*"))
+	books, _ := filepath.Glob(filepath.Join(parent, "sifa-rejects", "*.xlsx"))
+	exports, _ := filepath.Glob(filepath.Join(parent, "sifa-export-*"))
+	dirs = append(append(dirs, books...), exports...)
 	for _, d := range dirs {
 		if st, err := os.Stat(d); err == nil && st.ModTime().Before(before) {
 			os.RemoveAll(d)

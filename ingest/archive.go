@@ -106,6 +106,9 @@ func (a Archive) List() ([]Archived, error) {
 			return err
 		}
 		name := d.Name()
+		if d.IsDir() && path == filepath.Join(a.Dir, quarantineDir) {
+			return filepath.SkipDir // refused files are not the archive's
+		}
 		if d.IsDir() || !IsRawFile(name) {
 			return nil
 		}
@@ -230,4 +233,127 @@ func (a Archive) Journal() ([]Committed, error) {
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// quarantineDir holds, inside the archive folder, the files that were sent
+// but never loaded (refused, unreadable): kept for a while so that a clerk
+// or the IT admin can look at what was sent, then removed, so that nobody can
+// fill the disk by sending files that never load.
+const quarantineDir = "quarantine"
+
+// Quarantine is how long and how much of refused files are kept.
+type Quarantine struct {
+	Keep  time.Duration // default 30 days
+	Bytes int64         // default 1 GiB: past it, the oldest go first
+}
+
+func (q Quarantine) withDefaults() Quarantine {
+	if q.Keep <= 0 {
+		q.Keep = 30 * 24 * time.Hour
+	}
+	if q.Bytes <= 0 {
+		q.Bytes = 1 << 30
+	}
+	return q
+}
+
+// Refuse moves a file the archive took but that never loaded out of the
+// archive into the quarantine (the archive keeps only what loaded), then
+// drops quarantined files past the quota's age or size. It leaves alone a
+// file whose bytes are in the journal (loaded before, or by a load that
+// committed meanwhile).
+func (a Archive) Refuse(arc Archived, q Quarantine) error {
+	if committed, err := a.committed(arc.SHA256); err != nil || committed {
+		return err
+	}
+	dir := filepath.Join(a.Dir, quarantineDir)
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return err
+	}
+	base := filepath.Base(arc.Path)
+	if err := os.Rename(arc.Path, filepath.Join(dir, base)); err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	names := strings.TrimSuffix(arc.Path, filepath.Ext(arc.Path)) + ".names"
+	os.Rename(names, filepath.Join(dir, filepath.Base(names)))
+	return a.pruneQuarantine(q.withDefaults(), time.Now())
+}
+
+// committed says whether the journal names these bytes.
+func (a Archive) committed(sha string) (bool, error) {
+	if !a.HasJournal() {
+		return false, nil
+	}
+	j, err := a.Journal()
+	if err != nil {
+		return false, err
+	}
+	for _, c := range j {
+		if c.SHA256 == sha {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// pruneQuarantine removes quarantined files older than the quota's age,
+// then the oldest until the rest fit its size.
+func (a Archive) pruneQuarantine(q Quarantine, now time.Time) error {
+	dir := filepath.Join(a.Dir, quarantineDir)
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	type file struct {
+		path string
+		at   time.Time
+		size int64
+	}
+	var files []file
+	var total int64
+	for _, e := range ents {
+		if !IsRawFile(e.Name()) {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		if now.Sub(info.ModTime()) > q.Keep {
+			removeWithNames(p)
+			continue
+		}
+		files = append(files, file{p, info.ModTime(), info.Size()})
+		total += info.Size()
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].at.Before(files[j].at) })
+	for _, f := range files {
+		if total <= q.Bytes {
+			break
+		}
+		removeWithNames(f.path)
+		total -= f.size
+	}
+	return nil
+}
+
+func removeWithNames(path string) {
+	os.Remove(path)
+	os.Remove(strings.TrimSuffix(path, filepath.Ext(path)) + ".names")
+}
+
+// Quarantined lists the refused files kept (for the IT admin and tests).
+func (a Archive) Quarantined() ([]string, error) {
+	ents, err := os.ReadDir(filepath.Join(a.Dir, quarantineDir))
+	if os.IsNotExist(err) {
+		return nil, nil
+	}
+	var out []string
+	for _, e := range ents {
+		if IsRawFile(e.Name()) {
+			out = append(out, e.Name())
+		}
+	}
+	return out, err
 }

@@ -101,28 +101,49 @@ func (e *chEngine) close() error {
 func (e *chEngine) exec(ctx context.Context, q string) error { return e.conn.Exec(ctx, q) }
 
 func (e *chEngine) query(ctx context.Context, q string) (*Result, error) {
+	res := &Result{}
+	err := e.each(ctx, q, func(cols []string, row []any) error {
+		if row == nil {
+			res.Columns = cols
+			return nil
+		}
+		res.Rows = append(res.Rows, row)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func (e *chEngine) each(ctx context.Context, q string, fn func(cols []string, row []any) error) error {
 	rows, err := e.conn.Query(ctx, q)
 	if err != nil {
-		return nil, fmt.Errorf("查询失败：%w\n%s", err, q)
+		return fmt.Errorf("查询失败：%w\n%s", err, q)
 	}
 	defer rows.Close()
 	types := rows.ColumnTypes()
-	res := &Result{Columns: rows.Columns()}
+	cols := rows.Columns()
+	if err := fn(cols, nil); err != nil { // the columns, before any row
+		return err
+	}
 	for rows.Next() {
 		ptrs := make([]any, len(types))
 		for i, t := range types {
 			ptrs[i] = reflect.New(t.ScanType()).Interface()
 		}
 		if err := rows.Scan(ptrs...); err != nil {
-			return nil, err
+			return err
 		}
 		vals := make([]any, len(types))
 		for i, p := range ptrs {
 			vals[i] = normalize(reflect.ValueOf(p).Elem().Interface())
 		}
-		res.Rows = append(res.Rows, vals)
+		if err := fn(cols, vals); err != nil {
+			return err
+		}
 	}
-	return res, rows.Err()
+	return rows.Err()
 }
 
 func chType(c ledger.Col) string {

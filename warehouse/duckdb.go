@@ -114,13 +114,31 @@ func (e *duckEngine) exec(ctx context.Context, q string) error {
 }
 
 func (e *duckEngine) query(ctx context.Context, q string) (*Result, error) {
+	res := &Result{}
+	err := e.each(ctx, q, func(cols []string, row []any) error {
+		if row == nil {
+			res.Columns = cols
+			return nil
+		}
+		res.Rows = append(res.Rows, row)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func (e *duckEngine) each(ctx context.Context, q string, fn func(cols []string, row []any) error) error {
 	rows, err := e.db.QueryContext(ctx, q)
 	if err != nil {
-		return nil, fmt.Errorf("查询失败：%w\n%s", err, q)
+		return fmt.Errorf("查询失败：%w\n%s", err, q)
 	}
 	defer rows.Close()
 	cols, _ := rows.Columns()
-	res := &Result{Columns: cols}
+	if err := fn(cols, nil); err != nil { // the columns, before any row
+		return err
+	}
 	for rows.Next() {
 		vals := make([]any, len(cols))
 		ptrs := make([]any, len(cols))
@@ -128,14 +146,16 @@ func (e *duckEngine) query(ctx context.Context, q string) (*Result, error) {
 			ptrs[i] = &vals[i]
 		}
 		if err := rows.Scan(ptrs...); err != nil {
-			return nil, err
+			return err
 		}
 		for i := range vals {
 			vals[i] = normalize(vals[i])
 		}
-		res.Rows = append(res.Rows, vals)
+		if err := fn(cols, vals); err != nil {
+			return err
+		}
 	}
-	return res, rows.Err()
+	return rows.Err()
 }
 
 func duckType(c ledger.Col) string {

@@ -45,6 +45,10 @@ type engine interface {
 	name() string
 	exec(ctx context.Context, q string) error
 	query(ctx context.Context, q string) (*Result, error)
+	// each runs a query and hands its rows to fn one at a time (fn's error
+	// stops it), so that a long answer is never held whole; the first call
+	// has the columns and a nil row.
+	each(ctx context.Context, q string, fn func(cols []string, row []any) error) error
 	// ensureTable creates a table when it is not there (on a cluster: the
 	// local table on every shard and the Distributed table over them).
 	ensureTable(ctx context.Context, t *ledger.Table) error
@@ -235,6 +239,17 @@ func (w *Warehouse) migrate(ctx context.Context) error {
 // Query runs a read-only query and returns engine-neutral values.
 func (w *Warehouse) Query(ctx context.Context, q string) (*Result, error) {
 	return w.eng.query(ctx, q)
+}
+
+// Each runs a read-only query and hands each row to fn as it comes (values
+// as Query gives them); an error from fn stops the query.
+func (w *Warehouse) Each(ctx context.Context, q string, fn func(row []any) error) error {
+	return w.eng.each(ctx, q, func(_ []string, row []any) error {
+		if row == nil {
+			return nil
+		}
+		return fn(row)
+	})
 }
 
 // Exec runs a statement (used by tests and maintenance).

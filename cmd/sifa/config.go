@@ -50,12 +50,18 @@ type Config struct {
 		MaxInflatedMB int `toml:"max_inflated_mb"`
 		MaxCellChars  int `toml:"max_cell_chars"`
 		MaxColumns    int `toml:"max_columns"`
+		// files that never loaded are kept this long and this much (default 30 days, 1024 MB)
+		QuarantineDays int `toml:"quarantine_days"`
+		QuarantineMB   int `toml:"quarantine_mb"`
+		// what one account may upload in 24 hours (default 500 MB)
+		UploadMBPerDay int `toml:"upload_mb_per_day"`
 	} `toml:"limits"`
 	Security struct {
 		TLSCert            string `toml:"tls_cert"`             // certificate (PEM) for HTTPS
 		TLSKey             string `toml:"tls_key"`              // its private key (PEM)
 		BehindProxy        bool   `toml:"behind_proxy"`         // an HTTPS reverse proxy in front (also --behind-proxy)
 		SessionIdleMinutes int    `toml:"session_idle_minutes"` // default 30
+		SessionMaxHours    int    `toml:"session_max_hours"`    // default 12
 		MaxFailedLogins    int    `toml:"max_failed_logins"`    // default 5 …
 		LockoutMinutes     int    `toml:"lockout_minutes"`      // … within 15 minutes
 		PasswordMinLength  int    `toml:"password_min_length"`  // default 10
@@ -126,12 +132,16 @@ func loadConfig(path string) (*Config, error) {
 	envInt("LIMITS_MAX_INFLATED_MB", &c.Limits.MaxInflatedMB)
 	envInt("LIMITS_MAX_CELL_CHARS", &c.Limits.MaxCellChars)
 	envInt("LIMITS_MAX_COLUMNS", &c.Limits.MaxColumns)
+	envInt("LIMITS_QUARANTINE_DAYS", &c.Limits.QuarantineDays)
+	envInt("LIMITS_QUARANTINE_MB", &c.Limits.QuarantineMB)
+	envInt("LIMITS_UPLOAD_MB_PER_DAY", &c.Limits.UploadMBPerDay)
 	env("SECURITY_TLS_CERT", &c.Security.TLSCert)
 	env("SECURITY_TLS_KEY", &c.Security.TLSKey)
 	if v, ok := os.LookupEnv("SIFA_SECURITY_BEHIND_PROXY"); ok {
 		c.Security.BehindProxy, _ = strconv.ParseBool(v)
 	}
 	envInt("SECURITY_SESSION_IDLE_MINUTES", &c.Security.SessionIdleMinutes)
+	envInt("SECURITY_SESSION_MAX_HOURS", &c.Security.SessionMaxHours)
 	envInt("SECURITY_MAX_FAILED_LOGINS", &c.Security.MaxFailedLogins)
 	envInt("SECURITY_LOCKOUT_MINUTES", &c.Security.LockoutMinutes)
 	envInt("SECURITY_PASSWORD_MIN_LENGTH", &c.Security.PasswordMinLength)
@@ -180,13 +190,21 @@ func (c *Config) security() dashboards.Security {
 	s := c.Security
 	return dashboards.Security{
 		IdleTimeout:   time.Duration(s.SessionIdleMinutes) * time.Minute,
+		MaxSessionAge: time.Duration(s.SessionMaxHours) * time.Hour,
 		MaxFailures:   s.MaxFailedLogins,
 		FailureWindow: time.Duration(s.LockoutMinutes) * time.Minute,
 		Password:      dashboards.PasswordRules{MinLength: s.PasswordMinLength, MinClasses: s.PasswordMinClasses},
 		SecureCookie:  s.TLSCert != "" || s.BehindProxy,
 		TrustProxy:    s.BehindProxy,
 		MaxFiles:      s.MaxUploadFiles,
+
+		UploadBytesPerDay: int64(c.Limits.UploadMBPerDay) << 20,
 	}
+}
+
+// quarantine is how long and how much of the files that never loaded the archive keeps.
+func (c *Config) quarantine() ingest.Quarantine {
+	return ingest.Quarantine{Keep: time.Duration(c.Limits.QuarantineDays) * 24 * time.Hour, Bytes: int64(c.Limits.QuarantineMB) << 20}
 }
 
 // fingerprint identifies the configuration's content (secrets and tokens

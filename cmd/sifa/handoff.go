@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"sifa/dashboards"
 	"sifa/warehouse/load"
 )
 
@@ -50,31 +49,18 @@ func handOff(ctx context.Context, cfg *Config, paths []string, rejectsOut string
 		fmt.Fprintf(stderr, "sifa serve 没有接收文件（%d）：%s\n", resp.StatusCode, raw)
 		return exitFailure
 	}
-	var rep dashboards.PushReport
+	var rep load.PushReport
 	if err := json.Unmarshal(raw, &rep); err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitFailure
 	}
 	fmt.Fprintf(stdout, "仓库正被 sifa serve 使用，文件已交给它载入（%s）：\n", cfg.Addr)
-	failed, accepted, rejected := 0, 0, 0
-	for _, f := range rep.Files {
-		switch {
-		case f.Error != "":
-			failed++
-			fmt.Fprintf(stdout, "✗ %s：没有载入。%s\n", f.File, f.Error)
-		case f.Skipped:
-			fmt.Fprintf(stdout, "= %s：这个文件以前已经载入过，没有重复计算\n", f.File)
-		default:
-			for _, t := range f.Tables {
-				fmt.Fprintf(stdout, "✓ %s：%s，载入 %d 行，退回 %d 行\n", f.File, t.Ledger, t.Accepted, t.Rejected)
-			}
-		}
-		accepted += f.Accepted
-		rejected += f.Rejected
-	}
-	fmt.Fprintf(stdout, "合计：%d 个文件，载入 %d 行，退回 %d 行，失败 %d 个\n", len(rep.Files), accepted, rejected, failed)
+	// the server's answer is the same report a local load makes: printed
+	// and listed by the same code
+	reports := rep.FileReports()
+	failed := printReports(stdout, reports)
 	if rejectsOut != "" {
-		if err := writeRejects(rejectsOut, pushRejects(rep)); err != nil {
+		if err := writeRejects(rejectsOut, load.RejectRows(reports)); err != nil {
 			fmt.Fprintln(stderr, err)
 			return exitFailure
 		}
@@ -83,20 +69,4 @@ func handOff(ctx context.Context, cfg *Config, paths []string, rejectsOut string
 		return exitFailure
 	}
 	return exitOK
-}
-
-// pushRejects lists the rejects of a push report as the rejects CSV's rows.
-func pushRejects(rep dashboards.PushReport) []rejectRow {
-	var out []rejectRow
-	for _, pf := range rep.Files {
-		if pf.Error != "" {
-			out = append(out, rejectRow{pf.File, "", "", "", "", "", pf.Error})
-		}
-		for _, t := range pf.Tables {
-			for _, rj := range t.Rejects {
-				out = append(out, rejectRow{pf.File, t.Sheet, fmt.Sprint(rj.Row), "", rj.Column, rj.Value, rj.Reason})
-			}
-		}
-	}
-	return out
 }

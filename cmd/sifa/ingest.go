@@ -66,7 +66,7 @@ func cmdIngest(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	failed := printReports(stdout, reports)
 	if *rejectsOut != "" {
-		if err := writeRejects(*rejectsOut, fileReportRejects(reports)); err != nil {
+		if err := writeRejects(*rejectsOut, load.RejectRows(reports)); err != nil {
 			fmt.Fprintln(stderr, err)
 			return exitFailure
 		}
@@ -124,29 +124,9 @@ func summarize(xs []string) string {
 	return xs[0] + "…" + xs[len(xs)-1] + fmt.Sprintf("（共%d个）", len(xs))
 }
 
-// rejectRow is one line of the rejects CSV: file, sheet, row, column
-// letter, column, value, reason.
-type rejectRow [7]string
-
-// fileReportRejects lists the rejects of local ingest reports.
-func fileReportRejects(reports []load.FileReport) []rejectRow {
-	var out []rejectRow
-	for _, r := range reports {
-		if r.Err != nil {
-			out = append(out, rejectRow{filepath.Base(r.File), "", "", "", "", "", r.Err.Error()})
-		}
-		for _, t := range r.Tables {
-			for _, rj := range t.Rejects {
-				out = append(out, rejectRow{rj.File, rj.Sheet, fmt.Sprint(rj.Row), rj.Letter, rj.Column, rj.Value, rj.Reason})
-			}
-		}
-	}
-	return out
-}
-
 // writeRejects writes rejected cells as a CSV Excel opens (UTF-8 with BOM,
 // values that look like formulas kept as text).
-func writeRejects(path string, rows []rejectRow) error {
+func writeRejects(path string, rows []load.RejectRow) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("无法写入 %s：%w", path, err)
@@ -156,10 +136,15 @@ func writeRejects(path string, rows []rejectRow) error {
 	cw := csv.NewWriter(f)
 	cw.Write([]string{"文件", "工作表", "行号", "列", "项目", "填写内容", "退回原因"})
 	for _, r := range rows {
-		for i := range r {
-			r[i] = dashboards.FormulaSafe(r[i]) // file names and reasons are the users' text too
+		row := ""
+		if r.Row > 0 {
+			row = fmt.Sprint(r.Row)
 		}
-		cw.Write(r[:])
+		rec := []string{r.File, r.Sheet, row, r.Letter, r.Column, r.Value, r.Reason}
+		for i := range rec {
+			rec[i] = dashboards.FormulaSafe(rec[i]) // file names and reasons are the users' text too
+		}
+		cw.Write(rec)
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {

@@ -286,8 +286,9 @@ func TestIngestHandsOffToServe(t *testing.T) {
 	if code != 0 || !strings.Contains(o2.String(), "交给它载入") || !strings.Contains(o2.String(), "载入 4 行，退回 1 行") {
 		t.Fatalf("hand-off: exit %d\n%s\n%s", code, o2.String(), e2.String())
 	}
-	if b, _ := os.ReadFile(rejects); !strings.Contains(string(b), "2014-02-30") {
-		t.Errorf("rejects CSV: %q", b)
+	// the hand-off's rejects CSV is the local one: the column letter included
+	if b, _ := os.ReadFile(rejects); !strings.Contains(string(b), ",A,受理日期,2014-02-30,") {
+		t.Errorf("rejects CSV of the hand-off: %q", b)
 	}
 	resp, err := firstAdmin(t, fmt.Sprintf("http://127.0.0.1:%d", port)).Get(fmt.Sprintf("http://127.0.0.1:%d/api/v1/panels/disputes.summary", port))
 	if err != nil {

@@ -141,7 +141,7 @@ func (c *Config) pipeline(w *warehouse.Warehouse) (*load.Pipeline, error) {
 		return nil, err
 	}
 	return &load.Pipeline{W: w, Archive: ingest.Archive{Dir: filepath.Join(c.DataDir, "archive")},
-		Config: transform.Config{Secret: secret}, Limits: c.limits()}, nil
+		Config: transform.Config{Secret: secret}, Limits: c.limits(), Quarantine: c.quarantine()}, nil
 }
 
 func copyFile(src, dst string) error {

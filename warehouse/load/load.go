@@ -11,9 +11,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -45,6 +47,10 @@ type Pipeline struct {
 	// with rows of any other org, or an org registry, loads nothing.
 	Within string
 
+	// Quarantine is how long and how much the archive keeps of files that
+	// never loaded (refused, unreadable) before they are removed.
+	Quarantine ingest.Quarantine
+
 	replaying bool // a rebuild: the journal already names these loads
 }
 
@@ -62,7 +68,13 @@ type TableReport struct {
 	Orgs, Periods             []string
 	Accepted, Rejected        int
 	Rejects                   []transform.Reject
+	Omitted                   int // rejected rows past MaxReportedRejects, not listed (the rejects table has them)
 }
+
+// MaxReportedRejects bounds the rejected rows a report lists per table: a
+// file of a million bad rows reports the first 100,000 (about 30 MB) and
+// how many more there were.
+const MaxReportedRejects = 100000
 
 // FileReport says what became of one file.
 type FileReport struct {
@@ -310,6 +322,11 @@ func (p *Pipeline) file(ctx context.Context, path string, reg *transform.Registr
 		for _, r := range tr.Rejects {
 			rejectRows = append(rejectRows, []any{rep.LoadID, r.File, r.Sheet, int64(r.Row), r.Column, r.Value, r.Reason, r.Ledger})
 		}
+		// the warehouse keeps every rejected row; the report, which the
+		// pages and downloads read, keeps the first MaxReportedRejects
+		if n := len(tr.Rejects); n > MaxReportedRejects {
+			tr.Rejects, tr.Omitted = slices.Clip(tr.Rejects[:MaxReportedRejects]), n-MaxReportedRejects
+		}
 		loads = append(loads, warehouse.Load{LoadID: rep.LoadID, File: arc.Name, Sheet: t.Sheet, SHA256: arc.SHA256,
 			Ledger: t.Ledger.ID, Orgs: tr.Orgs, Periods: tr.Periods, Accepted: tr.Accepted, Rejected: tr.Rejected, At: time.Now()})
 		rep.Tables = append(rep.Tables, tr)
@@ -324,6 +341,12 @@ func (p *Pipeline) file(ctx context.Context, path string, reg *transform.Registr
 		var fe *ingest.FileError
 		rep.Err, rep.Transient = err, !errors.As(err, &fe)
 		rep.Tables = nil
+		if !rep.Transient && !p.replaying {
+			// refused or unreadable: the archive keeps only what loaded
+			if qerr := p.Archive.Refuse(arc, p.Quarantine); qerr != nil {
+				slog.Warn("refused file not moved to quarantine", "file", arc.Name, "err", qerr)
+			}
+		}
 		return rep // nothing committed: rows appended so far stay invisible
 	}
 	if len(rejectRows) > 0 {
@@ -341,6 +364,13 @@ func (p *Pipeline) file(ctx context.Context, path string, reg *transform.Registr
 	if err := p.W.Commit(ctx, rep.LoadID, transform.SortedKeys(scopes), loads); err != nil {
 		rep.Err, rep.Transient = fmt.Errorf("文件「%s」提交失败，没有载入：%w", filepath.Base(path), err), true
 		return rep
+	}
+	if _, err := p.Archive.Path(arc.SHA256); err != nil {
+		// the same bytes, refused for another sender meanwhile, went to
+		// quarantine: the archive takes them again from this sender's copy
+		if _, err := p.Archive.Put(path); err != nil {
+			rep.Warning = "文件已载入，但原始文件没能存进归档：" + err.Error()
+		}
 	}
 	if !p.replaying {
 		// the journal is what a rebuild replays: only loads that committed,

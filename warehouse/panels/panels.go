@@ -108,6 +108,9 @@ type Engine struct {
 	// MinGroup is the smallest group of people a count may describe for
 	// roles that may not see individuals (default 3).
 	MinGroup int
+	// MaxRowsBehind bounds the rows one Parquet export of the rows behind
+	// an answer writes (default MaxRowsBehind).
+	MaxRowsBehind int
 
 	mu       sync.Mutex
 	cache    map[string]any

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sifa/ingest/ledger"
+	"sifa/warehouse"
 	"slices"
 	"strings"
 	"time"
@@ -22,17 +23,34 @@ import (
 // follow one person across files, exact birth dates, and bookkeeping.
 var withheldColumns = []string{"person_key", "mediator_key", "birth", "scope_key"}
 
-// FactRows are the rows of one fact table behind a panel answer.
-type FactRows struct {
-	Table  *ledger.Table
-	Schema *arrow.Schema
-	Rows   [][]any
+// MaxRowsBehind bounds the fact rows one export of the rows behind an
+// answer writes, unless the engine says otherwise (Engine.MaxRowsBehind).
+// The rows are streamed in batches of rowsPerGroup, so memory stays near one
+// batch whatever the count.
+const MaxRowsBehind = 2_000_000
+
+// rowsPerGroup is the rows of one Parquet row group, built and written at once.
+const rowsPerGroup = 65536
+
+// RowStreamer is a store that hands a query's rows over one at a time
+// (the warehouse does); a store without it answers whole.
+type RowStreamer interface {
+	Each(ctx context.Context, q string, fn func(row []any) error) error
 }
 
-// FactsBehind reads the fact rows a panel answer counted (the tables and
-// conditions its queries used, within the caller's limits), without the
-// columns that would follow or date a person.
-func (e *Engine) FactsBehind(ctx context.Context, id string, f Filter) ([]FactRows, error) {
+// factsBehind is the read of one fact table behind a panel answer.
+type factsBehind struct {
+	table  *ledger.Table
+	schema *arrow.Schema
+	query  string // SELECT … FROM … WHERE … ORDER BY …
+	where  string
+}
+
+// behind finds the fact rows a panel answer counted: the tables the panel
+// declares, with the conditions its queries used, within the caller's
+// limits (added again here), without the columns that would follow or date
+// a person.
+func (e *Engine) behind(ctx context.Context, id string, f Filter) ([]factsBehind, error) {
 	f, queries, err := e.record(ctx, id, f)
 	if err != nil {
 		return nil, err
@@ -62,7 +80,7 @@ func (e *Engine) FactsBehind(ctx context.Context, id string, f Filter) ([]FactRo
 			conds[table] = append(conds[table], cond)
 		}
 	}
-	var out []FactRows
+	var out []factsBehind
 	for _, name := range order {
 		t := tableNamed(name)
 		if t == nil {
@@ -80,11 +98,8 @@ func (e *Engine) FactsBehind(ctx context.Context, id string, f Filter) ([]FactRo
 			}
 		}
 		where := "((" + strings.Join(conds[name], ") OR (") + ")) AND " + wall.own(t.Index("village_code") >= 0)
-		res, err := e.Store.Query(ctx, "SELECT "+strings.Join(cols, ", ")+" FROM "+name+" WHERE "+where+" ORDER BY county_code, town_code, period, src_row")
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, FactRows{Table: t, Schema: arrow.NewSchema(fields, nil), Rows: res.Rows})
+		out = append(out, factsBehind{table: t, schema: arrow.NewSchema(fields, nil), where: where,
+			query: "SELECT " + strings.Join(cols, ", ") + " FROM " + name + " WHERE " + where + " ORDER BY county_code, town_code, period, src_row"})
 	}
 	if len(out) == 0 {
 		return nil, BadFilter("面板「%s」不是由台账明细汇总的，没有可导出的明细", id)
@@ -92,82 +107,132 @@ func (e *Engine) FactsBehind(ctx context.Context, id string, f Filter) ([]FactRo
 	return out, nil
 }
 
-// record builds the Arrow record of fact rows.
-func (fr FactRows) record() (arrow.Record, error) {
-	b := array.NewRecordBuilder(memory.DefaultAllocator, fr.Schema)
-	defer b.Release()
-	for _, row := range fr.Rows {
-		for i, v := range row {
-			fb := b.Field(i)
-			if v == nil {
-				fb.AppendNull()
-				continue
-			}
-			switch x := fb.(type) {
-			case *array.StringBuilder:
-				x.Append(str(v))
-			case *array.Int64Builder:
-				x.Append(num(v))
-			case *array.Float64Builder:
-				n, _ := v.(float64)
-				x.Append(n)
-			case *array.Date32Builder:
-				d, err := time.Parse("2006-01-02", str(v))
-				if err != nil {
-					return nil, fmt.Errorf("日期「%v」：%w", v, err)
-				}
-				x.Append(arrow.Date32FromTime(d))
-			case *array.TimestampBuilder:
-				t, err := time.Parse("2006-01-02 15:04:05", str(v))
-				if err != nil {
-					t, err = time.Parse("2006-01-02", str(v))
-				}
-				if err != nil {
-					return nil, fmt.Errorf("时间「%v」：%w", v, err)
-				}
-				x.Append(arrow.Timestamp(t.Unix()))
-			default:
-				return nil, fmt.Errorf("不支持的列类型 %T", fb)
-			}
+// WriteRowsBehind writes the fact rows behind a panel answer as Parquet
+// (Snappy): one file, or a zip of one per table when the panel read
+// several; it says which. More than MaxRowsBehind rows is a 400 asking for
+// a narrower filter; the rows are streamed a row group at a time.
+func (e *Engine) WriteRowsBehind(ctx context.Context, w io.Writer, id string, f Filter) (zipped bool, err error) {
+	reads, err := e.behind(ctx, id, f)
+	if err != nil {
+		return false, err
+	}
+	total := int64(0)
+	for _, r := range reads {
+		row, err := e.Store.Query(ctx, "SELECT count(*) FROM "+r.table.Name+" WHERE "+r.where)
+		if err != nil {
+			return false, err
+		}
+		total += num(row.Rows[0][0])
+	}
+	limit := int64(e.MaxRowsBehind)
+	if limit <= 0 {
+		limit = MaxRowsBehind
+	}
+	if total > limit {
+		return false, BadFilter("这个面板背后的明细共 %d 行，超过一次导出的上限 %d 行：请缩小范围（选一个县或乡镇，或一个年份）再导出", total, limit)
+	}
+	if len(reads) == 1 {
+		return false, e.writeParquet(ctx, w, reads[0])
+	}
+	z := zip.NewWriter(w)
+	for _, r := range reads {
+		fw, err := z.Create(r.table.Name + ".parquet")
+		if err != nil {
+			return true, err
+		}
+		if err := e.writeParquet(ctx, fw, r); err != nil {
+			return true, err
 		}
 	}
-	return b.NewRecord(), nil
+	return true, z.Close()
 }
 
-// WriteParquet writes one table's rows as a Parquet file (Snappy).
-func (fr FactRows) WriteParquet(w io.Writer) error {
-	rec, err := fr.record()
-	if err != nil {
-		return err
-	}
-	defer rec.Release()
-	fw, err := pqarrow.NewFileWriter(fr.Schema, w, parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Snappy)),
+// writeParquet streams one table's rows into a Parquet file.
+func (e *Engine) writeParquet(ctx context.Context, w io.Writer, r factsBehind) error {
+	// the Parquet writer closes a sink that can be closed: the caller's
+	// file or zip entry is the caller's to close
+	fw, err := pqarrow.NewFileWriter(r.schema, struct{ io.Writer }{w}, parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Snappy)),
 		pqarrow.DefaultWriterProps())
 	if err != nil {
 		return err
 	}
-	if err := fw.Write(rec); err != nil {
+	b := array.NewRecordBuilder(memory.DefaultAllocator, r.schema)
+	defer b.Release()
+	n := 0
+	flush := func() error {
+		if n == 0 {
+			return nil
+		}
+		rec := b.NewRecord()
+		defer rec.Release()
+		n = 0
+		return fw.Write(rec)
+	}
+	add := func(row []any) error {
+		if err := appendRow(b, row); err != nil {
+			return err
+		}
+		if n++; n == rowsPerGroup {
+			return flush()
+		}
+		return nil
+	}
+	if rs, ok := e.Store.(RowStreamer); ok {
+		err = rs.Each(ctx, r.query, add)
+	} else {
+		var res *warehouse.Result
+		if res, err = e.Store.Query(ctx, r.query); err == nil {
+			for _, row := range res.Rows {
+				if err = add(row); err != nil {
+					break
+				}
+			}
+		}
+	}
+	if err == nil {
+		err = flush()
+	}
+	if err != nil {
 		fw.Close()
 		return err
 	}
 	return fw.Close()
 }
 
-// WriteParquets writes the rows behind a panel: one Parquet file, or a zip
-// of one per table when the panel read several; it says which it wrote.
-func WriteParquets(w io.Writer, rows []FactRows) (zipped bool, err error) {
-	if len(rows) == 1 {
-		return false, rows[0].WriteParquet(w)
-	}
-	z := zip.NewWriter(w)
-	for _, fr := range rows {
-		fw, err := z.Create(fr.Table.Name + ".parquet")
-		if err != nil {
-			return true, err
+// appendRow appends one row of warehouse values to a record builder.
+func appendRow(b *array.RecordBuilder, row []any) error {
+	for i, v := range row {
+		fb := b.Field(i)
+		if v == nil {
+			fb.AppendNull()
+			continue
 		}
-		if err := fr.WriteParquet(fw); err != nil {
-			return true, err
+		switch x := fb.(type) {
+		case *array.StringBuilder:
+			x.Append(str(v))
+		case *array.Int64Builder:
+			x.Append(num(v))
+		case *array.Float64Builder:
+			n, _ := v.(float64)
+			x.Append(n)
+		case *array.Date32Builder:
+			d, err := time.Parse("2006-01-02", str(v))
+			if err != nil {
+				return fmt.Errorf("日期「%v」：%w", v, err)
+			}
+			x.Append(arrow.Date32FromTime(d))
+		case *array.TimestampBuilder:
+			t, err := time.Parse("2006-01-02 15:04:05", str(v))
+			if err != nil {
+				t, err = time.Parse("2006-01-02", str(v))
+			}
+			if err != nil {
+				return fmt.Errorf("时间「%v」：%w", v, err)
+			}
+			x.Append(arrow.Timestamp(t.Unix()))
+		default:
+			return fmt.Errorf("不支持的列类型 %T", fb)
 		}
 	}
-	return true, z.Close()
+	return nil
 }
