@@ -319,6 +319,10 @@ func chQuote(s string) string { return "'" + chQuoter.Replace(literalText(s)) + 
 // 18.16 (docs/engines.md), so dates are always written as toDate('…').
 func (e *chEngine) dateLit(d string) string { return "toDate('" + d + "')" }
 
+func (e *chEngine) dialect() Dialect {
+	return Dialect{name: "clickhouse", in: e.in(), currentScopes: e.currentScopes(), quote: chQuote, dateLit: e.dateLit}
+}
+
 // openStream loads a table on two connections at once, so that while the
 // server sorts and writes one block the next is encoded and sent, and the
 // transform goes on. Over HTTP (http_port in the DSN) each record is its own

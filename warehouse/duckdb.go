@@ -343,6 +343,10 @@ func (e *duckEngine) ensureTable(ctx context.Context, t *ledger.Table) error {
 
 func (e *duckEngine) in() string { return "IN" }
 
+func (e *duckEngine) dialect() Dialect {
+	return Dialect{name: "duckdb", in: e.in(), currentScopes: e.currentScopes(), quote: duckQuote, dateLit: e.dateLit}
+}
+
 // backup copies every table into a new DuckDB file in one transaction of
 // the source (ATTACH + COPY FROM DATABASE), written under a temporary name
 // and renamed when complete.

@@ -74,6 +74,8 @@ type engine interface {
 	quote(s string) string
 	// backup writes a consistent copy of the warehouse into a new file.
 	backup(ctx context.Context, path string) error
+	// dialect is the engine's SQL dialect (see Dialect).
+	dialect() Dialect
 	// addedTextColumn is the type of a text column added to a table that
 	// has rows (ALTER TABLE … ADD COLUMN): every row gets "".
 	addedTextColumn() string
@@ -255,15 +257,13 @@ func (w *Warehouse) Each(ctx context.Context, q string, fn func(row []any) error
 // Exec runs a statement (used by tests and maintenance).
 func (w *Warehouse) Exec(ctx context.Context, q string) error { return w.eng.exec(ctx, q) }
 
-// Visible is the condition that keeps a fact table's current rows: those
-// whose scope points at their load.
-func (w *Warehouse) Visible() string {
-	return "scope_key " + w.eng.in() + " (" + w.eng.currentScopes() + ")"
-}
+// Visible is the dialect's condition that keeps a fact table's current
+// rows (see Dialect.Visible).
+func (w *Warehouse) Visible() string { return w.eng.dialect().Visible() }
 
 // In is the operator for a condition on a subquery in this warehouse's SQL:
 // IN, or GLOBAL IN on a ClickHouse cluster.
-func (w *Warehouse) In() string { return w.eng.in() }
+func (w *Warehouse) In() string { return w.eng.dialect().In() }
 
 // Append bulk-loads rows into a table. They stay invisible until Commit.
 func (w *Warehouse) Append(ctx context.Context, t *ledger.Table, rec arrow.Record) error {
@@ -490,7 +490,7 @@ func (w *Warehouse) readRegistry(ctx context.Context) (*transform.Registry, erro
 }
 
 // Lit quotes a string literal for this warehouse's engine.
-func (w *Warehouse) Lit(s string) string { return w.eng.quote(s) }
+func (w *Warehouse) Lit(s string) string { return w.eng.dialect().Lit(s) }
 
 // literalText is what a string literal may hold: a NUL byte would end the
 // query text in DuckDB's parser, and bytes that are not UTF-8 are not text;
@@ -571,7 +571,7 @@ func normalize(v any) any {
 
 // DateLit writes a date literal ("2014-12-31") in this engine's SQL; the
 // date must already be validated.
-func (w *Warehouse) DateLit(d string) string { return w.eng.dateLit(d) }
+func (w *Warehouse) DateLit(d string) string { return w.eng.dialect().DateLit(d) }
 
 // JobRun is one run of a scheduled job, for the job history.
 type JobRun struct {
