@@ -22,6 +22,26 @@ const (
 	RoleClerk      Role = "数据员"  // upload, and their own office's submissions
 )
 
+// The role table: which panels each role reads (each panel in catalog.go
+// names one of these sets), which pages it opens (Pages), whether it
+// uploads (MayUpload), sees groups under MinGroup persons
+// (SeesIndividuals), and gets a load's raw file (MayDownload). An account
+// also sees only its org and below, in every query (Access).
+//
+// 研究人员, for one: every dashboard page and the panels of analysts,
+// overview and everyone; no uploads; counts under 3 persons withheld; no
+// person-level rows and no raw files of person registers.
+var (
+	// analysts open every dashboard page.
+	analysts = []Role{RoleAdmin, RoleLeader, RoleResearcher}
+	// overview adds 政府用户, who open 总览 and 平台建设.
+	overview = []Role{RoleAdmin, RoleLeader, RoleResearcher, RoleGovernment}
+	// everyone adds 数据员, who see their own office's submissions.
+	everyone = []Role{RoleAdmin, RoleLeader, RoleResearcher, RoleGovernment, RoleClerk}
+	// admins alone see the job log.
+	admins = []Role{RoleAdmin}
+)
+
 // Roles lists the roles in the order the admin page offers them.
 var Roles = []Role{RoleAdmin, RoleLeader, RoleResearcher, RoleGovernment, RoleClerk}
 

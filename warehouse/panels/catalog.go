@@ -7,18 +7,6 @@ import (
 	"sifa/warehouse"
 )
 
-// Who may read a panel.
-var (
-	// analysts open every dashboard page.
-	analysts = []Role{RoleAdmin, RoleLeader, RoleResearcher}
-	// overview adds 政府用户, who open 总览 and 平台建设.
-	overview = []Role{RoleAdmin, RoleLeader, RoleResearcher, RoleGovernment}
-	// everyone adds 数据员, who see their own office's submissions.
-	everyone = []Role{RoleAdmin, RoleLeader, RoleResearcher, RoleGovernment, RoleClerk}
-	// admins alone see the job log.
-	admins = []Role{RoleAdmin}
-)
-
 func reads(t ...*ledger.Table) []*ledger.Table { return t }
 
 var (

@@ -32,7 +32,8 @@ type Lineage struct {
 	Sources []Source `json:"sources"`
 }
 
-// recorder is a Store that keeps the queries a panel runs.
+// recorder is a Store that keeps the queries a panel runs (for the
+// benchmark, which runs them through the engine's own client).
 type recorder struct {
 	Store
 	mu      sync.Mutex
@@ -46,26 +47,34 @@ func (r *recorder) Query(ctx context.Context, q string) (*warehouse.Result, erro
 	return r.Store.Query(ctx, q)
 }
 
-// record runs a panel (uncached, within the caller's access) and returns
-// the queries it ran, with the filter as the access limited it.
-func (e *Engine) record(ctx context.Context, id string, f Filter) (Filter, []string, error) {
+// Queries returns the SQL a panel runs for a filter (within the caller's
+// access): the benchmark runs it through the engine's own client.
+func (e *Engine) Queries(ctx context.Context, id string, f Filter) ([]string, error) {
 	f, _, err := e.authorize(ctx, id, f)
 	if err != nil {
-		return f, nil, err
+		return nil, err
 	}
 	rec := &recorder{Store: e.Store}
 	run := &Engine{Store: rec, Standards: e.Standards, SubmissionDay: e.SubmissionDay, Now: e.Now}
 	if _, err := run.run(ctx, id, f); err != nil {
-		return f, nil, err
+		return nil, err
 	}
-	return f, rec.queries, nil
+	return rec.queries, nil
 }
 
-// Queries returns the SQL a panel runs for a filter (within the caller's
-// access): the benchmark runs it through the engine's own client.
-func (e *Engine) Queries(ctx context.Context, id string, f Filter) ([]string, error) {
-	_, qs, err := e.record(ctx, id, f)
-	return qs, err
+// reads runs a panel (uncached, within the caller's access) and returns
+// the tables and conditions its queries read, as the panel built them, with
+// the filter as the access limited it.
+func (e *Engine) reads(ctx context.Context, id string, f Filter) (Filter, []tableRead, error) {
+	f, _, err := e.authorize(ctx, id, f)
+	if err != nil {
+		return f, nil, err
+	}
+	log := &readLog{}
+	if _, err := e.runLogged(ctx, id, f, log); err != nil {
+		return f, nil, err
+	}
+	return f, log.reads, nil
 }
 
 // Lineage lists the loads (files) a panel answer read, for the same
@@ -73,7 +82,7 @@ func (e *Engine) Queries(ctx context.Context, id string, f Filter) ([]string, er
 // queries recorded, and each query's table and condition asked for the
 // loads of the rows it read.
 func (e *Engine) Lineage(ctx context.Context, id string, f Filter) (*Lineage, error) {
-	f, queries, err := e.record(ctx, id, f)
+	f, reads, err := e.reads(ctx, id, f)
 	if err != nil {
 		return nil, err
 	}
@@ -88,16 +97,17 @@ func (e *Engine) Lineage(ctx context.Context, id string, f Filter) (*Lineage, er
 		return nil, err
 	}
 	p, _ := panelByID(id)
-	reads := map[string]bool{} // "SELECT DISTINCT load_id FROM t WHERE cond"
-	for _, q := range queries {
-		table, cond, ok := tableRead(q)
-		if !ok || !p.readsTable(table) {
+	loadsOf := map[string]bool{} // "SELECT DISTINCT load_id FROM t WHERE cond"
+	for _, rd := range reads {
+		t := tableNamed(rd.table)
+		switch {
+		case !p.readsTable(rd.table):
 			continue
+		case t != nil: // a fact table or the registry
+			loadsOf["SELECT DISTINCT load_id FROM "+rd.table+" WHERE ("+rd.cond+") AND "+wall.own(t.Index("village_code") >= 0)] = true
+		case rd.table == warehouse.Scopes.Name: // the scope pointers name their loads too
+			loadsOf["SELECT DISTINCT load_id FROM "+rd.table+" WHERE "+rd.cond] = true
 		}
-		if t := tableNamed(table); t != nil && t.Index("county_code") >= 0 {
-			cond = "(" + cond + ") AND " + wall.own(t.Index("village_code") >= 0)
-		}
-		reads["SELECT DISTINCT load_id FROM "+table+" WHERE "+cond] = true
 	}
 	if p.countsUnits() {
 		sc, err := ResolveOrg(reg, f.Org)
@@ -105,10 +115,10 @@ func (e *Engine) Lineage(ctx context.Context, id string, f Filter) (*Lineage, er
 			return nil, err
 		}
 		sc.limit = &wall
-		reads["SELECT DISTINCT load_id FROM dim_org WHERE "+e.Store.Visible()+" AND "+sc.where(true)] = true
+		loadsOf["SELECT DISTINCT load_id FROM dim_org WHERE "+e.Store.Dialect().Visible()+" AND "+sc.where(true)] = true
 	}
 	ids := map[string]bool{}
-	for q := range reads {
+	for q := range loadsOf {
 		res, err := e.Store.Query(ctx, q)
 		if err != nil {
 			return nil, fmt.Errorf("数据来源查询失败：%w", err)
@@ -123,7 +133,7 @@ func (e *Engine) Lineage(ctx context.Context, id string, f Filter) (*Lineage, er
 	}
 	lits := make([]string, 0, len(ids))
 	for id := range ids {
-		lits = append(lits, e.Store.Lit(id))
+		lits = append(lits, e.Store.Dialect().Lit(id))
 	}
 	sort.Strings(lits)
 	res, err := e.Store.Query(ctx, "SELECT load_id, file, sheet, sha256, ledger, orgs, periods, rows_accepted, rows_rejected, loaded_at FROM loads WHERE load_id IN ("+
@@ -157,7 +167,7 @@ func (e *Engine) Lineage(ctx context.Context, id string, f Filter) (*Lineage, er
 // LoadSource is the load with an id (nil when there is none), for the
 // raw-file download: the caller checks the account may have it.
 func (e *Engine) LoadSource(ctx context.Context, loadID string) (*Source, error) {
-	res, err := e.Store.Query(ctx, "SELECT file, sha256, ledger, orgs FROM loads WHERE load_id = "+e.Store.Lit(loadID)+" LIMIT 1")
+	res, err := e.Store.Query(ctx, "SELECT file, sha256, ledger, orgs FROM loads WHERE load_id = "+e.Store.Dialect().Lit(loadID)+" LIMIT 1")
 	if err != nil || len(res.Rows) == 0 {
 		return nil, err
 	}
@@ -202,89 +212,6 @@ func splitList(s string) []string {
 		return []string{}
 	}
 	return strings.Split(s, ",")
-}
-
-// tableRead finds the table a panel query reads rows of (a fact table,
-// the registry or the scopes) and its condition: the text after the outer
-// WHERE up to the outer GROUP BY, ORDER BY or LIMIT. A query that reads a
-// subquery (SELECT ... FROM (SELECT ... FROM t WHERE ...)) reads what the
-// subquery reads.
-func tableRead(q string) (table, cond string, ok bool) {
-	depth := 0
-	from := -1
-	for i := 0; i < len(q); i++ {
-		switch q[i] {
-		case '(':
-			depth++
-		case ')':
-			depth--
-		case '\'':
-			if j := strings.IndexByte(q[i+1:], '\''); j >= 0 {
-				i += j + 1
-			}
-		case ' ':
-			if depth == 0 && strings.HasPrefix(q[i:], " FROM ") && from < 0 {
-				from = i + len(" FROM ")
-			}
-		}
-	}
-	if from < 0 {
-		return "", "", false
-	}
-	rest := q[from:]
-	if strings.HasPrefix(rest, "(") {
-		if end := closingParen(rest); end > 0 {
-			return tableRead(rest[1:end])
-		}
-		return "", "", false
-	}
-	name, after, found := strings.Cut(rest, " WHERE ")
-	if !found || strings.ContainsAny(name, " (") {
-		return "", "", false
-	}
-	if !strings.HasPrefix(name, "fact_") && name != "dim_org" && name != "scopes" {
-		return "", "", false
-	}
-	end := len(after)
-	depth = 0
-	for i := 0; i < len(after); i++ {
-		switch after[i] {
-		case '(':
-			depth++
-		case ')':
-			depth--
-		case '\'':
-			if j := strings.IndexByte(after[i+1:], '\''); j >= 0 {
-				i += j + 1
-			}
-		case ' ':
-			if depth == 0 && (strings.HasPrefix(after[i:], " GROUP BY ") || strings.HasPrefix(after[i:], " ORDER BY ") || strings.HasPrefix(after[i:], " LIMIT ")) {
-				end = i
-				i = len(after)
-			}
-		}
-	}
-	return name, after[:end], true
-}
-
-// closingParen is the index of the parenthesis that closes s[0], or -1.
-func closingParen(s string) int {
-	depth := 0
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '(':
-			depth++
-		case ')':
-			if depth--; depth == 0 {
-				return i
-			}
-		case '\'':
-			if j := strings.IndexByte(s[i+1:], '\''); j >= 0 {
-				i += j + 1
-			}
-		}
-	}
-	return -1
 }
 
 // Beijing is 北京时间, the time every page and report shows.

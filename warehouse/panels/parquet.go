@@ -51,7 +51,7 @@ type factsBehind struct {
 // limits (added again here), without the columns that would follow or date
 // a person.
 func (e *Engine) behind(ctx context.Context, id string, f Filter) ([]factsBehind, error) {
-	f, queries, err := e.record(ctx, id, f)
+	f, reads, err := e.reads(ctx, id, f)
 	if err != nil {
 		return nil, err
 	}
@@ -68,16 +68,15 @@ func (e *Engine) behind(ctx context.Context, id string, f Filter) ([]factsBehind
 	a := AccessFrom(ctx)
 	conds := map[string][]string{}
 	var order []string
-	for _, q := range queries {
-		table, cond, ok := tableRead(q)
-		if !ok || !strings.HasPrefix(table, "fact_") || !p.readsTable(table) {
+	for _, rd := range reads {
+		if !strings.HasPrefix(rd.table, "fact_") || !p.readsTable(rd.table) {
 			continue
 		}
-		if _, seen := conds[table]; !seen {
-			order = append(order, table)
+		if _, seen := conds[rd.table]; !seen {
+			order = append(order, rd.table)
 		}
-		if !slices.Contains(conds[table], cond) {
-			conds[table] = append(conds[table], cond)
+		if !slices.Contains(conds[rd.table], rd.cond) {
+			conds[rd.table] = append(conds[rd.table], rd.cond)
 		}
 	}
 	var out []factsBehind

@@ -1,0 +1,246 @@
+package panels
+
+import (
+	"fmt"
+	"sifa/ingest/ledger"
+	"sifa/transform"
+	"strconv"
+	"strings"
+)
+
+// 平台建设: stations and work rooms against the 2014–2016 targets.
+
+// BuildoutLevels are the two levels of sites and the registry level each
+// counts against.
+var BuildoutLevels = []struct{ Site, Unit string }{
+	{ledger.StationLevel, transform.LevelTown},
+	{ledger.RoomLevel, transform.LevelVillage},
+}
+
+// BuildoutRow is one level and year of buildout.progress.
+type BuildoutRow struct {
+	Level                  string  `json:"level"`
+	Year                   int     `json:"year"`
+	Units                  int64   `json:"units"`
+	Established            int64   `json:"established"`
+	Standardized           int64   `json:"standardized"`
+	EstablishedRate        float64 `json:"established_rate"`
+	StandardizedRate       float64 `json:"standardized_rate"`
+	TargetEstablishedRate  float64 `json:"target_established_rate"`
+	TargetStandardizedRate float64 `json:"target_standardized_rate"`
+	OnTrack                bool    `json:"on_track"`
+}
+
+func buildoutProgress(r *request) (any, error) {
+	out := &Rows[BuildoutRow]{Rows: []BuildoutRow{}}
+	rows, err := r.rows("SELECT level, town_code, village_code, established, standardized, snapshot" + r.snapshot("fact_site", true, false))
+	if err != nil {
+		return nil, err
+	}
+	targets, err := r.rows("SELECT level, year, established_rate, standardized_rate" + r.from("dim_target", "version = (SELECT max(version) FROM dim_target)") + " ORDER BY level, year")
+	if err != nil {
+		return nil, err
+	}
+	type dates struct{ est, std string }
+	sites := map[string]map[string]dates{} // level → unit code → earliest dates
+	last := 0
+	for _, x := range rows {
+		level, unit := str(x[0]), str(x[1])
+		if level == ledger.RoomLevel {
+			unit = str(x[2])
+		}
+		est, std, snap := str(x[3]), str(x[4]), str(x[5])
+		if est == "" {
+			est = snap // in the snapshot without a date: there by then
+		}
+		if y, _ := strconv.Atoi(snap[:4]); y > last {
+			last = y
+		}
+		if sites[level] == nil {
+			sites[level] = map[string]dates{}
+		}
+		d, ok := sites[level][unit]
+		if !ok || est < d.est {
+			d.est = est
+		}
+		if std != "" && (d.std == "" || std < d.std) {
+			d.std = std
+		}
+		sites[level][unit] = d
+	}
+	if r.f.Year != 0 && last > r.f.Year {
+		last = r.f.Year
+	}
+	first := 2014
+	for _, t := range targets {
+		if y := int(num(t[1])); y < first {
+			first = y
+		}
+	}
+	target := func(level string, year int) (float64, float64) {
+		var e, s float64
+		best := 0
+		for _, t := range targets {
+			y := int(num(t[1]))
+			if str(t[0]) == level && y <= year && y >= best {
+				best, e, s = y, t[2].(float64), t[3].(float64)
+			}
+		}
+		return e, s
+	}
+	for _, lv := range BuildoutLevels {
+		units := r.reg.Under(r.sc.code, lv.Unit)
+		if r.sc.level == transform.LevelVillage && lv.Unit == transform.LevelTown {
+			units = nil
+		}
+		for y := first; y <= last; y++ {
+			end := fmt.Sprintf("%d-12-31", y)
+			row := BuildoutRow{Level: lv.Site, Year: y, Units: int64(len(units))}
+			for _, u := range units {
+				d, ok := sites[lv.Site][u.Code]
+				if !ok {
+					continue
+				}
+				if d.est <= end {
+					row.Established++
+				}
+				if d.std != "" && d.std <= end {
+					row.Standardized++
+				}
+			}
+			row.EstablishedRate = rate(row.Established, row.Units)
+			row.StandardizedRate = rate(row.Standardized, row.Units)
+			row.TargetEstablishedRate, row.TargetStandardizedRate = target(lv.Site, y)
+			row.OnTrack = row.EstablishedRate >= row.TargetEstablishedRate && row.StandardizedRate >= row.TargetStandardizedRate
+			out.Rows = append(out.Rows, row)
+		}
+	}
+	return out, nil
+}
+
+// BuildoutOrgRow is one township of buildout.by_org, at the end of the filter's year.
+type BuildoutOrgRow struct {
+	OrgCode              string           `json:"org_code"`
+	OrgName              string           `json:"org_name"`
+	StationEstablished   bool             `json:"station_established"`
+	StationStandardized  bool             `json:"station_standardized"`
+	Villages             int64            `json:"villages"`
+	RoomsEstablished     int64            `json:"rooms_established"`
+	RoomsStandardized    int64            `json:"rooms_standardized"`
+	VillagesWithoutRoom  []string         `json:"villages_without_room"`
+	MissingSixItems      map[string]int64 `json:"missing_six_items"` // 六有 item → sites lacking it
+	SitesMissingSixItems int64            `json:"sites_missing_six_items"`
+}
+
+// SixItems are the 六有 of a work room, from the catalog: each fact
+// column (Name) and the ledger column it is read from (From).
+var SixItems = ledger.SixItems
+
+func buildoutByOrg(r *request) (any, error) {
+	out := &Rows[BuildoutOrgRow]{Level: transform.LevelTown, Rows: []BuildoutOrgRow{}}
+	// A province has 20,000 sites: the SQL answers each with numbers only,
+	// so no date or level string is carried to Go and compared there. Sites
+	// established (or, without a date, first reported) after the period are
+	// left out; standardized is 1 when it happened by the period's end; the
+	// six items come back as one number, bit k set when SixItems[k] is
+	// missing (NULL counts as missing).
+	end := r.f.End()
+	built, std := "", "standardized IS NOT NULL"
+	if end != "" {
+		built = " AND coalesce(established, snapshot) <= " + r.d.DateLit(end)
+		std = "standardized <= " + r.d.DateLit(end)
+	}
+	missing := make([]string, len(SixItems))
+	for k, it := range SixItems {
+		missing[k] = "(CASE WHEN coalesce(" + it.Name + ", 0) = 0 THEN " + strconv.Itoa(1<<k) + " ELSE 0 END)"
+	}
+	rows, err := r.rows("SELECT CASE WHEN level = '" + ledger.StationLevel + "' THEN 1 ELSE 0 END, town_code, village_code, " +
+		"CASE WHEN " + std + " THEN 1 ELSE 0 END, " + strings.Join(missing, " + ") + r.snapshot("fact_site", true, false, built))
+	if err != nil {
+		return nil, err
+	}
+	towns := r.reg.Under(r.sc.code, transform.LevelTown)
+	if r.sc.level == transform.LevelVillage {
+		towns = []*transform.Org{r.reg.Org(r.sc.org.TownCode)}
+	}
+	// a province has 1,300 townships and 20,000 villages: one slice of rows,
+	// the six items counted in arrays, each map made once at its size
+	type town struct {
+		row     BuildoutOrgRow
+		missing [6]int64 // per entry of SixItems
+	}
+	all := make([]town, len(towns))
+	byTown := make(map[string]*town, len(towns))
+	for i, t := range towns {
+		all[i].row = BuildoutOrgRow{OrgCode: t.Code, OrgName: t.Name}
+		byTown[t.Code] = &all[i]
+	}
+	roomBuilt := make(map[string]bool, len(rows))
+	var lastCode string
+	var tw *town
+	for _, x := range rows {
+		// a ledger's sites come town by town: look a town up when it changes
+		if code := str(x[1]); tw == nil || code != lastCode {
+			lastCode, tw = code, byTown[code]
+		}
+		if tw == nil {
+			continue
+		}
+		row := &tw.row
+		standardized := num(x[3]) == 1
+		if num(x[0]) == 1 {
+			row.StationEstablished = true
+			row.StationStandardized = row.StationStandardized || standardized
+		} else {
+			if v := str(x[2]); !roomBuilt[v] {
+				row.RoomsEstablished++
+				if standardized {
+					row.RoomsStandardized++
+				}
+				roomBuilt[v] = true
+			}
+		}
+		if mask := num(x[4]); mask != 0 {
+			row.SitesMissingSixItems++
+			for k := range SixItems {
+				if mask&(1<<k) != 0 {
+					tw.missing[k]++
+				}
+			}
+		}
+	}
+	out.Rows = make([]BuildoutOrgRow, 0, len(towns))
+	// towns with the same six counts share one map (answers are read-only)
+	counts := map[[6]int64]map[string]int64{}
+	for i := range all {
+		tw := &all[i]
+		row := &tw.row
+		if row.MissingSixItems = counts[tw.missing]; row.MissingSixItems == nil {
+			row.MissingSixItems = make(map[string]int64, len(SixItems))
+			for k, it := range SixItems {
+				row.MissingSixItems[it.From] = tw.missing[k]
+			}
+			counts[tw.missing] = row.MissingSixItems
+		}
+		row.VillagesWithoutRoom = []string{}
+	}
+	// every village in scope, in one pass: they come in code order, so
+	// town by town
+	tw = nil
+	for _, v := range r.reg.Under(r.sc.code, transform.LevelVillage) {
+		if tw == nil || v.TownCode != lastCode {
+			lastCode, tw = v.TownCode, byTown[v.TownCode]
+		}
+		if tw == nil {
+			continue
+		}
+		tw.row.Villages++
+		if !roomBuilt[v.Code] {
+			tw.row.VillagesWithoutRoom = append(tw.row.VillagesWithoutRoom, v.Name)
+		}
+	}
+	for i := range all {
+		out.Rows = append(out.Rows, all[i].row)
+	}
+	return out, nil
+}

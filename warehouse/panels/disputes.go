@@ -1,0 +1,135 @@
+package panels
+
+import (
+	"sifa/ingest/ledger"
+	"sifa/transform"
+	"sort"
+	"strings"
+)
+
+// 人民调解: disputes received and mediated, by month, type and org.
+
+var (
+	// DisputeResults are the mediation ledger's 调解结果 values.
+	DisputeResults = ledger.Mediation.Values("调解结果")
+	// PreventedTypes are its 防止激化类型 values other than 无.
+	PreventedTypes = ledger.Mediation.Values("防止激化类型")[1:]
+)
+
+// Prevented counts escalations prevented: cases and the persons involved.
+type Prevented struct {
+	Cases   int64 `json:"cases"`
+	Persons int64 `json:"persons"`
+}
+
+// DisputesSummary is 人民调解 for the period.
+type DisputesSummary struct {
+	Received        int64                `json:"received"`
+	MediatedSuccess int64                `json:"mediated_success"`
+	SuccessRate     float64              `json:"success_rate"`
+	ByResult        map[string]int64     `json:"by_result"`
+	Prevented       map[string]Prevented `json:"prevented"`
+	PetitionRelated int64                `json:"petition_related"`
+	Parties         int64                `json:"parties"`
+	AmountInvolved  float64              `json:"amount_involved"`
+}
+
+// DisputeTypes are the mediation ledger's 纠纷类型 values.
+var DisputeTypes = ledger.Mediation.Values("纠纷类型")
+
+func disputesSummary(r *request) (any, error) {
+	from := r.events("fact_dispute", true, r.category("dispute_type"))
+	cols := []string{"count(*)", "sum(petition)", "sum(parties)", "sum(amount_fen)"}
+	for _, res := range DisputeResults {
+		cols = append(cols, sumIf("result = '"+res+"'"))
+	}
+	for _, p := range PreventedTypes {
+		cols = append(cols, sumIf("prevented_type = '"+p+"'"), "sum(CASE WHEN prevented_type = '"+p+"' THEN prevented_persons ELSE 0 END)")
+	}
+	row, err := r.one("SELECT " + strings.Join(cols, ", ") + from)
+	if err != nil {
+		return nil, err
+	}
+	out := &DisputesSummary{Received: num(row[0]), PetitionRelated: num(row[1]), Parties: num(row[2]), AmountInvolved: yuan(num(row[3])),
+		ByResult: map[string]int64{}, Prevented: map[string]Prevented{}}
+	for i, res := range DisputeResults {
+		out.ByResult[res] = num(row[4+i])
+	}
+	for i, p := range PreventedTypes {
+		out.Prevented[p] = Prevented{Cases: num(row[8+2*i]), Persons: num(row[9+2*i])}
+	}
+	out.MediatedSuccess = out.ByResult["调解成功"]
+	out.SuccessRate = rate(out.MediatedSuccess, out.Received)
+	return out, nil
+}
+
+// DisputeRow is one line of disputes.by_month, by_type or by_org.
+type DisputeRow struct {
+	Month           string  `json:"month,omitempty"`
+	Type            string  `json:"type,omitempty"`
+	OrgCode         string  `json:"org_code,omitempty"`
+	OrgName         string  `json:"org_name,omitempty"`
+	Received        int64   `json:"received"`
+	MediatedSuccess int64   `json:"mediated_success"`
+	SuccessRate     float64 `json:"success_rate"`
+}
+
+func disputesBy(by string) func(r *request) (any, error) {
+	return func(r *request) (any, error) {
+		from := r.events("fact_dispute", true, r.category("dispute_type"))
+		agg := "count(*), " + sumIf("result = '调解成功'")
+		out := &Rows[DisputeRow]{Rows: []DisputeRow{}}
+		switch by {
+		case "month":
+			rows, err := r.rows("SELECT period, " + agg + from + " GROUP BY period ORDER BY period")
+			if err != nil {
+				return nil, err
+			}
+			for _, x := range rows {
+				out.Rows = append(out.Rows, DisputeRow{Month: str(x[0]), Received: num(x[1]), MediatedSuccess: num(x[2]), SuccessRate: rate(num(x[2]), num(x[1]))})
+			}
+		case "type":
+			rows, err := r.rows("SELECT dispute_type, " + agg + from + " GROUP BY dispute_type")
+			if err != nil {
+				return nil, err
+			}
+			for _, x := range rows {
+				out.Rows = append(out.Rows, DisputeRow{Type: str(x[0]), Received: num(x[1]), MediatedSuccess: num(x[2]), SuccessRate: rate(num(x[2]), num(x[1]))})
+			}
+			sort.SliceStable(out.Rows, func(i, j int) bool {
+				if out.Rows[i].Received != out.Rows[j].Received {
+					return out.Rows[i].Received > out.Rows[j].Received
+				}
+				return out.Rows[i].Type < out.Rows[j].Type
+			})
+		case "org":
+			level, codeCol, nameCol := r.childLevel()
+			out.Level = level
+			rows, err := r.rows("SELECT " + codeCol + ", max(" + nameCol + "), " + agg + from + " GROUP BY " + codeCol)
+			if err != nil {
+				return nil, err
+			}
+			got := map[string][]any{}
+			for _, x := range rows {
+				got[str(x[0])] = x
+			}
+			for _, o := range r.reg.Under(r.sc.code, level) {
+				if r.sc.level == transform.LevelVillage && o.Code != r.sc.code {
+					continue
+				}
+				d := DisputeRow{OrgCode: o.Code, OrgName: o.Name}
+				if x, ok := got[o.Code]; ok {
+					d.Received, d.MediatedSuccess = num(x[2]), num(x[3])
+					d.SuccessRate = rate(d.MediatedSuccess, d.Received)
+					delete(got, o.Code)
+				}
+				out.Rows = append(out.Rows, d)
+			}
+			if x, ok := got[""]; ok && level == transform.LevelVillage {
+				// disputes recorded without a village
+				out.Rows = append(out.Rows, DisputeRow{OrgCode: "", OrgName: "未注明村(社区)", Received: num(x[2]), MediatedSuccess: num(x[3]), SuccessRate: rate(num(x[3]), num(x[2]))})
+			}
+		}
+		return out, nil
+	}
+}

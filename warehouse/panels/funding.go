@@ -1,0 +1,300 @@
+package panels
+
+import (
+	"fmt"
+	"sifa/ingest/ledger"
+	"sifa/transform"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// 经费: each funding category against its standard, by year.
+
+// FundingCategories are the budget ledger's 经费类别 values.
+var FundingCategories = ledger.Budget.Values("经费类别")
+
+// FundingRow is one category of funding.shortfall; money in 元.
+type FundingRow struct {
+	Category      string  `json:"category"`
+	Standard      float64 `json:"standard"`
+	StandardBasis string  `json:"standard_basis"`
+	Budget        float64 `json:"budget"`
+	Allocated     float64 `json:"allocated"`
+	Actual        float64 `json:"actual"`
+	GapToStandard float64 `json:"gap_to_standard"`
+	Overspend     float64 `json:"overspend"`
+	Units         int64   `json:"units"` // budget lines behind the row
+}
+
+// FundingShortfall is 经费 per category for a year.
+type FundingShortfall struct {
+	Year int          `json:"year"`
+	Rows []FundingRow `json:"rows"`
+	// the populations the derived standards were computed from
+	StaffInPost         int64   `json:"staff_in_post"`
+	CorrectionsSubjects Persons `json:"corrections_subjects" sdc:"subjects"`
+	Counties            int64   `json:"counties"`
+}
+
+type budgetLine struct {
+	year                         int
+	org, level, county, category string
+	standard                     int64
+	given                        bool
+	budget, allocated, actual    int64
+}
+
+// popRow is a count of persons in one unit's roster (or register) on one snapshot date.
+type popRow struct {
+	scopeOrg, period, county, town string
+	n                              int64
+}
+
+type populations []popRow
+
+// at returns, for the latest snapshot of each unit on or before the end of
+// the year, the persons per township (key: town code), per county bureau
+// ("bureau:"+county) and per county in all ("county:"+county).
+func (p populations) at(year int) map[string]int64 {
+	end := strconv.Itoa(year) + "-12-31"
+	latest := map[string]string{}
+	for _, x := range p {
+		if x.period <= end && x.period > latest[x.scopeOrg] {
+			latest[x.scopeOrg] = x.period
+		}
+	}
+	out := map[string]int64{}
+	for _, x := range p {
+		if latest[x.scopeOrg] != x.period {
+			continue
+		}
+		if x.town == "" {
+			out["bureau:"+x.county] += x.n
+		} else {
+			out[x.town] += x.n
+		}
+		out["county:"+x.county] += x.n
+	}
+	return out
+}
+
+// fundingData is what the funding panels derive their answers from, read
+// once for every year they need.
+type fundingData struct {
+	lines           map[int][]budgetLine
+	staff, subjects populations
+}
+
+func (r *request) readPopulation(table, cond string) (populations, error) {
+	rows, err := r.rows(personCount{groups: []string{"scope_org", "period", "county_code", "town_code"}, counts: []string{""}}.sql(
+		r.from(table, r.d.Visible()+" AND "+r.sc.where(false)+" AND "+cond)))
+	if err != nil {
+		return nil, err
+	}
+	out := make(populations, len(rows))
+	for i, x := range rows {
+		out[i] = popRow{scopeOrg: str(x[0]), period: str(x[1]), county: str(x[2]), town: str(x[3]), n: num(x[4])}
+	}
+	return out, nil
+}
+
+// readFunding reads the budget lines of the years from..to (0: all) and the populations.
+func (r *request) readFunding(from, to int) (*fundingData, error) {
+	cond := r.d.Visible() + " AND " + r.sc.where(false) + r.category("category")
+	if from > 0 {
+		cond += fmt.Sprintf(" AND year >= %d AND year <= %d", from, to)
+	}
+	rows, err := r.rows("SELECT year, scope_org, org_level, county_code, category, standard_fen, standard_given, budget_fen, allocated_fen, actual_fen" +
+		r.from("fact_budget", cond) + " ORDER BY year, scope_org, category")
+	if err != nil {
+		return nil, err
+	}
+	d := &fundingData{lines: map[int][]budgetLine{}}
+	for _, x := range rows {
+		l := budgetLine{year: int(num(x[0])), org: str(x[1]), level: str(x[2]), county: str(x[3]), category: str(x[4]), standard: num(x[5]),
+			given: num(x[6]) == 1, budget: num(x[7]), allocated: num(x[8]), actual: num(x[9])}
+		d.lines[l.year] = append(d.lines[l.year], l)
+	}
+	var wg sync.WaitGroup
+	var e1, e2 error
+	wg.Add(2)
+	go func() { defer wg.Done(); d.staff, e1 = r.readPopulation("fact_staff", "status = '在岗'") }()
+	go func() { defer wg.Done(); d.subjects, e2 = r.readPopulation("fact_corrections", "status = '在矫'") }()
+	wg.Wait()
+	if e1 != nil {
+		return nil, e1
+	}
+	if e2 != nil {
+		return nil, e2
+	}
+	return d, nil
+}
+
+func fundingShortfall(r *request) (any, error) {
+	year := r.f.Year
+	if year == 0 {
+		_, to := r.f.Months()
+		if to != "" {
+			year, _ = strconv.Atoi(to[:4])
+		}
+	}
+	if year == 0 {
+		row, err := r.one("SELECT max(year)" + r.from("fact_budget", r.d.Visible()+" AND "+r.sc.where(false)))
+		if err != nil {
+			return nil, err
+		}
+		year = int(num(row[0]))
+	}
+	if year == 0 || r.sc.level == transform.LevelVillage {
+		return &FundingShortfall{Year: year, Rows: []FundingRow{}}, nil
+	}
+	d, err := r.readFunding(year-1, year)
+	if err != nil {
+		return nil, err
+	}
+	return r.funding(d, year), nil
+}
+
+// funding derives one year's funding.shortfall from the data read.
+func (r *request) funding(d *fundingData, year int) *FundingShortfall {
+	out := &FundingShortfall{Year: year, Rows: []FundingRow{}}
+	lines := d.lines[year]
+	staff, subjects := d.staff.at(year), d.subjects.at(year)
+	// A county-level line covers its county less the townships that have a line of their own.
+	ownLine := map[string]bool{}
+	for _, l := range lines {
+		if l.level == "乡镇" {
+			ownLine[l.category+"|"+l.org] = true
+		}
+	}
+	coveredBelow := func(pop map[string]int64, category, county string) int64 {
+		var n int64
+		for _, t := range r.reg.Under(county, transform.LevelTown) {
+			if ownLine[category+"|"+t.Code] {
+				n += pop[t.Code]
+			}
+		}
+		return n
+	}
+	prevActual := map[string]int64{}
+	for _, p := range d.lines[year-1] {
+		prevActual[p.category+"|"+p.org] += p.actual
+	}
+	derive := func(l budgetLine) (int64, string) {
+		switch l.category {
+		case "公用经费":
+			n := staff[l.org]
+			if l.level == "县" {
+				// the bureau and the townships without a line of their own
+				n = staff["county:"+l.county] - coveredBelow(staff, l.category, l.county)
+			}
+			return int64(r.std.PublicPerStaff*100) * n, fmt.Sprintf("每人每年%.0f元", r.std.PublicPerStaff)
+		case "人民调解经费":
+			if l.level == "县" {
+				return int64(r.std.MediationPerCounty * 100), fmt.Sprintf("每县每年不少于%.0f元", r.std.MediationPerCounty)
+			}
+			return 0, "按县计算"
+		case "社区矫正经费":
+			n := subjects[l.org]
+			if l.level == "县" {
+				n = subjects["county:"+l.county] - coveredBelow(subjects, l.category, l.county)
+			}
+			return int64(r.std.CorrectionsPerSubject*100) * n, fmt.Sprintf("每名矫正对象每年%.0f-%.0f元（按%.0f元计）", r.std.CorrectionsPerSubject, r.std.CorrectionsHigh, r.std.CorrectionsPerSubject)
+		case "法律援助经费":
+			return prevActual[l.category+"|"+l.org], "上年实际支出"
+		}
+		return 0, "无统一标准"
+	}
+	byCat := map[string]*FundingRow{}
+	for _, c := range FundingCategories {
+		byCat[c] = &FundingRow{Category: c}
+	}
+	for _, l := range lines {
+		row := byCat[l.category]
+		if row == nil {
+			continue
+		}
+		row.Units++
+		row.Budget += yuan(l.budget)
+		row.Allocated += yuan(l.allocated)
+		row.Actual += yuan(l.actual)
+		std, basis := l.standard, "台账填报"
+		if !l.given {
+			std, basis = derive(l)
+		}
+		row.Standard += yuan(std)
+		if row.StandardBasis == "" || row.StandardBasis == basis {
+			row.StandardBasis = basis
+		} else {
+			row.StandardBasis = "台账填报与配置标准"
+		}
+	}
+	for _, c := range FundingCategories {
+		row := byCat[c]
+		if row.Units == 0 {
+			continue
+		}
+		row.GapToStandard = max(row.Standard-row.Budget, 0)
+		row.Overspend = max(row.Actual-row.Budget, 0)
+		out.Rows = append(out.Rows, *row)
+	}
+	for k, n := range staff {
+		if strings.HasPrefix(k, "county:") {
+			out.StaffInPost += n
+		}
+	}
+	for k, n := range subjects {
+		if strings.HasPrefix(k, "county:") {
+			out.CorrectionsSubjects += Persons(n)
+		}
+	}
+	out.Counties = int64(len(r.reg.Under(r.sc.code, transform.LevelCounty)))
+	if r.sc.level == transform.LevelTown {
+		out.Counties = 0
+	}
+	return out
+}
+
+// FundingYear is one year of funding.by_year: the categories added up.
+type FundingYear struct {
+	Year          int     `json:"year"`
+	Standard      float64 `json:"standard"`
+	Budget        float64 `json:"budget"`
+	Allocated     float64 `json:"allocated"`
+	Actual        float64 `json:"actual"`
+	GapToStandard float64 `json:"gap_to_standard"`
+	Overspend     float64 `json:"overspend"`
+}
+
+func fundingByYear(r *request) (any, error) {
+	out := &Rows[FundingYear]{Rows: []FundingYear{}}
+	if r.sc.level == transform.LevelVillage {
+		return out, nil
+	}
+	d, err := r.readFunding(0, 0)
+	if err != nil {
+		return nil, err
+	}
+	var years []int
+	for y := range d.lines {
+		if r.f.Year == 0 || y <= r.f.Year {
+			years = append(years, y)
+		}
+	}
+	sort.Ints(years)
+	for _, y := range years {
+		fy := FundingYear{Year: y}
+		for _, row := range r.funding(d, y).Rows {
+			fy.Standard += row.Standard
+			fy.Budget += row.Budget
+			fy.Allocated += row.Allocated
+			fy.Actual += row.Actual
+			fy.GapToStandard += row.GapToStandard
+			fy.Overspend += row.Overspend
+		}
+		out.Rows = append(out.Rows, fy)
+	}
+	return out, nil
+}

@@ -1,0 +1,185 @@
+package panels
+
+import (
+	"fmt"
+	"sifa/ingest/ledger"
+	"sifa/transform"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// What the pages need beside the numbers: which offices have reported, the years on file, the job log.
+
+// monthlyLedgers are the ledgers every township office sends each month.
+var monthlyLedgers = ledger.Monthly()
+
+// SubmissionRow is one township of submissions.monthly.
+type SubmissionRow struct {
+	OrgCode string   `json:"org_code"`
+	OrgName string   `json:"org_name"`
+	Missing []string `json:"missing"` // the monthly ledgers not received for the month
+}
+
+// Submissions says, for a month, which township offices have not sent
+// which monthly ledgers.
+type Submissions struct {
+	Month   string          `json:"month"`
+	Offices int64           `json:"offices"`
+	Missing int64           `json:"offices_missing"`
+	Rows    []SubmissionRow `json:"rows"`
+}
+
+// dueMonth is the latest month whose ledgers are due by now: last month
+// once the due day has come, the month before until then.
+func dueMonth(now time.Time, day int) string {
+	back := 1
+	if now.Day() < day {
+		back = 2
+	}
+	return time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -back, 0).Format("2006-01")
+}
+
+// submissionsMonthly checks the latest month whose ledgers are due within
+// the filter: for a past year its December, for the current year the month
+// due by now (after the due day of the month), without a filter the month due now.
+func submissionsMonthly(r *request) (any, error) {
+	due := dueMonth(r.now, r.dueDay)
+	_, month := r.f.Months()
+	if month == "" || month > due {
+		month = due
+	}
+	out := &Submissions{Month: month, Rows: []SubmissionRow{}}
+	if month == "" || r.sc.level == transform.LevelVillage {
+		return out, nil
+	}
+	towns := r.reg.Under(r.sc.code, transform.LevelTown)
+	if len(towns) == 0 {
+		return out, nil
+	}
+	// the scopes of the townships in scope, named one by one: the read (and
+	// so its lineage) never touches another county's scopes
+	var keys []string
+	for _, t := range towns {
+		for _, l := range monthlyLedgers {
+			keys = append(keys, r.d.Lit(l.ID+"|"+t.Code+"|"+month))
+		}
+	}
+	rows, err := r.rows("SELECT scope" + r.from("scopes", "scope IN ("+strings.Join(keys, ", ")+")") + " GROUP BY scope")
+	if err != nil {
+		return nil, err
+	}
+	have := map[string]bool{}
+	for _, x := range rows {
+		have[str(x[0])] = true
+	}
+	for _, t := range towns {
+		out.Offices++
+		row := SubmissionRow{OrgCode: t.Code, OrgName: t.Name, Missing: []string{}}
+		for _, l := range monthlyLedgers {
+			if !have[l.ID+"|"+t.Code+"|"+month] {
+				row.Missing = append(row.Missing, l.Name)
+			}
+		}
+		if len(row.Missing) > 0 {
+			out.Missing++
+			out.Rows = append(out.Rows, row)
+		}
+	}
+	return out, nil
+}
+
+// Years lists the years the warehouse has data for.
+type Years struct {
+	Years  []int `json:"years"`
+	Latest int   `json:"latest"`
+}
+
+func metaYears(r *request) (any, error) {
+	out := &Years{Years: []int{}}
+	seen := map[int]bool{}
+	// the years of the caller's own scope: another county's files neither
+	// show here nor move an account's default year
+	cond := r.d.Visible() + " AND " + r.sc.where(false)
+	all, err := r.rowsAll(
+		"SELECT DISTINCT substring(period, 1, 4)"+r.from("fact_dispute", cond),
+		"SELECT DISTINCT substring(period, 1, 4)"+r.from("fact_staff", cond),
+		"SELECT DISTINCT substring(period, 1, 4)"+r.from("fact_budget", cond))
+	if err != nil {
+		return nil, err
+	}
+	for _, rows := range all {
+		for _, x := range rows {
+			if y, err := strconv.Atoi(str(x[0])); err == nil && !seen[y] {
+				seen[y] = true
+				out.Years = append(out.Years, y)
+			}
+		}
+	}
+	sort.Ints(out.Years)
+	if n := len(out.Years); n > 0 {
+		out.Latest = out.Years[n-1]
+	}
+	return out, nil
+}
+
+// MonthName writes 2014-03 as 2014年3月.
+func MonthName(m string) string {
+	if len(m) != 7 {
+		return m
+	}
+	mo, _ := strconv.Atoi(m[5:])
+	return fmt.Sprintf("%s年%d月", m[:4], mo)
+}
+
+// JobRow is one run of a scheduled job (times in UTC, "2006-01-02 15:04:05").
+type JobRow struct {
+	RunID        string `json:"run_id"`
+	Job          string `json:"job"`
+	Started      string `json:"started"`
+	Ended        string `json:"ended"`
+	Files        int64  `json:"files"`
+	RowsAccepted int64  `json:"rows_accepted"`
+	RowsRejected int64  `json:"rows_rejected"`
+	FilesFailed  int64  `json:"files_failed"`
+	Result       string `json:"result"`
+	Error        string `json:"error"`
+}
+
+// JobsRecent is the job history: the last runs, the last success of each
+// job, and the jobs whose last run failed. It ignores org and period.
+type JobsRecent struct {
+	Rows        []JobRow          `json:"rows"`
+	LastSuccess map[string]string `json:"last_success"`
+	Failing     []string          `json:"failing"`
+}
+
+func jobsRecent(r *request) (any, error) {
+	rows, err := r.rows("SELECT run_id, job, started, ended, files, rows_accepted, rows_rejected, files_failed, result, error" + r.from("jobs", "1 = 1") + " ORDER BY seq DESC LIMIT 200")
+	if err != nil {
+		return nil, err
+	}
+	out := &JobsRecent{Rows: []JobRow{}, LastSuccess: map[string]string{}, Failing: []string{}}
+	latest := map[string]string{}
+	for _, x := range rows {
+		j := JobRow{RunID: str(x[0]), Job: str(x[1]), Started: str(x[2]), Ended: str(x[3]), Files: num(x[4]), RowsAccepted: num(x[5]),
+			RowsRejected: num(x[6]), FilesFailed: num(x[7]), Result: str(x[8]), Error: str(x[9])}
+		if len(out.Rows) < 50 {
+			out.Rows = append(out.Rows, j)
+		}
+		if _, seen := latest[j.Job]; !seen {
+			latest[j.Job] = j.Result
+		}
+		if j.Result != "失败" && out.LastSuccess[j.Job] == "" {
+			out.LastSuccess[j.Job] = j.Ended
+		}
+	}
+	for job, result := range latest {
+		if result == "失败" {
+			out.Failing = append(out.Failing, job)
+		}
+	}
+	sort.Strings(out.Failing)
+	return out, nil
+}

@@ -1,0 +1,268 @@
+package panels
+
+import (
+	"fmt"
+	"sifa/transform"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// The query helpers every panel uses: its reads within scope and period, persons counted once, snapshots.
+
+func (r *request) rows(q string) ([][]any, error) {
+	res, err := r.st.Query(r.ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return res.Rows, nil
+}
+
+// rowsAll runs independent queries at once and returns their rows in order.
+func (r *request) rowsAll(qs ...string) ([][][]any, error) {
+	out := make([][][]any, len(qs))
+	errs := make([]error, len(qs))
+	var wg sync.WaitGroup
+	for i, q := range qs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i], errs[i] = r.rows(q)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// one returns the single row of an aggregate query.
+func (r *request) one(q string) ([]any, error) {
+	rows, err := r.rows(q)
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("查询没有返回结果")
+	}
+	return rows[0], nil
+}
+
+func num(v any) int64 {
+	switch x := v.(type) {
+	case int64:
+		return x
+	case float64:
+		return int64(x)
+	case string:
+		n, _ := strconv.ParseInt(x, 10, 64)
+		return n
+	}
+	return 0
+}
+
+func pnum(v any) Persons { return Persons(num(v)) }
+
+func str(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	if v == nil {
+		return ""
+	}
+	return fmt.Sprint(v)
+}
+
+func rate(a, b int64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+func yuan(fen int64) float64 { return float64(fen) / 100 }
+
+// tableRead is one table a panel answer read and the condition of the rows
+// it read: lineage and the rows behind an answer follow these, never the
+// SQL text.
+type tableRead struct{ table, cond string }
+
+// readLog collects a panel run's reads (queries may be built on several goroutines).
+type readLog struct {
+	mu    sync.Mutex
+	reads []tableRead
+}
+
+func (l *readLog) add(table, cond string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, x := range l.reads {
+		if x.table == table && x.cond == cond {
+			return
+		}
+	}
+	l.reads = append(l.reads, tableRead{table, cond})
+}
+
+// from is " FROM table WHERE cond" of a panel query, the read recorded.
+// Every panel query reads its table through from (or events and snapshot,
+// which use it).
+func (r *request) from(table, cond string) string {
+	if r.log != nil {
+		r.log.add(table, cond)
+	}
+	return " FROM " + table + " WHERE " + cond
+}
+
+// events is the FROM … WHERE of an event table for the request, with any
+// further conditions (" AND …").
+func (r *request) events(table string, villages bool, more ...string) string {
+	return r.from(table, r.d.Visible()+" AND "+r.sc.where(villages)+" AND "+monthWhere(r.f)+strings.Join(more, ""))
+}
+
+// category is the condition of the category filter on a column (the value
+// was checked against the panel's list).
+func (r *request) category(col string) string {
+	if r.f.Category == "" {
+		return ""
+	}
+	return " AND " + col + " = " + r.d.Lit(r.f.Category)
+}
+
+// snapshot is the FROM … WHERE of a snapshot table: for each scope org,
+// its latest snapshot on or before the filter's end (and, when inPeriod,
+// not before its start), with any further conditions (" AND …").
+func (r *request) snapshot(table string, villages, inPeriod bool, more ...string) string {
+	// the inner query keeps to the scope too: for one county it reads that county, not the province
+	cond := r.d.Visible() + " AND " + r.sc.where(villages)
+	if end := r.f.End(); end != "" {
+		cond += " AND period <= '" + end + "'"
+	}
+	if start := r.f.Start(); inPeriod && start != "" {
+		cond += " AND period >= '" + start + "'"
+	}
+	return r.from(table, r.sc.where(villages)+" AND "+r.d.Visible()+
+		" AND concat(scope_org, '|', period) "+r.d.In()+" (SELECT concat(scope_org, '|', max(period)) FROM "+table+
+		" WHERE "+cond+" GROUP BY scope_org)"+strings.Join(more, ""))
+}
+
+func sumIf(cond string) string { return "sum(CASE WHEN " + cond + " THEN 1 ELSE 0 END)" }
+
+// personCount counts people, each once, per group of a ledger's rows:
+// counts[i] is the number of persons with a row where counts[i] holds ("" is
+// every person), and latest adds the last period read. It answers what
+// count(DISTINCT CASE WHEN c THEN person_key END) would, but groups by person
+// once instead of keeping one hash table per DISTINCT (the engines build each
+// of those per thread and per partition: nine of them took 24 MB of memory
+// for a county's few hundred staff, one GROUP BY takes 6 MB).
+type personCount struct {
+	groups []string
+	counts []string
+	latest bool
+}
+
+// sql is the query over from (" FROM t WHERE ...", without GROUP BY). It
+// answers the group columns, then the counts, then the latest period.
+func (p personCount) sql(from string) string {
+	var inner, outer, keys []string
+	for i, g := range p.groups {
+		a := "g" + strconv.Itoa(i)
+		inner, outer, keys = append(inner, g+" AS "+a), append(outer, a), append(keys, a)
+	}
+	inner = append(inner, "person_key")
+	for i, c := range p.counts {
+		if c == "" {
+			outer = append(outer, "count(*)")
+			continue
+		}
+		a := "f" + strconv.Itoa(i)
+		inner, outer = append(inner, "max(CASE WHEN "+c+" THEN 1 ELSE 0 END) AS "+a), append(outer, "count(CASE WHEN "+a+" = 1 THEN 1 END)")
+	}
+	if p.latest {
+		inner, outer = append(inner, "max(period) AS latest_period"), append(outer, "max(latest_period)")
+	}
+	q := "SELECT " + strings.Join(outer, ", ") + " FROM (SELECT " + strings.Join(inner, ", ") + from +
+		" AND person_key IS NOT NULL GROUP BY " + strings.Join(append(keys, "person_key"), ", ") + ")"
+	if len(keys) > 0 {
+		q += " GROUP BY " + strings.Join(keys, ", ")
+	}
+	return q
+}
+
+// Rows is the shape of the list panels.
+type Rows[T any] struct {
+	Level string `json:"level,omitempty"`
+	Rows  []T    `json:"rows"`
+}
+
+// childLevel is the level a by_org panel lists under the scope.
+func (r *request) childLevel() (level, codeCol, nameCol string) {
+	switch r.sc.level {
+	case transform.LevelTown, transform.LevelVillage:
+		return transform.LevelVillage, "village_code", "village_name"
+	case transform.LevelCounty:
+		return transform.LevelTown, "town_code", "town_name"
+	}
+	if len(r.reg.Under(r.sc.code, transform.LevelCounty)) > 1 {
+		return transform.LevelCounty, "county_code", "county_name"
+	}
+	return transform.LevelTown, "town_code", "town_name"
+}
+
+// snapshotCounts is, per scope org and snapshot date, some counts.
+type snapshotCounts map[string]map[string][]int64
+
+// latest sums, over scope orgs, the counts of each org's latest snapshot in
+// [from, to] (dates as "2006-01-02"; from may be "").
+func (s snapshotCounts) latest(from, to string, width int) []int64 {
+	sum := make([]int64, width)
+	for _, byPeriod := range s {
+		best := ""
+		for p := range byPeriod {
+			if p <= to && p >= from && p > best {
+				best = p
+			}
+		}
+		if best != "" {
+			for i, v := range byPeriod[best] {
+				sum[i] += v
+			}
+		}
+	}
+	return sum
+}
+
+// readSnapshots runs a GROUP BY scope_org, period query whose first two
+// columns are those and the rest counts.
+func (r *request) readSnapshots(q string) (snapshotCounts, []int, error) {
+	rows, err := r.rows(q)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := snapshotCounts{}
+	years := map[int]bool{}
+	for _, x := range rows {
+		org, period := str(x[0]), str(x[1])
+		if out[org] == nil {
+			out[org] = map[string][]int64{}
+		}
+		vals := make([]int64, len(x)-2)
+		for i := range vals {
+			vals[i] = num(x[i+2])
+		}
+		out[org][period] = vals
+		if y, err := strconv.Atoi(period[:4]); err == nil {
+			years[y] = true
+		}
+	}
+	var ys []int
+	for y := range years {
+		ys = append(ys, y)
+	}
+	sort.Ints(ys)
+	return out, ys, nil
+}

@@ -1,0 +1,206 @@
+package panels
+
+import (
+	"sifa/transform"
+	"sort"
+	"strconv"
+)
+
+// 作用发挥: legal aid, consultations, publicity, corrections, resettlement.
+
+// correctionsPersons counts, per group, the persons in supervision, those
+// of them who lost contact, and those who reoffended.
+func correctionsPersons(groups []string) personCount {
+	return personCount{groups: groups, counts: []string{"status = '在矫'", "status = '在矫' AND lost_contact = 1", "reoffended = 1"}}
+}
+
+// resettlementPersons counts, per group, the released persons registered,
+// resettled and reoffended.
+func resettlementPersons(groups []string) personCount {
+	return personCount{groups: groups, counts: []string{"", "placement <> '未安置'", "reoffended = 1"}}
+}
+
+// WorkSummary is 作用发挥: the other station ledgers for the period.
+type WorkSummary struct {
+	LegalAidCases            int64   `json:"legal_aid_cases"`
+	LegalAidApplications     int64   `json:"legal_aid_applications"`
+	LegalAidRecovered        float64 `json:"legal_aid_recovered"`
+	Consultations            int64   `json:"consultations"`
+	PublicityEvents          int64   `json:"publicity_events"`
+	PublicityParticipants    int64   `json:"publicity_participants"`
+	CorrectionsInSupervision Persons `json:"corrections_in_supervision" sdc:"subjects"`
+	CorrectionsLostContact   Persons `json:"corrections_lost_contact" sdc:"of=CorrectionsInSupervision"`
+	CorrectionsReoffended    Persons `json:"corrections_reoffended" sdc:"of=CorrectionsInSupervision"`
+	ReleasedRegistered       Persons `json:"released_registered" sdc:"subjects"`
+	ReleasedResettled        Persons `json:"released_resettled" sdc:"of=ReleasedRegistered"`
+	ReleasedReoffended       Persons `json:"released_reoffended" sdc:"of=ReleasedRegistered"`
+}
+
+func workSummary(r *request) (any, error) {
+	out := &WorkSummary{}
+	row, err := r.one("SELECT count(*), " + sumIf("decision = '给予援助'") + ", sum(recovered_fen)" + r.events("fact_legal_aid", false))
+	if err != nil {
+		return nil, err
+	}
+	out.LegalAidApplications, out.LegalAidCases, out.LegalAidRecovered = num(row[0]), num(row[1]), yuan(num(row[2]))
+	if row, err = r.one("SELECT sum(visits)" + r.events("fact_consultation", false)); err != nil {
+		return nil, err
+	}
+	out.Consultations = num(row[0])
+	if row, err = r.one("SELECT count(*), sum(participants)" + r.events("fact_publicity", true)); err != nil {
+		return nil, err
+	}
+	out.PublicityEvents, out.PublicityParticipants = num(row[0]), num(row[1])
+	if row, err = r.one(correctionsPersons(nil).sql(r.snapshot("fact_corrections", false, true))); err != nil {
+		return nil, err
+	}
+	out.CorrectionsInSupervision, out.CorrectionsLostContact, out.CorrectionsReoffended = pnum(row[0]), pnum(row[1]), pnum(row[2])
+	if row, err = r.one(resettlementPersons(nil).sql(r.snapshot("fact_resettlement", false, true))); err != nil {
+		return nil, err
+	}
+	out.ReleasedRegistered, out.ReleasedResettled, out.ReleasedReoffended = pnum(row[0]), pnum(row[1]), pnum(row[2])
+	return out, nil
+}
+
+// WorkOrgRow is one org of work.by_org.
+type WorkOrgRow struct {
+	OrgCode string `json:"org_code"`
+	OrgName string `json:"org_name"`
+	WorkSummary
+}
+
+// workByOrg answers work.summary per org of the level under the scope.
+func workByOrg(r *request) (any, error) {
+	level, codeCol, _ := r.childLevel()
+	if level == transform.LevelVillage { // the station ledgers record townships, not villages
+		level, codeCol = transform.LevelTown, "town_code"
+	}
+	out := &Rows[WorkOrgRow]{Level: level, Rows: []WorkOrgRow{}}
+	byOrg := map[string]*WorkSummary{}
+	get := func(code string) *WorkSummary {
+		if byOrg[code] == nil {
+			byOrg[code] = &WorkSummary{}
+		}
+		return byOrg[code]
+	}
+	group := " GROUP BY " + codeCol
+	rows, err := r.rows("SELECT " + codeCol + ", count(*), " + sumIf("decision = '给予援助'") + ", sum(recovered_fen)" + r.events("fact_legal_aid", false) + group)
+	if err != nil {
+		return nil, err
+	}
+	for _, x := range rows {
+		w := get(str(x[0]))
+		w.LegalAidApplications, w.LegalAidCases, w.LegalAidRecovered = num(x[1]), num(x[2]), yuan(num(x[3]))
+	}
+	if rows, err = r.rows("SELECT " + codeCol + ", sum(visits)" + r.events("fact_consultation", false) + group); err != nil {
+		return nil, err
+	}
+	for _, x := range rows {
+		get(str(x[0])).Consultations = num(x[1])
+	}
+	if rows, err = r.rows("SELECT " + codeCol + ", count(*), sum(participants)" + r.events("fact_publicity", true) + group); err != nil {
+		return nil, err
+	}
+	for _, x := range rows {
+		w := get(str(x[0]))
+		w.PublicityEvents, w.PublicityParticipants = num(x[1]), num(x[2])
+	}
+	if rows, err = r.rows(correctionsPersons([]string{codeCol}).sql(r.snapshot("fact_corrections", false, true))); err != nil {
+		return nil, err
+	}
+	for _, x := range rows {
+		w := get(str(x[0]))
+		w.CorrectionsInSupervision, w.CorrectionsLostContact, w.CorrectionsReoffended = pnum(x[1]), pnum(x[2]), pnum(x[3])
+	}
+	if rows, err = r.rows(resettlementPersons([]string{codeCol}).sql(r.snapshot("fact_resettlement", false, true))); err != nil {
+		return nil, err
+	}
+	for _, x := range rows {
+		w := get(str(x[0]))
+		w.ReleasedRegistered, w.ReleasedResettled, w.ReleasedReoffended = pnum(x[1]), pnum(x[2]), pnum(x[3])
+	}
+	scopeCode := r.sc.code
+	if r.sc.level == transform.LevelVillage {
+		scopeCode = r.sc.org.TownCode
+	}
+	for _, o := range r.reg.Under(scopeCode, level) {
+		row := WorkOrgRow{OrgCode: o.Code, OrgName: o.Name}
+		if w := byOrg[o.Code]; w != nil {
+			row.WorkSummary = *w
+		}
+		out.Rows = append(out.Rows, row)
+	}
+	return out, nil
+}
+
+// WorkYear is one year of work.by_year.
+type WorkYear struct {
+	Year int `json:"year"`
+	WorkSummary
+}
+
+func workByYear(r *request) (any, error) {
+	byYear := map[int]*WorkSummary{}
+	get := func(y int) *WorkSummary {
+		if byYear[y] == nil {
+			byYear[y] = &WorkSummary{}
+		}
+		return byYear[y]
+	}
+	cond := r.d.Visible() + " AND " + r.sc.where(false)
+	yearOf := "substring(period, 1, 4)"
+	rows, err := r.rows("SELECT " + yearOf + ", count(*), " + sumIf("decision = '给予援助'") + ", sum(recovered_fen)" + r.from("fact_legal_aid", cond) + " GROUP BY " + yearOf)
+	if err != nil {
+		return nil, err
+	}
+	for _, x := range rows {
+		y, _ := strconv.Atoi(str(x[0]))
+		w := get(y)
+		w.LegalAidApplications, w.LegalAidCases, w.LegalAidRecovered = num(x[1]), num(x[2]), yuan(num(x[3]))
+	}
+	if rows, err = r.rows("SELECT " + yearOf + ", sum(visits)" + r.from("fact_consultation", cond) + " GROUP BY " + yearOf); err != nil {
+		return nil, err
+	}
+	for _, x := range rows {
+		y, _ := strconv.Atoi(str(x[0]))
+		get(y).Consultations = num(x[1])
+	}
+	pubCond := r.d.Visible() + " AND " + r.sc.where(true)
+	if rows, err = r.rows("SELECT " + yearOf + ", count(*), sum(participants)" + r.from("fact_publicity", pubCond) + " GROUP BY " + yearOf); err != nil {
+		return nil, err
+	}
+	for _, x := range rows {
+		y, _ := strconv.Atoi(str(x[0]))
+		w := get(y)
+		w.PublicityEvents, w.PublicityParticipants = num(x[1]), num(x[2])
+	}
+	corr, cy, err := r.readSnapshots(correctionsPersons([]string{"scope_org", "period"}).sql(r.from("fact_corrections", cond)))
+	if err != nil {
+		return nil, err
+	}
+	rel, ry, err := r.readSnapshots(resettlementPersons([]string{"scope_org", "period"}).sql(r.from("fact_resettlement", cond)))
+	if err != nil {
+		return nil, err
+	}
+	for _, y := range append(cy, ry...) {
+		get(y)
+	}
+	out := &Rows[WorkYear]{Rows: []WorkYear{}}
+	var years []int
+	for y := range byYear {
+		if r.f.Year == 0 || y <= r.f.Year {
+			years = append(years, y)
+		}
+	}
+	sort.Ints(years)
+	for _, y := range years {
+		w := byYear[y]
+		from, to := strconv.Itoa(y)+"-01-01", strconv.Itoa(y)+"-12-31"
+		c := corr.latest(from, to, 3)
+		w.CorrectionsInSupervision, w.CorrectionsLostContact, w.CorrectionsReoffended = Persons(c[0]), Persons(c[1]), Persons(c[2])
+		c = rel.latest(from, to, 3)
+		w.ReleasedRegistered, w.ReleasedResettled, w.ReleasedReoffended = Persons(c[0]), Persons(c[1]), Persons(c[2])
+		out.Rows = append(out.Rows, WorkYear{Year: y, WorkSummary: *w})
+	}
+	return out, nil
+}
