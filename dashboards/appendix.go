@@ -136,11 +136,37 @@ func BuildAppendix(ctx context.Context, e *panels.Engine, org string, year int) 
 		whole = name
 	}
 
-	// 一、基本情况
+	a := &appendixFor{w: w, f: f, prev: prev, year: year, whole: whole}
+	for _, section := range []func() (Section, error){a.basics, a.work, a.funding, a.buildout} {
+		sec, err := section()
+		if err != nil {
+			return nil, err
+		}
+		ap.Sections = append(ap.Sections, sec)
+	}
+	for _, k := range w.order {
+		ap.Sources = append(ap.Sources, w.sources[k])
+	}
+	return ap, nil
+}
+
+// appendixFor is what every section of one appendix shares: the panels it
+// asks (their sources recorded), the year and the year before, and how the
+// org is called in a sentence (全县 for a county).
+type appendixFor struct {
+	w       *writer
+	f, prev panels.Filter
+	year    int
+	whole   string
+}
+
+// basics is 一、基本情况: staff per office, their education, age, skills and rank; the stations.
+func (a *appendixFor) basics() (Section, error) {
+	w, f, prev, year, whole := a.w, a.f, a.prev, a.year, a.whole
 	s, sp := w.ask("staffing.summary", f), w.ask("staffing.summary", prev)
 	byOrg, bo := w.ask("staffing.by_org", f), w.ask("buildout.progress", f)
 	if w.err != nil {
-		return nil, w.err
+		return Section{}, w.err
 	}
 	st, stp := s.(*panels.StaffingSummary), sp.(*panels.StaffingSummary)
 	sec := Section{Title: "一、基本情况"}
@@ -193,17 +219,20 @@ func BuildAppendix(ctx context.Context, e *panels.Engine, org string, year int) 
 				r.Units, r.Established, r.Standardized, pctText(r.StandardizedRate))})
 		}
 	}
-	ap.Sections = append(ap.Sections, sec)
+	return sec, nil
+}
 
-	// 二、作用发挥
+// work is 二、作用发挥: mediation, legal services and the special groups.
+func (a *appendixFor) work() (Section, error) {
+	w, f, prev := a.w, a.f, a.prev
 	d, dp := w.ask("disputes.summary", f), w.ask("disputes.summary", prev)
 	types, months := w.ask("disputes.by_type", f), w.ask("disputes.by_month", f)
 	wk, wkp := w.ask("work.summary", f), w.ask("work.summary", prev)
 	if w.err != nil {
-		return nil, w.err
+		return Section{}, w.err
 	}
 	ds, dsp, ws, wsp := d.(*panels.DisputesSummary), dp.(*panels.DisputesSummary), wk.(*panels.WorkSummary), wkp.(*panels.WorkSummary)
-	sec = Section{Title: "二、作用发挥"}
+	sec := Section{Title: "二、作用发挥"}
 	t := fmt.Sprintf("人民调解方面，全年受理矛盾纠纷%d件%s，调解成功%d件，调解成功率%s", ds.Received, versus(ds.Received, dsp.Received, "件"),
 		ds.MediatedSuccess, pctText(ds.SuccessRate))
 	var prevented []string
@@ -240,15 +269,18 @@ func BuildAppendix(ctx context.Context, e *panels.Engine, org string, year int) 
 		t += "，安置率" + pctText(float64(ws.ReleasedResettled)/float64(ws.ReleasedRegistered))
 	}
 	sec.Blocks = append(sec.Blocks, Block{Text: t + fmt.Sprintf("，重新犯罪%s。", persons(ws.ReleasedReoffended, "人"))})
-	ap.Sections = append(ap.Sections, sec)
+	return sec, nil
+}
 
-	// 三、经费保障
+// funding is 三、经费保障: each category against its standard and last year.
+func (a *appendixFor) funding() (Section, error) {
+	w, f, prev, year := a.w, a.f, a.prev, a.year
 	fs, fsp := w.ask("funding.shortfall", f), w.ask("funding.shortfall", prev)
 	if w.err != nil {
-		return nil, w.err
+		return Section{}, w.err
 	}
 	fund, fundp := fs.(*panels.FundingShortfall), fsp.(*panels.FundingShortfall)
-	sec = Section{Title: "三、经费保障"}
+	sec := Section{Title: "三、经费保障"}
 	var std, bud, act, gap float64
 	var frows [][]any
 	var fcats []string
@@ -286,10 +318,17 @@ func BuildAppendix(ctx context.Context, e *panels.Engine, org string, year int) 
 			Block{Chart: &chartpng.Chart{Title: "经费：标准、预算与实际支出", Categories: fcats, Unit: "万元",
 				Series: []chartpng.Series{{Name: "标准", Values: fstd}, {Name: "预算", Values: fbud}, {Name: "实际支出", Values: fact}}}, Caption: "图3 经费标准、预算与实际支出"})
 	}
-	ap.Sections = append(ap.Sections, sec)
+	return sec, nil
+}
 
-	// 四、平台建设
-	sec = Section{Title: "四、平台建设"}
+// buildout is 四、平台建设: stations and work rooms against the targets.
+func (a *appendixFor) buildout() (Section, error) {
+	w, f, year := a.w, a.f, a.year
+	bo := w.ask("buildout.progress", f)
+	if w.err != nil {
+		return Section{}, w.err
+	}
+	sec := Section{Title: "四、平台建设"}
 	var brows [][]any
 	var bcats []string
 	var brate, btarget []float64
@@ -318,11 +357,7 @@ func BuildAppendix(ctx context.Context, e *panels.Engine, org string, year int) 
 			Block{Chart: &chartpng.Chart{Title: "规范化率与目标", Categories: bcats, Unit: "%",
 				Series: []chartpng.Series{{Name: "规范化率", Values: brate}, {Name: "目标", Values: btarget}}}, Caption: "图4 规范化率与目标"})
 	}
-	ap.Sections = append(ap.Sections, sec)
-	for _, k := range w.order {
-		ap.Sources = append(ap.Sources, w.sources[k])
-	}
-	return ap, nil
+	return sec, nil
 }
 
 // WriteDOCX writes the appendix as a Word/WPS document, charts as images.

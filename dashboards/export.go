@@ -461,3 +461,13 @@ func addChart(f *excelize.File, name string, s Sheet, headRow int) error {
 		Dimension: excelize.ChartDimension{Width: 640, Height: 360},
 	})
 }
+
+// FormulaSafe keeps a cell that Excel or WPS would read as a formula (it
+// starts with =, +, -, @, a tab or a carriage return) as text, by a leading
+// apostrophe: every export a spreadsheet can open writes its text through it.
+func FormulaSafe(v string) string {
+	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+		return "'" + v
+	}
+	return v
+}

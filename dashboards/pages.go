@@ -3,6 +3,8 @@ package dashboards
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -718,4 +720,113 @@ func orDefault(s, d string) string {
 		return d
 	}
 	return s
+}
+
+// pageFilter reads the page's filter; a page without a period shows the latest year with data.
+func (s *Site) pageFilter(ctx context.Context, r *http.Request, d pageDef) (panels.Filter, *panels.Years, error) {
+	q := r.URL.Query()
+	if q.Get("from") != "" || q.Get("to") != "" {
+		q.Del("year") // months chosen on the page win over the year select
+	}
+	for _, k := range []string{"year", "from", "to"} {
+		if q.Has(k) && q.Get(k) == "" {
+			q.Del(k)
+		}
+	}
+	f, err := panels.ParseFilter(q)
+	if err != nil {
+		return f, nil, err
+	}
+	if f.Category != "" && !slices.Contains(d.categories, f.Category) {
+		if len(d.categories) == 0 {
+			f.Category = "" // a category chosen on another page does not apply here
+		} else {
+			return f, nil, panels.BadFilter("类别「%s」不对，可以是：%s", f.Category, strings.Join(d.categories, "、"))
+		}
+	}
+	if f.Year != 0 || f.From != "" || f.To != "" {
+		return f, nil, nil // the year list is fetched beside the page
+	}
+	yv, err := s.Engine.Run(ctx, "meta.years", panels.Filter{})
+	if err != nil {
+		return f, nil, err
+	}
+	years := yv.(*panels.Years)
+	f.Year = years.Latest
+	if f.Year == 0 {
+		f.Year = time.Now().Year()
+	}
+	return f, years, nil
+}
+
+// pageScope reads a page's filter and checks it against the registry and
+// the account: a page opens at the account's own org, and an org outside it
+// is refused before anything of that org (not even its name) is read.
+func (s *Site) pageScope(ctx context.Context, r *http.Request, d pageDef) (panels.Filter, *panels.Years, *panels.Registry, error) {
+	f, years, err := s.pageFilter(ctx, r, d)
+	if err != nil {
+		return f, nil, nil, err
+	}
+	if a := panels.AccessFrom(ctx); a != nil && f.Org == "" {
+		f.Org = a.Org
+	}
+	reg, err := s.Engine.Store.Registry(ctx)
+	if err != nil {
+		return f, nil, nil, err
+	}
+	if f.Org != "" && reg.Org(f.Org) == nil {
+		if _, err := panels.ResolveOrg(reg, f.Org); err != nil {
+			return f, nil, nil, err
+		}
+	}
+	if a := panels.AccessFrom(ctx); a != nil && !reg.Within(f.Org, a.Org) {
+		return f, nil, nil, panels.Denied("您的账号只能查看本单位及下级单位的数据")
+	}
+	return f, years, reg, nil
+}
+
+func (s *Site) servePage(w http.ResponseWriter, r *http.Request, d pageDef) {
+	ctx := r.Context()
+	p := &page{Title: d.Title, Path: d.Path, NoFilter: d.noFilter}
+	f, years, reg, err := s.pageScope(ctx, r, d)
+	if err != nil {
+		s.renderError(w, r, p, err)
+		return
+	}
+	// the year list (for the year select) is read while the page is built
+	var yearsErr error
+	var wg sync.WaitGroup
+	if years == nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var yv any
+			if yv, yearsErr = s.Engine.Run(ctx, "meta.years", panels.Filter{}); yearsErr == nil {
+				years = yv.(*panels.Years)
+			}
+		}()
+	}
+	b := &builder{ctx: ctx, e: s.Engine, f: f, reg: reg, p: p}
+	err = d.build(b)
+	wg.Wait()
+	if err == nil {
+		err = yearsErr
+	}
+	s.frame(r.Context(), p, f, years, reg)
+	p.Filter.Categories, p.Filter.CategoryLabel, p.Filter.Category = d.categories, d.categoryLabel, f.Category
+	if !d.noFilter {
+		p.Exports = []link{
+			{Text: "导出 Excel", Href: "/export?" + f.Query("page", d.Path, "format", "xlsx").Encode()},
+			{Text: "导出 CSV", Href: "/export?" + f.Query("page", d.Path, "format", "csv").Encode()},
+			{Text: "数据来源", Href: "/sources?" + f.Query("page", d.Path).Encode()},
+		}
+		if a := panels.AccessFrom(ctx); a != nil && mayReport(a) && f.Year != 0 {
+			p.Exports = append(p.Exports, link{Text: "调研报告数据附录", Href: "/report?" + panels.Filter{Org: f.Org, Year: f.Year}.Query().Encode()})
+		}
+	}
+	if err != nil {
+		s.renderError(w, r, p, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, p)
 }
