@@ -357,3 +357,22 @@ func (a Archive) Quarantined() ([]string, error) {
 	}
 	return out, err
 }
+
+// CopyFile copies a file's bytes to a new file (where a hard link cannot be
+// made: another file system).
+func CopyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}

@@ -101,19 +101,7 @@ func (e *chEngine) close() error {
 func (e *chEngine) exec(ctx context.Context, q string) error { return e.conn.Exec(ctx, q) }
 
 func (e *chEngine) query(ctx context.Context, q string) (*Result, error) {
-	res := &Result{}
-	err := e.each(ctx, q, func(cols []string, row []any) error {
-		if row == nil {
-			res.Columns = cols
-			return nil
-		}
-		res.Rows = append(res.Rows, row)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return res, nil
+	return collect(ctx, e.each, q)
 }
 
 func (e *chEngine) each(ctx context.Context, q string, fn func(cols []string, row []any) error) error {

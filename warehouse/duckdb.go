@@ -114,19 +114,7 @@ func (e *duckEngine) exec(ctx context.Context, q string) error {
 }
 
 func (e *duckEngine) query(ctx context.Context, q string) (*Result, error) {
-	res := &Result{}
-	err := e.each(ctx, q, func(cols []string, row []any) error {
-		if row == nil {
-			res.Columns = cols
-			return nil
-		}
-		res.Rows = append(res.Rows, row)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return res, nil
+	return collect(ctx, e.each, q)
 }
 
 func (e *duckEngine) each(ctx context.Context, q string, fn func(cols []string, row []any) error) error {

@@ -243,6 +243,24 @@ func (w *Warehouse) Query(ctx context.Context, q string) (*Result, error) {
 	return w.eng.query(ctx, q)
 }
 
+// collect runs a query through an engine's each and keeps every row: the
+// engines' query.
+func collect(ctx context.Context, each func(context.Context, string, func([]string, []any) error) error, q string) (*Result, error) {
+	res := &Result{}
+	err := each(ctx, q, func(cols []string, row []any) error {
+		if row == nil {
+			res.Columns = cols
+			return nil
+		}
+		res.Rows = append(res.Rows, row)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
 // Each runs a read-only query and hands each row to fn as it comes (values
 // as Query gives them); an error from fn stops the query.
 func (w *Warehouse) Each(ctx context.Context, q string, fn func(row []any) error) error {

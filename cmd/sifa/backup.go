@@ -68,10 +68,10 @@ func copyTree(src, dst string) (int, error) {
 		// would keep growing with the live archive, so they are copied
 		raw := ingest.IsRawFile(d.Name())
 		if !raw {
-			return copyFile(path, target)
+			return ingest.CopyFile(path, target)
 		}
 		if err := os.Link(path, target); err != nil {
-			if err := copyFile(path, target); err != nil {
+			if err := ingest.CopyFile(path, target); err != nil {
 				return err
 			}
 		}
@@ -186,7 +186,7 @@ func cmdRestore(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		}
 	}
 	os.MkdirAll(filepath.Dir(path), 0o750)
-	if err := copyFile(filepath.Join(*from, "sifa.duckdb"), path); err != nil {
+	if err := ingest.CopyFile(filepath.Join(*from, "sifa.duckdb"), path); err != nil {
 		fmt.Fprintln(stderr, "恢复仓库失败：", err)
 		return exitFailure
 	}

@@ -143,20 +143,3 @@ func (c *Config) pipeline(w *warehouse.Warehouse) (*load.Pipeline, error) {
 	return &load.Pipeline{W: w, Archive: ingest.Archive{Dir: filepath.Join(c.DataDir, "archive")},
 		Config: transform.Config{Secret: secret}, Limits: c.limits(), Quarantine: c.quarantine()}, nil
 }
-
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.Create(dst)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
-}

@@ -377,7 +377,7 @@ func installBinary(from, to string) error {
 	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
 		return err
 	}
-	if err := copyFile(from, to); err != nil {
+	if err := ingest.CopyFile(from, to); err != nil {
 		return fmt.Errorf("the sifa binary to serve with: %w", err)
 	}
 	return os.Chmod(to, 0o755)

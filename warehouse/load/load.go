@@ -532,7 +532,7 @@ func (p *Pipeline) Replay(ctx context.Context, stage string) ([]Replayed, error)
 			return out, err
 		}
 		if err := os.Link(src, dst); err != nil {
-			if err := copyFile(src, dst); err != nil {
+			if err := ingest.CopyFile(src, dst); err != nil {
 				return out, err
 			}
 		}
@@ -555,21 +555,4 @@ func (p *Pipeline) Replay(ctx context.Context, stage string) ([]Replayed, error)
 		os.RemoveAll(dir)
 	}
 	return out, nil
-}
-
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.Create(dst)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }
