@@ -60,6 +60,7 @@ func (s *Site) routeTable() []route {
 		rs = append(rs, route{pattern, routeSession, mayOpen(d.Path), func(w http.ResponseWriter, r *http.Request) { s.servePage(w, r, d) }})
 	}
 	if s.Ingest != nil {
+		rs = append(rs, route{"POST /sources/reload/{load}", routeSession, adminOnly, s.reloadSource})
 		rs = append(rs,
 			route{"GET /upload", routeSession, mayUpload, s.uploadForm},
 			route{"POST /upload", routeSession, mayUpload, s.upload},
@@ -76,6 +77,7 @@ func (s *Site) routeTable() []route {
 		route{"GET /export", routeSession, nil, s.exportPage},
 		route{"GET /sources", routeSession, nil, s.sourcesPage},
 		route{"GET /sources/raw/{load}", routeSession, nil, s.rawFile},
+		route{"GET /sources/history", routeSession, adminOnly, s.historyPage},
 		route{"GET /report", routeSession, mayReport, s.reportPage},
 		route{"GET /report.docx", routeSession, mayReport, s.reportDOCX},
 		// administration

@@ -35,6 +35,8 @@ var assetsFS embed.FS
 // the files to one org's data ("" = any).
 type Ingester interface {
 	RunWithin(ctx context.Context, within string, paths []string) ([]load.FileReport, error)
+	RunUpload(ctx context.Context, within string, confirmed bool, paths []string) ([]load.FileReport, error)
+	Reload(ctx context.Context, sha, name string) (load.FileReport, error)
 }
 
 // Site serves the dashboard pages, the upload page, the assets and the API.

@@ -133,3 +133,73 @@ func (s *Site) rawFile(w http.ResponseWriter, r *http.Request) {
 	exportName(w, src.File)
 	w.Write(b)
 }
+
+// historyPage serves GET /sources/history: the newest 200 loads, each with
+// a button that makes it current again (for the admin).
+func (s *Site) historyPage(w http.ResponseWriter, r *http.Request) {
+	s.renderHistory(w, r, http.StatusOK, "", true)
+}
+
+func (s *Site) renderHistory(w http.ResponseWriter, r *http.Request, code int, msg string, ok bool) {
+	ctx := r.Context()
+	a := panels.AccessFrom(ctx)
+	p := &page{Title: "载入历史", Path: "/sources/history", NoFilter: true, History: &historyView{Message: msg, OK: ok, CSRF: sessionFrom(ctx).csrf}}
+	s.navFor(p, a)
+	loads, err := s.Engine.History(ctx, 200)
+	if err != nil {
+		s.renderError(w, r, p, err)
+		return
+	}
+	for _, l := range loads {
+		row := historyRow{LoadID: l.LoadID, File: l.File, LedgerName: panels.LedgerName(l.Ledger), Orgs: summarizeList(l.Orgs), Periods: summarizeList(l.Periods),
+			LoadedAt: l.At.In(beijing).Format("2006-01-02 15:04"), Accepted: l.Accepted, Rejected: l.Rejected}
+		if row.LedgerName == "" {
+			row.LedgerName = l.Ledger
+		}
+		p.History.Rows = append(p.History.Rows, row)
+	}
+	s.render(w, r, code, p)
+}
+
+// summarizeList writes a few items of a list, or the first and the last.
+func summarizeList(xs []string) string {
+	if len(xs) <= 3 {
+		return strings.Join(xs, "、")
+	}
+	return fmt.Sprintf("%s 至 %s（共 %d 个）", xs[0], xs[len(xs)-1], len(xs))
+}
+
+// reloadSource serves POST /sources/reload/{load}: the archived file of
+// that load is loaded again, so that what it said is current again in its
+// scopes (a later correction that turned out wrong is undone this way).
+func (s *Site) reloadSource(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	a := panels.AccessFrom(ctx)
+	id := r.PathValue("load")
+	if len(id) > 32 || strings.Trim(id, "0123456789abcdef") != "" {
+		http.NotFound(w, r)
+		return
+	}
+	src, err := s.Engine.LoadSource(ctx, id)
+	if err != nil || src == nil {
+		http.NotFound(w, r)
+		return
+	}
+	rep, err := s.Ingest.Reload(ctx, src.SHA256, src.File)
+	if err == nil && rep.Err != nil {
+		err = rep.Err
+	}
+	if err != nil {
+		s.audit(r, a, "upload", src.File, "设为当前：重新载入失败："+err.Error(), "失败")
+		s.renderHistory(w, r, http.StatusOK, "「"+src.File+"」没有重新载入："+err.Error(), false)
+		return
+	}
+	s.audit(r, a, "upload", src.File, fmt.Sprintf("设为当前：重新载入 %d 行（SHA-256 %s）", rep.Accepted(), rep.SHA256), "成功")
+	msg := fmt.Sprintf("「%s」已重新载入 %d 行，它所在的单位和时段现在以它为准。", src.File, rep.Accepted())
+	for _, t := range rep.Tables {
+		for _, rp := range t.Replaces {
+			msg += rp.Text() + "。"
+		}
+	}
+	s.renderHistory(w, r, http.StatusOK, msg, true)
+}

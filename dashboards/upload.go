@@ -126,7 +126,7 @@ func (s *Site) upload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer os.RemoveAll(dir)
-	reports, err := s.Ingest.RunWithin(r.Context(), a.Org, paths)
+	reports, err := s.Ingest.RunUpload(r.Context(), a.Org, r.FormValue("replace_confirmed") == "1", paths)
 	if err != nil {
 		s.renderError(w, r, p, err)
 		return
@@ -145,6 +145,13 @@ func (s *Site) upload(w http.ResponseWriter, r *http.Request) {
 			acc += t.Accepted
 			rej += t.Rejected
 			uf.Tables = append(uf.Tables, fmt.Sprintf("%s：载入 %s 行，退回 %s 行", t.LedgerName, thousands(int64(t.Accepted)), thousands(int64(t.Rejected))))
+			for i, rp := range t.Replaces {
+				if i == 5 {
+					uf.Tables = append(uf.Tables, fmt.Sprintf("……共替换了 %d 个单位和时段的数据", len(t.Replaces)))
+					break
+				}
+				uf.Tables = append(uf.Tables, rp.Text())
+			}
 			for _, rj := range t.Rejects {
 				if len(uf.Rejects) < 200 {
 					uf.Rejects = append(uf.Rejects, rj.Error())

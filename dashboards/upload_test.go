@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -217,5 +218,65 @@ func TestRefusedUploadsDoNotStay(t *testing.T) {
 	}
 	if code, page := postFilesAs(t, clerk, srv.URL+"/upload", map[string]string{"又一个.csv": big + "\n"}); code != 429 || !strings.Contains(page, "一天最多上传") {
 		t.Errorf("an upload past the day's quota: %d", code)
+	}
+}
+
+// TestReplaceAndReload: the upload says what a file replaces; a file that
+// would shrink a scope to under half is refused until the sender confirms;
+// the admin makes the earlier file current again from the load history.
+func TestReplaceAndReload(t *testing.T) {
+	dir := t.TempDir()
+	w, p := whtest.DuckDB(t, dir)
+	srv := serveSite(t, &dashboards.Site{Engine: &panels.Engine{Store: w}, Ingest: p, UploadDir: dir,
+		Archive: p.Archive.Path})
+	admin := adminOf(t, srv.URL)
+	postFiles(t, srv.URL+"/upload", map[string]string{"名录.csv": "区划代码,单位名称,层级,上级区划代码\n990121,青山县,县,\n990121100,石门镇,乡镇(街道),990121\n"})
+	clerk := signIn(t, srv.URL, w, panels.RoleClerk, "990121100")
+	received := func() string {
+		_, b := admin.get(t, "/api/v1/panels/disputes.summary?org=990121100&from=2016-12&to=2016-12")
+		return strings.SplitN(strings.SplitN(b, `"received":`, 2)[1], ",", 2)[0]
+	}
+	month := "受理日期,乡镇,纠纷类型,调解结果\n" + strings.Repeat("2016-12-05,石门镇,邻里,调解成功\n", 8)
+	if code, page := postFilesAs(t, clerk, srv.URL+"/upload", map[string]string{"十二月.csv": month}); code != 200 || received() != "8" {
+		t.Fatalf("the month: %d, received %s\n%s", code, received(), page)
+	}
+	one := "受理日期,乡镇,纠纷类型,调解结果\n2016-12-09,石门镇,合同,调解成功\n"
+	code, page := postFilesAs(t, clerk, srv.URL+"/upload", map[string]string{"更正.csv": one})
+	if code != 200 || !strings.Contains(page, "行数少了一大半") || !strings.Contains(page, "原来 8 行") || received() != "8" {
+		t.Errorf("a one-row file over eight rows: %d, received %s", code, received())
+	}
+	// confirmed: it loads, and says what it replaced
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	mw.WriteField("csrf", clerk.csrf)
+	mw.WriteField("replace_confirmed", "1")
+	fw, _ := mw.CreateFormFile("files", "更正.csv")
+	fw.Write([]byte(one))
+	mw.Close()
+	resp, err := clerk.c.Post(srv.URL+"/upload", mw.FormDataContentType(), &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(b), "「十二月.csv」中石门镇 2016-12的 8 行（这次 1 行）") || received() != "1" {
+		t.Errorf("confirmed: received %s\n%s", received(), b)
+	}
+	// the admin makes the month current again
+	res, err := w.Query(context.Background(), "SELECT load_id FROM loads WHERE file = '十二月.csv'")
+	if err != nil || len(res.Rows) != 1 {
+		t.Fatalf("%v %v", res, err)
+	}
+	if code, hist := admin.get(t, "/sources/history"); code != 200 || !strings.Contains(hist, "十二月.csv") || !strings.Contains(hist, "设为当前") {
+		t.Errorf("the history page: %d", code)
+	}
+	if code, _ := clerk.get(t, "/sources/history"); code != 403 {
+		t.Errorf("the clerk's history page: %d, want 403", code)
+	}
+	if code := clerk.post(t, "/sources/reload/"+res.Rows[0][0].(string), url.Values{}); code != 403 {
+		t.Errorf("the clerk's reload: %d, want 403", code)
+	}
+	if code := admin.post(t, "/sources/reload/"+res.Rows[0][0].(string), url.Values{}); code != 200 || received() != "8" {
+		t.Errorf("reloaded: %d, received %s", code, received())
 	}
 }

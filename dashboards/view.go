@@ -36,6 +36,21 @@ type page struct {
 	Report    *reportView
 	Exports   []link // this page's exports and its sources
 	Audit     *auditView
+	History   *historyView
+}
+
+// historyView is the admin's list of loads, newest first, each of which
+// can be made current again.
+type historyView struct {
+	Message string
+	OK      bool
+	Rows    []historyRow
+	CSRF    string
+}
+
+type historyRow struct {
+	LoadID, File, LedgerName, Orgs, Periods, LoadedAt string
+	Accepted, Rejected                                int
 }
 
 // sessionView is the signed-in account, for the header and the forms' CSRF token.

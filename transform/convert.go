@@ -75,11 +75,13 @@ type Converter struct {
 	at         factColumns                  // where the columns every fact table has are
 	codeOf     []map[string]string          // per entry of specList: written form → canonical value (coded columns)
 
-	Scopes   map[string]bool // scopes written (ledger|org|period)
-	Orgs     map[string]bool
-	Periods  map[string]bool
-	Accepted int
-	Rejected int
+	Scopes map[string]bool // scopes written (ledger|org|period)
+	// ScopeRows counts the rows accepted per scope (what a load replaces is said per scope)
+	ScopeRows map[string]int
+	Orgs      map[string]bool
+	Periods   map[string]bool
+	Accepted  int
+	Rejected  int
 }
 
 // NewConverter checks a table's columns and title and prepares its conversion.
@@ -98,7 +100,7 @@ func NewConverter(t *ingest.Table, reg *Registry, cfg Config, loadID string) (*C
 		return nil, fe(t.Ledger.Name + "缺少必填的列：" + strings.Join(missing, "、") + "（表头在第" + strconv.Itoa(t.HeaderRow) + "行）")
 	}
 	c := &Converter{tbl: t, Fact: ledger.FactFor(t.Ledger.ID), reg: reg, cfg: cfg, loadID: loadID,
-		Scopes: map[string]bool{}, Orgs: map[string]bool{}, Periods: map[string]bool{}}
+		Scopes: map[string]bool{}, ScopeRows: map[string]int{}, Orgs: map[string]bool{}, Periods: map[string]bool{}}
 	idx := map[string]int{}
 	for k, f := range t.Schema.Fields() {
 		idx[f.Name] = k
@@ -546,6 +548,9 @@ func (c *Converter) Merge(o *Converter) {
 	for k := range o.Scopes {
 		c.Scopes[k] = true
 	}
+	for k, n := range o.ScopeRows {
+		c.ScopeRows[k] += n
+	}
 	for k := range o.Orgs {
 		c.Orgs[k] = true
 	}
@@ -593,6 +598,7 @@ func (c *Converter) Convert(rec arrow.Record) (arrow.Record, []Reject) {
 		if r.scope != lastScope {
 			c.Scopes[r.scope], lastScope = true, r.scope
 		}
+		c.ScopeRows[r.scope]++
 		if o := r.strs[so]; o != lastOrg {
 			c.Orgs[o], lastOrg = true, o
 		}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"reflect"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -679,4 +680,93 @@ func (w *Warehouse) Backup(ctx context.Context, path string) error {
 	w.mu.Lock() // between loads: no load of this process is half appended
 	defer w.mu.Unlock()
 	return w.eng.backup(ctx, path)
+}
+
+// Current is what a scope's current load holds: the rows a new load of
+// the scope replaces.
+type Current struct {
+	Org, Period  string // the scope's org and period
+	LoadID, File string
+	LoadedAt     time.Time
+	Rows         int64
+}
+
+// CurrentOf reads, for scopes of one fact table ("org|period"), the
+// current load of each and its rows there (scopes nobody loaded yet are
+// left out). The list of scopes is a plain IN: a cluster's GLOBAL IN is
+// for subqueries, and ClickHouse 18.16 fails it on a list of literals.
+func (w *Warehouse) CurrentOf(ctx context.Context, t *ledger.Table, scopes []string) ([]Current, error) {
+	if len(scopes) == 0 {
+		return nil, nil
+	}
+	d := w.eng.dialect()
+	lits := make([]string, len(scopes))
+	counties := map[string]bool{}
+	for i, s := range scopes {
+		lits[i] = d.Lit(s)
+		if len(s) >= 6 {
+			counties[d.Lit(s[:6])] = true // a scope's org code starts with its county's
+		}
+	}
+	var cl []string
+	for c := range counties {
+		cl = append(cl, c)
+	}
+	sort.Strings(cl)
+	// the county first: the fact tables are sorted by it, so a province
+	// reads only the counties the file is about
+	res, err := w.eng.query(ctx, "SELECT scope_org, period, load_id, count(*) FROM "+t.Name+" WHERE county_code IN ("+strings.Join(cl, ", ")+") AND "+d.Visible()+
+		" AND concat(scope_org, '|', period) IN ("+strings.Join(lits, ", ")+") GROUP BY scope_org, period, load_id ORDER BY scope_org, period")
+	if err != nil || len(res.Rows) == 0 {
+		return nil, err
+	}
+	var out []Current
+	ids := map[string]bool{}
+	for _, r := range res.Rows {
+		c := Current{Org: fmt.Sprint(r[0]), Period: fmt.Sprint(r[1]), LoadID: fmt.Sprint(r[2]), Rows: toInt(r[3])}
+		out = append(out, c)
+		ids[d.Lit(c.LoadID)] = true
+	}
+	var idl []string
+	for id := range ids {
+		idl = append(idl, id)
+	}
+	files, err := w.eng.query(ctx, "SELECT load_id, min(file), min(loaded_at) FROM loads WHERE load_id IN ("+strings.Join(idl, ", ")+") GROUP BY load_id")
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files.Rows {
+		at, _ := time.Parse("2006-01-02 15:04:05", fmt.Sprint(f[2]))
+		for i := range out {
+			if out[i].LoadID == fmt.Sprint(f[0]) {
+				out[i].File, out[i].LoadedAt = fmt.Sprint(f[1]), at
+			}
+		}
+	}
+	return out, nil
+}
+
+// LoadHistory lists the newest loads first (at most limit), each a file's
+// committed load with its sheets together: the admin makes an earlier one
+// current again from it.
+func (w *Warehouse) LoadHistory(ctx context.Context, limit int) ([]Load, error) {
+	res, err := w.eng.query(ctx, fmt.Sprintf("SELECT load_id, min(file), min(sha256), min(ledger), min(orgs), min(periods), sum(rows_accepted), sum(rows_rejected), min(loaded_at)"+
+		" FROM loads GROUP BY load_id ORDER BY min(loaded_at) DESC, load_id LIMIT %d", limit))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Load, 0, len(res.Rows))
+	for _, r := range res.Rows {
+		at, _ := time.Parse("2006-01-02 15:04:05", fmt.Sprint(r[8]))
+		l := Load{LoadID: fmt.Sprint(r[0]), File: fmt.Sprint(r[1]), SHA256: fmt.Sprint(r[2]), Ledger: fmt.Sprint(r[3]),
+			Accepted: int(toInt(r[6])), Rejected: int(toInt(r[7])), At: at}
+		if o := fmt.Sprint(r[4]); o != "" {
+			l.Orgs = strings.Split(o, ",")
+		}
+		if p := fmt.Sprint(r[5]); p != "" {
+			l.Periods = strings.Split(p, ",")
+		}
+		out = append(out, l)
+	}
+	return out, nil
 }

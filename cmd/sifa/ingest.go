@@ -101,6 +101,13 @@ func printReports(out io.Writer, reports []load.FileReport) (failed int) {
 			}
 			fmt.Fprintf(out, "✓ %s%s：%s，单位 %s，时段 %s，载入 %d 行，退回 %d 行\n", name, where, t.LedgerName,
 				summarize(t.Orgs), summarize(t.Periods), t.Accepted, t.Rejected)
+			for i, rp := range t.Replaces {
+				if i == 3 {
+					fmt.Fprintf(out, "    ……共替换了 %d 个单位和时段的数据\n", len(t.Replaces))
+					break
+				}
+				fmt.Fprintf(out, "    %s\n", rp.Text())
+			}
 			for i, rj := range t.Rejects {
 				if i == 5 {
 					fmt.Fprintf(out, "    ……另有 %d 处问题（用 --rejects 文件.csv 导出全部）\n", len(t.Rejects)-5)

@@ -46,12 +46,25 @@ type Pipeline struct {
 	// Within, when set, is the org an uploader may send data for: a file
 	// with rows of any other org, or an org registry, loads nothing.
 	Within string
+	// GuardShrink refuses a file that would replace a scope's rows with
+	// fewer than half of them (Replacement.Shrinks) unless the sender
+	// confirmed it: the upload page asks, the command line does not.
+	GuardShrink bool
 
 	// Quarantine is how long and how much the archive keeps of files that
 	// never loaded (refused, unreadable) before they are removed.
 	Quarantine ingest.Quarantine
 
 	replaying bool // a rebuild: the journal already names these loads
+}
+
+// RunUpload ingests a web upload: within the uploader's org (see Within),
+// refusing a file that would shrink a scope to under half unless the
+// uploader confirmed it (see GuardShrink).
+func (p *Pipeline) RunUpload(ctx context.Context, within string, confirmed bool, paths []string) ([]FileReport, error) {
+	q := *p
+	q.Within, q.GuardShrink = within, !confirmed
+	return q.Run(ctx, paths)
 }
 
 // RunWithin ingests files for an uploader limited to an org (a 数据员 of
@@ -69,7 +82,39 @@ type TableReport struct {
 	Accepted, Rejected        int
 	Rejects                   []transform.Reject
 	Omitted                   int // rejected rows past MaxReportedRejects, not listed (the rejects table has them)
+	// Replaces says, per scope (org and period) the table wrote, what the
+	// load that was current there held: a corrected file replaces it.
+	Replaces []Replacement
+
+	scopeRows map[string]int // this table's rows per scope (ledger|org|period)
 }
+
+// Replacement is what a load replaced in one scope.
+type Replacement struct {
+	Org         string    `json:"org"`
+	OrgName     string    `json:"org_name"`
+	Period      string    `json:"period"`
+	Rows        int       `json:"rows"`     // this load's rows there
+	OldRows     int64     `json:"old_rows"` // the rows of the load that was current
+	OldFile     string    `json:"old_file"`
+	OldLoadedAt time.Time `json:"old_loaded_at"`
+}
+
+// Shrinks says whether the new rows are fewer than half of five or more
+// old ones: a file that would do that is loaded only when the sender
+// confirms (Pipeline.GuardShrink).
+func (r Replacement) Shrinks() bool { return r.OldRows >= 5 && int64(r.Rows)*2 < r.OldRows }
+
+// Text says the replacement in a clerk's words.
+func (r Replacement) Text() string {
+	when := ""
+	if !r.OldLoadedAt.IsZero() {
+		when = r.OldLoadedAt.In(beijing).Format("2006-01-02") + " "
+	}
+	return fmt.Sprintf("替换了%s载入的「%s」中%s %s的 %d 行（这次 %d 行）", when, r.OldFile, r.OrgName, r.Period, r.OldRows, r.Rows)
+}
+
+var beijing = time.FixedZone("CST", 8*3600)
 
 // MaxReportedRejects bounds the rejected rows a report lists per table: a
 // file of a million bad rows reports the first 100,000 (about 30 MB) and
@@ -304,7 +349,7 @@ func (p *Pipeline) file(ctx context.Context, path string, reg *transform.Registr
 			}
 			tr.Rejects = rejects
 		}
-		tr.Accepted, tr.Rejected = conv.Accepted, conv.Rejected
+		tr.Accepted, tr.Rejected, tr.scopeRows = conv.Accepted, conv.Rejected, conv.ScopeRows
 		tr.Orgs, tr.Periods = transform.SortedKeys(conv.Orgs), transform.SortedKeys(conv.Periods)
 		for _, o := range tr.Orgs {
 			if !reg.Within(o, p.Within) {
@@ -348,6 +393,17 @@ func (p *Pipeline) file(ctx context.Context, path string, reg *transform.Registr
 			}
 		}
 		return rep // nothing committed: rows appended so far stay invisible
+	}
+	if err := p.replacements(ctx, &rep, reg); err != nil {
+		var fe *ingest.FileError
+		rep.Err, rep.Transient = err, !errors.As(err, &fe)
+		rep.Tables = nil
+		if !rep.Transient {
+			if qerr := p.Archive.Refuse(arc, p.Quarantine); qerr != nil {
+				slog.Warn("refused file not moved to quarantine", "file", arc.Name, "err", qerr)
+			}
+		}
+		return rep
 	}
 	if len(rejectRows) > 0 {
 		rec := transform.BuildRecord(warehouse.Rejects, rejectRows)
@@ -555,4 +611,83 @@ func (p *Pipeline) Replay(ctx context.Context, stage string) ([]Replayed, error)
 		os.RemoveAll(dir)
 	}
 	return out, nil
+}
+
+// replacements fills each table's Replaces from the loads current in the
+// scopes it wrote, and refuses the file when GuardShrink is set and it
+// would shrink a scope to under half.
+func (p *Pipeline) replacements(ctx context.Context, rep *FileReport, reg *transform.Registry) error {
+	for k := range rep.Tables {
+		tr := &rep.Tables[k]
+		t := ledger.FactFor(tr.Ledger)
+		if t == nil || tr.Ledger == ledger.OrgRegistry.ID || len(tr.scopeRows) == 0 {
+			continue
+		}
+		var scopes []string
+		for s := range tr.scopeRows {
+			scopes = append(scopes, strings.TrimPrefix(s, tr.Ledger+"|"))
+		}
+		sort.Strings(scopes)
+		cur, err := p.W.CurrentOf(ctx, t, scopes)
+		if err != nil {
+			return err
+		}
+		for _, c := range cur {
+			name := c.Org
+			if o := reg.Org(c.Org); o != nil {
+				name = o.Name
+			}
+			tr.Replaces = append(tr.Replaces, Replacement{Org: c.Org, OrgName: name, Period: c.Period,
+				Rows: tr.scopeRows[tr.Ledger+"|"+c.Org+"|"+c.Period], OldRows: c.Rows, OldFile: c.File, OldLoadedAt: c.LoadedAt})
+		}
+		if !p.GuardShrink {
+			continue
+		}
+		var shrinks []string
+		for _, r := range tr.Replaces {
+			if r.Shrinks() {
+				shrinks = append(shrinks, fmt.Sprintf("%s %s：原来 %d 行（%s），这次只有 %d 行", r.OrgName, r.Period, r.OldRows, r.OldFile, r.Rows))
+			}
+		}
+		if len(shrinks) > 0 {
+			if len(shrinks) > 5 {
+				shrinks = append(shrinks[:5], fmt.Sprintf("等 %d 处", len(shrinks)))
+			}
+			return &ingest.FileError{File: filepath.Base(rep.File), Sheet: tr.Sheet,
+				Reason: "这个文件会替换原来的数据，但行数少了一大半（" + strings.Join(shrinks, "；") + "）。如果确实要用它替换，请勾选“确认替换”后重新上传；如果不是，请检查是不是发错了文件。这次没有载入"}
+		}
+	}
+	return nil
+}
+
+// Reload makes an archived file current again: it loads the bytes with
+// that SHA-256 anew under the name given (its scopes point at the new load;
+// the journal records it, so a rebuild does the same).
+func (p *Pipeline) Reload(ctx context.Context, sha, name string) (FileReport, error) {
+	src, err := p.Archive.Path(sha)
+	if err != nil {
+		return FileReport{}, err
+	}
+	dir, err := os.MkdirTemp("", "sifa-reload-*")
+	if err != nil {
+		return FileReport{}, err
+	}
+	defer os.RemoveAll(dir)
+	base := filepath.Base(name)
+	if base == "." || base == ".." || base == string(filepath.Separator) || strings.ContainsRune(base, 0) {
+		base = sha + filepath.Ext(src)
+	}
+	dst := filepath.Join(dir, base)
+	if err := os.Link(src, dst); err != nil {
+		if err := ingest.CopyFile(src, dst); err != nil {
+			return FileReport{}, err
+		}
+	}
+	q := *p
+	q.Force, q.GuardShrink = true, false
+	reps, err := q.Run(ctx, []string{dst})
+	if err != nil || len(reps) != 1 {
+		return FileReport{}, err
+	}
+	return reps[0], nil
 }

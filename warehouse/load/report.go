@@ -64,15 +64,16 @@ type PushedFile struct {
 
 // PushedTable is one ledger table of a pushed file.
 type PushedTable struct {
-	Ledger     string       `json:"ledger"`
-	LedgerName string       `json:"ledger_name"`
-	Sheet      string       `json:"sheet,omitempty"`
-	Orgs       []string     `json:"orgs"`
-	Periods    []string     `json:"periods"`
-	Accepted   int          `json:"rows_accepted"`
-	Rejected   int          `json:"rows_rejected"`
-	Rejects    []PushReject `json:"rejects"`
-	Omitted    int          `json:"rejects_not_listed,omitempty"`
+	Ledger     string        `json:"ledger"`
+	LedgerName string        `json:"ledger_name"`
+	Sheet      string        `json:"sheet,omitempty"`
+	Orgs       []string      `json:"orgs"`
+	Periods    []string      `json:"periods"`
+	Accepted   int           `json:"rows_accepted"`
+	Rejected   int           `json:"rows_rejected"`
+	Rejects    []PushReject  `json:"rejects"`
+	Omitted    int           `json:"rejects_not_listed,omitempty"`
+	Replaces   []Replacement `json:"replaces,omitempty"`
 }
 
 // PushReject is one rejected cell.
@@ -94,7 +95,7 @@ func NewPushReport(source string, reports []FileReport) PushReport {
 		}
 		for _, t := range rep.Tables {
 			pt := PushedTable{Ledger: t.Ledger, LedgerName: t.LedgerName, Sheet: t.Sheet, Orgs: t.Orgs, Periods: t.Periods,
-				Accepted: t.Accepted, Rejected: t.Rejected, Rejects: []PushReject{}, Omitted: t.Omitted}
+				Accepted: t.Accepted, Rejected: t.Rejected, Rejects: []PushReject{}, Omitted: t.Omitted, Replaces: t.Replaces}
 			for _, rj := range t.Rejects {
 				pt.Rejects = append(pt.Rejects, PushReject{Row: rj.Row, Letter: rj.Letter, Column: rj.Column, Value: rj.Value, Reason: rj.Reason})
 			}
@@ -117,7 +118,7 @@ func (p PushReport) FileReports() []FileReport {
 		}
 		for _, t := range f.Tables {
 			tr := TableReport{Sheet: t.Sheet, Ledger: t.Ledger, LedgerName: t.LedgerName, Orgs: t.Orgs, Periods: t.Periods,
-				Accepted: t.Accepted, Rejected: t.Rejected, Omitted: t.Omitted}
+				Accepted: t.Accepted, Rejected: t.Rejected, Omitted: t.Omitted, Replaces: t.Replaces}
 			for _, rj := range t.Rejects {
 				tr.Rejects = append(tr.Rejects, transform.Reject{File: f.File, Sheet: t.Sheet, Row: rj.Row, Letter: rj.Letter,
 					Column: rj.Column, Value: rj.Value, Reason: rj.Reason, Ledger: t.Ledger})

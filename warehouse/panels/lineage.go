@@ -2,6 +2,7 @@ package panels
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -221,3 +222,15 @@ var Beijing = func() *time.Location {
 	}
 	return time.FixedZone("CST", 8*3600)
 }()
+
+// History lists the newest loads, each file's load with its sheets together
+// (at most limit): the admin makes an earlier file current again from it.
+func (e *Engine) History(ctx context.Context, limit int) ([]warehouse.Load, error) {
+	h, ok := e.Store.(interface {
+		LoadHistory(context.Context, int) ([]warehouse.Load, error)
+	})
+	if !ok {
+		return nil, errors.New("这个仓库不保留载入历史")
+	}
+	return h.LoadHistory(ctx, limit)
+}
