@@ -81,7 +81,7 @@ type TableReport struct {
 	Orgs, Periods             []string
 	Accepted, Rejected        int
 	Rejects                   []transform.Reject
-	Omitted                   int // rejected rows past MaxReportedRejects, not listed (the rejects table has them)
+	Omitted                   int // rejected rows past MaxReportedRejects, counted but not kept
 	// Replaces says, per scope (org and period) the table wrote, what the
 	// load that was current there held: a corrected file replaces it.
 	Replaces []Replacement
@@ -116,9 +116,9 @@ func (r Replacement) Text() string {
 
 var beijing = time.FixedZone("CST", 8*3600)
 
-// MaxReportedRejects bounds the rejected rows a report lists per table: a
-// file of a million bad rows reports the first 100,000 (about 30 MB) and
-// how many more there were.
+// MaxReportedRejects bounds the rejected rows kept per table (in the
+// report, the downloads and the rejects table): a file of a million bad rows
+// keeps the first 100,000 (about 30 MB while it loads) and counts the rest.
 const MaxReportedRejects = 100000
 
 // FileReport says what became of one file.
@@ -364,13 +364,14 @@ func (p *Pipeline) file(ctx context.Context, path string, reg *transform.Registr
 		for s := range conv.Scopes {
 			scopes[s] = true
 		}
+		// the report, the downloads and the rejects table keep the first
+		// MaxReportedRejects rejected rows of a table; loads counts them all
+		if len(tr.Rejects) > MaxReportedRejects {
+			tr.Rejects = slices.Clip(tr.Rejects[:MaxReportedRejects])
+		}
+		tr.Omitted = tr.Rejected - len(tr.Rejects)
 		for _, r := range tr.Rejects {
 			rejectRows = append(rejectRows, []any{rep.LoadID, r.File, r.Sheet, int64(r.Row), r.Column, r.Value, r.Reason, r.Ledger})
-		}
-		// the warehouse keeps every rejected row; the report, which the
-		// pages and downloads read, keeps the first MaxReportedRejects
-		if n := len(tr.Rejects); n > MaxReportedRejects {
-			tr.Rejects, tr.Omitted = slices.Clip(tr.Rejects[:MaxReportedRejects]), n-MaxReportedRejects
 		}
 		loads = append(loads, warehouse.Load{LoadID: rep.LoadID, File: arc.Name, Sheet: t.Sheet, SHA256: arc.SHA256,
 			Ledger: t.Ledger.ID, Orgs: tr.Orgs, Periods: tr.Periods, Accepted: tr.Accepted, Rejected: tr.Rejected, At: time.Now()})
@@ -488,7 +489,12 @@ func (p *Pipeline) convertParallel(t *ingest.Table, conv *transform.Converter, r
 				out, rj := c.Convert(rec)
 				rec.Release()
 				emit(out)
-				rejects[k] = append(rejects[k], rj...)
+				// each converter keeps its first MaxReportedRejects: the
+				// first of the whole table are among them, and a file of a
+				// million bad rows never holds a million rejects at once
+				if room := MaxReportedRejects - len(rejects[k]); room > 0 {
+					rejects[k] = append(rejects[k], rj[:min(room, len(rj))]...)
+				}
 			}
 		}()
 	}

@@ -12,10 +12,10 @@ import (
 	"sifa/warehouse/whtest"
 )
 
-// TestReportCapsRejects: a file of more bad rows than a report lists keeps
-// every one in the warehouse, lists the first MaxReportedRejects, and says
-// how many more there were, in the listing every printer reads; the push
-// answer carries the same and reads back as the same report.
+// TestReportCapsRejects: a file of more bad rows than are kept lists and
+// stores the first MaxReportedRejects, counts them all, and says how many
+// more there were, in the listing every printer reads; the push answer
+// carries the same and reads back as the same report.
 func TestReportCapsRejects(t *testing.T) {
 	dir := t.TempDir()
 	w, p := whtest.DuckDB(t, dir)
@@ -44,8 +44,12 @@ func TestReportCapsRejects(t *testing.T) {
 		t.Errorf("%d rows, first %+v, last %+v", len(rows), rows[0], last)
 	}
 	res, err := w.Query(ctx, "SELECT count(*) FROM rejects")
+	if err != nil || res.Rows[0][0].(int64) != int64(load.MaxReportedRejects) {
+		t.Errorf("the warehouse keeps %v rejected rows, want %d (%v)", res.Rows, load.MaxReportedRejects, err)
+	}
+	res, err = w.Query(ctx, "SELECT sum(rows_rejected) FROM loads")
 	if err != nil || res.Rows[0][0].(int64) != int64(bad) {
-		t.Errorf("the warehouse keeps %v rejected rows, want %d (%v)", res.Rows, bad, err)
+		t.Errorf("loads counts %v rejected rows, want %d (%v)", res.Rows, bad, err)
 	}
 	back := load.NewPushReport("local", reps).FileReports()
 	if got := load.RejectRows(back); fmt.Sprint(got) != fmt.Sprint(rows) {
