@@ -103,14 +103,8 @@ func (s *Site) mayDownload(a *panels.Access, reg *panels.Registry, src panels.So
 func (s *Site) rawFile(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	a := panels.AccessFrom(ctx)
-	id := r.PathValue("load")
-	if len(id) > 32 || strings.Trim(id, "0123456789abcdef") != "" {
-		http.NotFound(w, r)
-		return
-	}
-	src, err := s.Engine.LoadSource(ctx, id)
-	if err != nil || src == nil {
-		http.NotFound(w, r)
+	src := s.loadOf(w, r)
+	if src == nil {
 		return
 	}
 	reg, err := s.Engine.Store.Registry(ctx)
@@ -175,14 +169,8 @@ func summarizeList(xs []string) string {
 func (s *Site) reloadSource(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	a := panels.AccessFrom(ctx)
-	id := r.PathValue("load")
-	if len(id) > 32 || strings.Trim(id, "0123456789abcdef") != "" {
-		http.NotFound(w, r)
-		return
-	}
-	src, err := s.Engine.LoadSource(ctx, id)
-	if err != nil || src == nil {
-		http.NotFound(w, r)
+	src := s.loadOf(w, r)
+	if src == nil {
 		return
 	}
 	rep, err := s.Ingest.Reload(ctx, src.SHA256, src.File)
@@ -202,4 +190,20 @@ func (s *Site) reloadSource(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.renderHistory(w, r, http.StatusOK, msg, true)
+}
+
+// loadOf finds the load a /sources/…/{load} path names, answering 404 (and
+// nil) for an id that is not a load's.
+func (s *Site) loadOf(w http.ResponseWriter, r *http.Request) *panels.Source {
+	id := r.PathValue("load")
+	if len(id) > 32 || strings.Trim(id, "0123456789abcdef") != "" {
+		http.NotFound(w, r)
+		return nil
+	}
+	src, err := s.Engine.LoadSource(r.Context(), id)
+	if err != nil || src == nil {
+		http.NotFound(w, r)
+		return nil
+	}
+	return src
 }

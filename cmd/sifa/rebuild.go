@@ -6,9 +6,9 @@ import (
 	"io"
 	"os"
 	"strings"
-	"time"
 
 	"sifa/warehouse/load"
+	"sifa/warehouse/panels"
 )
 
 // sifa rebuild: the archive's journal replayed into an empty warehouse.
@@ -64,7 +64,7 @@ func cmdRebuild(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	for i, r := range replayed {
 		reports[i] = r.Report
 		if d := r.Differs(); d != "" {
-			differ = append(differ, fmt.Sprintf("  %s（%s 载入）：%s", r.Name, r.At.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02 15:04"), d))
+			differ = append(differ, fmt.Sprintf("  %s（%s 载入）：%s", r.Name, r.At.In(panels.Beijing).Format("2006-01-02 15:04"), d))
 		}
 	}
 	fmt.Fprintf(stdout, "从归档重建：%d 个原始文件\n", len(replayed))

@@ -383,28 +383,11 @@ func (p *Pipeline) file(ctx context.Context, path string, reg *transform.Registr
 	if err == nil {
 		err = writeErr
 	}
-	if err != nil {
-		var fe *ingest.FileError
-		rep.Err, rep.Transient = err, !errors.As(err, &fe)
-		rep.Tables = nil
-		if !rep.Transient && !p.replaying {
-			// refused or unreadable: the archive keeps only what loaded
-			if qerr := p.Archive.Refuse(arc, p.Quarantine); qerr != nil {
-				slog.Warn("refused file not moved to quarantine", "file", arc.Name, "err", qerr)
-			}
-		}
-		return rep // nothing committed: rows appended so far stay invisible
+	if err == nil {
+		err = p.replacements(ctx, &rep, reg)
 	}
-	if err := p.replacements(ctx, &rep, reg); err != nil {
-		var fe *ingest.FileError
-		rep.Err, rep.Transient = err, !errors.As(err, &fe)
-		rep.Tables = nil
-		if !rep.Transient {
-			if qerr := p.Archive.Refuse(arc, p.Quarantine); qerr != nil {
-				slog.Warn("refused file not moved to quarantine", "file", arc.Name, "err", qerr)
-			}
-		}
-		return rep
+	if err != nil {
+		return p.notLoaded(rep, arc, err) // nothing committed: rows appended so far stay invisible
 	}
 	if len(rejectRows) > 0 {
 		rec := transform.BuildRecord(warehouse.Rejects, rejectRows)
@@ -561,8 +544,8 @@ func (r Replayed) Differs() string {
 // under the name it was sent under, with the limit and ledger type it was
 // loaded with: refused and failed files are not replayed, and a file sent
 // under an odd name is passed explicitly, never looked for in a folder.
-// stage is a folder for the named links.
-func (p *Pipeline) Replay(ctx context.Context, stage string) ([]Replayed, error) {
+// stageDir is a folder for the named links.
+func (p *Pipeline) Replay(ctx context.Context, stageDir string) ([]Replayed, error) {
 	if !p.Archive.HasJournal() {
 		return nil, fmt.Errorf("归档 %s 里没有载入记录（journal.jsonl）：这个归档是旧版本写的，请先用原来的仓库运行一次 sifa ingest 或 sifa serve，它会从仓库补写载入记录", p.Archive.Dir)
 	}
@@ -584,19 +567,10 @@ func (p *Pipeline) Replay(ctx context.Context, stage string) ([]Replayed, error)
 			out = append(out, r)
 			continue
 		}
-		name := filepath.Base(c.Name)
-		if name == "." || name == ".." || name == string(filepath.Separator) || strings.ContainsRune(name, 0) {
-			name = c.SHA256 + filepath.Ext(src)
-		}
-		dir := filepath.Join(stage, fmt.Sprintf("%06d", i))
-		dst := filepath.Join(dir, name)
-		if err := os.MkdirAll(dir, 0o700); err != nil {
+		dir := filepath.Join(stageDir, fmt.Sprintf("%06d", i))
+		dst, err := stage(src, dir, c.Name, c.SHA256)
+		if err != nil {
 			return out, err
-		}
-		if err := os.Link(src, dst); err != nil {
-			if err := ingest.CopyFile(src, dst); err != nil {
-				return out, err
-			}
 		}
 		q.Within, q.Ledger = c.Within, nil
 		if c.Ledger != "" {
@@ -617,6 +591,42 @@ func (p *Pipeline) Replay(ctx context.Context, stage string) ([]Replayed, error)
 		os.RemoveAll(dir)
 	}
 	return out, nil
+}
+
+// notLoaded reports a file that did not load: a refused or unreadable one
+// (an *ingest.FileError) leaves the archive for the quarantine, since the
+// archive keeps only what loaded; any other error may pass, and the file
+// stays to be tried again.
+func (p *Pipeline) notLoaded(rep FileReport, arc ingest.Archived, err error) FileReport {
+	var fe *ingest.FileError
+	rep.Err, rep.Transient, rep.Tables = err, !errors.As(err, &fe), nil
+	if !rep.Transient && !p.replaying {
+		if qerr := p.Archive.Refuse(arc, p.Quarantine); qerr != nil {
+			slog.Warn("refused file not moved to quarantine", "file", arc.Name, "err", qerr)
+		}
+	}
+	return rep
+}
+
+// stage puts an archived file under the name it was sent under in dir
+// (hard-linked where it can be): a rebuild and a reload pass it so, and the
+// reports name it as the sender did. A name that cannot be a file's is the
+// SHA-256.
+func stage(src, dir, sent, sha string) (string, error) {
+	name := filepath.Base(sent)
+	if name == "." || name == ".." || name == string(filepath.Separator) || strings.ContainsRune(name, 0) {
+		name = sha + filepath.Ext(src)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	dst := filepath.Join(dir, name)
+	if err := os.Link(src, dst); err != nil {
+		if err := ingest.CopyFile(src, dst); err != nil {
+			return "", err
+		}
+	}
+	return dst, nil
 }
 
 // replacements fills each table's Replaces from the loads current in the
@@ -679,15 +689,9 @@ func (p *Pipeline) Reload(ctx context.Context, sha, name string) (FileReport, er
 		return FileReport{}, err
 	}
 	defer os.RemoveAll(dir)
-	base := filepath.Base(name)
-	if base == "." || base == ".." || base == string(filepath.Separator) || strings.ContainsRune(base, 0) {
-		base = sha + filepath.Ext(src)
-	}
-	dst := filepath.Join(dir, base)
-	if err := os.Link(src, dst); err != nil {
-		if err := ingest.CopyFile(src, dst); err != nil {
-			return FileReport{}, err
-		}
+	dst, err := stage(src, dir, name, sha)
+	if err != nil {
+		return FileReport{}, err
 	}
 	q := *p
 	q.Force, q.GuardShrink = true, false
