@@ -6,16 +6,14 @@
 package ingest
 
 import (
-	"archive/zip"
-	"bufio"
 	"bytes"
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"sifa/ingest/ledger"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -23,9 +21,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/xuri/excelize/v2"
-	"golang.org/x/text/encoding/simplifiedchinese"
-	"golang.org/x/text/encoding/unicode"
-	"golang.org/x/text/transform"
 )
 
 // Limits bound what one file may cost, so that a broken or hostile file gets
@@ -57,6 +52,11 @@ type Options struct {
 	Ledger    *ledger.Ledger // the ledger type when the caller knows it; nil: detect from the headers
 	Limits    Limits
 	BatchRows int // rows per Arrow record (default 65,536)
+	// Context stops a read: each table checks it as its rows stream (nil: never).
+	Context context.Context
+	// PassOver, when set, hears of each sheet that was not read and why
+	// (a cover or 说明 sheet, a hidden sheet), for the file's report.
+	PassOver func(sheet, reason string)
 }
 
 // FileError is a problem with a whole file (or sheet): it names what it can.
@@ -98,6 +98,18 @@ type Table struct {
 	Wan       map[string]bool   // canonical column → amounts are in 万元
 	Letters   map[string]string // canonical column → its column letter in the sheet
 	Schema    *arrow.Schema     // one utf8 field per canonical column present, then _row (int64)
+	Format    string            // the reader that read the file (FormatXLS, …)
+	Date1904  bool              // the workbook's date serials count from 1904
+	Section   int               // 1 for a sheet's first table, 2 for one stacked below it, …
+	FirstRow  int               // the first and last row of the table's data in the sheet
+	LastRow   int
+
+	ctx     context.Context
+	rest    rowSource  // the rows below a table that ends where another one starts
+	headers [][]string // the header row(s) as HeaderKeys, to pass over where a printed page repeats them
+	held    [][]string // title-like rows held back until it is known whether a table follows
+	heldN   []int
+	probe   int // the column of the ledger's first signature column: where a header row shows
 
 	src      rowSource
 	fields   []int // canonical field index per source column, -1 = not kept
@@ -132,9 +144,6 @@ func (t *Table) Next() (arrow.Record, error) {
 	defer rb.Release()
 	rows := 0
 	add := func(cells []string, num int) error {
-		if isBlankRow(cells) || isTotalRow(cells) || isNoteRow(cells) {
-			return nil
-		}
 		clear(vals)
 		any := false
 		for j, c := range cells {
@@ -158,24 +167,83 @@ func (t *Table) Next() (arrow.Record, error) {
 		}
 		rb.Append(int64(num))
 		rows++
+		if t.FirstRow == 0 {
+			t.FirstRow = num
+		}
+		t.LastRow = num
 		return nil
 	}
-	for len(t.pending) > 0 && rows < t.batch {
-		if err := add(t.pending[0], t.pendingN[0]); err != nil {
+	// flush emits the rows held back as possible titles: no header followed them
+	flush := func() error {
+		for i, h := range t.held {
+			if err := add(h, t.heldN[i]); err != nil {
+				return err
+			}
+		}
+		t.held, t.heldN = t.held[:0], t.heldN[:0]
+		return nil
+	}
+	step := func(cells []string, num int) (stop bool, err error) {
+		switch t.classify(cells) {
+		case rowSkip:
+			return false, nil
+		case rowTitle:
+			if len(t.held) >= maxHeldTitles {
+				if err := flush(); err != nil {
+					return false, err
+				}
+			}
+			t.held = append(t.held, cells)
+			t.heldN = append(t.heldN, num)
+			return false, nil
+		case rowHeader:
+			if t.continues(cells) {
+				t.held, t.heldN = t.held[:0], t.heldN[:0]
+				return false, nil // a header printed again (on each page, or over a quarter of the same table)
+			}
+			// another table starts: its titles, header and rows are read as one of their own
+			t.rest = &replaySource{rows: append(t.held, cells), nums: append(t.heldN, num), src: t.src}
+			t.held, t.heldN = nil, nil
+			t.done = true
+			return true, nil
+		}
+		if err := flush(); err != nil {
+			return false, err
+		}
+		return false, add(cells, num)
+	}
+	for len(t.pending) > 0 && rows < t.batch && !t.done {
+		cells, num := t.pending[0], t.pendingN[0]
+		t.pending, t.pendingN = t.pending[1:], t.pendingN[1:]
+		if _, err := step(cells, num); err != nil {
 			return nil, err
 		}
-		t.pending, t.pendingN = t.pending[1:], t.pendingN[1:]
 	}
-	for rows < t.batch {
+	if t.done && t.rest != nil && len(t.pending) > 0 {
+		// the next table began among the rows read while finding this one's header
+		r := t.rest.(*replaySource)
+		r.rows = append(r.rows, t.pending...)
+		r.nums = append(r.nums, t.pendingN...)
+		t.pending, t.pendingN = nil, nil
+	}
+	for rows < t.batch && !t.done {
+		if rows%4096 == 0 && t.ctx != nil {
+			if err := t.ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
 		cells, num, err := t.src.next()
 		if err == io.EOF {
 			t.done = true
+			if err := flush(); err != nil {
+				return nil, err
+			}
 			break
 		}
 		if err != nil {
 			return nil, t.wrap(err, num)
 		}
-		if err := add(cells, num); err != nil {
+		if _, err := step(cells, num); err != nil {
 			return nil, err
 		}
 	}
@@ -206,42 +274,6 @@ func (t *Table) wrap(err error, row int) error {
 // rowSource yields a sheet's rows with their 1-based row numbers.
 type rowSource interface {
 	next() ([]string, int, error)
-}
-
-// Read opens a ledger file (.xlsx or .csv) and calls visit for every sheet
-// that holds a ledger. Sheets without a recognisable header are passed over
-// when another sheet is a ledger (an instructions sheet); a file with no
-// ledger at all is an error. Errors name the file.
-func Read(path string, opt Options, visit func(*Table) error) error {
-	opt.Limits = opt.Limits.withDefaults()
-	if opt.BatchRows <= 0 {
-		opt.BatchRows = 65536
-	}
-	name := filepath.Base(path)
-	f, err := os.Open(path)
-	if err != nil {
-		return &FileError{File: name, Reason: "无法打开文件：" + err.Error()}
-	}
-	defer f.Close()
-	head := make([]byte, 8)
-	n, _ := io.ReadFull(f, head)
-	head = head[:n]
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return &FileError{File: name, Reason: err.Error()}
-	}
-	switch {
-	case n == 0:
-		return &FileError{File: name, Reason: "文件是空的"}
-	case bytes.HasPrefix(head, []byte{0xD0, 0xCF, 0x11, 0xE0}):
-		return &FileError{File: name, Reason: "这是旧版 .xls 文件（或加了密码的文件），请在 Excel 或 WPS 中“另存为” .xlsx 后再上传"}
-	case bytes.HasPrefix(head, []byte("PK")):
-		return readXLSX(path, name, opt, visit)
-	}
-	ext := strings.ToLower(filepath.Ext(path))
-	if ext == ".xlsx" || ext == ".xlsm" || ext == ".xls" {
-		return &FileError{File: name, Reason: "文件扩展名是 " + ext + "，但内容不是 Excel 表格，文件可能已损坏"}
-	}
-	return readCSV(f, name, opt, visit)
 }
 
 // ---- CSV ----
@@ -321,44 +353,6 @@ func (l *lineLimit) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func readCSV(f *os.File, name string, opt Options, visit func(*Table) error) error {
-	br := bufio.NewReaderSize(f, 1<<16)
-	peek, _ := br.Peek(1 << 16)
-	var r io.Reader = br
-	isUTF8 := false
-	switch {
-	case bytes.HasPrefix(peek, []byte{0xEF, 0xBB, 0xBF}):
-		br.Discard(3)
-		isUTF8 = true
-	case bytes.HasPrefix(peek, []byte{0xFF, 0xFE}), bytes.HasPrefix(peek, []byte{0xFE, 0xFF}):
-		r = transform.NewReader(br, unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder())
-	case bytes.IndexByte(peek, 0) >= 0:
-		return &FileError{File: name, Reason: "无法识别文件的编码（不是 UTF-8、GB18030 或 UTF-16 文本），也不是 Excel 文件"}
-	case validUTF8Prefix(peek, len(peek) == 1<<16):
-		isUTF8 = true
-	default:
-		dec, err := simplifiedchinese.GB18030.NewDecoder().Bytes(peek)
-		if err != nil || !plausibleText(dec) {
-			return &FileError{File: name, Reason: "无法识别文件的编码（不是 UTF-8、GB18030 或 UTF-16 文本），请用 Excel 或 WPS 另存为 .xlsx 或 CSV（UTF-8）"}
-		}
-		r = transform.NewReader(br, simplifiedchinese.GB18030.NewDecoder())
-	}
-	lim := opt.Limits
-	cr := csv.NewReader(&lineLimit{r: r, max: lim.MaxCellChars * 4 * 8, tot: lim.MaxInflatedBytes})
-	cr.FieldsPerRecord = -1
-	cr.LazyQuotes = true
-	cr.ReuseRecord = false
-	src := &csvSource{r: cr, utf8: isUTF8, max: lim.MaxColumns}
-	t, err := findTable(src, name, "", opt, nil)
-	if err != nil {
-		return err
-	}
-	// the rows kept while finding the header have their own slices; every
-	// later row is copied into the builders before the next is read
-	cr.ReuseRecord = true
-	return visit(t)
-}
-
 // validUTF8Prefix says whether b is UTF-8. When b is a full peek (the
 // file goes on past it) the peek may cut a rune of up to 4 bytes at its
 // end: up to 3 trailing bytes may be left out.
@@ -419,77 +413,13 @@ func (s *xlsxSource) next() ([]string, int, error) {
 	return cells, s.num, nil
 }
 
-func readXLSX(path, name string, opt Options, visit func(*Table) error) error {
-	zr, err := zip.OpenReader(path)
-	if err != nil {
-		return &FileError{File: name, Reason: "不是有效的 Excel（.xlsx）文件，可能已损坏或没有传完：" + err.Error()}
-	}
-	defer zr.Close()
-	var total uint64
-	for _, zf := range zr.File {
-		total += zf.UncompressedSize64
-	}
-	if total > uint64(opt.Limits.MaxInflatedBytes) {
-		return &FileError{File: name, Reason: fmt.Sprintf("解压后有 %d MB，超过了 %d MB 的上限，文件可能已损坏或是恶意文件", total>>20, opt.Limits.MaxInflatedBytes>>20)}
-	}
-	parts, err := sheetParts(&zr.Reader)
-	if err != nil {
-		return &FileError{File: name, Reason: "不是有效的 Excel（.xlsx）文件：" + err.Error()}
-	}
-	xf, err := excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: opt.Limits.MaxInflatedBytes, UnzipXMLSizeLimit: 16 << 20})
-	if err != nil {
-		return &FileError{File: name, Reason: "无法读取 Excel 文件，可能已损坏：" + err.Error()}
-	}
-	defer xf.Close()
-	found := 0
-	var firstErr error
-	for _, sheet := range xf.GetSheetList() {
-		if v, _ := xf.GetSheetVisible(sheet); !v {
-			continue
-		}
-		merges, err := scanMerges(&zr.Reader, parts[sheet], opt.Limits.MaxInflatedBytes)
-		if err != nil {
-			return &FileError{File: name, Sheet: sheet, Reason: err.Error()}
-		}
-		rows, err := xf.Rows(sheet)
-		if err != nil {
-			return &FileError{File: name, Sheet: sheet, Reason: "无法读取：" + err.Error()}
-		}
-		fill := newMergeFill(merges)
-		src := &xlsxSource{rows: rows, max: opt.Limits.MaxColumns, fill: fill}
-		t, err := findTable(src, name, sheet, opt, fill)
-		if err != nil {
-			rows.Close()
-			var fe *FileError
-			if errors.As(err, &fe) && fe.Reason == noHeader {
-				if firstErr == nil {
-					firstErr = err
-				}
-				continue
-			}
-			return err
-		}
-		found++
-		err = visit(t)
-		rows.Close()
-		if err != nil {
-			return err
-		}
-	}
-	if found == 0 {
-		if firstErr != nil {
-			return firstErr
-		}
-		return &FileError{File: name, Reason: "工作簿里没有可见的工作表"}
-	}
-	return nil
-}
-
 // ---- header detection ----
 
 const noHeader = "找不到表头：前40行里没有一行像台账的表头（如“受理日期、纠纷类型、调解结果”）。请用“下载模板”里的表头，或检查是否选错了文件"
 
 const headerScanRows = 40
+
+const emptySheet = "表格是空的，没有任何内容"
 
 type headerMatch struct {
 	ledger  *ledger.Ledger
@@ -514,7 +444,7 @@ func findTable(src rowSource, file, sheet string, opt Options, fill *mergeFill) 
 		nums = append(nums, num)
 	}
 	if len(buf) == 0 || allBlank(buf) {
-		return nil, &FileError{File: file, Sheet: sheet, Reason: "表格是空的，没有任何内容"}
+		return nil, &FileError{File: file, Sheet: sheet, Reason: emptySheet}
 	}
 	candidates := ledger.Ledgers
 	if opt.Ledger != nil {
@@ -592,14 +522,183 @@ func findTable(src rowSource, file, sheet string, opt Options, fill *mergeFill) 
 	}
 	fields = append(fields, arrow.Field{Name: RowColumn, Type: arrow.PrimitiveTypes.Int64})
 	t.Schema = arrow.NewSchema(fields, nil)
-	for i := dataStart; i < len(buf); i++ {
-		if _, sig := matchHeader(best.ledger, buf[i]); sig {
-			continue // a header repeated on a printed page
-		}
-		t.pending = append(t.pending, buf[i])
-		t.pendingN = append(t.pendingN, nums[i])
+	for i := best.row; i < dataStart; i++ {
+		t.headers = append(t.headers, headerKeys(buf[i]))
 	}
+	t.probe = -1
+	for j, f := range t.fields {
+		if f >= 0 && t.probe < 0 {
+			t.probe = j
+		}
+		if f >= 0 && fields[f].Name == best.ledger.Signature[0] {
+			t.probe = j
+			break
+		}
+	}
+	t.ctx = opt.Context
+	t.pending = append(t.pending, buf[dataStart:]...)
+	t.pendingN = append(t.pendingN, nums[dataStart:]...)
 	return t, nil
+}
+
+// The kinds of row below a table's header.
+const (
+	rowData = iota
+	rowSkip
+	rowTitle
+	rowHeader
+)
+
+// maxHeldTitles is how many title-like rows in a row are held back waiting
+// for a header; past that they are data (and likely rejects) again.
+const maxHeldTitles = 8
+
+// classify says what a row below the header is: a data row, a row that is
+// never data (blank, 合计/本页小计, 制表人 footers, the header printed
+// again on a new page), a title line (it may head another table), or the
+// header of a table stacked below.
+func (t *Table) classify(cells []string) int {
+	if isBlankRow(cells) || isTotalRow(cells) || isNoteRow(cells) || t.repeatsHeader(cells) {
+		return rowSkip
+	}
+	if t.isHeader(cells) {
+		return rowHeader
+	}
+	if isTitleRow(cells) {
+		return rowTitle
+	}
+	return rowData
+}
+
+// repeatsHeader says whether a row is one of the table's header rows again.
+func (t *Table) repeatsHeader(cells []string) bool {
+	if t.probe < 0 || !headerLike(cell(cells, t.probe)) {
+		return false
+	}
+	for _, h := range t.headers {
+		if slices.Equal(trimKeys(headerKeys(cells)), trimKeys(h)) {
+			return true
+		}
+	}
+	return false
+}
+
+// isHeader says whether a row is some ledger's header: only a row whose
+// cell under the table's key column reads as a header name is matched in full.
+func (t *Table) isHeader(cells []string) bool {
+	if t.probe < 0 || !headerLike(cell(cells, t.probe)) || !knownHeader[HeaderKey(cell(cells, t.probe))] {
+		return false
+	}
+	for _, l := range ledger.Ledgers {
+		if m, sig := matchHeader(l, cells); sig && m >= 2 {
+			return true
+		}
+	}
+	return false
+}
+
+// continues says whether a header found below the table goes on with it:
+// the same ledger with its columns where they were, under titles that name
+// no other 统计时点 or 填报单位.
+func (t *Table) continues(cells []string) bool {
+	if _, sig := matchHeader(t.Ledger, cells); !sig {
+		return false
+	}
+	names := t.Schema.Fields()
+	for j := 0; j < max(len(cells), len(t.fields)); j++ {
+		c := canonical(t.Ledger, cell(cells, j))
+		f := -1
+		if j < len(t.fields) {
+			f = t.fields[j]
+		}
+		switch {
+		case c == nil && f < 0:
+		case c != nil && f >= 0 && names[f].Name == c.Name:
+		default:
+			return false
+		}
+	}
+	for _, h := range t.held {
+		line := Fold(strings.Join(h, " "))
+		if m := snapshotLine.FindStringSubmatch(line); m != nil && m[1] != t.Snapshot {
+			return false
+		}
+		if m := reporterLine.FindStringSubmatch(line); m != nil && m[1] != t.Reporter {
+			return false
+		}
+	}
+	return true
+}
+
+// headerLike is a cheap first look: header names hold no ASCII digit, and
+// dates, counts and amounts do.
+func headerLike(c string) bool {
+	if c == "" {
+		return false
+	}
+	for i := 0; i < len(c); i++ {
+		if c[i] >= '0' && c[i] <= '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func headerKeys(cells []string) []string {
+	out := make([]string, len(cells))
+	for j, c := range cells {
+		out[j] = HeaderKey(c)
+	}
+	return out
+}
+
+func trimKeys(k []string) []string {
+	for len(k) > 0 && k[len(k)-1] == "" {
+		k = k[:len(k)-1]
+	}
+	return k
+}
+
+// isTitleRow says whether a row reads as a title line: one text (a merged
+// title fills every cell of its area with it) of four or more characters
+// with Chinese in it, like 2015年第一季度人民调解台账.
+func isTitleRow(cells []string) bool {
+	v := ""
+	for _, c := range cells {
+		c = Trim(c)
+		if c == "" {
+			continue
+		}
+		if v != "" && c != v {
+			return false
+		}
+		v = c
+	}
+	if utf8.RuneCountInString(v) < 4 {
+		return false
+	}
+	for _, r := range v {
+		if r >= 0x4E00 && r <= 0x9FFF {
+			return true
+		}
+	}
+	return false
+}
+
+// replaySource yields some rows already read, then the rest of a sheet.
+type replaySource struct {
+	rows [][]string
+	nums []int
+	src  rowSource
+}
+
+func (r *replaySource) next() ([]string, int, error) {
+	if len(r.rows) > 0 {
+		c, n := r.rows[0], r.nums[0]
+		r.rows, r.nums = r.rows[1:], r.nums[1:]
+		return c, n, nil
+	}
+	return r.src.next()
 }
 
 func allBlank(rows [][]string) bool {
@@ -689,8 +788,14 @@ func init() {
 			}
 		}
 		keyCache[l] = m
+		for k := range m {
+			knownHeader[k] = true
+		}
 	}
 }
+
+// knownHeader holds the HeaderKey of every column name and alias of every ledger.
+var knownHeader = map[string]bool{}
 
 func canonical(l *ledger.Ledger, header string) *ledger.Column {
 	return keyCache[l][HeaderKey(header)]

@@ -332,7 +332,7 @@ func TestHostileFiles(t *testing.T) {
 		{"only blank lines (found by FuzzUpload)", "a.csv", []byte("\n"), Options{}, "空的"},
 		{"only blank lines, CRLF", "a.csv", []byte("\r\n\r\n"), Options{}, "空的"},
 		{"not a spreadsheet", "a.xlsx", []byte("这不是表格，只是一段文字。\x00\x01\x02"), Options{}, "不是 Excel"},
-		{"binary as csv", "a.csv", []byte{0x00, 0x01, 0x02, 0xFF, 0xFE, 0x00, 0x13}, Options{}, "编码"},
+		{"binary as csv", "a.csv", []byte{0x00, 0x01, 0x02, 0xFF, 0xFE, 0x00, 0x13}, Options{}, "无法识别"},
 		{"latin1 garbage", "a.csv", bytes.Repeat([]byte{0x80, 0x81, 0x82, 0xFF}, 200), Options{}, "编码"},
 		{"old xls", "a.xls", append([]byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}, make([]byte, 512)...), Options{}, ".xls"},
 		{"truncated xlsx", "a.xlsx", good[:len(good)/2], Options{}, "Excel"},

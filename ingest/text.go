@@ -134,8 +134,7 @@ func isTotalRow(cells []string) bool {
 		if c == "" {
 			continue
 		}
-		switch c {
-		case "合计", "总计", "小计", "合计:", "总计:", "小计:", "累计":
+		if totalWord.MatchString(c) {
 			return true
 		}
 		seen++
@@ -146,19 +145,24 @@ func isTotalRow(cells []string) bool {
 	return false
 }
 
+// totalWord is a cell that names a total line: 合计, 本页小计, 本月合计,
+// 本年累计, 合计（本页）, 总计：, with the spaces taken out.
+var totalWord = regexp.MustCompile(`^(?:本页|本月|本季|本季度|本期|本年|全年|当月|当年|全县|全镇|全乡|总)?(?:合计|小计|总计|累计)(?:\(.{0,8}\)|:)?$`)
+
 var notePrefixes = []string{"注", "备注:", "说明:", "填表人", "填报人", "审核人", "制表人", "制表", "负责人", "单位负责人", "填表日期", "填报日期", "联系电话"}
 
 // isNoteRow reports whether a row is a trailing note (注：…, 填表人：…): its
 // first non-empty cell starts with a note word and at most one other cell is filled.
 func isNoteRow(cells []string) bool {
-	first, filled := "", 0
+	first, filled, last := "", 0, ""
 	for _, c := range cells {
-		if Trim(c) == "" {
-			continue
+		if c = Trim(c); c == "" || c == last {
+			continue // a merged footer fills its whole area with one text
 		}
 		if filled == 0 {
 			first = c
 		}
+		last = c
 		if filled++; filled > 4 {
 			return false
 		}
