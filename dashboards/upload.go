@@ -141,10 +141,20 @@ func (s *Site) upload(w http.ResponseWriter, r *http.Request) {
 		case rep.Skipped:
 			uf.Message = "这个文件以前已经载入过，没有重复计算。"
 		}
+		if rep.Err == nil {
+			uf.Tables = append(uf.Tables, rep.ReadAs()...)
+		}
 		for _, t := range rep.Tables {
 			acc += t.Accepted
 			rej += t.Rejected
-			uf.Tables = append(uf.Tables, fmt.Sprintf("%s：载入 %s 行，退回 %s 行", t.LedgerName, thousands(int64(t.Accepted)), thousands(int64(t.Rejected))))
+			where := ""
+			if w := t.Where(); w != "" {
+				where = w + " → "
+			}
+			uf.Tables = append(uf.Tables, fmt.Sprintf("%s%s：载入 %s 行，退回 %s 行", where, t.LedgerName, thousands(int64(t.Accepted)), thousands(int64(t.Rejected))))
+			if t.Notes.Any() {
+				uf.Tables = append(uf.Tables, "注意："+t.Notes.Text())
+			}
 			for i, rp := range t.Replaces {
 				if i == 5 {
 					uf.Tables = append(uf.Tables, fmt.Sprintf("……共替换了 %d 个单位和时段的数据", len(t.Replaces)))

@@ -82,6 +82,33 @@ type Converter struct {
 	Periods   map[string]bool
 	Accepted  int
 	Rejected  int
+	// Notes counts the cells loaded with a note for the reader of the report.
+	Notes Notes
+}
+
+// Notes are cells that loaded, not as plainly as written: the file's report says how many.
+type Notes struct {
+	Approximate int `json:"approximate,omitempty"` // counts written 约10人, 5余人, 10多人: loaded as 10, 5, 10
+	MonthOnly   int `json:"month_only,omitempty"`  // dates of an event with a month only (2015年3月): loaded as that month
+	WanInYuan   int `json:"wan_in_yuan,omitempty"` // amounts written in 万 in a 元 column (1.25万元): loaded as 12,500 元
+}
+
+// Any says whether there is a note.
+func (n Notes) Any() bool { return n != Notes{} }
+
+// Text says the notes in a clerk's words ("" when none).
+func (n Notes) Text() string {
+	var parts []string
+	if n.Approximate > 0 {
+		parts = append(parts, fmt.Sprintf("%d 处人数是约数（如“约10人”“5余人”），按写的数字载入", n.Approximate))
+	}
+	if n.MonthOnly > 0 {
+		parts = append(parts, fmt.Sprintf("%d 个日期只写了年月（如“2015年3月”），记在那个月", n.MonthOnly))
+	}
+	if n.WanInYuan > 0 {
+		parts = append(parts, fmt.Sprintf("%d 个金额写的是万元（如“1.25万元”），已换算成元", n.WanInYuan))
+	}
+	return strings.Join(parts, "；")
 }
 
 // NewConverter checks a table's columns and title and prepares its conversion.
@@ -144,7 +171,7 @@ func NewConverter(t *ingest.Table, reg *Registry, cfg Config, loadID string) (*C
 		}
 	}
 	if t.Snapshot != "" {
-		d, _, err := ParseDate(t.Snapshot)
+		d, _, err := ParseDateIn(t.Snapshot, t.Date1904)
 		if err != nil || d.IsZero() {
 			return nil, fe("标题里的统计时点「" + t.Snapshot + "」不是有效日期")
 		}
@@ -308,7 +335,10 @@ func (r *row) str(col string) string {
 
 func (r *row) date(col string) (time.Time, bool) {
 	v := r.raw(col)
-	t, _, err := ParseDate(v)
+	t, monthOnly, err := ParseDateIn(v, r.c.tbl.Date1904)
+	if monthOnly && err == nil && r.c.tbl.Ledger.Kind == ledger.Event {
+		r.c.Notes.MonthOnly++
+	}
 	switch {
 	case err != nil:
 		r.fail(col, clean(v), "不是有效的日期，请写成 2014-03-05 或 2014年3月5日")
@@ -341,11 +371,32 @@ func (r *row) number(col string, parse func(string) (int64, error)) int64 {
 	return n
 }
 
-func (r *row) count(col string) int64 { return r.number(col, ParseCount) }
+func (r *row) count(col string) int64 {
+	return r.number(col, func(v string) (int64, error) {
+		n, approx, err := parseCountNote(v)
+		if approx && err == nil {
+			r.c.Notes.Approximate++
+		}
+		return n, err
+	})
+}
 
 func (r *row) money(col string) int64 {
 	wan := r.c.tbl.Wan[col]
-	return r.number(col, func(v string) (int64, error) { return ParseMoney(v, wan) })
+	n := r.number(col, func(v string) (int64, error) {
+		n, inWan, err := parseMoneyNote(v, wan)
+		if inWan && err == nil {
+			r.c.Notes.WanInYuan++
+		}
+		return n, err
+	})
+	if n < 0 {
+		if sp := r.spec(col); sp == nil || !sp.Signed {
+			r.fail(col, clean(r.raw(col)), "金额不能是负数")
+			return 0
+		}
+	}
+	return n
 }
 
 func (r *row) yes(col string) int64 {
@@ -543,6 +594,9 @@ func (c *Converter) monthOf(t time.Time) string {
 // Merge adds what another converter of the same table counted (used when
 // batches of one table are converted in parallel, one converter each).
 func (c *Converter) Merge(o *Converter) {
+	c.Notes.Approximate += o.Notes.Approximate
+	c.Notes.MonthOnly += o.Notes.MonthOnly
+	c.Notes.WanInYuan += o.Notes.WanInYuan
 	c.Accepted += o.Accepted
 	c.Rejected += o.Rejected
 	for k := range o.Scopes {

@@ -40,19 +40,28 @@ var longestEmptyMark = func() int {
 }()
 
 var (
-	reYMD      = regexp.MustCompile(`^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$`)
-	reYM       = regexp.MustCompile(`^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$`)
+	reYMD      = regexp.MustCompile(`^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$`)
+	reYMDShort = regexp.MustCompile(`^(\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?$`)
+	reYM       = regexp.MustCompile(`^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?(?:份)?$`)
 	reCompact  = regexp.MustCompile(`^(\d{4})(\d{2})(\d{2})$`)
 	reSerial   = regexp.MustCompile(`^\d{4,5}(?:\.\d+)?$`)
 	excelEpoch = time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
+	epoch1904  = time.Date(1904, 1, 1, 0, 0, 0, 0, time.UTC)
 )
 
 var errDate = errors.New("不是有效的日期")
 
 // ParseDate reads every date form clerks write: Excel serials, 2014-03-05,
-// 2014/3/5, 2014.3.5, 2014年3月5日, 20140305 and 2014年3月 (month precision,
-// taken as the 1st). monthOnly reports the last form.
+// 2014/3/5, 2014.3.5, 2014年3月5日, 15-3-5, 二〇一五年三月五日, 20140305
+// and 2014年3月 (month precision, taken as the 1st). monthOnly reports the
+// last form. Serials count from 1900; see ParseDateIn for the 1904 system.
 func ParseDate(v string) (t time.Time, monthOnly bool, err error) {
+	return ParseDateIn(v, false)
+}
+
+// ParseDateIn is ParseDate in a workbook's date system: date1904 for a
+// workbook whose serials count from 1904-01-01 (Excel for Mac's).
+func ParseDateIn(v string, date1904 bool) (t time.Time, monthOnly bool, err error) {
 	v = clean(v)
 	if v == "" {
 		return time.Time{}, false, nil
@@ -75,12 +84,23 @@ func ParseDate(v string) (t time.Time, monthOnly bool, err error) {
 		if f < 1 || f > 2958465 {
 			return time.Time{}, false, errDate
 		}
-		t = excelEpoch.AddDate(0, 0, int(f))
+		base := excelEpoch
+		if date1904 {
+			base = epoch1904
+		}
+		t = base.AddDate(0, 0, int(f))
 		if t.Year() < 1900 || t.Year() > 2100 {
 			return time.Time{}, false, errDate
 		}
 		return t, false, nil
+	case reYMDShort.MatchString(v):
+		// 15-3-5: a two-digit year is this century's
+		p := reYMDShort.FindStringSubmatch(v)
+		y, m, d = 2000+atoi(p[1]), atoi(p[2]), atoi(p[3])
 	default:
+		if cn, ok := chineseDate(v); ok && cn != v {
+			return ParseDateIn(cn, date1904)
+		}
 		return time.Time{}, false, errDate
 	}
 	if y < 1900 || y > 2100 || m < 1 || m > 12 || d < 1 || d > 31 {
@@ -91,6 +111,58 @@ func ParseDate(v string) (t time.Time, monthOnly bool, err error) {
 		return time.Time{}, false, errDate // 2月30日
 	}
 	return t, monthOnly, nil
+}
+
+// chineseDate turns a date written in Chinese numerals (二〇一五年三月五日,
+// 二零一五年十二月三十一日) into 2015年3月5日.
+func chineseDate(v string) (string, bool) {
+	if !strings.ContainsAny(v, "〇零一二三四五六七八九十") || !strings.Contains(v, "年") {
+		return "", false
+	}
+	digit := map[rune]int{'〇': 0, '零': 0, 'O': 0, 'o': 0, '一': 1, '二': 2, '三': 3, '四': 4, '五': 5, '六': 6, '七': 7, '八': 8, '九': 9}
+	var out strings.Builder
+	rs := []rune(v)
+	for i := 0; i < len(rs); {
+		r := rs[i]
+		_, isDigit := digit[r]
+		if !isDigit && r != '十' {
+			out.WriteRune(r)
+			i++
+			continue
+		}
+		j := i
+		for j < len(rs) {
+			if _, ok := digit[rs[j]]; !ok && rs[j] != '十' {
+				break
+			}
+			j++
+		}
+		run := rs[i:j]
+		if strings.ContainsRune(string(run), '十') {
+			// 十 = 10, 十二 = 12, 二十 = 20, 三十一 = 31
+			n := 0
+			tens, ones := 1, 0
+			k := strings.IndexRune(string(run), '十')
+			before, after := []rune(string(run)[:k]), []rune(string(run)[k+len("十"):])
+			if len(before) > 1 || len(after) > 1 {
+				return "", false
+			}
+			if len(before) == 1 {
+				tens = digit[before[0]]
+			}
+			if len(after) == 1 {
+				ones = digit[after[0]]
+			}
+			n = tens*10 + ones
+			out.WriteString(strconv.Itoa(n))
+		} else {
+			for _, d := range run {
+				out.WriteString(strconv.Itoa(digit[d]))
+			}
+		}
+		i = j
+	}
+	return out.String(), true
 }
 
 func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
@@ -106,59 +178,120 @@ func isDigits(s string) bool {
 
 var errNumber = errors.New("不是数字")
 
-var numberNoise = strings.NewReplacer(",", "", "，", "", " ", "", "元", "", "人", "", "件", "", "次", "", "份", "")
+var numberNoise = strings.NewReplacer(",", "", "，", "", " ", "", "元", "", "￥", "", "¥", "", "人民币", "",
+	"人次", "", "人", "", "件", "", "次", "", "份", "", "户", "", "个", "", "场", "", "名", "", "位", "", "起", "", "期", "")
 
-// parseNumber reads 1,234.5, １２３４ and the like.
-func parseNumber(v string) (float64, error) {
+// number is what a cell's text says as a number: the value, whether it
+// was approximate (约10人, 5余人, 10多人) and whether it was written in 万
+// (1.25万元) and so was multiplied by 10,000.
+type number struct {
+	f           float64
+	approximate bool
+	wan         bool
+}
+
+// readNumber reads 1,234.5, １２３４, 约10人, 5余人, 1.25万元, ￥800 and
+// (300) for -300; 无 is zero.
+func readNumber(v string) (number, error) {
 	v = clean(v)
-	if v == "" {
-		return 0, nil
+	if v == "" || v == "无" {
+		return number{}, nil
 	}
 	if n, err := strconv.ParseInt(v, 10, 64); err == nil { // the common case
-		return float64(n), nil
+		return number{f: float64(n)}, nil
 	}
+	var out number
 	v = numberNoise.Replace(v)
+	neg := false
+	if strings.HasPrefix(v, "(") && strings.HasSuffix(v, ")") {
+		v, neg = v[1:len(v)-1], true
+	}
+	for _, p := range []string{"约", "大约", "近", "将近"} {
+		if strings.HasPrefix(v, p) {
+			v, out.approximate = strings.TrimPrefix(v, p), true
+		}
+	}
+	for _, s := range []string{"余", "多", "左右", "以上"} {
+		if strings.HasSuffix(v, s) {
+			v, out.approximate = strings.TrimSuffix(v, s), true
+		}
+	}
+	if strings.HasSuffix(v, "万") {
+		v, out.wan = strings.TrimSuffix(v, "万"), true
+	}
+	for _, s := range []string{"余", "多"} { // 1万余元
+		if strings.HasSuffix(v, s) {
+			v, out.approximate = strings.TrimSuffix(v, s), true
+		}
+	}
 	f, err := strconv.ParseFloat(v, 64)
 	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		return 0, errNumber
+		return number{}, errNumber
 	}
-	return f, nil
+	if neg {
+		f = -f
+	}
+	if out.wan {
+		f *= 10000
+	}
+	out.f = f
+	return out, nil
+}
+
+// parseNumber reads a number, whatever its notes.
+func parseNumber(v string) (float64, error) {
+	n, err := readNumber(v)
+	return n.f, err
 }
 
 // ParseCount reads a non-negative whole number.
 func ParseCount(v string) (int64, error) {
-	f, err := parseNumber(v)
-	if err != nil {
-		return 0, err
-	}
-	if f < 0 {
-		return 0, errors.New("不能是负数")
-	}
-	if f != math.Trunc(f) {
-		return 0, errors.New("应是整数")
-	}
-	if f > 1e12 {
-		return 0, errors.New("数字大得不合常理")
-	}
-	return int64(f), nil
+	n, _, err := parseCountNote(v)
+	return n, err
 }
 
-// ParseMoney reads an amount and returns it in 分; wan says it is written in 万元.
-func ParseMoney(v string, wan bool) (int64, error) {
-	f, err := parseNumber(v)
+// parseCountNote reads a count and says whether it was approximate.
+func parseCountNote(v string) (int64, bool, error) {
+	n, err := readNumber(v)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
+	f := n.f
 	if f < 0 {
-		return 0, errors.New("金额不能是负数")
+		return 0, false, errors.New("不能是负数")
 	}
-	if wan {
+	if f != math.Trunc(f) {
+		return 0, false, errors.New("应是整数")
+	}
+	if f > 1e12 {
+		return 0, false, errors.New("数字大得不合常理")
+	}
+	return int64(f), n.approximate, nil
+}
+
+// ParseMoney reads an amount and returns it in 分; wan says the column is
+// in 万元. A negative amount (-300, or (300) as accountants write it) is
+// loaded as written.
+func ParseMoney(v string, wan bool) (int64, error) {
+	n, _, err := parseMoneyNote(v, wan)
+	return n, err
+}
+
+// parseMoneyNote reads an amount in 分 and says whether it was written in
+// 万 inside a 元 column (1.25万元).
+func parseMoneyNote(v string, wan bool) (int64, bool, error) {
+	n, err := readNumber(v)
+	if err != nil {
+		return 0, false, err
+	}
+	f := n.f
+	if wan && !n.wan {
 		f *= 10000
 	}
-	if f > 1e13 {
-		return 0, errors.New("金额大得不合常理")
+	if math.Abs(f) > 1e13 {
+		return 0, false, errors.New("金额大得不合常理")
 	}
-	return int64(math.Round(f * 100)), nil
+	return int64(math.Round(f * 100)), n.wan && !wan, nil
 }
 
 var errYesNo = errors.New("应填“是”或“否”")
@@ -166,9 +299,9 @@ var errYesNo = errors.New("应填“是”或“否”")
 // ParseYesNo accepts 是/否 and the other ways clerks say it.
 func ParseYesNo(v string) (int64, error) {
 	switch clean(v) {
-	case "是", "有", "√", "✓", "Y", "y", "yes", "Yes", "1", "会", "已":
+	case "是", "有", "√", "✓", "Y", "y", "yes", "Yes", "1", "会", "已", "TRUE", "true":
 		return 1, nil
-	case "否", "无", "没有", "×", "✗", "N", "n", "no", "No", "0", "不会", "未", "":
+	case "否", "无", "没有", "×", "✗", "N", "n", "no", "No", "0", "不会", "未", "FALSE", "false", "":
 		return 0, nil
 	}
 	return 0, errYesNo

@@ -59,7 +59,15 @@ func TestParseMoneyAndCount(t *testing.T) {
 		{"--", false, 0, false},
 		{"/", false, 0, false},
 		{"", true, 0, false},
-		{"-5", false, 0, true},
+		{"-5", false, -500, false}, // a column that may not be negative says so in the row (row.money)
+		{"(1,234.00)", false, -123400, false},
+		{"￥800", false, 80000, false},
+		{"1.25万元", false, 1250000, false},
+		{"1.25万", false, 1250000, false},
+		{"3万", true, 3000000, false}, // 万 written in a 万元 column is not counted twice
+		{"1234.00元", false, 123400, false},
+		{"无", false, 0, false},
+		{"—", false, 0, false},
 		{"五百", false, 0, true},
 		{"1e20", false, 0, true},
 	}
@@ -184,5 +192,65 @@ func TestAgeAndPersonKey(t *testing.T) {
 	a, b := PersonKey([]byte("k1"), "x"), PersonKey([]byte("k2"), "x")
 	if a == b || a != PersonKey([]byte("k1"), "x") || len(a) != 32 {
 		t.Errorf("person keys: %s %s", a, b)
+	}
+}
+
+// TestValuesAsClerksType: the ways offices type dates and counts as text load as a person reads them.
+func TestValuesAsClerksType(t *testing.T) {
+	dates := []struct {
+		in        string
+		date1904  bool
+		want      string
+		monthOnly bool
+	}{
+		{"2015.3.5", false, "2015-03-05", false},
+		{"2015/03/05", false, "2015-03-05", false},
+		{"2015.03.05", false, "2015-03-05", false},
+		{"2015年3月5日", false, "2015-03-05", false},
+		{"2015年3月5号", false, "2015-03-05", false},
+		{"15-3-5", false, "2015-03-05", false},
+		{"15.12.31", false, "2015-12-31", false},
+		{"二〇一五年三月五日", false, "2015-03-05", false},
+		{"二零一六年十二月三十一日", false, "2016-12-31", false},
+		{"二〇一五年十月二十日", false, "2015-10-20", false},
+		{"2015-03-05   ", false, "2015-03-05", false},
+		{"２０１５年３月５日", false, "2015-03-05", false},
+		{"2015年3月", false, "2015-03-01", true},
+		{"2015.3", false, "2015-03-01", true},
+		{"42068", false, "2015-03-05", false},
+		{"40606", true, "2015-03-05", false}, // the same day in the 1904 date system
+	}
+	for _, c := range dates {
+		got, monthOnly, err := ParseDateIn(c.in, c.date1904)
+		if err != nil || got.Format("2006-01-02") != c.want || monthOnly != c.monthOnly {
+			t.Errorf("ParseDateIn(%q, %v) = %s %v %v, want %s month-only %v", c.in, c.date1904, got.Format("2006-01-02"), monthOnly, err, c.want, c.monthOnly)
+		}
+	}
+	for _, bad := range []string{"二〇一五年十三月五日", "15-13-45", "三月五日", "二〇一五年三月三十二日"} {
+		if _, _, err := ParseDate(bad); err == nil {
+			t.Errorf("ParseDate(%q) took it", bad)
+		}
+	}
+	counts := []struct {
+		in     string
+		want   int64
+		approx bool
+	}{
+		{"1,234", 1234, false},
+		{"１２３４", 1234, false},
+		{"35人次", 35, false},
+		{"20份", 20, false},
+		{"5余人", 5, true},
+		{"10多人", 10, true},
+		{"约10人", 10, true},
+		{"约１０人", 10, true},
+		{"300余份", 300, true},
+		{"无", 0, false},
+	}
+	for _, c := range counts {
+		got, approx, err := parseCountNote(c.in)
+		if err != nil || got != c.want || approx != c.approx {
+			t.Errorf("parseCountNote(%q) = %d %v %v, want %d approximate %v", c.in, got, approx, err, c.want, c.approx)
+		}
 	}
 }

@@ -92,15 +92,22 @@ func printReports(out io.Writer, reports []load.FileReport) (failed int) {
 			fmt.Fprintf(out, "= %s：这个文件以前已经载入过，没有重复计算\n", name)
 			continue
 		}
+		fmt.Fprintf(out, "✓ %s\n", name)
+		for _, line := range r.ReadAs() {
+			fmt.Fprintf(out, "    %s\n", line)
+		}
 		for _, t := range r.Tables {
 			accepted += t.Accepted
 			rejected += t.Rejected
 			where := ""
-			if t.Sheet != "" {
-				where = "（" + t.Sheet + "）"
+			if w := t.Where(); w != "" {
+				where = w + " "
 			}
-			fmt.Fprintf(out, "✓ %s%s：%s，单位 %s，时段 %s，载入 %d 行，退回 %d 行\n", name, where, t.LedgerName,
+			fmt.Fprintf(out, "  %s→ %s，单位 %s，时段 %s，载入 %d 行，退回 %d 行\n", where, t.LedgerName,
 				summarize(t.Orgs), summarize(t.Periods), t.Accepted, t.Rejected)
+			if t.Notes.Any() {
+				fmt.Fprintf(out, "    注意：%s\n", t.Notes.Text())
+			}
 			for i, rp := range t.Replaces {
 				if i == 3 {
 					fmt.Fprintf(out, "    ……共替换了 %d 个单位和时段的数据\n", len(t.Replaces))

@@ -10,9 +10,9 @@ var Budget = func() *Ledger {
 			{Name: "单位", Required: true, Aliases: []string{"单位名称"}},
 			{Name: "经费类别", Required: true, Values: []string{"公用经费", "普法宣传经费", "法律援助经费", "人民调解经费", "社区矫正经费", "安置帮教经费"}},
 			{Name: "标准金额", Money: true, Hint: "可不填，按配置的标准计算"},
-			{Name: "预算数", Required: true, Money: true},
-			{Name: "到位数", Money: true},
-			{Name: "实际支出", Money: true},
+			{Name: "预算数", Required: true, Money: true, Signed: true},
+			{Name: "到位数", Money: true, Signed: true},
+			{Name: "实际支出", Money: true, Signed: true},
 			{Name: "标准依据"},
 		},
 	}

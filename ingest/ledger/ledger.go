@@ -35,6 +35,7 @@ type Column struct {
 	Required bool
 	Values   []string // allowed values of a coded column (a dropdown in templates)
 	Money    bool     // an amount in 元 (or 万元 when the header or caption says so)
+	Signed   bool     // an amount that may be below zero (an adjustment, written -300 or (300))
 	Date     bool
 	Int      bool
 	Hint     string // a short instruction shown in templates

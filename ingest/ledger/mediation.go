@@ -13,7 +13,7 @@ var Mediation = func() *Ledger {
 			{Name: "村(社区)", Aliases: villageAlias},
 			{Name: "调解组织类型", Values: []string{"村居调委会", "乡镇街道调委会", "企事业单位调委会", "行业性专业性调委会"}, Aliases: []string{"调委会类型"}},
 			{Name: "纠纷类型", Required: true, Values: disputeTypes, Aliases: []string{"纠纷类别", "案件类型"}},
-			{Name: "当事人数", Int: true, Aliases: []string{"当事人人数"}},
+			{Name: "当事人数", Int: true, Aliases: []string{"当事人人数", "涉及人数", "涉及当事人数"}},
 			{Name: "涉及金额(元)", Money: true, Aliases: []string{"涉及金额", "涉案金额"}},
 			{Name: "调解结果", Required: true, Values: []string{"调解成功", "调解不成功", "终止调解", "正在调解"}, Aliases: []string{"调处结果", "处理结果"}},
 			{Name: "结案日期", Date: true, Aliases: []string{"结案时间"}},

@@ -51,11 +51,35 @@ type Pipeline struct {
 	// confirmed it: the upload page asks, the command line does not.
 	GuardShrink bool
 
+	// FileTimeout bounds one file's load (DefaultFileTimeout when zero): a
+	// file that takes longer is stopped, loads nothing and is refused.
+	FileTimeout time.Duration
+
 	// Quarantine is how long and how much the archive keeps of files that
 	// never loaded (refused, unreadable) before they are removed.
 	Quarantine ingest.Quarantine
 
 	replaying bool // a rebuild: the journal already names these loads
+}
+
+// DefaultFileTimeout bounds the time one file may take to load.
+const DefaultFileTimeout = 20 * time.Minute
+
+var errTooLong = errors.New("file took too long")
+
+// inWords says a duration as 20 分钟 or 30 秒.
+func inWords(d time.Duration) string {
+	if d >= time.Minute && d%time.Minute == 0 {
+		return fmt.Sprintf(" %d 分钟", int(d/time.Minute))
+	}
+	return fmt.Sprintf(" %.0f 秒", d.Seconds())
+}
+
+func (p *Pipeline) fileTimeout() time.Duration {
+	if p.FileTimeout > 0 {
+		return p.FileTimeout
+	}
+	return DefaultFileTimeout
 }
 
 // RunUpload ingests a web upload: within the uploader's org (see Within),
@@ -78,10 +102,15 @@ func (p *Pipeline) RunWithin(ctx context.Context, within string, paths []string)
 // TableReport says what became of one ledger table (sheet) of a file.
 type TableReport struct {
 	Sheet, Ledger, LedgerName string
-	Orgs, Periods             []string
-	Accepted, Rejected        int
-	Rejects                   []transform.Reject
-	Omitted                   int // rejected rows past MaxReportedRejects, counted but not kept
+	// Section is 1 for a sheet's first table, 2 for one stacked below it;
+	// FirstRow and LastRow are the sheet rows its data came from.
+	Section, FirstRow, LastRow int
+	// Notes counts cells loaded with a note (approximate counts, dates with a month only).
+	Notes              transform.Notes
+	Orgs, Periods      []string
+	Accepted, Rejected int
+	Rejects            []transform.Reject
+	Omitted            int // rejected rows past MaxReportedRejects, counted but not kept
 	// Replaces says, per scope (org and period) the table wrote, what the
 	// load that was current there held: a corrected file replaces it.
 	Replaces []Replacement
@@ -134,6 +163,33 @@ type FileReport struct {
 	Transient bool
 	// Warning is something the sender should know about a file that loaded.
 	Warning string
+	// Reader says what the file was read as (an .xls, an HTML table saved
+	// as .xls, a UTF-16 text, …); PassedOver the sheets that were not read, and why.
+	Reader     string
+	PassedOver []PassedSheet
+	// Date1904 says the workbook kept its dates in the 1904 date system (read as such).
+	Date1904 bool
+}
+
+// PassedSheet is a sheet of a file that was not read, and why.
+type PassedSheet struct {
+	Sheet  string `json:"sheet"`
+	Reason string `json:"reason"`
+}
+
+// Where says which rows of which sheet a table came from, for the reports.
+func (t TableReport) Where() string {
+	var b strings.Builder
+	if t.Sheet != "" {
+		b.WriteString("工作表「" + t.Sheet + "」")
+	}
+	if t.Section > 1 {
+		fmt.Fprintf(&b, "第%d个表格", t.Section)
+	}
+	if t.FirstRow > 0 {
+		fmt.Fprintf(&b, "第%d–%d行", t.FirstRow, t.LastRow)
+	}
+	return b.String()
 }
 
 // Accepted counts the file's accepted rows.
@@ -152,7 +208,10 @@ func (r FileReport) Rejected() (n int) {
 	return
 }
 
-var ledgerExt = map[string]bool{".xlsx": true, ".xlsm": true, ".csv": true, ".xls": true}
+// ledgerExt are the names a folder's ledger files go by: Excel's, WPS's
+// (.et), OpenDocument's (.ods), and text (.csv, .txt, .tsv). A file given
+// by name is read whatever its name; the reader goes by its content.
+var ledgerExt = map[string]bool{".xlsx": true, ".xlsm": true, ".csv": true, ".xls": true, ".et": true, ".ods": true, ".txt": true, ".tsv": true}
 
 // Expand turns files and folders into the list of files to take, folders
 // walked in name order; hidden files and Excel's ~$ lock files are passed over.
@@ -195,17 +254,19 @@ var errPeeked = errors.New("peeked")
 
 // order sorts a batch so that the org registry comes first, then the other
 // ledgers in their declared order, whatever order the files were given in.
-func (p *Pipeline) order(files []string) []string {
+func (p *Pipeline) order(ctx context.Context, files []string) []string {
 	if len(files) < 2 {
 		return files
 	}
 	rank := map[string]int{}
 	for _, f := range files {
 		rank[f] = len(ledger.Ledgers)
-		_ = ingest.Read(f, ingest.Options{Ledger: p.Ledger, Limits: p.Limits, BatchRows: 1}, func(t *ingest.Table) error {
+		fctx, cancel := context.WithTimeout(ctx, p.fileTimeout())
+		_ = ingest.Read(f, ingest.Options{Ledger: p.Ledger, Limits: p.Limits, BatchRows: 1, Context: fctx}, func(t *ingest.Table) error {
 			rank[f] = t.Ledger.Order
 			return errPeeked
 		})
+		cancel()
 	}
 	out := append([]string{}, files...)
 	sort.SliceStable(out, func(i, j int) bool { return rank[out[i]] < rank[out[j]] })
@@ -227,7 +288,7 @@ func (p *Pipeline) Run(ctx context.Context, paths []string) ([]FileReport, error
 		return nil, err
 	}
 	var reports []FileReport
-	for _, f := range p.order(files) {
+	for _, f := range p.order(ctx, files) {
 		if ctx.Err() != nil {
 			return reports, ctx.Err()
 		}
@@ -274,6 +335,9 @@ func (p *Pipeline) file(ctx context.Context, path string, reg *transform.Registr
 		}
 	}
 	defer p.W.LoadLock()()
+	parent := ctx
+	ctx, cancel := context.WithTimeoutCause(ctx, p.fileTimeout(), errTooLong)
+	defer cancel()
 	rep.LoadID = newLoadID()
 	scopes := map[string]bool{}
 	var loads []warehouse.Load
@@ -290,13 +354,30 @@ func (p *Pipeline) file(ctx context.Context, path string, reg *transform.Registr
 	go func() {
 		defer close(written)
 		n := 0
-		streams := map[*ledger.Table]*warehouse.Stream{}
+		// one stream at a time: a stream holds the engine's write lock until it
+		// closes, so the next table's stream opens only after the last one
+		// closed (a workbook of 人民调解 and 法律援助 sheets waited for ever)
+		var cur *ledger.Table
+		var st *warehouse.Stream
+		closeCur := func() {
+			if st != nil {
+				if err := st.Close(); err != nil && writeErr == nil {
+					writeErr = err
+				}
+			}
+			st, cur = nil, nil
+		}
 		for b := range writes {
+			if writeErr == nil && ctx.Err() != nil {
+				writeErr = ctx.Err()
+			}
 			if writeErr == nil {
-				st := streams[b.t]
-				if st == nil {
+				if b.t != cur {
+					closeCur()
+				}
+				if writeErr == nil && st == nil {
 					st, writeErr = p.W.OpenStream(ctx, b.t)
-					streams[b.t] = st
+					cur = b.t
 				}
 				if writeErr == nil {
 					writeErr = st.Write(b.rec)
@@ -308,16 +389,12 @@ func (p *Pipeline) file(ctx context.Context, path string, reg *transform.Registr
 			}
 			b.rec.Release()
 		}
-		for _, st := range streams {
-			if st == nil {
-				continue
-			}
-			if err := st.Close(); err != nil && writeErr == nil {
-				writeErr = err
-			}
-		}
+		closeCur()
 	}()
-	err = ingest.Read(path, ingest.Options{Ledger: p.Ledger, Limits: p.Limits, BatchRows: p.BatchRows}, func(t *ingest.Table) error {
+	opt := ingest.Options{Ledger: p.Ledger, Limits: p.Limits, BatchRows: p.BatchRows, Context: ctx,
+		PassOver: func(sheet, reason string) { rep.PassedOver = append(rep.PassedOver, PassedSheet{sheet, reason}) }}
+	err = ingest.Read(path, opt, func(t *ingest.Table) error {
+		rep.Reader, rep.Date1904 = t.Format, rep.Date1904 || t.Date1904
 		conv, err := transform.NewConverter(t, reg, p.Config, rep.LoadID)
 		if err != nil {
 			return err
@@ -349,7 +426,8 @@ func (p *Pipeline) file(ctx context.Context, path string, reg *transform.Registr
 			}
 			tr.Rejects = rejects
 		}
-		tr.Accepted, tr.Rejected, tr.scopeRows = conv.Accepted, conv.Rejected, conv.ScopeRows
+		tr.Accepted, tr.Rejected, tr.scopeRows, tr.Notes = conv.Accepted, conv.Rejected, conv.ScopeRows, conv.Notes
+		tr.Section, tr.FirstRow, tr.LastRow = t.Section, t.FirstRow, t.LastRow
 		tr.Orgs, tr.Periods = transform.SortedKeys(conv.Orgs), transform.SortedKeys(conv.Periods)
 		for _, o := range tr.Orgs {
 			if !reg.Within(o, p.Within) {
@@ -385,6 +463,14 @@ func (p *Pipeline) file(ctx context.Context, path string, reg *transform.Registr
 	}
 	if err == nil {
 		err = p.replacements(ctx, &rep, reg)
+	}
+	if err != nil && ctx.Err() != nil {
+		// stopped: by the bound on one file's time, or because sifa is stopping
+		if parent.Err() != nil {
+			rep.Err, rep.Transient, rep.Tables = fmt.Errorf("文件「%s」的载入被中止（sifa 正在停止），没有载入任何一行；下次运行时会重新载入", filepath.Base(path)), true, nil
+			return rep
+		}
+		err = &ingest.FileError{File: filepath.Base(path), Reason: fmt.Sprintf("这个文件读了%s还没有读完，已经停下，没有载入任何一行：文件可能已损坏，或者太大；请检查后拆成几个小文件再发", inWords(p.fileTimeout()))}
 	}
 	if err != nil {
 		return p.notLoaded(rep, arc, err) // nothing committed: rows appended so far stay invisible

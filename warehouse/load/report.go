@@ -60,20 +60,28 @@ type PushedFile struct {
 	Tables   []PushedTable `json:"tables"`
 	Accepted int           `json:"rows_accepted"`
 	Rejected int           `json:"rows_rejected"`
+	// Reader is what the file was read as; PassedOver its sheets not read, and why.
+	Reader     string        `json:"read_as,omitempty"`
+	Date1904   bool          `json:"date_1904,omitempty"`
+	PassedOver []PassedSheet `json:"sheets_passed_over,omitempty"`
 }
 
 // PushedTable is one ledger table of a pushed file.
 type PushedTable struct {
-	Ledger     string        `json:"ledger"`
-	LedgerName string        `json:"ledger_name"`
-	Sheet      string        `json:"sheet,omitempty"`
-	Orgs       []string      `json:"orgs"`
-	Periods    []string      `json:"periods"`
-	Accepted   int           `json:"rows_accepted"`
-	Rejected   int           `json:"rows_rejected"`
-	Rejects    []PushReject  `json:"rejects"`
-	Omitted    int           `json:"rejects_not_listed,omitempty"`
-	Replaces   []Replacement `json:"replaces,omitempty"`
+	Ledger     string          `json:"ledger"`
+	LedgerName string          `json:"ledger_name"`
+	Sheet      string          `json:"sheet,omitempty"`
+	Orgs       []string        `json:"orgs"`
+	Periods    []string        `json:"periods"`
+	Accepted   int             `json:"rows_accepted"`
+	Rejected   int             `json:"rows_rejected"`
+	Rejects    []PushReject    `json:"rejects"`
+	Omitted    int             `json:"rejects_not_listed,omitempty"`
+	Replaces   []Replacement   `json:"replaces,omitempty"`
+	Section    int             `json:"section,omitempty"`
+	FirstRow   int             `json:"first_row,omitempty"`
+	LastRow    int             `json:"last_row,omitempty"`
+	Notes      transform.Notes `json:"notes"`
 }
 
 // PushReject is one rejected cell.
@@ -89,13 +97,15 @@ type PushReject struct {
 func NewPushReport(source string, reports []FileReport) PushReport {
 	out := PushReport{Source: source, Files: []PushedFile{}}
 	for _, rep := range reports {
-		pf := PushedFile{File: filepath.Base(rep.File), SHA256: rep.SHA256, Skipped: rep.Skipped, Tables: []PushedTable{}, Retry: rep.Transient, Warning: rep.Warning}
+		pf := PushedFile{File: filepath.Base(rep.File), SHA256: rep.SHA256, Skipped: rep.Skipped, Tables: []PushedTable{}, Retry: rep.Transient, Warning: rep.Warning,
+			Reader: rep.Reader, Date1904: rep.Date1904, PassedOver: rep.PassedOver}
 		if rep.Err != nil {
 			pf.Error = rep.Err.Error()
 		}
 		for _, t := range rep.Tables {
 			pt := PushedTable{Ledger: t.Ledger, LedgerName: t.LedgerName, Sheet: t.Sheet, Orgs: t.Orgs, Periods: t.Periods,
-				Accepted: t.Accepted, Rejected: t.Rejected, Rejects: []PushReject{}, Omitted: t.Omitted, Replaces: t.Replaces}
+				Accepted: t.Accepted, Rejected: t.Rejected, Rejects: []PushReject{}, Omitted: t.Omitted, Replaces: t.Replaces,
+				Section: t.Section, FirstRow: t.FirstRow, LastRow: t.LastRow, Notes: t.Notes}
 			for _, rj := range t.Rejects {
 				pt.Rejects = append(pt.Rejects, PushReject{Row: rj.Row, Letter: rj.Letter, Column: rj.Column, Value: rj.Value, Reason: rj.Reason})
 			}
@@ -112,13 +122,15 @@ func NewPushReport(source string, reports []FileReport) PushReport {
 func (p PushReport) FileReports() []FileReport {
 	out := make([]FileReport, 0, len(p.Files))
 	for _, f := range p.Files {
-		r := FileReport{File: f.File, SHA256: f.SHA256, Skipped: f.Skipped, Transient: f.Retry, Warning: f.Warning}
+		r := FileReport{File: f.File, SHA256: f.SHA256, Skipped: f.Skipped, Transient: f.Retry, Warning: f.Warning,
+			Reader: f.Reader, Date1904: f.Date1904, PassedOver: f.PassedOver}
 		if f.Error != "" {
 			r.Err = errors.New(f.Error)
 		}
 		for _, t := range f.Tables {
 			tr := TableReport{Sheet: t.Sheet, Ledger: t.Ledger, LedgerName: t.LedgerName, Orgs: t.Orgs, Periods: t.Periods,
-				Accepted: t.Accepted, Rejected: t.Rejected, Omitted: t.Omitted, Replaces: t.Replaces}
+				Accepted: t.Accepted, Rejected: t.Rejected, Omitted: t.Omitted, Replaces: t.Replaces,
+				Section: t.Section, FirstRow: t.FirstRow, LastRow: t.LastRow, Notes: t.Notes}
 			for _, rj := range t.Rejects {
 				tr.Rejects = append(tr.Rejects, transform.Reject{File: f.File, Sheet: t.Sheet, Row: rj.Row, Letter: rj.Letter,
 					Column: rj.Column, Value: rj.Value, Reason: rj.Reason, Ledger: t.Ledger})
@@ -128,4 +140,33 @@ func (p PushReport) FileReports() []FileReport {
 		out = append(out, r)
 	}
 	return out
+}
+
+// ReadAs says how a file was read, a line each: what it was read as, the
+// sheets passed over and why. The printers put each table's own line
+// (TableReport.Where, TableReport.Notes) beside its counts.
+func (r FileReport) ReadAs() []string {
+	var out []string
+	if r.Reader != "" {
+		line := "读作：" + r.Reader
+		if r.Date1904 {
+			line += "；这个工作簿用的是“1904 日期系统”，日期已按它换算"
+		}
+		out = append(out, line)
+	}
+	for _, p := range r.PassedOver {
+		out = append(out, "工作表「"+p.Sheet+"」："+p.Reason)
+	}
+	return out
+}
+
+// Notes adds up the notes of a file's tables.
+func (r FileReport) Notes() transform.Notes {
+	var n transform.Notes
+	for _, t := range r.Tables {
+		n.Approximate += t.Notes.Approximate
+		n.MonthOnly += t.Notes.MonthOnly
+		n.WanInYuan += t.Notes.WanInYuan
+	}
+	return n
 }
