@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -53,6 +54,8 @@ func parseHTML(ctx context.Context, r io.Reader, lim Limits) ([]wholeSheet, erro
 	inCell, colspan, rowspan := false, 1, 1
 	title := ""
 	inTitle := false
+	heading, inHeading := "", false // the heading just before a table names it (LibreOffice writes one per sheet)
+	var names []string              // per open table
 	tokens := 0
 	skip := 0   // inside <script> or <style>
 	nested := 0 // inside a table inside a cell
@@ -135,12 +138,18 @@ func parseHTML(ctx context.Context, r io.Reader, lim Limits) ([]wholeSheet, erro
 				}
 			case atom.Title:
 				inTitle = true
+			case atom.H1, atom.H2, atom.H3, atom.H4, atom.Caption:
+				if !inCell {
+					inHeading, heading = true, ""
+				}
 			case atom.Table:
 				if inCell && len(stack) > 0 {
 					nested++ // a table inside a cell: its text is the cell's
 					continue
 				}
 				stack = append(stack, &table{sb: &sheetBuilder{lim: lim}, spans: map[int]int{}, spanV: map[int]string{}})
+				names = append(names, sheetHeading(heading))
+				heading = ""
 			case atom.Tr:
 				if len(stack) == 0 || nested > 0 {
 					continue
@@ -185,6 +194,13 @@ func parseHTML(ctx context.Context, r io.Reader, lim Limits) ([]wholeSheet, erro
 				}
 			case atom.Title:
 				inTitle = false
+			case atom.H1, atom.H2, atom.H3, atom.H4:
+				inHeading = false
+			case atom.Caption:
+				if inHeading && len(names) > 0 {
+					names[len(names)-1] = sheetHeading(heading)
+				}
+				inHeading = false
 			case atom.Td, atom.Th:
 				if inCell && len(stack) > 0 && nested == 0 {
 					if err := endCell(); err != nil {
@@ -225,8 +241,13 @@ func parseHTML(ctx context.Context, r io.Reader, lim Limits) ([]wholeSheet, erro
 					}
 				}
 				stack = stack[:len(stack)-1]
-				name := title
-				if name == "" || len(sheets) > 0 {
+				name := names[len(names)-1]
+				names = names[:len(names)-1]
+				switch {
+				case name != "":
+				case title != "" && len(sheets) == 0:
+					name = title
+				default:
 					name = "表" + strconv.Itoa(len(sheets)+1)
 				}
 				sheets = append(sheets, wholeSheet{name: name, rows: t.sb.rows, merges: t.merges})
@@ -237,6 +258,10 @@ func parseHTML(ctx context.Context, r io.Reader, lim Limits) ([]wholeSheet, erro
 			}
 			if inTitle {
 				title = strings.TrimSpace(string(z.Text()))
+				continue
+			}
+			if inHeading {
+				heading += string(z.Text())
 				continue
 			}
 			if inCell {
@@ -259,6 +284,17 @@ func parseHTML(ctx context.Context, r io.Reader, lim Limits) ([]wholeSheet, erro
 	}
 	return sheets, nil
 }
+
+// sheetHeading is a heading as a sheet name: "Sheet 2: 1月" (LibreOffice's) is 1月.
+func sheetHeading(h string) string {
+	h = strings.Join(strings.Fields(h), " ")
+	if m := sheetPrefix.FindStringSubmatch(h); m != nil {
+		return m[1]
+	}
+	return h
+}
+
+var sheetPrefix = regexp.MustCompile(`^(?:Sheet|工作表)\s*\d+\s*[:：]\s*(.+)$`)
 
 // ---- Excel 2003 XML Spreadsheet ----
 

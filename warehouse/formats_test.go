@@ -137,23 +137,24 @@ func TestEveryFileShapeLoads(t *testing.T) {
 		want   loaded
 		notes  string // what the notes of the report say, in part
 		passed int    // sheets passed over
+		tables string // each table's sheet, section and ledger ("" = not checked)
 	}{
-		{"monthly.xls", nil, "97–2003", monthly, "2 处人数是约数", 2},
-		{"monthly.et", nil, "97–2003", monthly, "已换算成元", 2},
-		{"monthly.ods", nil, "OpenDocument", monthly, "2 处人数是约数", 2},
-		{"monthly.xlsx", nil, "Excel 工作簿", monthly, "2 处人数是约数", 2},
-		{"monthly-html.xls", nil, "网页表格", monthly, "2 处人数是约数", 1},
-		{"monthly-xml.xls", nil, "SpreadsheetML", monthlyXML, "2 处人数是约数", 1},
-		{"stacked.xls", nil, "97–2003", stacked, "", 0},
-		{"stacked.ods", nil, "OpenDocument", stacked, "", 0},
-		{"stacked.xlsx", nil, "Excel 工作簿", stacked, "", 0},
-		{"date1904.xls", nil, "97–2003", date1904, "", 0},
-		{"date1904.xlsx", nil, "Excel 工作簿", date1904, "", 0},
-		{"date1904.ods", nil, "OpenDocument", date1904, "", 0},
-		{"unicode.txt", nil, "UTF-16", loaded{cases: "2015-04=2 2015-05=1", parties: 7}, "", 0},
-		{"导出.xls", gbkBytes(t, exportedHTML), "网页表格（HTML），GBK", loaded{cases: "2015-03=3", parties: 7, amount: 1500}, "", 0},
-		{"导出xml.xls", gbkBytes(t, exportedXML), "SpreadsheetML", loaded{cases: "2015-06=2", parties: 6}, "", 1},
-		{"导出文本.xls", gbkBytes(t, exportedTSV), "制表符分隔", loaded{cases: "2015-07=3", parties: 11}, "1 个日期只写了年月", 0},
+		{"monthly.xls", nil, "97–2003", monthly, "2 处人数是约数", 2, "1月#1 mediation 2月#1 mediation 法律援助#1 legal_aid"},
+		{"monthly.et", nil, "97–2003", monthly, "已换算成元", 2, "1月#1 mediation 2月#1 mediation 法律援助#1 legal_aid"},
+		{"monthly.ods", nil, "OpenDocument", monthly, "2 处人数是约数", 2, "1月#1 mediation 2月#1 mediation 法律援助#1 legal_aid"},
+		{"monthly.xlsx", nil, "Excel 工作簿", monthly, "2 处人数是约数", 2, "1月#1 mediation 2月#1 mediation 法律援助#1 legal_aid"},
+		{"monthly-html.xls", nil, "网页表格", monthly, "2 处人数是约数", 1, "1月#1 mediation 2月#1 mediation 法律援助#1 legal_aid"},
+		{"monthly-xml.xls", nil, "SpreadsheetML", monthlyXML, "2 处人数是约数", 1, "1月#1 mediation 2月#1 mediation 法律援助#1 legal_aid 旧数据#1 mediation"},
+		{"stacked.xls", nil, "97–2003", stacked, "", 0, "季度台账#1 mediation 季度台账#2 mediation"},
+		{"stacked.ods", nil, "OpenDocument", stacked, "", 0, "季度台账#1 mediation 季度台账#2 mediation"},
+		{"stacked.xlsx", nil, "Excel 工作簿", stacked, "", 0, "季度台账#1 mediation 季度台账#2 mediation"},
+		{"date1904.xls", nil, "97–2003", date1904, "", 0, ""},
+		{"date1904.xlsx", nil, "Excel 工作簿", date1904, "", 0, ""},
+		{"date1904.ods", nil, "OpenDocument", date1904, "", 0, ""},
+		{"unicode.txt", nil, "UTF-16", loaded{cases: "2015-04=2 2015-05=1", parties: 7}, "", 0, ""},
+		{"导出.xls", gbkBytes(t, exportedHTML), "网页表格（HTML），GBK", loaded{cases: "2015-03=3", parties: 7, amount: 1500}, "", 0, ""},
+		{"导出xml.xls", gbkBytes(t, exportedXML), "SpreadsheetML", loaded{cases: "2015-06=2", parties: 6}, "", 1, ""},
+		{"导出文本.xls", gbkBytes(t, exportedTSV), "制表符分隔", loaded{cases: "2015-07=3", parties: 11}, "1 个日期只写了年月", 0, ""},
 	}
 	for _, engine := range []string{"duckdb", "clickhouse"} {
 		for _, c := range cases {
@@ -172,6 +173,13 @@ func TestEveryFileShapeLoads(t *testing.T) {
 				}
 				if len(rep.PassedOver) != c.passed {
 					t.Errorf("passed over %v, want %d sheets", rep.PassedOver, c.passed)
+				}
+				var tables []string
+				for _, tr := range rep.Tables {
+					tables = append(tables, fmt.Sprintf("%s#%d %s", tr.Sheet, tr.Section, tr.Ledger))
+				}
+				if got := strings.Join(tables, " "); c.tables != "" && got != c.tables {
+					t.Errorf("tables %q, want %q", got, c.tables)
 				}
 				for _, tr := range rep.Tables {
 					if tr.Rejected > 0 {
@@ -221,4 +229,48 @@ func loadWithin(t *testing.T, p *load.Pipeline, path string, d time.Duration) lo
 		t.Fatalf("%s: the load did not end within %s", filepath.Base(path), d)
 	}
 	return load.FileReport{}
+}
+
+// TestStoppedLoadLeavesNothing: a load stopped half way (sifa stopping on
+// SIGTERM, or one file taking longer than its bound) leaves no row visible,
+// says why, and the same file loads whole when sent again.
+func TestStoppedLoadLeavesNothing(t *testing.T) {
+	for _, engine := range []string{"duckdb", "clickhouse"} {
+		t.Run(engine+"/stopped", func(t *testing.T) {
+			dir, w, p := withRegistry(t, freshDSN(t, engine))
+			file := disputesFile(t, dir, "d.csv", 50, [2]string{"石门镇", "2015-01"}, [2]string{"营盘镇", "2015-02"})
+			p.BatchRows = 10
+			ctx, cancel := context.WithCancel(context.Background())
+			p.AfterAppend = func(n int) {
+				if n == 2 {
+					cancel()
+				}
+			}
+			reps, err := p.Run(ctx, []string{file})
+			if err != nil || len(reps) != 1 || reps[0].Err == nil || !reps[0].Transient || !strings.Contains(reps[0].Err.Error(), "中止") {
+				t.Fatalf("reports %+v, %v: want a transient 中止", reps, err)
+			}
+			if got := render(counts(t, w)); got != "" {
+				t.Fatalf("visible after the stop: %s", got)
+			}
+			p.AfterAppend = nil
+			run(t, p, file)
+			if got := render(counts(t, w)); got != "石门镇 2015-01=50 营盘镇 2015-02=50" {
+				t.Errorf("after sending again: %s", got)
+			}
+		})
+		t.Run(engine+"/too-long", func(t *testing.T) {
+			dir, w, p := withRegistry(t, freshDSN(t, engine))
+			file := disputesFile(t, dir, "d.csv", 30, [2]string{"石门镇", "2015-01"})
+			p.BatchRows, p.FileTimeout = 10, 300*time.Millisecond
+			p.AfterAppend = func(n int) { time.Sleep(400 * time.Millisecond) }
+			reps, err := p.Run(context.Background(), []string{file})
+			if err != nil || len(reps) != 1 || reps[0].Err == nil || reps[0].Transient || !strings.Contains(reps[0].Err.Error(), "还没有读完") {
+				t.Fatalf("reports %+v, %v: want the file refused for its time", reps, err)
+			}
+			if got := render(counts(t, w)); got != "" {
+				t.Fatalf("visible after the stop: %s", got)
+			}
+		})
+	}
 }

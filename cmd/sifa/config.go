@@ -55,6 +55,8 @@ type Config struct {
 		QuarantineMB   int `toml:"quarantine_mb"`
 		// what one account may upload in 24 hours (default 500 MB)
 		UploadMBPerDay int `toml:"upload_mb_per_day"`
+		// how long one file may take to load before it is stopped and refused (default 20)
+		FileMinutes int `toml:"file_minutes"`
 	} `toml:"limits"`
 	Security struct {
 		TLSCert            string `toml:"tls_cert"`             // certificate (PEM) for HTTPS
@@ -135,6 +137,7 @@ func loadConfig(path string) (*Config, error) {
 	envInt("LIMITS_QUARANTINE_DAYS", &c.Limits.QuarantineDays)
 	envInt("LIMITS_QUARANTINE_MB", &c.Limits.QuarantineMB)
 	envInt("LIMITS_UPLOAD_MB_PER_DAY", &c.Limits.UploadMBPerDay)
+	envInt("LIMITS_FILE_MINUTES", &c.Limits.FileMinutes)
 	env("SECURITY_TLS_CERT", &c.Security.TLSCert)
 	env("SECURITY_TLS_KEY", &c.Security.TLSKey)
 	if v, ok := os.LookupEnv("SIFA_SECURITY_BEHIND_PROXY"); ok {

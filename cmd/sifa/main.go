@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"sifa/ingest"
 	"sifa/transform"
@@ -141,5 +142,6 @@ func (c *Config) pipeline(w *warehouse.Warehouse) (*load.Pipeline, error) {
 		return nil, err
 	}
 	return &load.Pipeline{W: w, Archive: ingest.Archive{Dir: filepath.Join(c.DataDir, "archive")},
-		Config: transform.Config{Secret: secret}, Limits: c.limits(), Quarantine: c.quarantine()}, nil
+		Config: transform.Config{Secret: secret}, Limits: c.limits(), Quarantine: c.quarantine(),
+		FileTimeout: time.Duration(c.Limits.FileMinutes) * time.Minute}, nil
 }

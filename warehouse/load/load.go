@@ -72,7 +72,7 @@ func inWords(d time.Duration) string {
 	if d >= time.Minute && d%time.Minute == 0 {
 		return fmt.Sprintf(" %d 分钟", int(d/time.Minute))
 	}
-	return fmt.Sprintf(" %.0f 秒", d.Seconds())
+	return fmt.Sprintf(" %g 秒", d.Seconds())
 }
 
 func (p *Pipeline) fileTimeout() time.Duration {
