@@ -50,7 +50,8 @@ test: vet
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzSession$$' -fuzztime $(FUZZ_SESSION) ./dashboards/
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzUpload$$' -fuzztime $(FUZZ_UPLOAD) ./dashboards/
 
-# Ingest throughput on each engine beside the engine's own bulk load; each
+# Ingest throughput on each engine beside the engine's own bulk load (the
+# .xls beside a Go .xls library needs LibreOffice's soffice to write it); each
 # dashboard page's server time and first-load bytes; the pages under 20
 # concurrent readers against sifa serve; and the province (100 counties, 10
 # years, about 10 million disputes, written once into the temp folder, 1.4 GB)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"io"
 	"os/exec"
 	"path/filepath"
 	"sort"
@@ -13,8 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shakinm/xlsReader/xls"
 	"github.com/xuri/excelize/v2"
 
+	"sifa/ingest"
 	"sifa/warehouse"
 	"sifa/warehouse/whtest"
 )
@@ -100,6 +103,105 @@ func benchLedger(b *testing.B) benchFiles {
 		}
 	})
 	return benchF
+}
+
+var (
+	xlsOnce sync.Once
+	xlsPath string
+	xlsErr  error
+)
+
+// benchXLS writes the same 200,000 rows as an Excel 97–2003 workbook, the
+// way offices get one: LibreOffice converts a four-sheet .xlsx (an .xls
+// sheet holds at most 65,536 rows) of 50,000 rows each.
+func benchXLS(b *testing.B) string {
+	f := benchLedger(b)
+	xlsOnce.Do(func() {
+		soffice, err := exec.LookPath("soffice")
+		if err != nil {
+			xlsErr = fmt.Errorf("soffice not installed (Debian: libreoffice-calc-nogui)")
+			return
+		}
+		src, err := os.ReadFile(f.csv)
+		if err != nil {
+			xlsErr = err
+			return
+		}
+		lines := strings.Split(strings.TrimSpace(string(src)), "\n")
+		x := excelize.NewFile()
+		per := benchRows / 4
+		for s := 0; s < 4; s++ {
+			name := fmt.Sprintf("第%d部分", s+1)
+			if s == 0 {
+				x.SetSheetName("Sheet1", name)
+			} else {
+				x.NewSheet(name)
+			}
+			sw, _ := x.NewStreamWriter(name)
+			row := func(line string) []any {
+				var out []any
+				for k, v := range strings.Split(line, ",") {
+					switch k {
+					case 1, 9: // the dates as dates, as a clerk's workbook has them
+						d, _ := time.Parse("2006-01-02", v)
+						out = append(out, d)
+					case 6, 7, 12:
+						var n int
+						fmt.Sscan(v, &n)
+						out = append(out, n)
+					default:
+						out = append(out, v)
+					}
+				}
+				return out
+			}
+			hdr := make([]any, len(benchHeader))
+			for i, h := range benchHeader {
+				hdr[i] = h
+			}
+			sw.SetRow("A1", hdr)
+			for i, line := range lines[1+s*per : 1+(s+1)*per] {
+				cell, _ := excelize.CoordinatesToCellName(1, i+2)
+				sw.SetRow(cell, row(line))
+			}
+			sw.Flush()
+		}
+		src4 := filepath.Join(f.dir, "med4.xlsx")
+		if xlsErr = x.SaveAs(src4); xlsErr != nil {
+			return
+		}
+		out, err := exec.Command(soffice, "--headless", "--convert-to", "xls:MS Excel 97", "--outdir", f.dir, src4).CombinedOutput()
+		if err != nil {
+			xlsErr = fmt.Errorf("soffice: %v %s", err, out)
+			return
+		}
+		xlsPath = filepath.Join(f.dir, "med4.xls")
+	})
+	if xlsErr != nil {
+		b.Skip(xlsErr)
+	}
+	return xlsPath
+}
+
+// readAllRows is sifa's read of a file to Arrow records, without the warehouse.
+func readAllRows(b *testing.B, path string) {
+	n := 0
+	err := ingest.Read(path, ingest.Options{}, func(t *ingest.Table) error {
+		for {
+			rec, err := t.Next()
+			if err == io.EOF {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			n += int(rec.NumRows())
+			rec.Release()
+		}
+	})
+	if err != nil || n != benchRows {
+		b.Fatalf("read %d rows: %v", n, err)
+	}
 }
 
 func record(name string, rowsPerSec float64) {
@@ -244,6 +346,52 @@ func BenchmarkIngest(b *testing.B) {
 			return clientInsert(b, client, servers[0].TCPPort, db, f.csv, "--insert_distributed_sync", "1")
 		})
 	})
+	xlsFile := ""
+	b.Run("xls/read/sifa", func(b *testing.B) {
+		xlsFile = benchXLS(b)
+		measure(b, "xls/read/sifa", func() func() { return func() { readAllRows(b, xlsFile) } })
+	})
+	b.Run("xls/read/xlsReader", func(b *testing.B) {
+		xlsFile = benchXLS(b)
+		// shakinm/xlsReader, the one Go .xls library on the proxy that reads
+		// LibreOffice's numbers right (docs/formats.md): every cell as text
+		measure(b, "xls/read/xlsReader", func() func() {
+			return func() {
+				wb, err := xls.OpenFile(xlsFile)
+				if err != nil {
+					b.Fatal(err)
+				}
+				n := 0
+				for i := 0; i < wb.GetNumberSheets(); i++ {
+					s, _ := wb.GetSheet(i)
+					for r := 1; r < s.GetNumberRows(); r++ {
+						row, err := s.GetRow(r)
+						if err != nil {
+							continue
+						}
+						filled := false
+						for _, c := range row.GetCols() {
+							if c.GetString() != "" {
+								filled = true
+							}
+						}
+						if filled {
+							n++ // the library also lists rows past the last filled one
+						}
+					}
+				}
+				if n != benchRows {
+					b.Fatalf("read %d rows", n)
+				}
+			}
+		})
+	})
+	for _, engine := range []string{"duckdb", "clickhouse"} {
+		b.Run("xls/"+engine+"/sifa", func(b *testing.B) {
+			xlsFile = benchXLS(b)
+			measure(b, "xls/"+engine+"/sifa", sifaLoad(b, engine, xlsFile))
+		})
+	}
 	b.Run("xlsx/excelize-raw", func(b *testing.B) {
 		measure(b, "xlsx/excelize-raw", func() func() {
 			return func() {
@@ -301,6 +449,9 @@ func printRatios(b *testing.B) {
 		{"CSV → ClickHouse 2-shard cluster", "csv/cluster/sifa", "csv/cluster/client", 0.5},
 		{"XLSX → DuckDB", "xlsx/duckdb/sifa", "xlsx/excelize-raw", 0.8},
 		{"XLSX → ClickHouse", "xlsx/clickhouse/sifa", "xlsx/excelize-raw", 0.8},
+		{"XLS read (sifa's BIFF8 reader, to Arrow)", "xls/read/sifa", "xls/read/xlsReader", 1},
+		{"XLS → DuckDB", "xls/duckdb/sifa", "xls/read/xlsReader", 0.8},
+		{"XLS → ClickHouse", "xls/clickhouse/sifa", "xls/read/xlsReader", 0.8},
 	}
 	var out strings.Builder
 	fmt.Fprintf(&out, "\n200,000-row mediation ledger, rows/s (same run, same machine)\n")
