@@ -99,6 +99,18 @@ func TestUpload(t *testing.T) {
 	if !strings.Contains(page, "以前已经载入过") {
 		t.Errorf("a re-sent file was not recognised")
 	}
+	// an office's .xls workbook: the page says how it was read
+	xls, err := os.ReadFile("../ingest/testdata/formats/monthly.xls")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, page = postFiles(t, srv.URL+"/upload", map[string]string{"石门镇1-2月.xls": string(xls)})
+	for _, want := range []string{"读作：Excel 97–2003 工作簿", "工作表「填表说明」：没有找到台账的表头", "工作表「旧数据」：隐藏的工作表",
+		"工作表「2月」第3–4行 → 人民调解台账：载入 2 行", "工作表「法律援助」第3–4行 → 法律援助台账", "注意：1 处人数是约数"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("upload page lacks %q", want)
+		}
+	}
 	code, page = postFiles(t, srv.URL+"/upload", nil)
 	if code != 400 || !strings.Contains(page, "没有选择文件") {
 		t.Errorf("empty upload: %d", code)

@@ -118,7 +118,15 @@ func Read(path string, opt Options, visit func(*Table) error) error {
 	if b.close != nil {
 		defer b.close()
 	}
-	return readBook(b, name, opt, visit)
+	err = readBook(b, name, opt, visit)
+	var fe *FileError
+	ext := strings.ToLower(filepath.Ext(name))
+	if errors.As(err, &fe) && (fe.Reason == noHeader || fe.Reason == emptySheet) && (ext == ".xlsx" || ext == ".xlsm") &&
+		(strings.HasPrefix(b.Format, FormatCSV) || strings.HasPrefix(b.Format, FormatTSV)) {
+		// a name that says Excel over bytes that are text and no ledger
+		fe.Reason = "文件扩展名是 " + ext + "，但内容不是 Excel 表格，而是一段文字，也找不到台账的表头：文件可能已损坏或选错了，请在 Excel 或 WPS 里打开看看，能打开的话“另存为” .xlsx 再上传"
+	}
+	return err
 }
 
 // readBook finds the tables of each sheet and hands them to visit.
@@ -402,4 +410,23 @@ func tabSeparated(text []byte, full bool) bool {
 		}
 	}
 	return tabs > commas
+}
+
+// LooksTabular says whether a .txt file in a folder is a table (Excel's
+// "Unicode 文本" or a tab-separated export) rather than a note beside the
+// ledgers: UTF-16 with a BOM, or a first line with two or more tabs.
+func LooksTabular(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, 4096)
+	n, _ := io.ReadFull(f, head)
+	head = head[:n]
+	if bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}) || looksUTF16LE(head) {
+		return true
+	}
+	line, _, _ := bytes.Cut(bytes.TrimLeft(head, "\ufeff\r\n"), []byte("\n"))
+	return bytes.Count(line, []byte("\t")) >= 2
 }

@@ -274,3 +274,39 @@ func TestStoppedLoadLeavesNothing(t *testing.T) {
 		})
 	}
 }
+
+// TestValuesTypedAsText: amounts, counts and dates typed as text the ways
+// offices type them reach the warehouse as a person reads them, on both engines.
+func TestValuesTypedAsText(t *testing.T) {
+	mediation := "受理时间,乡镇,纠纷类别,调处结果,涉及人数,涉及金额（元）,结案时间\n" +
+		"15-3-5,石门镇,邻里,调解成功,１２,\"1,234元\",2015.03.09\n" + // full-width digits, a two-digit year
+		"2015.03.05  ,石门镇,合同,调解成功,10多人,1234.00,\n" + // trailing spaces
+		"2015年3月20日,营盘镇,邻里,调解成功,\"1,000人次\",（500）,\n" + // a negative amount is a reject here
+		"二〇一五年三月二十一日,营盘镇,邻里,调解成功,3,—,\n"
+	budget := "年度,单位,经费类别,预算数,到位数,实际支出\n" +
+		"2015,青山县,公用经费,\"￥12,000.00\",1.2万元,\"(1,234.00)\"\n" + // an adjustment in parentheses
+		"2015,石门镇,公用经费,无,0.5万,800元\n"
+	for _, engine := range []string{"duckdb", "clickhouse"} {
+		t.Run(engine, func(t *testing.T) {
+			dir, w, p := withRegistry(t, freshDSN(t, engine))
+			reps := run(t, p, write(t, dir, "调解.csv", mediation), write(t, dir, "经费.csv", budget))
+			if n := reps[0].Rejected(); n != 1 || !strings.Contains(reps[0].Tables[0].Rejects[0].Reason, "负数") {
+				t.Errorf("mediation rejects %+v, want the one negative amount", reps[0].Tables[0].Rejects)
+			}
+			if reps[1].Rejected() != 0 {
+				t.Errorf("budget rejects %+v", reps[1].Tables[0].Rejects)
+			}
+			if got := loadedFigures(t, w); got != (loaded{cases: "2015-03=3", parties: 25, amount: 2468}) {
+				t.Errorf("mediation loaded %+v", got)
+			}
+			res, err := w.Query(context.Background(), "SELECT sum(budget_fen), sum(allocated_fen), sum(actual_fen) FROM fact_budget WHERE "+w.Visible())
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := res.Rows[0]
+			if got := fmt.Sprint(toInt(r[0])/100, " ", toInt(r[1])/100, " ", toInt(r[2])/100); got != "12000 17000 -434" {
+				t.Errorf("budget, allocated, actual = %s, want 12000 17000 -434", got)
+			}
+		})
+	}
+}

@@ -271,3 +271,32 @@ func TestConfigFromEnvironment(t *testing.T) {
 		t.Errorf("a misspelt key: %v", err)
 	}
 }
+
+// TestIngestSaysHowFilesWereRead: sifa ingest says what each file was read
+// as, which sheets went to which ledger, what it passed over and the notes.
+func TestIngestSaysHowFilesWereRead(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("SIFA_DATA_DIR", filepath.Join(dir, "var"))
+	t.Setenv("SIFA_WAREHOUSE", "duckdb:"+filepath.Join(dir, "w.duckdb"))
+	reg := filepath.Join(dir, "机构名录.csv")
+	os.WriteFile(reg, []byte("区划代码,单位名称,层级,上级区划代码\n990121,青山县,县,\n990121100,石门镇,乡镇(街道),990121\n990121100201,石门村,村(社区),990121100\n"), 0o644)
+	html := filepath.Join(dir, "导出.xls")
+	os.WriteFile(html, []byte("<html><body><p>导出失败</p></body></html>"), 0o644)
+	code, out, errs := sifa(t, "ingest", reg, "../../ingest/testdata/formats/monthly.xls", html)
+	if code != exitFailure {
+		t.Errorf("exit %d, want 1 for the page without a table (%s)", code, errs)
+	}
+	for _, want := range []string{
+		"读作：Excel 97–2003 工作簿",
+		"工作表「填表说明」：没有找到台账的表头",
+		"工作表「旧数据」：隐藏的工作表，没有读",
+		"工作表「1月」第4–6行 → 人民调解台账",
+		"工作表「法律援助」第3–4行 → 法律援助台账",
+		"注意：1 处人数是约数",
+		"✗ 导出.xls：没有载入。文件「导出.xls」：这是一个网页文件（HTML），里面没有表格：请从原来的系统导出成 Excel（.xlsx）或 CSV 再上传",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("ingest output lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -237,8 +237,12 @@ func Expand(paths []string) ([]string, error) {
 				}
 				return nil
 			}
-			if strings.HasPrefix(base, ".") || strings.HasPrefix(base, "~$") || !ledgerExt[strings.ToLower(filepath.Ext(base))] {
+			ext := strings.ToLower(filepath.Ext(base))
+			if strings.HasPrefix(base, ".") || strings.HasPrefix(base, "~$") || !ledgerExt[ext] {
 				return nil
+			}
+			if ext == ".txt" && !ingest.LooksTabular(path) {
+				return nil // a 说明.txt beside the ledgers, not Excel's "Unicode 文本"
 			}
 			out = append(out, path)
 			return nil
