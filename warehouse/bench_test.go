@@ -3,9 +3,9 @@ package warehouse_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
-	"io"
 	"os/exec"
 	"path/filepath"
 	"sort"
