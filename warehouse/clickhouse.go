@@ -293,8 +293,13 @@ func (e *chEngine) commit(ctx context.Context, scopes, loads arrow.Record) error
 	return nil
 }
 
-func (e *chEngine) currentScopes() string {
-	return "SELECT argMax(scope_key, version) FROM scopes GROUP BY scope"
+// currentScopes: scopes is sorted by scope, so a condition on it reads
+// only the granules of those scopes.
+func (e *chEngine) currentScopes(where string) string {
+	if where != "" {
+		where = " WHERE " + where
+	}
+	return "SELECT argMax(scope_key, version) FROM scopes" + where + " GROUP BY scope"
 }
 
 func (e *chEngine) quote(s string) string { return chQuote(s) }
@@ -308,7 +313,7 @@ func chQuote(s string) string { return "'" + chQuoter.Replace(literalText(s)) + 
 func (e *chEngine) dateLit(d string) string { return "toDate('" + d + "')" }
 
 func (e *chEngine) dialect() Dialect {
-	return Dialect{name: "clickhouse", in: e.in(), currentScopes: e.currentScopes(), quote: chQuote, dateLit: e.dateLit}
+	return Dialect{name: "clickhouse", in: e.in(), currentScopes: e.currentScopes, scopePeriod: "splitByChar('|', scope)[3]", quote: chQuote, dateLit: e.dateLit}
 }
 
 // openStream loads a table on two connections at once, so that while the

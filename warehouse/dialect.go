@@ -1,5 +1,11 @@
 package warehouse
 
+import (
+	"strings"
+
+	"sifa/ingest/ledger"
+)
+
 // Dialect is the SQL that differs between the engines, as a value of pure
 // functions (the habit of Rill's drivers.Dialect): the panels write their
 // SQL once through it. It holds no connection; each engine gives its own
@@ -7,7 +13,8 @@ package warehouse
 type Dialect struct {
 	name          string
 	in            string
-	currentScopes string
+	currentScopes func(where string) string // the scope_key of each scope's current load, of the scopes where holds ("" all)
+	scopePeriod   string // the period part of scopes.scope ("ledger|org|period")
 	quote         func(string) string
 	dateLit       func(string) string
 }
@@ -30,8 +37,64 @@ func (d Dialect) DateLit(s string) string { return d.dateLit(s) }
 // current load of each scope: a load's rows count from its commit on, and
 // stop counting when a later load of the same scope commits.
 func (d Dialect) Visible() string {
-	return "scope_key " + d.in + " (" + d.currentScopes + ")"
+	return "scope_key " + d.in + " (" + d.currentScopes("") + ")"
 }
+
+// VisibleOf is Visible for the rows of one fact table within an org (a
+// code: the org's own scopes and those of the orgs under it, whose codes
+// start with it; "" for all) whose period is within [from, to] (compared as
+// the query compares its rows' period; "" leaves a side open): the current
+// loads are looked up among those scopes only, since a scope's rows all
+// have its org and period. On ClickHouse that is a range of the scopes
+// table's sort key instead of an argMax over every scope of every ledger in
+// every query (docs/bench.md: 400–500 ms a query for a province). A table
+// that is no ledger's facts gets Visible.
+func (d Dialect) VisibleOf(table, org, from, to string) string {
+	l := ledgerOfTable[table]
+	if l == "" {
+		return d.Visible()
+	}
+	lo := l + "|" + org
+	where := "scope >= " + d.quote(lo) + " AND scope < " + d.quote(nextPrefix(lo))
+	if from != "" {
+		where += " AND " + d.scopePeriod + " >= " + d.quote(from)
+	}
+	if to != "" {
+		where += " AND " + d.scopePeriod + " <= " + d.quote(to)
+	}
+	return "scope_key " + d.in + " (" + d.currentScopes(where) + ")"
+}
+
+// VisibleScopes is Visible for the rows of the scopes named (ledger|org|period).
+func (d Dialect) VisibleScopes(scopes []string) string {
+	if len(scopes) == 0 {
+		return "1 = 0"
+	}
+	lits := make([]string, len(scopes))
+	for i, s := range scopes {
+		lits[i] = d.quote(s)
+	}
+	return "scope_key " + d.in + " (" + d.currentScopes("scope IN ("+strings.Join(lits, ", ")+")") + ")"
+}
+
+// nextPrefix is the least string above every string that starts with p
+// (p is ASCII: a ledger id, "|" and digits).
+func nextPrefix(p string) string {
+	b := []byte(p)
+	b[len(b)-1]++
+	return string(b)
+}
+
+// ledgerOfTable maps each fact table to its ledger's id (a scope is "ledger|org|period").
+var ledgerOfTable = func() map[string]string {
+	m := map[string]string{}
+	for _, l := range ledger.Ledgers {
+		if t := ledger.FactFor(l.ID); t != nil {
+			m[t.Name] = l.ID
+		}
+	}
+	return m
+}()
 
 // Dialect is this warehouse's SQL dialect.
 func (w *Warehouse) Dialect() Dialect { return w.eng.dialect() }

@@ -131,7 +131,13 @@ func disputesFile(t *testing.T, dir, name string, n int, scopes ...[2]string) st
 // counts is the visible fact rows per (town, month).
 func counts(t *testing.T, w *warehouse.Warehouse) map[string]int64 {
 	t.Helper()
-	res, err := w.Query(context.Background(), "SELECT town_name, period, count(*) FROM fact_dispute WHERE "+w.Visible()+" GROUP BY town_name, period")
+	return countsWhere(t, w, w.Visible())
+}
+
+// countsWhere is the fact rows per (town, month) where a visibility condition holds.
+func countsWhere(t *testing.T, w *warehouse.Warehouse, visible string) map[string]int64 {
+	t.Helper()
+	res, err := w.Query(context.Background(), "SELECT town_name, period, count(*) FROM fact_dispute WHERE "+visible+" GROUP BY town_name, period")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,6 +195,26 @@ func TestResentAndCorrectedFiles(t *testing.T) {
 			want = "石门镇 2014-03=2 石门镇 2014-04=5 营盘镇 2014-03=5"
 			if got := render(counts(t, w)); got != want {
 				t.Errorf("after the correction: %s, want %s", got, want)
+			}
+			// the visibility of one ledger within an org agrees with the whole one
+			d := w.Dialect()
+			for org, want := range map[string]string{"": want, "990121": want, "990121100": "石门镇 2014-03=2 石门镇 2014-04=5",
+				"990121101": "营盘镇 2014-03=5", "990122": ""} {
+				if got := render(countsWhere(t, w, d.VisibleOf("fact_dispute", org, "", ""))); got != want {
+					t.Errorf("VisibleOf(fact_dispute, %q): %s, want %s", org, got, want)
+				}
+			}
+			if got := render(countsWhere(t, w, d.VisibleOf("fact_dispute", "990121", "2014-04", "2014-04"))); got != "石门镇 2014-04=5" {
+				t.Errorf("VisibleOf(fact_dispute, 990121, 2014-04…2014-04): %s", got)
+			}
+			if got := render(countsWhere(t, w, d.VisibleOf("fact_dispute", "", "", "2014-03"))); got != "石门镇 2014-03=2 营盘镇 2014-03=5" {
+				t.Errorf("VisibleOf(fact_dispute, …2014-03): %s", got)
+			}
+			if got := render(countsWhere(t, w, d.VisibleOf("fact_legal_aid", "", "", ""))); got != "" {
+				t.Errorf("another ledger's scopes made disputes visible: %s", got)
+			}
+			if got := render(countsWhere(t, w, d.VisibleScopes([]string{"mediation|990121100|2014-03"}))); got != "石门镇 2014-03=2" {
+				t.Errorf("VisibleScopes: %s", got)
 			}
 			// loads and rejects record what happened
 			res, err := w.Query(context.Background(), "SELECT count(*), sum(rows_accepted) FROM loads WHERE ledger = 'mediation'")

@@ -67,7 +67,7 @@ type engine interface {
 	// readers switch to the new rows at once.
 	commit(ctx context.Context, scopes, loads arrow.Record) error
 	// currentScopes is a subquery listing the scope_key of every scope's current load.
-	currentScopes() string
+	currentScopes(where string) string
 	// migrateEngine runs an engine's own steps of a schema version (tables
 	// that only one engine keeps).
 	migrateEngine(ctx context.Context, version int) error
@@ -701,9 +701,11 @@ func (w *Warehouse) CurrentOf(ctx context.Context, t *ledger.Table, scopes []str
 	}
 	d := w.eng.dialect()
 	lits := make([]string, len(scopes))
+	full := make([]string, len(scopes))
 	counties := map[string]bool{}
 	for i, s := range scopes {
 		lits[i] = d.Lit(s)
+		full[i] = ledgerOfTable[t.Name] + "|" + s
 		if len(s) >= 6 {
 			counties[d.Lit(s[:6])] = true // a scope's org code starts with its county's
 		}
@@ -715,7 +717,7 @@ func (w *Warehouse) CurrentOf(ctx context.Context, t *ledger.Table, scopes []str
 	sort.Strings(cl)
 	// the county first: the fact tables are sorted by it, so a province
 	// reads only the counties the file is about
-	res, err := w.eng.query(ctx, "SELECT scope_org, period, load_id, count(*) FROM "+t.Name+" WHERE county_code IN ("+strings.Join(cl, ", ")+") AND "+d.Visible()+
+	res, err := w.eng.query(ctx, "SELECT scope_org, period, load_id, count(*) FROM "+t.Name+" WHERE county_code IN ("+strings.Join(cl, ", ")+") AND "+d.VisibleScopes(full)+
 		" AND concat(scope_org, '|', period) IN ("+strings.Join(lits, ", ")+") GROUP BY scope_org, period, load_id ORDER BY scope_org, period")
 	if err != nil || len(res.Rows) == 0 {
 		return nil, err

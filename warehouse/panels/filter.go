@@ -144,6 +144,32 @@ func ResolveOrg(reg *transform.Registry, code string) (scope, error) {
 // where is the condition that limits a fact table to the scope. villages
 // says whether the table records villages; a village scope on a table that
 // does not is empty.
+// orgPrefix is the code that the scope org of every row within the scope
+// starts with ("" for all): a county's or town's own code, a province's or
+// city's prefix, a village's town (its rows are its town's scopes); with an
+// account's limit, the narrower of the two.
+func (s scope) orgPrefix() string {
+	p := s.ownPrefix()
+	if s.limit != nil {
+		if lp := s.limit.ownPrefix(); len(lp) > len(p) {
+			p = lp
+		}
+	}
+	return p
+}
+
+func (s scope) ownPrefix() string {
+	switch s.level {
+	case "prefix", transform.LevelCounty, transform.LevelTown:
+		return s.code
+	case transform.LevelVillage:
+		if s.org != nil {
+			return s.org.TownCode
+		}
+	}
+	return ""
+}
+
 func (s scope) where(villages bool) string {
 	if s.limit != nil {
 		return s.own(villages) + " AND " + s.limit.own(villages)

@@ -89,7 +89,7 @@ type fundingData struct {
 
 func (r *request) readPopulation(table, cond string) (populations, error) {
 	rows, err := r.rows(personCount{groups: []string{"scope_org", "period", "county_code", "town_code"}, counts: []string{""}}.sql(
-		r.from(table, r.d.Visible()+" AND "+r.sc.where(false)+" AND "+cond)))
+		r.from(table, r.visible(table)+" AND "+r.sc.where(false)+" AND "+cond)))
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +102,7 @@ func (r *request) readPopulation(table, cond string) (populations, error) {
 
 // readFunding reads the budget lines of the years from..to (0: all) and the populations.
 func (r *request) readFunding(from, to int) (*fundingData, error) {
-	cond := r.d.Visible() + " AND " + r.sc.where(false) + r.category("category")
+	cond := r.visible("fact_budget") + " AND " + r.sc.where(false) + r.category("category")
 	if from > 0 {
 		cond += fmt.Sprintf(" AND year >= %d AND year <= %d", from, to)
 	}
@@ -141,7 +141,7 @@ func fundingShortfall(r *request) (any, error) {
 		}
 	}
 	if year == 0 {
-		row, err := r.one("SELECT max(year)" + r.from("fact_budget", r.d.Visible()+" AND "+r.sc.where(false)))
+		row, err := r.one("SELECT max(year)" + r.from("fact_budget", r.visible("fact_budget")+" AND "+r.sc.where(false)))
 		if err != nil {
 			return nil, err
 		}

@@ -101,11 +101,11 @@ func metaYears(r *request) (any, error) {
 	seen := map[int]bool{}
 	// the years of the caller's own scope: another county's files neither
 	// show here nor move an account's default year
-	cond := r.d.Visible() + " AND " + r.sc.where(false)
+	cond := func(table string) string { return r.visible(table) + " AND " + r.sc.where(false) }
 	all, err := r.rowsAll(
-		"SELECT DISTINCT substring(period, 1, 4)"+r.from("fact_dispute", cond),
-		"SELECT DISTINCT substring(period, 1, 4)"+r.from("fact_staff", cond),
-		"SELECT DISTINCT substring(period, 1, 4)"+r.from("fact_budget", cond))
+		"SELECT DISTINCT substring(period, 1, 4)"+r.from("fact_dispute", cond("fact_dispute")),
+		"SELECT DISTINCT substring(period, 1, 4)"+r.from("fact_staff", cond("fact_staff")),
+		"SELECT DISTINCT substring(period, 1, 4)"+r.from("fact_budget", cond("fact_budget")))
 	if err != nil {
 		return nil, err
 	}

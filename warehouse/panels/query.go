@@ -121,7 +121,17 @@ func (r *request) from(table, cond string) string {
 // events is the FROM … WHERE of an event table for the request, with any
 // further conditions (" AND …").
 func (r *request) events(table string, villages bool, more ...string) string {
-	return r.from(table, r.d.Visible()+" AND "+r.sc.where(villages)+" AND "+monthWhere(r.f)+strings.Join(more, ""))
+	from, to := r.f.Months()
+	return r.from(table, r.visibleIn(table, from, to)+" AND "+r.sc.where(villages)+" AND "+monthWhere(r.f)+strings.Join(more, ""))
+}
+
+// visible is the condition that keeps a fact table to its current loads,
+// looked up among the scopes of the request's org only.
+func (r *request) visible(table string) string { return r.d.VisibleOf(table, r.sc.orgPrefix(), "", "") }
+
+// visibleIn is visible for the rows whose period is within [from, to] ("" open).
+func (r *request) visibleIn(table, from, to string) string {
+	return r.d.VisibleOf(table, r.sc.orgPrefix(), from, to)
 }
 
 // category is the condition of the category filter on a column (the value
@@ -138,14 +148,21 @@ func (r *request) category(col string) string {
 // not before its start), with any further conditions (" AND …").
 func (r *request) snapshot(table string, villages, inPeriod bool, more ...string) string {
 	// the inner query keeps to the scope too: for one county it reads that county, not the province
-	cond := r.d.Visible() + " AND " + r.sc.where(villages)
-	if end := r.f.End(); end != "" {
+	start, end := r.f.Start(), r.f.End()
+	if !inPeriod {
+		start = ""
+	}
+	// the latest period per org is at most end (and at least start): the
+	// current loads are looked up among those periods' scopes
+	vis := r.visibleIn(table, start, end)
+	cond := vis + " AND " + r.sc.where(villages)
+	if end != "" {
 		cond += " AND period <= '" + end + "'"
 	}
-	if start := r.f.Start(); inPeriod && start != "" {
+	if start != "" {
 		cond += " AND period >= '" + start + "'"
 	}
-	return r.from(table, r.sc.where(villages)+" AND "+r.d.Visible()+
+	return r.from(table, r.sc.where(villages)+" AND "+vis+
 		" AND concat(scope_org, '|', period) "+r.d.In()+" (SELECT concat(scope_org, '|', max(period)) FROM "+table+
 		" WHERE "+cond+" GROUP BY scope_org)"+strings.Join(more, ""))
 }

@@ -147,9 +147,9 @@ func workByYear(r *request) (any, error) {
 		}
 		return byYear[y]
 	}
-	cond := r.d.Visible() + " AND " + r.sc.where(false)
+	cond := func(table string) string { return r.visible(table) + " AND " + r.sc.where(false) }
 	yearOf := "substring(period, 1, 4)"
-	rows, err := r.rows("SELECT " + yearOf + ", count(*), " + sumIf("decision = '给予援助'") + ", sum(recovered_fen)" + r.from("fact_legal_aid", cond) + " GROUP BY " + yearOf)
+	rows, err := r.rows("SELECT " + yearOf + ", count(*), " + sumIf("decision = '给予援助'") + ", sum(recovered_fen)" + r.from("fact_legal_aid", cond("fact_legal_aid")) + " GROUP BY " + yearOf)
 	if err != nil {
 		return nil, err
 	}
@@ -158,14 +158,14 @@ func workByYear(r *request) (any, error) {
 		w := get(y)
 		w.LegalAidApplications, w.LegalAidCases, w.LegalAidRecovered = num(x[1]), num(x[2]), yuan(num(x[3]))
 	}
-	if rows, err = r.rows("SELECT " + yearOf + ", sum(visits)" + r.from("fact_consultation", cond) + " GROUP BY " + yearOf); err != nil {
+	if rows, err = r.rows("SELECT " + yearOf + ", sum(visits)" + r.from("fact_consultation", cond("fact_consultation")) + " GROUP BY " + yearOf); err != nil {
 		return nil, err
 	}
 	for _, x := range rows {
 		y, _ := strconv.Atoi(str(x[0]))
 		get(y).Consultations = num(x[1])
 	}
-	pubCond := r.d.Visible() + " AND " + r.sc.where(true)
+	pubCond := r.visible("fact_publicity") + " AND " + r.sc.where(true)
 	if rows, err = r.rows("SELECT " + yearOf + ", count(*), sum(participants)" + r.from("fact_publicity", pubCond) + " GROUP BY " + yearOf); err != nil {
 		return nil, err
 	}
@@ -174,11 +174,11 @@ func workByYear(r *request) (any, error) {
 		w := get(y)
 		w.PublicityEvents, w.PublicityParticipants = num(x[1]), num(x[2])
 	}
-	corr, cy, err := r.readSnapshots(correctionsPersons([]string{"scope_org", "period"}).sql(r.from("fact_corrections", cond)))
+	corr, cy, err := r.readSnapshots(correctionsPersons([]string{"scope_org", "period"}).sql(r.from("fact_corrections", cond("fact_corrections"))))
 	if err != nil {
 		return nil, err
 	}
-	rel, ry, err := r.readSnapshots(resettlementPersons([]string{"scope_org", "period"}).sql(r.from("fact_resettlement", cond)))
+	rel, ry, err := r.readSnapshots(resettlementPersons([]string{"scope_org", "period"}).sql(r.from("fact_resettlement", cond("fact_resettlement"))))
 	if err != nil {
 		return nil, err
 	}
