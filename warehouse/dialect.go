@@ -14,7 +14,7 @@ type Dialect struct {
 	name          string
 	in            string
 	currentScopes func(where string) string // the scope_key of each scope's current load, of the scopes where holds ("" all)
-	scopePeriod   string // the period part of scopes.scope ("ledger|org|period")
+	scopePeriod   string                    // the period part of scopes.scope ("ledger|org|period")
 	quote         func(string) string
 	dateLit       func(string) string
 }
