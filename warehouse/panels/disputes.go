@@ -4,7 +4,6 @@ import (
 	"sifa/ingest/ledger"
 	"sifa/transform"
 	"sort"
-	"strings"
 )
 
 // 人民调解: disputes received and mediated, by month, type and org.
@@ -39,25 +38,35 @@ var DisputeTypes = ledger.Mediation.Values("纠纷类型")
 
 func disputesSummary(r *request) (any, error) {
 	from := r.events("fact_dispute", true, r.category("dispute_type"))
-	cols := []string{"count(*)", "sum(petition)", "sum(parties)", "sum(amount_fen)"}
-	for _, res := range DisputeResults {
-		cols = append(cols, sumIf("result = '"+res+"'"))
-	}
-	for _, p := range PreventedTypes {
-		cols = append(cols, sumIf("prevented_type = '"+p+"'"), "sum(CASE WHEN prevented_type = '"+p+"' THEN prevented_persons ELSE 0 END)")
-	}
-	row, err := r.one("SELECT " + strings.Join(cols, ", ") + from)
+	// one line per result and prevented type, added up here: on ClickHouse
+	// sixteen CASE sums over a province's year of rows cost twice the GROUP BY
+	rows, err := r.rows("SELECT result, prevented_type, count(*), sum(prevented_persons), sum(petition), sum(parties), sum(amount_fen)" + from +
+		" GROUP BY result, prevented_type")
 	if err != nil {
 		return nil, err
 	}
-	out := &DisputesSummary{Received: num(row[0]), PetitionRelated: num(row[1]), Parties: num(row[2]), AmountInvolved: yuan(num(row[3])),
-		ByResult: map[string]int64{}, Prevented: map[string]Prevented{}}
-	for i, res := range DisputeResults {
-		out.ByResult[res] = num(row[4+i])
+	out := &DisputesSummary{ByResult: map[string]int64{}, Prevented: map[string]Prevented{}}
+	for _, res := range DisputeResults {
+		out.ByResult[res] = 0
 	}
-	for i, p := range PreventedTypes {
-		out.Prevented[p] = Prevented{Cases: num(row[8+2*i]), Persons: num(row[9+2*i])}
+	for _, p := range PreventedTypes {
+		out.Prevented[p] = Prevented{}
 	}
+	var amount int64
+	for _, x := range rows {
+		res, p, n := str(x[0]), str(x[1]), num(x[2])
+		out.Received += n
+		out.PetitionRelated += num(x[4])
+		out.Parties += num(x[5])
+		amount += num(x[6])
+		if _, ok := out.ByResult[res]; ok {
+			out.ByResult[res] += n
+		}
+		if pv, ok := out.Prevented[p]; ok {
+			out.Prevented[p] = Prevented{Cases: pv.Cases + n, Persons: pv.Persons + num(x[3])}
+		}
+	}
+	out.AmountInvolved = yuan(amount)
 	out.MediatedSuccess = out.ByResult["调解成功"]
 	out.SuccessRate = rate(out.MediatedSuccess, out.Received)
 	return out, nil
