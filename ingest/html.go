@@ -332,15 +332,12 @@ func parseSpreadsheetML(ctx context.Context, r io.Reader, lim Limits) ([]wholeSh
 	inCell := false
 	tokens := 0
 	for {
-		tok, err := d.Token()
+		tok, err := nextToken(ctx, d, &tokens)
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
 			return nil, err
-		}
-		if tokens++; tokens%65536 == 0 && ctx.Err() != nil {
-			return nil, ctx.Err()
 		}
 		switch e := tok.(type) {
 		case xml.StartElement:
@@ -407,12 +404,7 @@ func parseSpreadsheetML(ctx context.Context, r io.Reader, lim Limits) ([]wholeSh
 				v := text.String()
 				switch dataType {
 				case "DateTime":
-					day, clock, _ := strings.Cut(v, "T")
-					if clock != "" && strings.Trim(clock, "0:.") != "" {
-						v = day + " " + clock[:min(8, len(clock))]
-					} else {
-						v = day
-					}
+					v = isoDateTime(v)
 				case "Number":
 					if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
 						v = NumberText(f)

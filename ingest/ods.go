@@ -191,15 +191,12 @@ func parseODS(ctx context.Context, r io.Reader, lim Limits) ([]wholeSheet, error
 	styleName := ""
 	tokens := 0
 	for {
-		tok, err := d.Token()
+		tok, err := nextToken(ctx, d, &tokens)
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
 			return nil, err
-		}
-		if tokens++; tokens%65536 == 0 && ctx.Err() != nil {
-			return nil, ctx.Err()
 		}
 		switch e := tok.(type) {
 		case xml.StartElement:
@@ -281,6 +278,24 @@ func parseODS(ctx context.Context, r io.Reader, lim Limits) ([]wholeSheet, error
 	return sheets, nil
 }
 
+// isoDateTime writes an XML date-time (2015-03-05T00:00:00, as .ods and
+// XML Spreadsheets store dates) as 2015-03-05, with the time only when it has one.
+func isoDateTime(v string) string {
+	day, clock, _ := strings.Cut(strings.TrimSpace(v), "T")
+	if clock != "" && strings.Trim(clock, "0:.") != "" {
+		return day + " " + clock[:min(8, len(clock))]
+	}
+	return day
+}
+
+// nextToken is d.Token, stopping when ctx ends (looked at every 65,536 tokens, counted in n).
+func nextToken(ctx context.Context, d *xml.Decoder, n *int) (xml.Token, error) {
+	if *n++; *n%65536 == 0 && ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	return d.Token()
+}
+
 // odsValue reads a cell's typed value: numbers in full from office:value,
 // dates as 2015-03-05 from office:date-value.
 func odsValue(e xml.StartElement) (string, bool) {
@@ -292,14 +307,7 @@ func odsValue(e xml.StartElement) (string, bool) {
 		}
 	case "date":
 		v := attr(e, nsOffice, "date-value")
-		day, clock, _ := strings.Cut(v, "T")
-		if clock != "" && strings.Trim(clock, "0:.") != "" {
-			if len(clock) > 8 {
-				clock = clock[:8]
-			}
-			return day + " " + clock, true
-		}
-		return day, true
+		return isoDateTime(v), true
 	case "boolean":
 		return strings.ToUpper(attr(e, nsOffice, "boolean-value")), true
 	}

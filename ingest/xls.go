@@ -654,17 +654,23 @@ func SerialDate(f float64, date1904 bool) (string, bool) {
 	if f < 1 || f > 2958465 || math.IsNaN(f) {
 		return "", false
 	}
-	epoch := time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
-	if date1904 {
-		epoch = time.Date(1904, 1, 1, 0, 0, 0, 0, time.UTC)
-	}
 	days := math.Floor(f)
-	t := epoch.AddDate(0, 0, int(days))
+	t := ExcelEpoch(date1904).AddDate(0, 0, int(days))
 	secs := math.Round((f - days) * 86400)
 	if secs == 0 {
 		return t.Format("2006-01-02"), true
 	}
 	return t.Add(time.Duration(secs) * time.Second).Format("2006-01-02 15:04:05"), true
+}
+
+// ExcelEpoch is the day an Excel date serial counts from: 1899-12-30 (so
+// that serial 1 is 1900-01-01 past Excel's false 1900-02-29), or 1904-01-01
+// in the 1904 date system.
+func ExcelEpoch(date1904 bool) time.Time {
+	if date1904 {
+		return time.Date(1904, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	return time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
 }
 
 func boolText(v bool) string {

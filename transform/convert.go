@@ -93,6 +93,13 @@ type Notes struct {
 	WanInYuan   int `json:"wan_in_yuan,omitempty"` // amounts written in 万 in a 元 column (1.25万元): loaded as 12,500 元
 }
 
+// Add counts another table's (or converter's) notes in.
+func (n *Notes) Add(o Notes) {
+	n.Approximate += o.Approximate
+	n.MonthOnly += o.MonthOnly
+	n.WanInYuan += o.WanInYuan
+}
+
 // Any says whether there is a note.
 func (n Notes) Any() bool { return n != Notes{} }
 
@@ -594,9 +601,7 @@ func (c *Converter) monthOf(t time.Time) string {
 // Merge adds what another converter of the same table counted (used when
 // batches of one table are converted in parallel, one converter each).
 func (c *Converter) Merge(o *Converter) {
-	c.Notes.Approximate += o.Notes.Approximate
-	c.Notes.MonthOnly += o.Notes.MonthOnly
-	c.Notes.WanInYuan += o.Notes.WanInYuan
+	c.Notes.Add(o.Notes)
 	c.Accepted += o.Accepted
 	c.Rejected += o.Rejected
 	for k := range o.Scopes {

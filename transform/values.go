@@ -45,8 +45,6 @@ var (
 	reYM       = regexp.MustCompile(`^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?(?:份)?$`)
 	reCompact  = regexp.MustCompile(`^(\d{4})(\d{2})(\d{2})$`)
 	reSerial   = regexp.MustCompile(`^\d{4,5}(?:\.\d+)?$`)
-	excelEpoch = time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
-	epoch1904  = time.Date(1904, 1, 1, 0, 0, 0, 0, time.UTC)
 )
 
 var errDate = errors.New("不是有效的日期")
@@ -84,11 +82,7 @@ func ParseDateIn(v string, date1904 bool) (t time.Time, monthOnly bool, err erro
 		if f < 1 || f > 2958465 {
 			return time.Time{}, false, errDate
 		}
-		base := excelEpoch
-		if date1904 {
-			base = epoch1904
-		}
-		t = base.AddDate(0, 0, int(f))
+		t = ingest.ExcelEpoch(date1904).AddDate(0, 0, int(f))
 		if t.Year() < 1900 || t.Year() > 2100 {
 			return time.Time{}, false, errDate
 		}

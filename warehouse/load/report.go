@@ -164,9 +164,7 @@ func (r FileReport) ReadAs() []string {
 func (r FileReport) Notes() transform.Notes {
 	var n transform.Notes
 	for _, t := range r.Tables {
-		n.Approximate += t.Notes.Approximate
-		n.MonthOnly += t.Notes.MonthOnly
-		n.WanInYuan += t.Notes.WanInYuan
+		n.Add(t.Notes)
 	}
 	return n
 }
