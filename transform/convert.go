@@ -48,6 +48,9 @@ func (r Reject) Error() string {
 type Config struct {
 	Secret []byte    // the key of person_key; lives in the configuration only
 	Now    time.Time // dates after it are rejected; zero = time.Now()
+	// Within is the org the uploader may send data for (empty: any); its
+	// county settles a township name that several counties share.
+	Within string
 }
 
 // Converter turns one ingested table's records into fact records.
@@ -172,10 +175,8 @@ func NewConverter(t *ingest.Table, reg *Registry, cfg Config, loadID string) (*C
 	c.scopeKeys = map[[2]string]scopeHit{}
 	c.months = map[int]string{}
 	c.mediators = map[[2]string]string{}
-	if t.Reporter != "" && reg != nil {
-		if o, err := reg.Find(t.Reporter, "", LevelCounty, LevelTown); err == nil {
-			c.countyHint = o.CountyCode
-		}
+	if reg != nil {
+		c.countyHint = countyOfFile(t, reg, cfg.Within)
 	}
 	if t.Snapshot != "" {
 		d, _, err := ParseDateIn(t.Snapshot, t.Date1904)
@@ -188,6 +189,26 @@ func NewConverter(t *ingest.Table, reg *Registry, cfg Config, loadID string) (*C
 		return nil, fe(t.Ledger.Name + "没有统计时点：请在标题下写一行“统计时点：2014年12月31日”，或加一列「统计时点」")
 	}
 	return c, nil
+}
+
+// countyOfFile is the county a file's township names are read in when a
+// name alone is shared by several counties of a city or province (every
+// county may have its 城关镇): the uploader's own county, else the county
+// of the 填报单位 its title names, else the one county its file name names
+// ("龙庆县_人民调解台账_2016.xls"). Empty when none says.
+func countyOfFile(t *ingest.Table, reg *Registry, within string) string {
+	if o := reg.Org(within); o != nil && o.CountyCode != "" {
+		return o.CountyCode
+	}
+	if t.Reporter != "" {
+		if o, err := reg.Find(t.Reporter, "", LevelCounty, LevelTown); err == nil {
+			return o.CountyCode
+		}
+	}
+	if o := reg.CountyNamedIn(t.File); o != nil {
+		return o.Code
+	}
+	return ""
 }
 
 // genericCol is a fact column the generic loop fills from its catalog column.

@@ -31,7 +31,13 @@ var testNow = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 // convertCSV reads a CSV fixture through the real ingest path and converts it.
 func convertCSV(t *testing.T, csv string, reg *Registry) (*Converter, []arrow.Record, []Reject, error) {
 	t.Helper()
-	p := filepath.Join(t.TempDir(), "fixture.csv")
+	return convertFile(t, "fixture.csv", csv, reg, Config{Secret: []byte("k"), Now: testNow})
+}
+
+// convertFile is convertCSV for a file of the given name and configuration.
+func convertFile(t *testing.T, name, csv string, reg *Registry, cfg Config) (*Converter, []arrow.Record, []Reject, error) {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
 	if err := os.WriteFile(p, []byte(csv), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +46,7 @@ func convertCSV(t *testing.T, csv string, reg *Registry) (*Converter, []arrow.Re
 	var rejects []Reject
 	err := ingest.Read(p, ingest.Options{}, func(tb *ingest.Table) error {
 		var err error
-		conv, err = NewConverter(tb, reg, Config{Secret: []byte("k"), Now: testNow}, "load1")
+		conv, err = NewConverter(tb, reg, cfg, "load1")
 		if err != nil {
 			return err
 		}
@@ -203,6 +209,65 @@ func TestFileLevelErrors(t *testing.T) {
 		var fe *ingest.FileError
 		if !errors.As(err, &fe) || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "fixture.csv") {
 			t.Errorf("%s: err = %v, want %q", c.name, err, c.want)
+		}
+	}
+}
+
+// TestSharedTownName: 营盘镇 is in both 青山县 and 绿水县; the uploader's
+// county, the 填报单位 or the county the file name names settles it, and
+// nothing else guesses.
+func TestSharedTownName(t *testing.T) {
+	reg := testRegistry()
+	row := "1,2014-03-05,营盘,,邻里,调解成功,,,,,,否\n"
+	cases := []struct {
+		name, file, title, within string
+		want                      string // town_code, or the reject's words
+	}{
+		{"file name names the county", "绿水县_人民调解台账_2014.csv", "", "", "990122100"},
+		{"file name with the bureau's name", "03_青山县司法局 调解台账.csv", "", "", "990121101"},
+		{"uploader's township settles it", "fixture.csv", "", "990122100", "990122100"},
+		{"uploader's county before the file name", "青山县台账.csv", "", "990122", "990122100"},
+		{"填报单位 before the file name", "青山县台账.csv", "填报单位：绿水县司法局\n", "", "990122100"},
+		{"nothing says", "调解台账.csv", "", "", "对应多个单位"},
+		{"the file name names both", "青山县绿水县合并.csv", "", "", "对应多个单位"},
+		{"a province-level uploader does not settle it", "fixture.csv", "", "99", "对应多个单位"},
+	}
+	for _, c := range cases {
+		_, recs, rejects, err := convertFile(t, c.file, c.title+medHeader+row, reg, Config{Secret: []byte("k"), Now: testNow, Within: c.within})
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if len(rejects) > 0 {
+			if !strings.Contains(rejects[0].Reason, c.want) || c.want[0] == '9' {
+				t.Errorf("%s: rejected: %s; want %s", c.name, rejects[0].Reason, c.want)
+			}
+		} else if got := strings.Join(column(t, recs, "town_code"), "|"); got != c.want {
+			t.Errorf("%s: town %q, want %q", c.name, got, c.want)
+		}
+	}
+}
+
+func TestCountyNamedIn(t *testing.T) {
+	reg := NewRegistry([]Org{
+		{Code: "990101", Name: "清江县", Level: LevelCounty},
+		{Code: "990102", Name: "江县", Level: LevelCounty},
+		{Code: "990103", Name: "石门县", Level: LevelCounty},
+		{Code: "990103100", Name: "清江镇", Level: LevelTown, Parent: "990103"},
+	})
+	for text, want := range map[string]string{
+		"清江县_调解.xls":   "990101", // 江县 is part of 清江县
+		"江县 调解.xls":    "990102",
+		"石门县司法局.xlsx":  "990103",
+		"清江镇.xlsx":     "", // a township's name is not a county's
+		"江县与石门县.xlsx":  "", // two counties
+		"调解台账2016.csv": "",
+	} {
+		got := ""
+		if o := reg.CountyNamedIn(text); o != nil {
+			got = o.Code
+		}
+		if got != want {
+			t.Errorf("CountyNamedIn(%q) = %q, want %q", text, got, want)
 		}
 	}
 }

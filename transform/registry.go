@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"sifa/ingest"
 )
@@ -183,6 +184,36 @@ func (r *Registry) Find(name, countyHint string, levels ...string) (*Org, error)
 	}
 	sort.Strings(names)
 	return nil, fmt.Errorf("「%s」对应多个单位：%s，请写全称或区划代码", name, strings.Join(names, "、"))
+}
+
+// CountyNamedIn returns the one county whose full name (青山县, 青山县司法局)
+// a text such as a file name contains, or nil when none or several do. A
+// name that is part of a longer county name found too (江县 in 清江县) does
+// not count against it.
+func (r *Registry) CountyNamedIn(text string) *Org {
+	text = nameKey(text)
+	var found []*Org
+	for _, o := range r.under[underKey{"", LevelCounty}] {
+		if n := nameKey(o.Name); utf8.RuneCountInString(n) >= 2 && strings.Contains(text, n) {
+			found = append(found, o)
+		}
+	}
+	var longest []*Org
+	for _, o := range found {
+		inner := false
+		for _, x := range found {
+			if x != o && len(x.Name) > len(o.Name) && strings.Contains(nameKey(x.Name), nameKey(o.Name)) {
+				inner = true
+			}
+		}
+		if !inner {
+			longest = append(longest, o)
+		}
+	}
+	if len(longest) != 1 {
+		return nil
+	}
+	return longest[0]
 }
 
 // Village conforms a village name within a township.

@@ -91,6 +91,14 @@ func (p *Pipeline) RunUpload(ctx context.Context, within string, confirmed bool,
 	return q.Run(ctx, paths)
 }
 
+// converting is the converters' configuration: the pipeline's, with the
+// uploader's limit, which settles a township name that several counties share.
+func (p *Pipeline) converting() transform.Config {
+	c := p.Config
+	c.Within = p.Within
+	return c
+}
+
 // RunWithin ingests files for an uploader limited to an org (a 数据员 of
 // one township): see Within.
 func (p *Pipeline) RunWithin(ctx context.Context, within string, paths []string) ([]FileReport, error) {
@@ -399,7 +407,7 @@ func (p *Pipeline) file(ctx context.Context, path string, reg *transform.Registr
 		PassOver: func(sheet, reason string) { rep.PassedOver = append(rep.PassedOver, PassedSheet{sheet, reason}) }}
 	err = ingest.Read(path, opt, func(t *ingest.Table) error {
 		rep.Reader, rep.Date1904 = t.Format, rep.Date1904 || t.Date1904
-		conv, err := transform.NewConverter(t, reg, p.Config, rep.LoadID)
+		conv, err := transform.NewConverter(t, reg, p.converting(), rep.LoadID)
 		if err != nil {
 			return err
 		}
@@ -543,7 +551,7 @@ func (p *Pipeline) convertParallel(t *ingest.Table, conv *transform.Converter, r
 	}()
 	convs := []*transform.Converter{conv}
 	for len(convs) < converters {
-		c, err := transform.NewConverter(t, reg, p.Config, loadID)
+		c, err := transform.NewConverter(t, reg, p.converting(), loadID)
 		if err != nil {
 			for rec := range recs {
 				rec.Release()
