@@ -54,8 +54,7 @@ func (d Dialect) VisibleOf(table, org, from, to string) string {
 	if l == "" {
 		return d.Visible()
 	}
-	lo := l + "|" + org
-	where := "scope >= " + d.quote(lo) + " AND scope < " + d.quote(nextPrefix(lo))
+	where := d.ScopesOf(l, org)
 	if from != "" {
 		where += " AND " + d.scopePeriod + " >= " + d.quote(from)
 	}
@@ -64,6 +63,18 @@ func (d Dialect) VisibleOf(table, org, from, to string) string {
 	}
 	return "scope_key " + d.in + " (" + d.currentScopes(where) + ")"
 }
+
+// ScopesOf is the condition on the scopes table that keeps the scopes of a
+// ledger within an org (a code, or a prefix of codes; "" for all): a range
+// of the table's sort key.
+func (d Dialect) ScopesOf(ledgerID, org string) string {
+	lo := ledgerID + "|" + org
+	return "scope >= " + d.quote(lo) + " AND scope < " + d.quote(nextPrefix(lo))
+}
+
+// ScopePeriod is the expression of a scope's period ("2016-03" or
+// "2016-12-31") on the scopes table.
+func (d Dialect) ScopePeriod() string { return d.scopePeriod }
 
 // VisibleScopes is Visible for the rows of the scopes named (ledger|org|period).
 func (d Dialect) VisibleScopes(scopes []string) string {

@@ -98,23 +98,22 @@ type Years struct {
 
 func metaYears(r *request) (any, error) {
 	out := &Years{Years: []int{}}
-	seen := map[int]bool{}
 	// the years of the caller's own scope: another county's files neither
-	// show here nor move an account's default year
-	cond := func(table string) string { return r.visible(table) + " AND " + r.sc.where(false) }
-	all, err := r.rowsAll(
-		"SELECT DISTINCT substring(period, 1, 4)"+r.from("fact_dispute", cond("fact_dispute")),
-		"SELECT DISTINCT substring(period, 1, 4)"+r.from("fact_staff", cond("fact_staff")),
-		"SELECT DISTINCT substring(period, 1, 4)"+r.from("fact_budget", cond("fact_budget")))
+	// show here nor move an account's default year. A scope is written only
+	// by a load that has rows in it, so the years of the scopes are the
+	// years of the rows, read from the scopes' sort key instead of every
+	// fact row (every page asks: 1.1 s a page for a province on ClickHouse).
+	var within []string
+	for _, l := range []*ledger.Ledger{ledger.Mediation, ledger.Roster, ledger.Budget} {
+		within = append(within, "("+r.d.ScopesOf(l.ID, r.sc.orgPrefix())+")")
+	}
+	rows, err := r.rows("SELECT DISTINCT substring(" + r.d.ScopePeriod() + ", 1, 4)" + r.from("scopes", strings.Join(within, " OR ")))
 	if err != nil {
 		return nil, err
 	}
-	for _, rows := range all {
-		for _, x := range rows {
-			if y, err := strconv.Atoi(str(x[0])); err == nil && !seen[y] {
-				seen[y] = true
-				out.Years = append(out.Years, y)
-			}
+	for _, x := range rows {
+		if y, err := strconv.Atoi(str(x[0])); err == nil {
+			out.Years = append(out.Years, y)
 		}
 	}
 	sort.Ints(out.Years)
