@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -143,6 +144,55 @@ func measurePanels(b *testing.B, engine, scale string, w *warehouse.Warehouse, p
 	return rows
 }
 
+type pageRow struct {
+	engine, page string
+	p50, p95     time.Duration
+}
+
+// measurePages times each dashboard page for the whole province, 2016,
+// uncached, as a 领导 of the province opens it: the page's panels run
+// together on the server, as they do in sifa serve.
+func measurePages(b *testing.B, engine string, w *warehouse.Warehouse, runs int) []pageRow {
+	ctx := context.Background()
+	srv := httptest.NewServer((&dashboards.Site{Engine: &panels.Engine{Store: w}, Accounts: w}).Handler())
+	defer srv.Close()
+	name := fmt.Sprintf("scale%d", time.Now().UnixNano())
+	if err := dashboards.ChangeAccount(ctx, w, nil, dashboards.PasswordRules{}, dashboards.AccountChange{Action: "add", Name: name, Role: string(panels.RoleLeader),
+		Password: testPassword, By: "bench"}); err != nil {
+		b.Fatal(err)
+	}
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	resp, err := c.PostForm(srv.URL+"/login", url.Values{"user": {name}, "password": {testPassword}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	resp.Body.Close()
+	get := func(path string) time.Duration {
+		start := time.Now()
+		resp, err := c.Get(srv.URL + path + "?year=2016")
+		if err != nil {
+			b.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || strings.HasSuffix(resp.Request.URL.Path, "/login") || strings.Contains(string(body), "查询出错") {
+			b.Fatalf("%s %s: %d", engine, path, resp.StatusCode)
+		}
+		return time.Since(start)
+	}
+	var rows []pageRow
+	for _, path := range panels.RoleLeader.Pages() {
+		get(path) // warms the engine's own caches, as measurePanels does
+		var lat []time.Duration
+		for i := 0; i < runs; i++ {
+			lat = append(lat, get(path))
+		}
+		rows = append(rows, pageRow{engine, path, percentile(lat, 0.5), percentile(lat, 0.95)})
+	}
+	return rows
+}
+
 // BenchmarkScale prints the tables docs/bench.md keeps.
 func BenchmarkScale(b *testing.B) {
 	if _, err := exec.LookPath("clickhouse-client"); err != nil {
@@ -165,6 +215,7 @@ func BenchmarkScale(b *testing.B) {
 	}
 	var loads []loadRow
 	var panelRows []panelRow
+	var pageRows []pageRow
 	single, err := whtest.Start(b.TempDir(), "")
 	if err != nil {
 		b.Fatal(err)
@@ -214,6 +265,7 @@ func BenchmarkScale(b *testing.B) {
 			panelRows = append(panelRows, measurePanels(b, eng.name, st.name+" 全省", w, eng.port, panels.Filter{Year: 2016}, 5)...)
 			if st.to == counties {
 				panelRows = append(panelRows, measurePanels(b, eng.name, "一个县", w, eng.port, panels.Filter{Org: county, Year: 2016}, 5)...)
+				pageRows = append(pageRows, measurePages(b, eng.name, w, 10)...)
 			}
 		}
 		w.Close()
@@ -226,6 +278,28 @@ func BenchmarkScale(b *testing.B) {
 	fmt.Printf("\nPanel latency (uncached), 2016; client = the same SQL by the engine's own client\n\n| engine | scale | panel | p50 ms | p95 ms | client ms | ratio |\n|---|---|---|---:|---:|---:|---:|\n")
 	for _, r := range panelRows {
 		fmt.Printf("| %s | %s | %s | %s | %s | %s | %.2f |\n", r.engine, r.scale, r.panel, ms(r.p50), ms(r.p95), ms(r.client), float64(r.p50)/float64(max(r.client, time.Microsecond)))
+	}
+	// the measure: each panel's p95 for the whole province on each
+	// engine, and ClickHouse's over DuckDB's
+	whole := steps[2].name + " 全省"
+	p95 := map[string]time.Duration{}
+	for _, r := range panelRows {
+		if r.scale == whole {
+			p95[r.engine+"|"+r.panel] = r.p95
+		}
+	}
+	fmt.Printf("\nWhole province, p95 ms per panel, and ClickHouse over DuckDB\n\n| panel | DuckDB | ClickHouse | ratio | 2 分片 | ratio |\n|---|---:|---:|---:|---:|---:|\n")
+	for _, p := range panels.Panels() {
+		d, ok := p95["DuckDB|"+p.ID]
+		if !ok {
+			continue
+		}
+		c, s2 := p95["ClickHouse|"+p.ID], p95["ClickHouse 2 分片|"+p.ID]
+		fmt.Printf("| %s | %s | %s | %.2f | %s | %.2f |\n", p.ID, ms(d), ms(c), float64(c)/float64(max(d, time.Microsecond)), ms(s2), float64(s2)/float64(max(d, time.Microsecond)))
+	}
+	fmt.Printf("\nDashboard pages for the whole province (uncached), 2016, 10 loads each after one\n\n| engine | page | p50 ms | p95 ms |\n|---|---|---:|---:|\n")
+	for _, r := range pageRows {
+		fmt.Printf("| %s | %s | %s | %s |\n", r.engine, r.page, ms(r.p50), ms(r.p95))
 	}
 	// growth: each panel's p50 at 1×, 4×, 16× per engine
 	fmt.Printf("\nGrowth: p50 ms of each panel for the whole province at 1×, 4× and 16× the data\n\n| engine | panel | 1× | 4× | 16× |\n|---|---|---:|---:|---:|\n")
