@@ -312,12 +312,17 @@ func (e *chEngine) commit(ctx context.Context, scopes, loads arrow.Record) error
 }
 
 // currentScopes: scopes is sorted by scope, so a condition on it reads
-// only the granules of those scopes.
+// only the granules of those scopes. The current keys are those written
+// (superseded = 0) less those a later commit marked (superseded = 1): two
+// plain reads of the range, where argMax(scope_key, version) GROUP BY
+// scope grouped every scope's string (334 ms against 57 ms for the
+// province's 156,000 consultation scopes on 18.16, docs/bench.md).
 func (e *chEngine) currentScopes(where string) string {
+	and := ""
 	if where != "" {
-		where = " WHERE " + where
+		and = " AND " + where
 	}
-	return "SELECT argMax(scope_key, version) FROM scopes" + where + " GROUP BY scope"
+	return "SELECT scope_key FROM scopes WHERE superseded = 0" + and + " AND scope_key " + e.notIn() + " (SELECT scope_key FROM scopes WHERE superseded = 1" + and + ")"
 }
 
 func (e *chEngine) quote(s string) string { return chQuote(s) }
@@ -331,7 +336,7 @@ func chQuote(s string) string { return "'" + chQuoter.Replace(literalText(s)) + 
 func (e *chEngine) dateLit(d string) string { return "toDate('" + d + "')" }
 
 func (e *chEngine) dialect() Dialect {
-	return Dialect{name: "clickhouse", in: e.in(), currentScopes: e.currentScopes, scopePeriod: "splitByChar('|', scope)[3]", quote: chQuote, dateLit: e.dateLit}
+	return Dialect{name: "clickhouse", in: e.in(), currentScopes: e.currentScopes, scopePeriod: "splitByChar('|', scope)[3]", quote: chQuote, dateLit: e.dateLit, keyHash: "cityHash64"}
 }
 
 // openStream loads a table on two connections at once, so that while the
@@ -413,12 +418,42 @@ func (s *chStream) firstErr() error {
 	}
 }
 
-// migrateEngine: ClickHouse keeps no tables of its own; currentScopes
-// answers from scopes with argMax.
-func (e *chEngine) migrateEngine(ctx context.Context, version int) error { return nil }
+// migrateEngine: ClickHouse keeps no tables of its own. v5 marks every
+// version of a scope that a later one replaced, as commits now do.
+func (e *chEngine) migrateEngine(ctx context.Context, version int) error {
+	if version != 5 {
+		return nil
+	}
+	cols := "scope, load_id, scope_key, ledger, version"
+	return e.exec(ctx, "INSERT INTO scopes ("+cols+", superseded) SELECT "+cols+", 1 FROM scopes WHERE scope_key "+e.notIn()+
+		" (SELECT argMax(scope_key, version) FROM scopes GROUP BY scope)")
+}
 
 // A String column added to a MergeTree table reads "" in the existing rows.
 func (e *chEngine) addedTextColumn() string { return "String" }
+
+func (e *chEngine) addedIntColumn() string { return "Int64" }
+
+// addColumn adds a column to a table (on a cluster to each shard's local
+// table and to the Distributed table over them) unless it has it.
+func (e *chEngine) addColumn(ctx context.Context, t *ledger.Table, name, typ string) error {
+	add := func(exec func(string) error, table string) error {
+		return exec("ALTER TABLE " + table + " ADD COLUMN " + name + " " + typ)
+	}
+	if e.cluster == "" {
+		return add(func(q string) error { return e.exec(ctx, q) }, t.Name)
+	}
+	for _, s := range e.shards {
+		exec := func(q string) error { return s.Exec(ctx, q) }
+		if err := add(exec, t.Name+"_local"); err != nil {
+			return err
+		}
+		if err := add(exec, t.Name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // deleteRows is an asynchronous mutation on 18.16 (docs/engines.md): fine for
 // rows no panel counts any more. On a cluster it runs on every shard's local table.

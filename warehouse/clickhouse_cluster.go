@@ -96,6 +96,13 @@ func (e *chEngine) in() string {
 	return "IN"
 }
 
+func (e *chEngine) notIn() string {
+	if e.cluster != "" {
+		return "GLOBAL NOT IN"
+	}
+	return "NOT IN"
+}
+
 // insertCtx makes an insert into a Distributed table wait until every
 // shard has its rows (by default they are forwarded in the background,
 // and a commit could become visible before its rows).

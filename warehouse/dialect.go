@@ -17,7 +17,14 @@ type Dialect struct {
 	scopePeriod   string                    // the period part of scopes.scope ("ledger|org|period")
 	quote         func(string) string
 	dateLit       func(string) string
+	keyHash       string // a 64-bit hash of values to group by where strings are slow ("": group by the values)
 }
+
+// KeyHash is the engine's 64-bit hash of values, when grouping by it is
+// much faster than grouping by the values themselves: ClickHouse 18.16
+// groups 96,000 32-character person keys in 63 ms and their cityHash64 in
+// 11 ms (docs/engines.md). Empty for DuckDB, which groups strings as fast.
+func (d Dialect) KeyHash() string { return d.keyHash }
 
 // Name is the engine's: duckdb or clickhouse.
 func (d Dialect) Name() string { return d.name }

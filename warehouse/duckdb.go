@@ -233,7 +233,7 @@ func (e *duckEngine) commit(ctx context.Context, scopes, loads arrow.Record) err
 			}
 			b.WriteString(duckQuote(sc.Value(i)))
 		}
-		if _, err := tx.ExecContext(ctx, "INSERT OR REPLACE INTO current_scopes SELECT scope, arg_max(scope_key, version) FROM scopes WHERE scope IN ("+b.String()+") GROUP BY scope"); err != nil {
+		if _, err := tx.ExecContext(ctx, "INSERT OR REPLACE INTO current_scopes SELECT scope, arg_max(scope_key, version) FROM scopes WHERE scope IN ("+b.String()+") AND superseded = 0 GROUP BY scope"); err != nil {
 			return fmt.Errorf("提交载入失败：%w", err)
 		}
 	}
@@ -317,6 +317,14 @@ func (e *duckEngine) migrateEngine(ctx context.Context, version int) error {
 
 // DuckDB adds no column with a NOT NULL constraint: the default fills the rows.
 func (e *duckEngine) addedTextColumn() string { return "VARCHAR DEFAULT ''" }
+
+func (e *duckEngine) addedIntColumn() string { return "BIGINT DEFAULT 0" }
+
+func (e *duckEngine) addColumn(ctx context.Context, t *ledger.Table, name, typ string) error {
+	return e.exec(ctx, "ALTER TABLE "+t.Name+" ADD COLUMN "+name+" "+typ)
+}
+
+func (e *duckEngine) notIn() string { return "NOT IN" }
 
 func duckQuote(s string) string { return "'" + strings.ReplaceAll(literalText(s), "'", "''") + "'" }
 

@@ -32,9 +32,13 @@ var (
 	Audit = &ledger.Table{Name: "audit", Columns: []ledger.Col{{Name: "happened_at", Type: ledger.Time}, ledger.I("seq"), ledger.S("user_name"), ledger.S("role"), ledger.S("action"),
 		ledger.S("target"), ledger.S("detail"), ledger.S("remote"), ledger.S("result")}, OrderBy: []string{"seq"}}
 
-	// Scopes points each scope (ledger|org|period) at the load whose rows count for it.
+	// Scopes points each scope (ledger|org|period) at the load whose rows
+	// count for it. A commit that replaces a scope also writes, in the same
+	// block, a row with superseded = 1 naming the scope_key it replaces:
+	// the current keys are then the rows with superseded = 0 that no such row
+	// names, which ClickHouse finds without grouping every scope (Commit).
 	Scopes = &ledger.Table{Name: "scopes", Columns: []ledger.Col{ledger.S("scope"), ledger.S("load_id"), ledger.I("scope_key"), ledger.S("ledger"),
-		ledger.I("version")}, OrderBy: []string{"scope"}}
+		ledger.I("version"), ledger.I("superseded")}, OrderBy: []string{"scope"}}
 )
 
 // Tables are all warehouse tables: the facts, then the store's own.

@@ -25,7 +25,7 @@ import (
 )
 
 // SchemaVersion is the warehouse layout this build writes and reads.
-const SchemaVersion = 4
+const SchemaVersion = 5
 
 // ErrLocked says the embedded warehouse file is held by another process
 // (a running sifa serve): hand the files to that process instead.
@@ -80,6 +80,12 @@ type engine interface {
 	// addedTextColumn is the type of a text column added to a table that
 	// has rows (ALTER TABLE … ADD COLUMN): every row gets "".
 	addedTextColumn() string
+	// addedIntColumn is the type of an Int64 column added to a table with rows (0 in them).
+	addedIntColumn() string
+	// addColumn adds a column to a table that lacks it.
+	addColumn(ctx context.Context, t *ledger.Table, name, typ string) error
+	// notIn is NOT IN, or GLOBAL NOT IN on a cluster.
+	notIn() string
 	// dateLit makes a date literal from a validated "2006-01-02".
 	dateLit(d string) string
 	close() error
@@ -200,6 +206,20 @@ var migrations = []func(ctx context.Context, w *Warehouse) error{
 			}
 		}
 		return nil
+	},
+	// v5: scopes.superseded, and a row with it for every version a later
+	// one replaced, so the current keys need no GROUP BY over every scope.
+	func(ctx context.Context, w *Warehouse) error {
+		res, err := w.eng.query(ctx, "SELECT * FROM scopes LIMIT 0")
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(res.Columns, "superseded") {
+			if err := w.eng.addColumn(ctx, Scopes, "superseded", w.eng.addedIntColumn()); err != nil {
+				return fmt.Errorf("升级仓库结构失败：%w", err)
+			}
+		}
+		return w.eng.migrateEngine(ctx, 5)
 	},
 }
 
@@ -347,7 +367,22 @@ func (w *Warehouse) Commit(ctx context.Context, loadID string, scopes []string, 
 	var srows [][]any
 	for _, s := range scopes {
 		ledger, _, _ := strings.Cut(s, "|")
-		srows = append(srows, []any{s, loadID, transform.ScopeKey(s, loadID), ledger, version})
+		srows = append(srows, []any{s, loadID, transform.ScopeKey(s, loadID), ledger, version, int64(0)})
+	}
+	// the keys this load replaces, marked in the same block as its own
+	if len(scopes) > 0 {
+		lits := make([]string, len(scopes))
+		for i, s := range scopes {
+			lits[i] = w.eng.quote(s)
+		}
+		res, err := w.eng.query(ctx, "SELECT scope, scope_key, ledger FROM scopes WHERE scope IN ("+strings.Join(lits, ", ")+") AND scope_key "+w.eng.in()+
+			" ("+w.eng.currentScopes("scope IN ("+strings.Join(lits, ", ")+")")+")")
+		if err != nil {
+			return fmt.Errorf("提交载入失败：%w", err)
+		}
+		for _, r := range res.Rows {
+			srows = append(srows, []any{r[0], loadID, r[1], r[2], version, int64(1)})
+		}
 	}
 	var lrows [][]any
 	for _, l := range loads {

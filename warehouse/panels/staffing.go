@@ -49,10 +49,10 @@ func staffingSummary(r *request) (any, error) {
 	}
 	out.Offices = int64(len(r.reg.Under(r.sc.code, transform.LevelTown)))
 	res, err := r.rowsAll(personCount{counts: []string{"", "rank = '副科级'", "age >= 46", "computer = 0", "law_major = 1",
-		"age <= 35", "age >= 36 AND age <= 45", "age >= 46 AND age <= 55", "age >= 56"}, latest: true}.sql(from+inPost+town),
-		personCount{groups: []string{"education"}, counts: []string{""}}.sql(from+inPost+town),
-		personCount{groups: []string{"town_code"}, counts: []string{""}}.sql(from+inPost+town),
-		personCount{counts: []string{""}, latest: true}.sql(from+inPost+" AND org_level = '县'"))
+		"age <= 35", "age >= 36 AND age <= 45", "age >= 46 AND age <= 55", "age >= 56"}, latest: true}.sql(r.d, from+inPost+town),
+		personCount{groups: []string{"education"}, counts: []string{""}}.sql(r.d, from+inPost+town),
+		personCount{groups: []string{"town_code"}, counts: []string{""}}.sql(r.d, from+inPost+town),
+		personCount{counts: []string{""}, latest: true}.sql(r.d, from+inPost+" AND org_level = '县'"))
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +106,7 @@ func staffingByOrg(r *request) (any, error) {
 	if r.sc.level == transform.LevelVillage {
 		return out, nil
 	}
-	rows, err := r.rows(personCount{groups: []string{"town_code"}, counts: []string{"", "age >= 46", "computer = 0", "law_major = 1"}}.sql(
+	rows, err := r.rows(personCount{groups: []string{"town_code"}, counts: []string{"", "age >= 46", "computer = 0", "law_major = 1"}}.sql(r.d,
 		r.snapshot("fact_staff", false, false, " AND status = '在岗' AND org_level = '乡镇'")))
 	if err != nil {
 		return nil, err
@@ -139,7 +139,7 @@ type StaffYear struct {
 func staffingByYear(r *request) (any, error) {
 	out := &Rows[StaffYear]{Rows: []StaffYear{}}
 	snaps, years, err := r.readSnapshots(personCount{groups: []string{"scope_org", "period"},
-		counts: []string{"org_level = '乡镇'", "org_level = '县'", "org_level = '乡镇' AND age >= 46", "org_level = '乡镇' AND computer = 0"}}.sql(
+		counts: []string{"org_level = '乡镇'", "org_level = '县'", "org_level = '乡镇' AND age >= 46", "org_level = '乡镇' AND computer = 0"}}.sql(r.d,
 		r.from("fact_staff", r.visible("fact_staff")+" AND "+r.sc.where(false)+" AND status = '在岗'")))
 	if err != nil {
 		return nil, err

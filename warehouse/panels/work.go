@@ -51,11 +51,11 @@ func workSummary(r *request) (any, error) {
 		return nil, err
 	}
 	out.PublicityEvents, out.PublicityParticipants = num(row[0]), num(row[1])
-	if row, err = r.one(correctionsPersons(nil).sql(r.snapshot("fact_corrections", false, true))); err != nil {
+	if row, err = r.one(correctionsPersons(nil).sql(r.d, r.snapshot("fact_corrections", false, true))); err != nil {
 		return nil, err
 	}
 	out.CorrectionsInSupervision, out.CorrectionsLostContact, out.CorrectionsReoffended = pnum(row[0]), pnum(row[1]), pnum(row[2])
-	if row, err = r.one(resettlementPersons(nil).sql(r.snapshot("fact_resettlement", false, true))); err != nil {
+	if row, err = r.one(resettlementPersons(nil).sql(r.d, r.snapshot("fact_resettlement", false, true))); err != nil {
 		return nil, err
 	}
 	out.ReleasedRegistered, out.ReleasedResettled, out.ReleasedReoffended = pnum(row[0]), pnum(row[1]), pnum(row[2])
@@ -105,14 +105,14 @@ func workByOrg(r *request) (any, error) {
 		w := get(str(x[0]))
 		w.PublicityEvents, w.PublicityParticipants = num(x[1]), num(x[2])
 	}
-	if rows, err = r.rows(correctionsPersons([]string{codeCol}).sql(r.snapshot("fact_corrections", false, true))); err != nil {
+	if rows, err = r.rows(correctionsPersons([]string{codeCol}).sql(r.d, r.snapshot("fact_corrections", false, true))); err != nil {
 		return nil, err
 	}
 	for _, x := range rows {
 		w := get(str(x[0]))
 		w.CorrectionsInSupervision, w.CorrectionsLostContact, w.CorrectionsReoffended = pnum(x[1]), pnum(x[2]), pnum(x[3])
 	}
-	if rows, err = r.rows(resettlementPersons([]string{codeCol}).sql(r.snapshot("fact_resettlement", false, true))); err != nil {
+	if rows, err = r.rows(resettlementPersons([]string{codeCol}).sql(r.d, r.snapshot("fact_resettlement", false, true))); err != nil {
 		return nil, err
 	}
 	for _, x := range rows {
@@ -174,11 +174,11 @@ func workByYear(r *request) (any, error) {
 		w := get(y)
 		w.PublicityEvents, w.PublicityParticipants = num(x[1]), num(x[2])
 	}
-	corr, cy, err := r.readSnapshots(correctionsPersons([]string{"scope_org", "period"}).sql(r.from("fact_corrections", cond("fact_corrections"))))
+	corr, cy, err := r.readSnapshots(correctionsPersons([]string{"scope_org", "period"}).sql(r.d, r.from("fact_corrections", cond("fact_corrections"))))
 	if err != nil {
 		return nil, err
 	}
-	rel, ry, err := r.readSnapshots(resettlementPersons([]string{"scope_org", "period"}).sql(r.from("fact_resettlement", cond("fact_resettlement"))))
+	rel, ry, err := r.readSnapshots(resettlementPersons([]string{"scope_org", "period"}).sql(r.d, r.from("fact_resettlement", cond("fact_resettlement"))))
 	if err != nil {
 		return nil, err
 	}
