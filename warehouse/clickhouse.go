@@ -336,7 +336,7 @@ func chQuote(s string) string { return "'" + chQuoter.Replace(literalText(s)) + 
 func (e *chEngine) dateLit(d string) string { return "toDate('" + d + "')" }
 
 func (e *chEngine) dialect() Dialect {
-	return Dialect{name: "clickhouse", in: e.in(), currentScopes: e.currentScopes, scopePeriod: "splitByChar('|', scope)[3]", quote: chQuote, dateLit: e.dateLit, keyHash: "cityHash64"}
+	return Dialect{name: "clickhouse", in: e.in(), currentScopes: e.currentScopes, scopePeriod: "splitByChar('|', scope)[3]", scopeOrg: "splitByChar('|', scope)[2]", quote: chQuote, dateLit: e.dateLit, countPersons: "uniqExact", personKey: "cityHash64(person_key)"}
 }
 
 // openStream loads a table on two connections at once, so that while the

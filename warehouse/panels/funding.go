@@ -89,7 +89,7 @@ type fundingData struct {
 
 func (r *request) readPopulation(table, cond string) (populations, error) {
 	rows, err := r.rows(personCount{groups: []string{"scope_org", "period", "county_code", "town_code"}, counts: []string{""}}.sql(r.d,
-		r.from(table, r.visible(table)+" AND "+r.sc.where(false)+" AND "+cond)))
+		r.from(table, r.visibleYearEnds(table)+" AND "+r.sc.where(false)+" AND "+cond)))
 	if err != nil {
 		return nil, err
 	}

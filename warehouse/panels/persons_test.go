@@ -25,7 +25,7 @@ func TestPersonCount(t *testing.T) {
 }
 
 // testPersonCount runs TestPersonCount on one engine: on ClickHouse the
-// GROUP BY is over 64-bit hashes of the groups and the person keys.
+// persons are counted by uniqExact(If) per group instead.
 func testPersonCount(t *testing.T, engine string) {
 	ctx := context.Background()
 	dsn, create := "duckdb:"+filepath.Join(t.TempDir(), "w.duckdb"), "CREATE TABLE p (town_code VARCHAR, period VARCHAR, person_key VARCHAR, age INTEGER, status VARCHAR)"

@@ -135,6 +135,11 @@ func (r *request) visibleIn(table, from, to string) string {
 	return r.d.VisibleOf(table, r.sc.orgPrefix(), from, to)
 }
 
+// visibleYearEnds is visible for the rows of each org's last snapshot of each year.
+func (r *request) visibleYearEnds(table string) string {
+	return r.d.VisibleYearEnds(table, r.sc.orgPrefix())
+}
+
 // category is the condition of the category filter on a column (the value
 // was checked against the panel's list).
 func (r *request) category(col string) string {
@@ -186,29 +191,32 @@ type personCount struct {
 // sql is the query over from (" FROM t WHERE ...", without GROUP BY). It
 // answers the group columns, then the counts, then the latest period.
 func (p personCount) sql(d warehouse.Dialect, from string) string {
-	var inner, outer, keys, innerKeys []string
-	h := d.KeyHash()
+	if u, key := d.CountPersons(); u != "" {
+		// each group's persons counted by the engine's exact distinct count
+		cols := append([]string{}, p.groups...)
+		for _, c := range p.counts {
+			// coalesce: 18.16 counts a Nullable key with no rows as NULL
+			if c == "" {
+				cols = append(cols, "coalesce("+u+"("+key+"), 0)")
+			} else {
+				cols = append(cols, "coalesce("+u+"If("+key+", "+c+"), 0)")
+			}
+		}
+		if p.latest {
+			cols = append(cols, "max(period)")
+		}
+		q := "SELECT " + strings.Join(cols, ", ") + from + " AND person_key IS NOT NULL"
+		if len(p.groups) > 0 {
+			q += " GROUP BY " + strings.Join(p.groups, ", ")
+		}
+		return q
+	}
+	var inner, outer, keys []string
 	for i, g := range p.groups {
 		a := "g" + strconv.Itoa(i)
-		if h != "" {
-			inner = append(inner, "any("+g+") AS "+a)
-		} else {
-			inner, innerKeys = append(inner, g+" AS "+a), append(innerKeys, a)
-		}
-		outer, keys = append(outer, a), append(keys, a)
+		inner, outer, keys = append(inner, g+" AS "+a), append(outer, a), append(keys, a)
 	}
-	if h != "" {
-		// one person of one group is one pair of 64-bit hashes: the group
-		// values come back by any(), the same within a group's hash (two
-		// groups or two persons of a group sharing a hash: about 1 in 10^11
-		// for a province's 13,000 groups)
-		if len(p.groups) > 0 {
-			inner, innerKeys = append(inner, h+"("+strings.Join(p.groups, ", ")+") AS gk"), append(innerKeys, "gk")
-		}
-		inner, innerKeys = append(inner, h+"(person_key) AS pk"), append(innerKeys, "pk")
-	} else {
-		inner, innerKeys = append(inner, "person_key"), append(innerKeys, "person_key")
-	}
+	inner = append(inner, "person_key")
 	for i, c := range p.counts {
 		if c == "" {
 			outer = append(outer, "count(*)")
@@ -221,7 +229,7 @@ func (p personCount) sql(d warehouse.Dialect, from string) string {
 		inner, outer = append(inner, "max(period) AS latest_period"), append(outer, "max(latest_period)")
 	}
 	q := "SELECT " + strings.Join(outer, ", ") + " FROM (SELECT " + strings.Join(inner, ", ") + from +
-		" AND person_key IS NOT NULL GROUP BY " + strings.Join(innerKeys, ", ") + ")"
+		" AND person_key IS NOT NULL GROUP BY " + strings.Join(append(keys, "person_key"), ", ") + ")"
 	if len(keys) > 0 {
 		q += " GROUP BY " + strings.Join(keys, ", ")
 	}

@@ -174,11 +174,13 @@ func workByYear(r *request) (any, error) {
 		w := get(y)
 		w.PublicityEvents, w.PublicityParticipants = num(x[1]), num(x[2])
 	}
-	corr, cy, err := r.readSnapshots(correctionsPersons([]string{"scope_org", "period"}).sql(r.d, r.from("fact_corrections", cond("fact_corrections"))))
+	// each org's last snapshot of each year is all latest() below reads
+	ends := func(table string) string { return r.visibleYearEnds(table) + " AND " + r.sc.where(false) }
+	corr, cy, err := r.readSnapshots(correctionsPersons([]string{"scope_org", "period"}).sql(r.d, r.from("fact_corrections", ends("fact_corrections"))))
 	if err != nil {
 		return nil, err
 	}
-	rel, ry, err := r.readSnapshots(resettlementPersons([]string{"scope_org", "period"}).sql(r.d, r.from("fact_resettlement", cond("fact_resettlement"))))
+	rel, ry, err := r.readSnapshots(resettlementPersons([]string{"scope_org", "period"}).sql(r.d, r.from("fact_resettlement", ends("fact_resettlement"))))
 	if err != nil {
 		return nil, err
 	}
