@@ -53,9 +53,10 @@ func TestPanelsDeclareWhatTheyRead(t *testing.T) {
 }
 
 // withoutVisibility takes the visibility conditions out of a query: each
-// "scope_key IN (SELECT …)" (GLOBAL IN on a cluster) to its closing bracket.
+// "scope_key IN (SELECT …)" (GLOBAL IN on a cluster; NOT IN beside it on
+// ClickHouse) to its closing bracket.
 func withoutVisibility(q string) string {
-	for _, start := range []string{"scope_key IN (SELECT", "scope_key GLOBAL IN (SELECT"} {
+	for _, start := range []string{"scope_key IN (SELECT", "scope_key GLOBAL IN (SELECT", "scope_key NOT IN (SELECT", "scope_key GLOBAL NOT IN (SELECT"} {
 		for {
 			i := strings.Index(q, start)
 			if i < 0 {

@@ -11,15 +11,15 @@ import (
 // SQL once through it. It holds no connection; each engine gives its own
 // (dialect() in duckdb.go and clickhouse*.go), and the warehouse hands it out.
 type Dialect struct {
-	name          string
-	in            string
-	currentScopes func(where string) string // the scope_key of each scope's current load, of the scopes where holds ("" all)
-	scopePeriod   string                    // the period part of scopes.scope ("ledger|org|period")
-	scopeOrg      string                    // its org part
-	quote         func(string) string
-	dateLit       func(string) string
-	countPersons  string // an exact distinct count that beats a GROUP BY per person ("": group per person)
-	personKey     string // what it counts
+	name         string
+	in           string
+	current      func(where string) string // the condition that scope_key is the current load's, of the scopes where holds ("" all)
+	scopePeriod  string                    // the period part of scopes.scope ("ledger|org|period")
+	scopeOrg     string                    // its org part
+	quote        func(string) string
+	dateLit      func(string) string
+	countPersons string // an exact distinct count that beats a GROUP BY per person ("": group per person)
+	personKey    string // what it counts
 }
 
 // CountPersons is the engine's exact distinct count (uniqExact) and the
@@ -51,7 +51,7 @@ func (d Dialect) DateLit(s string) string { return d.dateLit(s) }
 // current load of each scope: a load's rows count from its commit on, and
 // stop counting when a later load of the same scope commits.
 func (d Dialect) Visible() string {
-	return "scope_key " + d.in + " (" + d.currentScopes("") + ")"
+	return d.current("")
 }
 
 // VisibleOf is Visible for the rows of one fact table within an org (a
@@ -75,7 +75,7 @@ func (d Dialect) VisibleOf(table, org, from, to string) string {
 	if to != "" {
 		where += " AND " + d.scopePeriod + " <= " + d.quote(to)
 	}
-	return "scope_key " + d.in + " (" + d.currentScopes(where) + ")"
+	return d.current(where)
 }
 
 // ScopesOf is the condition on the scopes table that keeps the scopes of a
@@ -98,8 +98,8 @@ func (d Dialect) VisibleYearEnds(table, org string) string {
 		return d.Visible()
 	}
 	within := d.ScopesOf(l, org)
-	return "scope_key " + d.in + " (" + d.currentScopes(within+" AND scope "+d.in+" (SELECT max(scope) FROM scopes WHERE "+within+
-		" GROUP BY "+d.scopeOrg+", substring("+d.scopePeriod+", 1, 4))") + ")"
+	return d.current(within + " AND scope " + d.in + " (SELECT max(scope) FROM scopes WHERE " + within +
+		" GROUP BY " + d.scopeOrg + ", substring(" + d.scopePeriod + ", 1, 4))")
 }
 
 // ScopePeriod is the expression of a scope's period ("2016-03" or
@@ -115,7 +115,7 @@ func (d Dialect) VisibleScopes(scopes []string) string {
 	for i, s := range scopes {
 		lits[i] = d.quote(s)
 	}
-	return "scope_key " + d.in + " (" + d.currentScopes("scope IN ("+strings.Join(lits, ", ")+")") + ")"
+	return d.current("scope IN (" + strings.Join(lits, ", ") + ")")
 }
 
 // nextPrefix is the least string above every string that starts with p

@@ -66,8 +66,9 @@ type engine interface {
 	// commit writes the scope rows and the loads rows of one file so that
 	// readers switch to the new rows at once.
 	commit(ctx context.Context, scopes, loads arrow.Record) error
-	// currentScopes is a subquery listing the scope_key of every scope's current load.
-	currentScopes(where string) string
+	// current is the condition that a row's scope_key is its scope's
+	// current load's, among the scopes where holds ("" all).
+	current(where string) string
 	// migrateEngine runs an engine's own steps of a schema version (tables
 	// that only one engine keeps).
 	migrateEngine(ctx context.Context, version int) error
@@ -375,8 +376,8 @@ func (w *Warehouse) Commit(ctx context.Context, loadID string, scopes []string, 
 		for i, s := range scopes {
 			lits[i] = w.eng.quote(s)
 		}
-		res, err := w.eng.query(ctx, "SELECT scope, scope_key, ledger FROM scopes WHERE scope IN ("+strings.Join(lits, ", ")+") AND scope_key "+w.eng.in()+
-			" ("+w.eng.currentScopes("scope IN ("+strings.Join(lits, ", ")+")")+")")
+		res, err := w.eng.query(ctx, "SELECT scope, scope_key, ledger FROM scopes WHERE scope IN ("+strings.Join(lits, ", ")+") AND "+
+			w.eng.current("scope IN ("+strings.Join(lits, ", ")+")"))
 		if err != nil {
 			return fmt.Errorf("提交载入失败：%w", err)
 		}
