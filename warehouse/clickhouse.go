@@ -337,7 +337,16 @@ func chQuote(s string) string { return "'" + chQuoter.Replace(literalText(s)) + 
 func (e *chEngine) dateLit(d string) string { return "toDate('" + d + "')" }
 
 func (e *chEngine) dialect() Dialect {
-	return Dialect{name: "clickhouse", in: e.in(), current: e.current, scopePeriod: "splitByChar('|', scope)[3]", scopeOrg: "splitByChar('|', scope)[2]", quote: chQuote, dateLit: e.dateLit, countPersons: "uniqExact", personKey: "cityHash64(person_key)"}
+	return Dialect{name: "clickhouse", in: e.in(), current: e.current, scopePeriod: "splitByChar('|', scope)[3]", scopeOrg: "splitByChar('|', scope)[2]", quote: chQuote, dateLit: e.dateLit, countPersons: chCountPersons}
+}
+
+// chCountPersons counts persons by the 64-bit hash of their key; coalesce:
+// 18.16 counts a Nullable key of no rows as NULL.
+func chCountPersons(cond string) string {
+	if cond == "" {
+		return "coalesce(uniqExact(cityHash64(person_key)), 0)"
+	}
+	return "coalesce(uniqExactIf(cityHash64(person_key), " + cond + "), 0)"
 }
 
 // openStream loads a table on two connections at once, so that while the

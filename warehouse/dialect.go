@@ -18,20 +18,24 @@ type Dialect struct {
 	scopeOrg     string                    // its org part
 	quote        func(string) string
 	dateLit      func(string) string
-	countPersons string // an exact distinct count that beats a GROUP BY per person ("": group per person)
-	personKey    string // what it counts
+	countPersons func(cond string) string // an exact distinct count of persons that beats a GROUP BY per person (nil: group per person)
 }
 
-// CountPersons is the engine's exact distinct count (uniqExact) and the
-// person key it counts, when counting each group's persons with it is much
-// faster than one GROUP BY per person: on ClickHouse 18.16 the persons of
-// the province's 180,000 resettlement rows take 82 ms so against 250-530 ms
-// grouped by person (docs/engines.md). The key counted is the 64-bit
-// cityHash64 of person_key (82 ms against 122 for the string): two persons
-// of one group would have to share it, about 1 in 10^15 for a township's
-// few hundred. Empty for DuckDB, which groups per person as fast and with
-// less memory.
-func (d Dialect) CountPersons() (count, key string) { return d.countPersons, d.personKey }
+// CountPersons is the engine's exact distinct count of the persons of a
+// group's rows where cond holds ("" every row), and true, when counting each
+// group's persons that way is much faster than one GROUP BY per person: on
+// ClickHouse 18.16 the persons of the province's 180,000 resettlement rows
+// take 82 ms so against 250-530 ms grouped by person (docs/engines.md). It
+// counts the 64-bit cityHash64 of person_key (82 ms against 122 for the
+// string): two persons of one group would have to share it, about 1 in
+// 10^15 for a township's few hundred. DuckDB answers false: it groups per
+// person as fast and with less memory.
+func (d Dialect) CountPersons(cond string) (string, bool) {
+	if d.countPersons == nil {
+		return "", false
+	}
+	return d.countPersons(cond), true
+}
 
 // Name is the engine's: duckdb or clickhouse.
 func (d Dialect) Name() string { return d.name }

@@ -477,6 +477,17 @@ func TestSweep(t *testing.T) {
 	}
 }
 
+// schemaVersionBackTo is the statements that make a warehouse's
+// schema_version say it is at version v.
+func schemaVersionBackTo(engine string, v int) []string {
+	if engine == "duckdb" {
+		return []string{"DROP TABLE schema_version", "CREATE TABLE schema_version (version BIGINT NOT NULL, applied_at TIMESTAMP NOT NULL)",
+			fmt.Sprintf("INSERT INTO schema_version SELECT range + 1, now() FROM range(%d)", v)}
+	}
+	return []string{"DROP TABLE schema_version", "CREATE TABLE schema_version (version Int64, applied_at DateTime) ENGINE = MergeTree() ORDER BY version",
+		fmt.Sprintf("INSERT INTO schema_version SELECT number + 1, now() FROM system.numbers LIMIT %d", v)}
+}
+
 // TestMigrationToV4 takes a warehouse back to schema 3 (mediators by name,
 // no accounts, no audit log) and reopens it on each engine: the names are
 // gone, the tables are there, the answers are unchanged and loads go on.
@@ -490,15 +501,12 @@ func TestMigrationToV4(t *testing.T) {
 			run(t, p, disputesFile(t, dir, "a.csv", 3, [2]string{"石门", "2014-03"}))
 			before := render(counts(t, w))
 			ctx := context.Background()
-			str, ver := "String DEFAULT '王刚'", "CREATE TABLE schema_version (version Int64, applied_at DateTime) ENGINE = MergeTree() ORDER BY version"
-			fill := "INSERT INTO schema_version SELECT number + 1, now() FROM system.numbers LIMIT 3"
+			str := "String DEFAULT '王刚'"
 			if engine == "duckdb" {
-				str, ver = "VARCHAR DEFAULT '王刚'", "CREATE TABLE schema_version (version BIGINT NOT NULL, applied_at TIMESTAMP NOT NULL)"
-				fill = "INSERT INTO schema_version SELECT range + 1, now() FROM range(3)"
+				str = "VARCHAR DEFAULT '王刚'"
 			}
-			for _, q := range []string{"DROP TABLE accounts", "DROP TABLE audit", "ALTER TABLE fact_dispute DROP COLUMN mediator_key",
-				"ALTER TABLE fact_dispute ADD COLUMN mediator " + str, "DROP TABLE schema_version", ver,
-				fill} {
+			for _, q := range append([]string{"DROP TABLE accounts", "DROP TABLE audit", "ALTER TABLE fact_dispute DROP COLUMN mediator_key",
+				"ALTER TABLE fact_dispute ADD COLUMN mediator " + str}, schemaVersionBackTo(engine, 3)...) {
 				if err := w.Exec(ctx, q); err != nil {
 					t.Fatalf("%s: %v", q, err)
 				}
@@ -551,15 +559,11 @@ func TestMigrationToV5(t *testing.T) {
 			ctx := context.Background()
 			create := "CREATE TABLE scopes_v4 ENGINE = MergeTree() ORDER BY scope AS SELECT scope, load_id, scope_key, ledger, version FROM scopes WHERE superseded = 0"
 			rename := "RENAME TABLE scopes_v4 TO scopes"
-			ver := "CREATE TABLE schema_version (version Int64, applied_at DateTime) ENGINE = MergeTree() ORDER BY version"
-			fill := "INSERT INTO schema_version SELECT number + 1, now() FROM system.numbers LIMIT 4"
 			if engine == "duckdb" {
 				create = "CREATE TABLE scopes_v4 AS SELECT scope, load_id, scope_key, ledger, version FROM scopes WHERE superseded = 0"
 				rename = "ALTER TABLE scopes_v4 RENAME TO scopes"
-				ver = "CREATE TABLE schema_version (version BIGINT NOT NULL, applied_at TIMESTAMP NOT NULL)"
-				fill = "INSERT INTO schema_version SELECT range + 1, now() FROM range(4)"
 			}
-			for _, q := range []string{create, "DROP TABLE scopes", rename, "DROP TABLE schema_version", ver, fill} {
+			for _, q := range append([]string{create, "DROP TABLE scopes", rename}, schemaVersionBackTo(engine, 4)...) {
 				if err := w.Exec(ctx, q); err != nil {
 					t.Fatalf("%s: %v", q, err)
 				}

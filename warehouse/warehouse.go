@@ -194,12 +194,8 @@ var migrations = []func(ctx context.Context, w *Warehouse) error{
 				return fmt.Errorf("建表 %s 失败：%w", t.Name, err)
 			}
 		}
-		res, err := w.eng.query(ctx, "SELECT * FROM fact_dispute LIMIT 0")
-		if err != nil {
+		if has, err := w.hasColumn(ctx, "fact_dispute", "mediator"); err != nil || !has {
 			return err
-		}
-		if !slices.Contains(res.Columns, "mediator") {
-			return nil
 		}
 		for _, q := range []string{"ALTER TABLE fact_dispute DROP COLUMN mediator", "ALTER TABLE fact_dispute ADD COLUMN mediator_key " + w.eng.addedTextColumn()} {
 			if err := w.eng.exec(ctx, q); err != nil {
@@ -211,17 +207,27 @@ var migrations = []func(ctx context.Context, w *Warehouse) error{
 	// v5: scopes.superseded, and a row with it for every version a later
 	// one replaced, so the current keys need no GROUP BY over every scope.
 	func(ctx context.Context, w *Warehouse) error {
-		res, err := w.eng.query(ctx, "SELECT * FROM scopes LIMIT 0")
+		has, err := w.hasColumn(ctx, Scopes.Name, "superseded")
 		if err != nil {
 			return err
 		}
-		if !slices.Contains(res.Columns, "superseded") {
+		if !has {
 			if err := w.eng.addColumn(ctx, Scopes, "superseded", w.eng.addedIntColumn()); err != nil {
 				return fmt.Errorf("升级仓库结构失败：%w", err)
 			}
 		}
 		return w.eng.migrateEngine(ctx, 5)
 	},
+}
+
+// hasColumn says whether a table has a column (a migration's step may
+// have run before a restart).
+func (w *Warehouse) hasColumn(ctx context.Context, table, col string) (bool, error) {
+	res, err := w.eng.query(ctx, "SELECT * FROM "+table+" LIMIT 0")
+	if err != nil {
+		return false, err
+	}
+	return slices.Contains(res.Columns, col), nil
 }
 
 func (w *Warehouse) migrate(ctx context.Context) error {
@@ -376,8 +382,8 @@ func (w *Warehouse) Commit(ctx context.Context, loadID string, scopes []string, 
 		for i, s := range scopes {
 			lits[i] = w.eng.quote(s)
 		}
-		res, err := w.eng.query(ctx, "SELECT scope, scope_key, ledger FROM scopes WHERE scope IN ("+strings.Join(lits, ", ")+") AND "+
-			w.eng.current("scope IN ("+strings.Join(lits, ", ")+")"))
+		named := "scope IN (" + strings.Join(lits, ", ") + ")"
+		res, err := w.eng.query(ctx, "SELECT scope, scope_key, ledger FROM scopes WHERE "+named+" AND "+w.eng.current(named))
 		if err != nil {
 			return fmt.Errorf("提交载入失败：%w", err)
 		}

@@ -191,16 +191,12 @@ type personCount struct {
 // sql is the query over from (" FROM t WHERE ...", without GROUP BY). It
 // answers the group columns, then the counts, then the latest period.
 func (p personCount) sql(d warehouse.Dialect, from string) string {
-	if u, key := d.CountPersons(); u != "" {
+	if _, ok := d.CountPersons(""); ok {
 		// each group's persons counted by the engine's exact distinct count
 		cols := append([]string{}, p.groups...)
 		for _, c := range p.counts {
-			// coalesce: 18.16 counts a Nullable key with no rows as NULL
-			if c == "" {
-				cols = append(cols, "coalesce("+u+"("+key+"), 0)")
-			} else {
-				cols = append(cols, "coalesce("+u+"If("+key+", "+c+"), 0)")
-			}
+			n, _ := d.CountPersons(c)
+			cols = append(cols, n)
 		}
 		if p.latest {
 			cols = append(cols, "max(period)")
