@@ -137,7 +137,7 @@ func BuildAppendix(ctx context.Context, e *panels.Engine, org string, year int) 
 	}
 
 	a := &appendixFor{w: w, f: f, prev: prev, year: year, whole: whole}
-	for _, section := range []func() (Section, error){a.basics, a.work, a.funding, a.buildout} {
+	for _, section := range []func() (Section, error){a.basics, a.work, a.funding, a.buildout, a.outlook} {
 		sec, err := section()
 		if err != nil {
 			return nil, err
@@ -356,6 +356,51 @@ func (a *appendixFor) buildout() (Section, error) {
 			Block{Table: &Sheet{Title: "平台建设进度", Head: []string{"层级", "单位数（个）", "已建立（个）", "已规范化（个）", "规范化率（%）", "目标（%）"}, Rows: brows}, Caption: "表4 平台建设进度"},
 			Block{Chart: &chartpng.Chart{Title: "规范化率与目标", Categories: bcats, Unit: "%",
 				Series: []chartpng.Series{{Name: "规范化率", Values: brate}, {Name: "目标", Values: btarget}}}, Caption: "图4 规范化率与目标"})
+	}
+	return sec, nil
+}
+
+// outlook is 五、目标进度: whether the scope reaches the next target at its
+// last year's pace, what the unstandardized sites lack and what closing the
+// gap costs, with the unit costs it used.
+func (a *appendixFor) outlook() (Section, error) {
+	w, f := a.w, a.f
+	o, c := w.ask("outlook.targets", f), w.ask("outlook.costs", f)
+	if w.err != nil {
+		return Section{}, w.err
+	}
+	sec := Section{Title: "五、目标进度"}
+	out, costs := o.(*panels.Outlook), c.(*panels.OutlookCosts)
+	if out.AsOf == "" {
+		sec.Blocks = append(sec.Blocks, Block{Text: "没有平台建设台账，无法判断目标进度。"})
+		return sec, nil
+	}
+	sec.Blocks = append(sec.Blocks, Block{Text: fmt.Sprintf("以下按%s的平台建设台账计算，进度按近%d年的验收数计；之后报来的台账不改变这里的判断。", dateText(out.AsOf), out.PaceYears)})
+	var rows [][]any
+	for _, r := range out.Rows {
+		if r.OrgCode != out.Rows[0].OrgCode {
+			continue
+		}
+		sec.Blocks = append(sec.Blocks, Block{Text: r.StatusText + "：" + r.Sentence + "。"})
+		rows = append(rows, []any{r.Level + r.Measure, r.TargetYear, round(r.TargetRate*100, 1), r.Units, r.Now, r.Now - r.Before, r.Projected, r.StatusText})
+	}
+	if len(rows) > 0 {
+		sec.Blocks = append(sec.Blocks, Block{Table: &Sheet{Title: "目标进度", Head: []string{"项目", "目标年度", "目标（%）", "应有单位（个）", "目前（个）", "近一年增加（个）", "预计到期（个）", "情况"}, Rows: rows},
+			Caption: "表5 目标进度"})
+	}
+	if len(costs.ByOrg) > 0 {
+		var used []string
+		for _, it := range costs.Costs {
+			u := fmt.Sprintf("%s%v元", it.Item, it.Cost)
+			if it.Yearly {
+				u += "/年"
+			}
+			if !it.Configured {
+				u += "（示例单价）"
+			}
+			used = append(used, u)
+		}
+		sec.Blocks = append(sec.Blocks, Block{Text: costs.ByOrg[0].Sentence + "。所用单价：" + strings.Join(used, "，") + "。"})
 	}
 	return sec, nil
 }

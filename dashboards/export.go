@@ -59,6 +59,22 @@ var fieldLabels = map[string]label{
 	"files": {"文件", "个", false, false}, "rows_accepted": {"载入行数", "行", false, false}, "rows_rejected": {"退回行数", "行", false, false},
 	"files_failed": {"失败文件", "个", false, false}, "result": {"结果", "", false, false}, "error": {"说明", "", false, false},
 	"last_success": {"最近成功", "", false, false}, "failing": {"正在失败的作业", "", false, false},
+	// 目标进度
+	"as_of": {"截至日期", "", false, false}, "pace_years": {"进度按近几年计", "年", false, false}, "org_level": {"单位级别", "", false, false},
+	"measure": {"项目", "", false, false}, "target_year": {"目标年度", "", false, false}, "target_rate": {"目标", "%", false, true},
+	"target_count": {"目标数", "个", false, false}, "now": {"目前", "个", false, false}, "now_rate": {"目前比率", "%", false, true},
+	"before": {"一年前", "个", false, false}, "pace": {"近一年每年增加", "个", false, false}, "pace_needed": {"按期完成每年需增加", "个", false, false},
+	"years_left": {"距到期", "年", false, false}, "projected": {"按目前进度预计到期", "个", false, false}, "projected_rate": {"预计到期比率", "%", false, true},
+	"shortfall": {"预计还差", "个", false, false}, "status": {"情况代码", "", false, false}, "status_text": {"情况", "", false, false},
+	"sentence": {"说明", "", false, false}, "backtest": {"回测", "", false, false}, "made_as_of": {"作出预计的时点", "", false, false},
+	"actual_rate": {"实际比率", "%", false, true}, "error_points": {"误差", "百分点", false, false}, "reached": {"达到目标", "", false, false},
+	"funding_year": {"经费年度", "", false, false}, "costs": {"所用单价", "", false, false}, "item": {"项目", "", false, false},
+	"cost": {"单价", "元", false, false}, "per_year": {"每年发生", "", false, false}, "configured": {"本县配置（否：示例单价）", "", false, false},
+	"total": {"合计", "", false, false}, "by_org": {"各单位", "", false, false}, "site_gaps": {"未规范化站点", "", false, false},
+	"sites": {"未规范化站点", "个", false, false}, "one_off": {"一次性投入", "万元", true, false}, "yearly": {"每年公用经费", "万元", true, false},
+	"funding_gap": {"经费距标准缺口", "万元", true, false}, "town_code": {"乡镇代码", "", false, false}, "town_name": {"乡镇", "", false, false},
+	"village_code": {"村(社区)代码", "", false, false}, "village_name": {"村(社区)", "", false, false}, "site_name": {"站点名称", "", false, false},
+	"built": {"已建立", "", false, false}, "missing_items": {"缺少的“六有”项目", "", false, false},
 }
 
 // heading is a field's column head with its unit, e.g. 受理纠纷（件）.

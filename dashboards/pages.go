@@ -29,6 +29,7 @@ var pageDefs = []pageDef{
 	{"/staffing", "队伍", buildStaffing, nil, "", false},
 	{"/funding", "经费", buildFunding, panels.FundingCategories, "经费类别", false},
 	{"/buildout", "平台建设", buildBuildout, nil, "", false},
+	{"/outlook", "目标进度", buildOutlook, nil, "", false},
 	{"/work", "业务工作", buildWork, nil, "", false},
 	{"/jobs", "作业", buildJobs, nil, "", true},
 }

@@ -128,6 +128,8 @@ func TestRoleLimits(t *testing.T) {
 		// the county government: overview and build-out only
 		{gov, "/", 200},
 		{gov, "/buildout", 200},
+		{gov, "/outlook", 200},
+		{gov, "/api/v1/panels/outlook.targets", 200},
 		{gov, "/disputes", 403},
 		{gov, "/staffing", 403},
 		{gov, "/api/v1/panels/buildout.progress", 200},

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -77,6 +78,8 @@ type Config struct {
 		MediationPerCounty    float64 `toml:"mediation_per_county"`
 		CorrectionsPerSubject float64 `toml:"corrections_per_subject"`
 		CorrectionsHigh       float64 `toml:"corrections_high"`
+		// 元 per 六有 item a station or work room lacks (目标进度's costs)
+		SiteItemCosts map[string]float64 `toml:"site_item_costs"`
 	} `toml:"standards"`
 }
 
@@ -182,6 +185,18 @@ func loadConfig(path string) (*Config, error) {
 	if c.Security.AuditKeepDays < 180 {
 		return nil, fmt.Errorf("audit_keep_days 是 %d：审计日志至少要保留 180 天", c.Security.AuditKeepDays)
 	}
+	var items []string
+	for _, it := range panels.SixItems {
+		items = append(items, it.From)
+	}
+	for item, cost := range c.Standards.SiteItemCosts {
+		if !slices.Contains(items, item) {
+			return nil, fmt.Errorf("[standards.site_item_costs] 里的「%s」不是“六有”项目，可以是：%s", item, strings.Join(items, "、"))
+		}
+		if cost < 0 {
+			return nil, fmt.Errorf("[standards.site_item_costs] 里「%s」的单价 %v 元不对：不能是负数", item, cost)
+		}
+	}
 	if (c.Security.TLSCert == "") != (c.Security.TLSKey == "") {
 		return nil, fmt.Errorf("tls_cert 和 tls_key 要一起配置")
 	}
@@ -238,6 +253,7 @@ func (c *Config) standards() panels.Standards {
 	if c.Standards.CorrectionsHigh > 0 {
 		s.CorrectionsHigh = c.Standards.CorrectionsHigh
 	}
+	s.SiteItemCosts = c.Standards.SiteItemCosts
 	return s
 }
 

@@ -266,6 +266,17 @@ func TestConfigFromEnvironment(t *testing.T) {
 	if cfg.Addr != "127.0.0.1:8081" || cfg.InboxSchedule != "@every 1h" || cfg.PushTokens["local"] != "c" || cfg.PushTokens["县政务系统"] != "a" || cfg.PushTokens["old"] != "" {
 		t.Errorf("config: %+v", cfg)
 	}
+	// the unit costs of the target outlook: 六有 items only, never negative
+	os.WriteFile(cfgPath, []byte("[standards.site_item_costs]\n\"有办公场所\" = 80000\n"), 0o644)
+	if cfg, err := loadConfig(cfgPath); err != nil || cfg.standards().SiteItemCosts["有办公场所"] != 80000 {
+		t.Errorf("site item costs: %v", err)
+	}
+	for body, want := range map[string]string{"\"有电脑\" = 5000": "不是“六有”项目", "\"有标牌\" = -1": "不能是负数"} {
+		os.WriteFile(cfgPath, []byte("[standards.site_item_costs]\n"+body+"\n"), 0o644)
+		if _, err := loadConfig(cfgPath); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", body, err, want)
+		}
+	}
 	os.WriteFile(cfgPath, []byte("adress = \"x\"\n"), 0o644)
 	if _, err := loadConfig(cfgPath); err == nil || !strings.Contains(err.Error(), "不认识的设置") {
 		t.Errorf("a misspelt key: %v", err)

@@ -37,7 +37,7 @@ func buildoutProgress(r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	targets, err := r.rows("SELECT level, year, established_rate, standardized_rate" + r.from("dim_target", "version = (SELECT max(version) FROM dim_target)") + " ORDER BY level, year")
+	targets, err := r.readTargets()
 	if err != nil {
 		return nil, err
 	}
@@ -73,17 +73,14 @@ func buildoutProgress(r *request) (any, error) {
 	}
 	first := 2014
 	for _, t := range targets {
-		if y := int(num(t[1])); y < first {
-			first = y
-		}
+		first = min(first, t.year)
 	}
 	target := func(level string, year int) (float64, float64) {
 		var e, s float64
 		best := 0
 		for _, t := range targets {
-			y := int(num(t[1]))
-			if str(t[0]) == level && y <= year && y >= best {
-				best, e, s = y, t[2].(float64), t[3].(float64)
+			if t.level == level && t.year <= year && t.year >= best {
+				best, e, s = t.year, t.established, t.std
 			}
 		}
 		return e, s
@@ -244,3 +241,9 @@ func buildoutByOrg(r *request) (any, error) {
 	}
 	return out, nil
 }
+
+// The two levels of sites, as the panels' answers name them.
+const (
+	StationLevel = ledger.StationLevel
+	RoomLevel    = ledger.RoomLevel
+)

@@ -40,6 +40,9 @@ var panels = []Panel{
 
 	{ID: "buildout.progress", Title: "平台建设进度", Reads: reads(sites, warehouse.DimTarget, registry), Roles: overview, run: buildoutProgress},
 	{ID: "buildout.by_org", Title: "各乡镇平台建设", Reads: reads(sites, registry), Roles: overview, run: buildoutByOrg},
+	// a 数据员 reads them for their own office (what it lacks, what that costs)
+	{ID: "outlook.targets", Title: "目标进度", Reads: reads(sites, warehouse.DimTarget, registry), Roles: everyone, run: outlookTargets},
+	{ID: "outlook.costs", Title: "缺项与补齐所需经费", Reads: reads(sites, budget, staff, corrections, registry), Roles: everyone, run: outlookCosts},
 
 	{ID: "work.summary", Title: "作用发挥情况", Reads: reads(legalAid, consultations, publicity, corrections, resettlement), Roles: analysts, run: workSummary},
 	{ID: "work.by_org", Title: "各单位业务工作", Reads: reads(legalAid, consultations, publicity, corrections, resettlement), Roles: analysts, run: workByOrg},

@@ -34,6 +34,10 @@ type Standards struct {
 	MediationPerCounty    float64 // 人民调解经费 per county per year
 	CorrectionsPerSubject float64 // 社区矫正经费 per subject per year (the low end of the range)
 	CorrectionsHigh       float64 // the high end, shown beside it
+	// SiteItemCosts are the county's unit costs (元) of the 六有 items a
+	// station or work room lacks, by item (有办公场所 …); an item not in it
+	// uses DefaultSiteItemCosts and the answer says so.
+	SiteItemCosts map[string]float64
 }
 
 // DefaultStandards are the seeds' figures.
@@ -82,12 +86,17 @@ type request struct {
 	dueDay int
 }
 
-// StandardsInForce are the configured standards, or the seeds' defaults.
+// StandardsInForce are the configured standards, the seeds' defaults for
+// any not configured.
 func (e *Engine) StandardsInForce() Standards {
-	if e.Standards == (Standards{}) {
-		return DefaultStandards
+	s, d := e.Standards, DefaultStandards
+	for _, f := range []struct{ v, d *float64 }{{&s.PublicPerStaff, &d.PublicPerStaff}, {&s.MediationPerCounty, &d.MediationPerCounty},
+		{&s.CorrectionsPerSubject, &d.CorrectionsPerSubject}, {&s.CorrectionsHigh, &d.CorrectionsHigh}} {
+		if *f.v <= 0 {
+			*f.v = *f.d
+		}
 	}
-	return e.Standards
+	return s
 }
 
 // Engine runs panels over a store.
@@ -240,10 +249,7 @@ func (e *Engine) runLogged(ctx context.Context, id string, f Filter, log *readLo
 			}
 			sc.limit = &lim
 		}
-		std := e.Standards
-		if std == (Standards{}) {
-			std = DefaultStandards
-		}
+		std := e.StandardsInForce()
 		now := time.Now()
 		if e.Now != nil {
 			now = e.Now()

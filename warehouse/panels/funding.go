@@ -36,6 +36,9 @@ type FundingShortfall struct {
 	StaffInPost         int64   `json:"staff_in_post"`
 	CorrectionsSubjects Persons `json:"corrections_subjects" sdc:"subjects"`
 	Counties            int64   `json:"counties"`
+	// gapByOrg is each budget line's gap to its standard, by the line's org
+	// (the target outlook's costs add them up per township).
+	gapByOrg map[string]float64
 }
 
 type budgetLine struct {
@@ -159,7 +162,7 @@ func fundingShortfall(r *request) (any, error) {
 
 // funding derives one year's funding.shortfall from the data read.
 func (r *request) funding(d *fundingData, year int) *FundingShortfall {
-	out := &FundingShortfall{Year: year, Rows: []FundingRow{}}
+	out := &FundingShortfall{Year: year, Rows: []FundingRow{}, gapByOrg: map[string]float64{}}
 	lines := d.lines[year]
 	staff, subjects := d.staff.at(year), d.subjects.at(year)
 	// A county-level line covers its county less the townships that have a line of their own.
@@ -225,6 +228,7 @@ func (r *request) funding(d *fundingData, year int) *FundingShortfall {
 			std, basis = derive(l)
 		}
 		row.Standard += yuan(std)
+		out.gapByOrg[l.org] += max(yuan(std)-yuan(l.budget), 0)
 		if row.StandardBasis == "" || row.StandardBasis == basis {
 			row.StandardBasis = basis
 		} else {
