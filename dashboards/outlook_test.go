@@ -1,8 +1,14 @@
 package dashboards_test
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"html"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"sifa/warehouse/panels"
@@ -195,6 +201,61 @@ func TestOutlookRoles(t *testing.T) {
 		var ae *panels.AccessError
 		if !errors.As(err, &ae) {
 			t.Errorf("a 数据员 of 石门镇 asking for %s: %v, want refused", org, err)
+		}
+	}
+}
+
+// TestOverviewAttentionRanked: 需要关注 on the overview lists one line per
+// kind of problem, the most severe kind first, and overspending as one line
+// with the largest category first (青山县 2016 once showed six overspend
+// lines out of eight, unranked).
+func TestOverviewAttentionRanked(t *testing.T) {
+	srv := demoSite(t)
+	order := []string{"平台建设：", "报送：", "队伍：", "经费："}
+	items := regexp.MustCompile(`<li class="(warn|info)">(?:<a [^>]*>)?([^<]*)`)
+	for _, q := range []string{"org=990121&year=2016", "org=990121&year=2014", "org=990122&year=2015", "year=2016"} {
+		code, body := get(t, srv.URL+"/?"+q)
+		if code != 200 {
+			t.Fatalf("/?%s: %d", q, code)
+		}
+		last, kinds := -1, map[string]int{}
+		for _, m := range items.FindAllStringSubmatch(body, -1) {
+			if m[1] != "warn" {
+				continue
+			}
+			text := html.UnescapeString(m[2])
+			k := slices.IndexFunc(order, func(p string) bool { return strings.HasPrefix(text, p) })
+			if k < 0 {
+				t.Errorf("/?%s: a note of no kind: %q", q, text)
+				continue
+			}
+			if k < last {
+				t.Errorf("/?%s: %q comes after a less severe note", q, text)
+			}
+			last = k
+			kinds[order[k]]++
+			if order[k] == "经费：" {
+				// the categories in falling order of overspending
+				var amounts []float64
+				for _, a := range regexp.MustCompile(`超出 ([0-9.]+)(万元|元)`).FindAllStringSubmatch(text, -1) {
+					v, _ := strconv.ParseFloat(a[1], 64)
+					if a[2] == "万元" {
+						v *= 10000
+					}
+					amounts = append(amounts, v)
+				}
+				if !slices.IsSortedFunc(amounts, func(a, b float64) int { return cmp.Compare(b, a) }) {
+					t.Errorf("/?%s: overspending not largest first: %q", q, text)
+				}
+			}
+		}
+		for _, k := range []string{"报送：", "队伍：", "经费："} {
+			if kinds[k] > 1 {
+				t.Errorf("/?%s: %d lines of %s, want them as one", q, kinds[k], k)
+			}
+		}
+		if q == "org=990121&year=2016" && kinds["经费："] != 1 {
+			t.Errorf("/?%s: no overspending line; the demo's 青山县 2016 overspends", q)
 		}
 	}
 }

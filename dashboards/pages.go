@@ -167,6 +167,10 @@ func buildOverview(b *builder) error {
 			Href: f.Href("/staffing"), Warn: s.OfficesSingleStaff > 0, Ref: b.ref("staffing.summary", f, "staff", s.Staff)},
 		card{Label: "经费缺口（距标准）", Value: gapV, Unit: gapU, Sub: "上年缺口 " + moneyText(gapLast) + "；超预算支出 " + moneyText(over), Href: f.Href("/funding"), Warn: gap > 0},
 	)
+	// 需要关注, most severe first, one line per kind of problem: targets
+	// behind, then offices that have not reported (the page's figures lack
+	// them), then single-staff offices, then overspending (one line, the
+	// largest first)
 	for _, r := range bo.Rows {
 		if r.Year != f.Year {
 			continue
@@ -175,8 +179,23 @@ func buildOverview(b *builder) error {
 			Sub:  fmt.Sprintf("目标 %s，%s", pct(r.TargetStandardizedRate), map[bool]string{true: "达标", false: "落后"}[r.OnTrack]),
 			Href: f.Href("/buildout"), Warn: !r.OnTrack})
 		if !r.OnTrack {
-			b.p.Notes = append(b.p.Notes, note{Level: "warn", Href: f.Href("/buildout"),
-				Text: fmt.Sprintf("%d年%s规范化率 %s，低于目标 %s（%d个单位中已验收%d个）", r.Year, r.Level, pct(r.StandardizedRate), pct(r.TargetStandardizedRate), r.Units, r.Standardized)})
+			b.p.Notes = append(b.p.Notes, note{Level: "warn", Href: f.Href("/outlook"),
+				Text: fmt.Sprintf("平台建设：%d年%s规范化率 %s，低于目标 %s（%d个单位中已验收%d个）", r.Year, r.Level, pct(r.StandardizedRate), pct(r.TargetStandardizedRate), r.Units, r.Standardized)})
+		}
+	}
+	if sub.Month != "" {
+		var missing []string
+		for _, r := range sub.Rows {
+			missing = append(missing, fmt.Sprintf("%s（%s）", r.OrgName, strings.Join(r.Missing, "、")))
+		}
+		switch {
+		case len(sub.Rows) == 1:
+			r := sub.Rows[0]
+			b.p.Notes = append(b.p.Notes, note{Level: "warn", Href: f.Href("/", "org", r.OrgCode),
+				Text: fmt.Sprintf("报送：%s缺报%s的%s", r.OrgName, panels.MonthName(sub.Month), strings.Join(r.Missing, "、"))})
+		case len(sub.Rows) > 1:
+			b.p.Notes = append(b.p.Notes, note{Level: "warn",
+				Text: fmt.Sprintf("报送：%d个单位缺报%s的台账：%s", len(sub.Rows), panels.MonthName(sub.Month), strings.Join(missing, "；"))})
 		}
 	}
 	var single []string
@@ -187,28 +206,42 @@ func buildOverview(b *builder) error {
 	}
 	if len(single) > 0 {
 		b.p.Notes = append(b.p.Notes, note{Level: "warn", Href: f.Href("/staffing"),
-			Text: fmt.Sprintf("只有1名工作人员的司法所 %d 个：%s", len(single), strings.Join(single, "、"))})
+			Text: fmt.Sprintf("队伍：只有1名工作人员的司法所 %d 个：%s", len(single), strings.Join(single, "、"))})
 	}
+	var overs []panels.FundingRow
 	for _, r := range fs.Rows {
 		if r.Overspend > 0 {
-			b.p.Notes = append(b.p.Notes, note{Level: "warn", Href: f.Href("/funding"),
-				Text: fmt.Sprintf("%s实际支出 %s，超出预算 %s", r.Category, moneyText(r.Actual), moneyText(r.Overspend))})
+			overs = append(overs, r)
 		}
 	}
-	if sub.Month != "" {
-		if sub.Missing == 0 {
-			b.p.Notes = append(b.p.Notes, note{Level: "info", Text: fmt.Sprintf("%s各司法所的人民调解、法律咨询台账都已报送", panels.MonthName(sub.Month))})
+	slices.SortStableFunc(overs, func(a, b panels.FundingRow) int { return cmpDesc(a.Overspend, b.Overspend) })
+	if len(overs) > 0 {
+		var parts []string
+		for _, r := range overs {
+			parts = append(parts, fmt.Sprintf("%s超出 %s（实际支出 %s）", r.Category, moneyText(r.Overspend), moneyText(r.Actual)))
 		}
-		for _, r := range sub.Rows {
-			b.p.Notes = append(b.p.Notes, note{Level: "warn", Href: f.Href("/", "org", r.OrgCode),
-				Text: fmt.Sprintf("%s缺报%s的%s", r.OrgName, panels.MonthName(sub.Month), strings.Join(r.Missing, "、"))})
-		}
+		b.p.Notes = append(b.p.Notes, note{Level: "warn", Href: f.Href("/funding"),
+			Text: fmt.Sprintf("经费：%d类经费实际支出超出预算，共 %s：%s", len(overs), moneyText(over), strings.Join(parts, "；"))})
+	}
+	if sub.Month != "" && sub.Missing == 0 {
+		b.p.Notes = append(b.p.Notes, note{Level: "info", Text: fmt.Sprintf("%s各司法所的人民调解、法律咨询台账都已报送", panels.MonthName(sub.Month))})
 	}
 	if d.Received == 0 && s.Staff == 0 && len(fs.Rows) == 0 {
 		b.p.Empty = "这里还没有数据。请在“数据上传”页上传机构名录和各类台账（可先下载模板）。"
 		return nil
 	}
 	return b.monthChart()
+}
+
+// cmpDesc orders larger first.
+func cmpDesc(a, b float64) int {
+	switch {
+	case a > b:
+		return -1
+	case a < b:
+		return 1
+	}
+	return 0
 }
 
 // ---- 矛盾纠纷 ----
