@@ -132,7 +132,8 @@ func (s *Site) render(w http.ResponseWriter, r *http.Request, code int, p *page)
 		}
 		if role == panels.RoleAdmin {
 			nav = append(nav, link{Text: "账号", Href: "/admin/users", Active: p.Path == "/admin/users"},
-				link{Text: "审计日志", Href: "/admin/audit", Active: p.Path == "/admin/audit"})
+				link{Text: "审计日志", Href: "/admin/audit", Active: p.Path == "/admin/audit"},
+				link{Text: "建设目标", Href: "/admin/targets", Active: p.Path == "/admin/targets"})
 		}
 		p.Nav = nav
 	} else {

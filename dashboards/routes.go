@@ -83,5 +83,7 @@ func (s *Site) routeTable() []route {
 		// administration
 		route{"GET /admin/users", routeSession, adminOnly, s.usersPage},
 		route{"POST /admin/users", routeSession, adminOnly, s.changeUser},
-		route{"GET /admin/audit", routeSession, adminOnly, s.auditPage})
+		route{"GET /admin/audit", routeSession, adminOnly, s.auditPage},
+		route{"GET /admin/targets", routeSession, adminOnly, s.targetsPage},
+		route{"POST /admin/targets", routeSession, adminOnly, s.saveTargets})
 }

@@ -54,6 +54,9 @@ type Site struct {
 	// Accounts keeps the accounts and the audit log; every route but the
 	// sign-in page and the assets needs a signed-in account.
 	Accounts AccountStore
+	// Targets keeps the build-out targets an admin edits (/admin/targets);
+	// nil: the warehouse behind Engine when it keeps them.
+	Targets  TargetStore
 	Security Security
 	// CSPReports counts Content-Security-Policy violations browsers reported.
 	CSPReports func(report string)
@@ -138,6 +141,9 @@ func (s *Site) Handler() http.Handler {
 func (s *Site) build() http.Handler {
 	if s.Accounts == nil {
 		panic("dashboards: Site.Accounts is required: without accounts nobody could sign in")
+	}
+	if ts, ok := s.Engine.Store.(TargetStore); ok && s.Targets == nil {
+		s.Targets = ts
 	}
 	removeStaleUploads(s.UploadDir, time.Now().Add(-time.Hour))
 	mux := http.NewServeMux()

@@ -36,6 +36,7 @@ type page struct {
 	Report    *reportView
 	Exports   []link // this page's exports and its sources
 	Audit     *auditView
+	Targets   *targetsView
 	History   *historyView
 }
 

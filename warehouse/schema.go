@@ -7,7 +7,8 @@ import "sifa/ingest/ledger"
 // the scope pointers that make a load visible, the job history, accounts
 // and the audit log.
 var (
-	// DimTarget holds the build-out targets (docs/design.md), written from the configuration.
+	// DimTarget holds the build-out targets (docs/design.md), versioned: the defaults on a new
+	// warehouse, then each change an administrator saves on /admin/targets.
 	DimTarget = &ledger.Table{Name: "dim_target", Columns: []ledger.Col{ledger.S("level"), ledger.I("year"), {Name: "established_rate", Type: ledger.Float}, {Name: "standardized_rate", Type: ledger.Float}, ledger.I("version")}, OrderBy: []string{"level", "year"}}
 
 	// Loads records every file loaded: the commit point of a load.
