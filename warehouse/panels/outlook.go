@@ -577,21 +577,47 @@ func outlookCosts(r *request) (any, error) {
 		}
 		gaps = r.funding(d, out.FundingYear).gapByOrg
 	}
+	// each site and budget line added to the scope and to the one org under
+	// it that holds it (found by walking up the registry: a province has
+	// 14,000 sites and 100 counties)
 	orgs := r.outlookOrgs()
+	byOrg := make(map[string]*OrgCost, len(orgs))
+	costs := make([]OrgCost, len(orgs))
 	for i, o := range orgs {
-		c := OrgCost{OrgCode: o.Code, OrgName: o.Name}
-		for _, s := range out.Sites {
-			if i == 0 || r.reg.Within(s.TownCode, o.Code) {
+		costs[i] = OrgCost{OrgCode: o.Code, OrgName: o.Name}
+		if i > 0 {
+			byOrg[o.Code] = &costs[i]
+		}
+	}
+	holder := func(code string) *OrgCost {
+		for o := r.reg.Org(code); o != nil; o = r.reg.Org(o.Parent) {
+			if c := byOrg[o.Code]; c != nil {
+				return c
+			}
+			if o.Parent == "" || o.Parent == o.Code {
+				break
+			}
+		}
+		return nil
+	}
+	for _, s := range out.Sites {
+		for _, c := range []*OrgCost{&costs[0], holder(s.TownCode)} {
+			if c != nil {
 				c.Sites++
 				c.OneOff += s.OneOff
 				c.Yearly += s.Yearly
 			}
 		}
-		for org, g := range gaps {
-			if i == 0 || r.reg.Within(org, o.Code) {
+	}
+	for org, g := range gaps {
+		for _, c := range []*OrgCost{&costs[0], holder(org)} {
+			if c != nil {
 				c.FundingGap += g
 			}
 		}
+	}
+	for i, o := range orgs {
+		c := costs[i]
 		c.Sentence = fmt.Sprintf("%s有 %d 个站点未规范化，补齐“六有”缺口约需一次性投入 %s万元", o.Name, c.Sites, wan(c.OneOff))
 		if c.Yearly > 0 {
 			c.Sentence += fmt.Sprintf("，另需每年公用经费 %s万元（补配工作人员）", wan(c.Yearly))
