@@ -288,9 +288,13 @@ func (a *appendixFor) funding() (Section, error) {
 	for _, r := range fund.Rows {
 		std, bud, act, gap = std+r.Standard, bud+r.Budget, act+r.Actual, gap+r.GapToStandard
 		t := fmt.Sprintf("%s按标准应为%s，预算%s", r.Category, wan(r.Standard), wan(r.Budget))
-		if r.GapToStandard > 0 {
+		switch {
+		case r.Standard == 0:
+			// no standard applies (无统一标准): nothing to reach
+			t = fmt.Sprintf("%s没有统一的经费标准，预算%s", r.Category, wan(r.Budget))
+		case r.GapToStandard > 0:
 			t += "，相差" + wan(r.GapToStandard)
-		} else {
+		default:
 			t += "，达到标准"
 		}
 		t += "；实际支出" + wan(r.Actual)
@@ -298,7 +302,11 @@ func (a *appendixFor) funding() (Section, error) {
 			t += "，超出预算" + wan(r.Overspend)
 		}
 		sec.Blocks = append(sec.Blocks, Block{Text: t + "。"})
-		frows = append(frows, []any{r.Category, round(r.Standard/10000, 2), round(r.Budget/10000, 2), round(r.Actual/10000, 2), round(r.GapToStandard/10000, 2)})
+		var stdCell any = round(r.Standard/10000, 2)
+		if r.Standard == 0 {
+			stdCell = "无统一标准"
+		}
+		frows = append(frows, []any{r.Category, stdCell, round(r.Budget/10000, 2), round(r.Actual/10000, 2), round(r.GapToStandard/10000, 2)})
 		fcats = append(fcats, r.Category)
 		fstd, fbud, fact = append(fstd, round(r.Standard/10000, 2)), append(fbud, round(r.Budget/10000, 2)), append(fact, round(r.Actual/10000, 2))
 	}

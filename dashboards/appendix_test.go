@@ -122,6 +122,19 @@ func TestAppendixQingshan2014(t *testing.T) {
 			t.Errorf("the sources lack %s", s.File)
 		}
 	}
+	// a year's sources are only the files its numbers read: no 2015 or 2016 file
+	// (the populations behind the funding standards once read every year's roster)
+	sources := text[strings.LastIndex(text, "数据来源"):]
+	for _, later := range []string{"_2015", "_2016"} {
+		if strings.Contains(sources, later) {
+			t.Errorf("the 2014 appendix lists a file of %s among its sources", later[1:])
+		}
+	}
+	// a funding category without a standard is said to have none, not to reach it
+	fund := text[strings.Index(text, "三、经费保障"):strings.Index(text, "四、平台建设")]
+	if strings.Contains(fund, "按标准应为0万元") || !strings.Contains(fund, "没有统一的经费标准") {
+		t.Errorf("经费保障 on categories without a standard:\n%s", fund)
+	}
 	if len(images) < 4 {
 		t.Errorf("%d chart images, want 4", len(images))
 	}

@@ -103,11 +103,18 @@ func (r *request) readPopulation(table, cond string) (populations, error) {
 	return out, nil
 }
 
-// readFunding reads the budget lines of the years from..to (0: all) and the populations.
+// readFunding reads the budget lines of the years from..to (0: open) and
+// the populations of the snapshots up to the end of to: no later file is
+// read, so none is among the answer's sources.
 func (r *request) readFunding(from, to int) (*fundingData, error) {
 	cond := r.visible("fact_budget") + " AND " + r.sc.where(false) + r.category("category")
+	popEnd := ""
 	if from > 0 {
-		cond += fmt.Sprintf(" AND year >= %d AND year <= %d", from, to)
+		cond += fmt.Sprintf(" AND year >= %d", from)
+	}
+	if to > 0 {
+		cond += fmt.Sprintf(" AND year <= %d", to)
+		popEnd = " AND period <= " + r.d.Lit(fmt.Sprintf("%d-12-31", to))
 	}
 	rows, err := r.rows("SELECT year, scope_org, org_level, county_code, category, standard_fen, standard_given, budget_fen, allocated_fen, actual_fen" +
 		r.from("fact_budget", cond) + " ORDER BY year, scope_org, category")
@@ -123,8 +130,11 @@ func (r *request) readFunding(from, to int) (*fundingData, error) {
 	var wg sync.WaitGroup
 	var e1, e2 error
 	wg.Add(2)
-	go func() { defer wg.Done(); d.staff, e1 = r.readPopulation("fact_staff", "status = '在岗'") }()
-	go func() { defer wg.Done(); d.subjects, e2 = r.readPopulation("fact_corrections", "status = '在矫'") }()
+	go func() { defer wg.Done(); d.staff, e1 = r.readPopulation("fact_staff", "status = '在岗'"+popEnd) }()
+	go func() {
+		defer wg.Done()
+		d.subjects, e2 = r.readPopulation("fact_corrections", "status = '在矫'"+popEnd)
+	}()
 	wg.Wait()
 	if e1 != nil {
 		return nil, e1
@@ -277,7 +287,7 @@ func fundingByYear(r *request) (any, error) {
 	if r.sc.level == transform.LevelVillage {
 		return out, nil
 	}
-	d, err := r.readFunding(0, 0)
+	d, err := r.readFunding(0, r.f.Year)
 	if err != nil {
 		return nil, err
 	}

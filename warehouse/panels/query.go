@@ -135,6 +135,16 @@ func (r *request) visibleIn(table, from, to string) string {
 	return r.d.VisibleOf(table, r.sc.orgPrefix(), from, to)
 }
 
+// upToEnd keeps a read to the periods on or before the filter's end (""
+// when open): a panel of the years up to 2014 reads no 2015 file, so none
+// is among its sources.
+func (r *request) upToEnd() string {
+	if end := r.f.End(); end != "" {
+		return " AND period <= " + r.d.Lit(end)
+	}
+	return ""
+}
+
 // visibleYearEnds is visible for the rows of each org's last snapshot of each year.
 func (r *request) visibleYearEnds(table string) string {
 	return r.d.VisibleYearEnds(table, r.sc.orgPrefix())

@@ -140,7 +140,7 @@ func staffingByYear(r *request) (any, error) {
 	out := &Rows[StaffYear]{Rows: []StaffYear{}}
 	snaps, years, err := r.readSnapshots(personCount{groups: []string{"scope_org", "period"},
 		counts: []string{"org_level = '乡镇'", "org_level = '县'", "org_level = '乡镇' AND age >= 46", "org_level = '乡镇' AND computer = 0"}}.sql(r.d,
-		r.from("fact_staff", r.visible("fact_staff")+" AND "+r.sc.where(false)+" AND status = '在岗'")))
+		r.from("fact_staff", r.visible("fact_staff")+" AND "+r.sc.where(false)+" AND status = '在岗'"+r.upToEnd())))
 	if err != nil {
 		return nil, err
 	}

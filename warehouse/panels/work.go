@@ -147,7 +147,7 @@ func workByYear(r *request) (any, error) {
 		}
 		return byYear[y]
 	}
-	cond := func(table string) string { return r.visible(table) + " AND " + r.sc.where(false) }
+	cond := func(table string) string { return r.visible(table) + " AND " + r.sc.where(false) + r.upToEnd() }
 	yearOf := "substring(period, 1, 4)"
 	rows, err := r.rows("SELECT " + yearOf + ", count(*), " + sumIf("decision = '给予援助'") + ", sum(recovered_fen)" + r.from("fact_legal_aid", cond("fact_legal_aid")) + " GROUP BY " + yearOf)
 	if err != nil {
@@ -165,7 +165,7 @@ func workByYear(r *request) (any, error) {
 		y, _ := strconv.Atoi(str(x[0]))
 		get(y).Consultations = num(x[1])
 	}
-	pubCond := r.visible("fact_publicity") + " AND " + r.sc.where(true)
+	pubCond := r.visible("fact_publicity") + " AND " + r.sc.where(true) + r.upToEnd()
 	if rows, err = r.rows("SELECT " + yearOf + ", count(*), sum(participants)" + r.from("fact_publicity", pubCond) + " GROUP BY " + yearOf); err != nil {
 		return nil, err
 	}
@@ -175,7 +175,7 @@ func workByYear(r *request) (any, error) {
 		w.PublicityEvents, w.PublicityParticipants = num(x[1]), num(x[2])
 	}
 	// each org's last snapshot of each year is all latest() below reads
-	ends := func(table string) string { return r.visibleYearEnds(table) + " AND " + r.sc.where(false) }
+	ends := func(table string) string { return r.visibleYearEnds(table) + " AND " + r.sc.where(false) + r.upToEnd() }
 	corr, cy, err := r.readSnapshots(correctionsPersons([]string{"scope_org", "period"}).sql(r.d, r.from("fact_corrections", ends("fact_corrections"))))
 	if err != nil {
 		return nil, err
