@@ -355,6 +355,15 @@ func (a *appendixFor) buildout() (Section, error) {
 			}
 		}
 		sec.Blocks = append(sec.Blocks, Block{Text: t + "。"})
+		if r.Established > 0 && r.Established < r.Units {
+			// 数据说明: the two readings of the rate, which can flip the verdict
+			other := "同样"
+			if (r.StandardizedOfBuilt >= r.TargetStandardizedRate) != (r.StandardizedRate >= r.TargetStandardizedRate) {
+				other = "结论相反"
+			}
+			sec.Blocks = append(sec.Blocks, Block{Text: fmt.Sprintf("数据说明：上面的规范化率按机构名录中的全部%d个单位计算（目标按此口径判断）；若只按已建立的%d个计算，规范化率为%s，%s%s。",
+				r.Units, r.Established, pctText(r.StandardizedOfBuilt), map[bool]string{true: "达到", false: "低于"}[r.StandardizedOfBuilt >= r.TargetStandardizedRate]+"目标"+pctText(r.TargetStandardizedRate), "，"+other)})
+		}
 		brows = append(brows, []any{r.Level, r.Units, r.Established, r.Standardized, round(r.StandardizedRate*100, 1), round(r.TargetStandardizedRate*100, 1)})
 		bcats = append(bcats, r.Level)
 		brate, btarget = append(brate, round(r.StandardizedRate*100, 1)), append(btarget, round(r.TargetStandardizedRate*100, 1))

@@ -75,6 +75,7 @@ var fieldLabels = map[string]label{
 	"funding_gap": {"经费距标准缺口", "万元", true, false}, "town_code": {"乡镇代码", "", false, false}, "town_name": {"乡镇", "", false, false},
 	"village_code": {"村(社区)代码", "", false, false}, "village_name": {"村(社区)", "", false, false}, "site_name": {"站点名称", "", false, false},
 	"built": {"已建立", "", false, false}, "missing_items": {"缺少的“六有”项目", "", false, false},
+	"standardized_of_built": {"已建的里规范化的比例", "%", false, true}, "definition": {"口径", "", false, false},
 }
 
 // heading is a field's column head with its unit, e.g. 受理纠纷（件）.

@@ -568,7 +568,8 @@ func buildBuildout(b *builder) error {
 		b.p.Empty = fmt.Sprintf("%s还没有平台建设台账。请上传“平台建设台账”。", b.orgName())
 		return nil
 	}
-	t := tableView{Title: "建设进度与目标（2014–2016年目标）", Head: []string{"层级", "年度", "应建单位", "已建立", "已规范化", "建立率", "规范化率", "规范化目标", "情况"}}
+	t := tableView{Title: "建设进度与目标", Head: []string{"层级", "年度", "应建单位", "已建立", "已规范化", "建立率", "规范化率", "规范化目标", "情况", "已建的里规范化的比例"},
+		Note: "口径：" + panels.BuildoutDefinition(panels.StationLevel) + "。工作室同理（按村、社区数）。"}
 	byLevel := map[string][]panels.BuildoutRow{}
 	for i, r := range rows {
 		field := fmt.Sprintf("rows.%d.", i)
@@ -577,7 +578,7 @@ func buildBuildout(b *builder) error {
 			{Text: thousands(r.Established), Ref: b.ref("buildout.progress", panels.Filter{Org: f.Org, Year: f.Year}, field+"established", r.Established)},
 			{Text: thousands(r.Standardized), Ref: b.ref("buildout.progress", panels.Filter{Org: f.Org, Year: f.Year}, field+"standardized", r.Standardized)},
 			{Text: pct(r.EstablishedRate)}, {Text: pct(r.StandardizedRate)}, {Text: pct(r.TargetStandardizedRate)},
-			map[bool]cell{true: {Text: "达标"}, false: {Text: "落后", Class: "warn"}}[r.OnTrack]})
+			map[bool]cell{true: {Text: "达标"}, false: {Text: "落后", Class: "warn"}}[r.OnTrack], {Text: pct(r.StandardizedOfBuilt)}})
 		byLevel[r.Level] = append(byLevel[r.Level], r)
 		if r.Year == f.Year {
 			b.p.Cards = append(b.p.Cards, card{Label: fmt.Sprintf("%d年%s规范化率", r.Year, r.Level), Value: pct(r.StandardizedRate),

@@ -29,6 +29,21 @@ type BuildoutRow struct {
 	TargetEstablishedRate  float64 `json:"target_established_rate"`
 	TargetStandardizedRate float64 `json:"target_standardized_rate"`
 	OnTrack                bool    `json:"on_track"`
+	// StandardizedOfBuilt is the other reading of the rate: standardized
+	// among the sites built, not among all units (the village rooms' 2014
+	// verdict flips between the two); the targets are read over all units.
+	StandardizedOfBuilt float64 `json:"standardized_of_built"`
+	// Definition says in words what the rates divide by.
+	Definition string `json:"definition"`
+}
+
+// BuildoutDefinition says what a level's rates divide by.
+func BuildoutDefinition(level string) string {
+	unit := "乡镇（街道）数"
+	if level == ledger.RoomLevel {
+		unit = "村（社区）数"
+	}
+	return fmt.Sprintf("建立率、规范化率 = 已建立、已规范化的%s ÷ 机构名录中的全部%s（目标按此口径判断）；另一口径“已建的里规范化的比例” = 已规范化 ÷ 已建立", level, unit)
 }
 
 func buildoutProgress(r *request) (any, error) {
@@ -107,6 +122,8 @@ func buildoutProgress(r *request) (any, error) {
 			}
 			row.EstablishedRate = rate(row.Established, row.Units)
 			row.StandardizedRate = rate(row.Standardized, row.Units)
+			row.StandardizedOfBuilt = rate(row.Standardized, row.Established)
+			row.Definition = BuildoutDefinition(lv.Site)
 			row.TargetEstablishedRate, row.TargetStandardizedRate = target(lv.Site, y)
 			row.OnTrack = row.EstablishedRate >= row.TargetEstablishedRate && row.StandardizedRate >= row.TargetStandardizedRate
 			out.Rows = append(out.Rows, row)
