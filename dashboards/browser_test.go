@@ -163,7 +163,7 @@ func TestBrowser(t *testing.T) {
 	browserSignIn(ctx, t, srv.URL)
 	shots := screenshotDir(t)
 	pages := []struct{ name, path string }{
-		{"overview", "/"}, {"disputes", "/disputes"}, {"staffing", "/staffing"}, {"funding", "/funding"},
+		{"overview", "/"}, {"disputes", "/disputes"}, {"staffing", "/staffing"}, {"funding", "/funding"}, {"plan", "/plan"},
 		{"buildout", "/buildout"}, {"outlook", "/outlook"}, {"work", "/work"}, {"upload", "/upload"}, {"jobs", "/jobs"},
 		{"users", "/admin/users"}, {"audit", "/admin/audit"}, {"report", "/report"}, {"sources", "/sources"},
 	}
@@ -249,7 +249,7 @@ func TestBrowser(t *testing.T) {
 	// script in the data runs nowhere
 	xss := hostileSite(t)
 	browserSignIn(ctx, t, xss.URL)
-	for _, p := range pages[:7] { // the pages of data
+	for _, p := range pages[:8] { // the pages of data
 		for _, q := range []string{"org=990199&year=2014", "org=990199100&year=2014", "org=990199101&year=2014"} {
 			url := xss.URL + p.path + "?" + q
 			if err := chromedp.Do(ctx, chromedp.Navigate(url), chromedp.WaitReady("body")); err != nil {

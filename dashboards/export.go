@@ -76,6 +76,10 @@ var fieldLabels = map[string]label{
 	"village_code": {"村(社区)代码", "", false, false}, "village_name": {"村(社区)", "", false, false}, "site_name": {"站点名称", "", false, false},
 	"built": {"已建立", "", false, false}, "missing_items": {"缺少的“六有”项目", "", false, false},
 	"standardized_of_built": {"已建的里规范化的比例", "%", false, true}, "definition": {"口径", "", false, false},
+	// 经费测算
+	"public_per_staff": {"公用经费标准（每人每年）", "元", false, false}, "corrections_per_subject": {"社区矫正经费标准（每人每年）", "元", false, false},
+	"mediation_per_county": {"人民调解经费标准（每县每年）", "元", false, false}, "budget_public": {"公用经费预算", "万元", true, false},
+	"budget_corrections": {"社区矫正经费预算", "万元", true, false}, "budget_mediation": {"人民调解经费预算", "万元", true, false},
 }
 
 // heading is a field's column head with its unit, e.g. 受理纠纷（件）.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,17 +22,21 @@ type pageDef struct {
 	categories    []string
 	categoryLabel string
 	noFilter      bool // the page is not about an org or a period
+	// ownKeys says which URL keys the page reads itself (a what-if's
+	// inputs); the filter never sees them
+	ownKeys func(string) bool
 }
 
 var pageDefs = []pageDef{
-	{"/", "总览", buildOverview, nil, "", false},
-	{"/disputes", "矛盾纠纷", buildDisputes, panels.DisputeTypes, "纠纷类型", false},
-	{"/staffing", "队伍", buildStaffing, nil, "", false},
-	{"/funding", "经费", buildFunding, panels.FundingCategories, "经费类别", false},
-	{"/buildout", "平台建设", buildBuildout, nil, "", false},
-	{"/outlook", "目标进度", buildOutlook, nil, "", false},
-	{"/work", "业务工作", buildWork, nil, "", false},
-	{"/jobs", "作业", buildJobs, nil, "", true},
+	{"/", "总览", buildOverview, nil, "", false, nil},
+	{"/disputes", "矛盾纠纷", buildDisputes, panels.DisputeTypes, "纠纷类型", false, nil},
+	{"/staffing", "队伍", buildStaffing, nil, "", false, nil},
+	{"/funding", "经费", buildFunding, panels.FundingCategories, "经费类别", false, nil},
+	{"/buildout", "平台建设", buildBuildout, nil, "", false, nil},
+	{"/outlook", "目标进度", buildOutlook, nil, "", false, nil},
+	{"/plan", "经费测算", buildPlan, nil, "", false, isPlanKey},
+	{"/work", "业务工作", buildWork, nil, "", false, nil},
+	{"/jobs", "作业", buildJobs, nil, "", true, nil},
 }
 
 // builder assembles one page from panel answers.
@@ -41,6 +46,8 @@ type builder struct {
 	f   panels.Filter
 	reg *panels.Registry
 	p   *page
+	// params are the page's own URL keys (pageDef.ownKeys)
+	params url.Values
 
 	mu      sync.Mutex
 	memo    map[ask]any // answers already asked for on this page
@@ -760,6 +767,11 @@ func orDefault(s, d string) string {
 // pageFilter reads the page's filter; a page without a period shows the latest year with data.
 func (s *Site) pageFilter(ctx context.Context, r *http.Request, d pageDef) (panels.Filter, *panels.Years, error) {
 	q := r.URL.Query()
+	for k := range q {
+		if d.ownKeys != nil && d.ownKeys(k) {
+			q.Del(k)
+		}
+	}
 	if q.Get("from") != "" || q.Get("to") != "" {
 		q.Del("year") // months chosen on the page win over the year select
 	}
@@ -841,7 +853,12 @@ func (s *Site) servePage(w http.ResponseWriter, r *http.Request, d pageDef) {
 			}
 		}()
 	}
-	b := &builder{ctx: ctx, e: s.Engine, f: f, reg: reg, p: p}
+	b := &builder{ctx: ctx, e: s.Engine, f: f, reg: reg, p: p, params: url.Values{}}
+	for k, v := range r.URL.Query() {
+		if d.ownKeys != nil && d.ownKeys(k) {
+			b.params[k] = v
+		}
+	}
 	err = d.build(b)
 	wg.Wait()
 	if err == nil {

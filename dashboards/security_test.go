@@ -129,6 +129,7 @@ func TestRoleLimits(t *testing.T) {
 		{gov, "/", 200},
 		{gov, "/buildout", 200},
 		{gov, "/outlook", 200},
+		{gov, "/plan", 200},
 		{gov, "/api/v1/panels/outlook.targets", 200},
 		{gov, "/disputes", 403},
 		{gov, "/staffing", 403},

@@ -37,6 +37,7 @@ type page struct {
 	Exports   []link // this page's exports and its sources
 	Audit     *auditView
 	Targets   *targetsView
+	Plan      *planView
 	History   *historyView
 }
 

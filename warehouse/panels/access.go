@@ -18,7 +18,7 @@ const (
 	RoleAdmin      Role = "管理员"  // everything: users, sources, jobs, the audit log
 	RoleLeader     Role = "领导"   // every dashboard of their org
 	RoleResearcher Role = "研究人员" // dashboards of aggregates of their org; small groups withheld
-	RoleGovernment Role = "政府用户" // 总览, 平台建设 and 目标进度 only
+	RoleGovernment Role = "政府用户" // 总览, 经费测算, 平台建设 and 目标进度 only
 	RoleClerk      Role = "数据员"  // upload, and their own office's submissions
 )
 
@@ -34,7 +34,7 @@ const (
 var (
 	// analysts open every dashboard page.
 	analysts = []Role{RoleAdmin, RoleLeader, RoleResearcher}
-	// overview adds 政府用户, who open 总览, 平台建设 and 目标进度.
+	// overview adds 政府用户, who open 总览, 经费测算, 平台建设 and 目标进度.
 	overview = []Role{RoleAdmin, RoleLeader, RoleResearcher, RoleGovernment}
 	// everyone adds 数据员, who see their own office's submissions.
 	everyone = []Role{RoleAdmin, RoleLeader, RoleResearcher, RoleGovernment, RoleClerk}
@@ -60,7 +60,7 @@ func ParseRole(s string) (Role, error) {
 }
 
 // dashboardPages are the pages of data (the path of each).
-var dashboardPages = []string{"/", "/disputes", "/staffing", "/funding", "/buildout", "/outlook", "/work"}
+var dashboardPages = []string{"/", "/disputes", "/staffing", "/funding", "/plan", "/buildout", "/outlook", "/work"}
 
 // Pages lists the paths of the dashboard pages a role may open.
 func (r Role) Pages() []string {
@@ -70,7 +70,7 @@ func (r Role) Pages() []string {
 	case RoleLeader, RoleResearcher:
 		return dashboardPages
 	case RoleGovernment:
-		return []string{"/", "/buildout", "/outlook"}
+		return []string{"/", "/plan", "/buildout", "/outlook"}
 	case RoleClerk:
 		return []string{"/outlook"} // their own office's: what it lacks
 	}

@@ -36,6 +36,8 @@ var panels = []Panel{
 	{ID: "disputes.by_org", Title: "各单位受理纠纷", Categories: DisputeTypes, Reads: reads(disputes), Roles: analysts, run: disputesBy("org")},
 
 	{ID: "funding.shortfall", Title: "经费保障情况", Categories: FundingCategories, Reads: reads(budget, staff, corrections, registry), Roles: overview, run: fundingShortfall},
+	// the bases of 经费测算 (the what-if is worked out by FundingPlan.Plan): 政府用户 decide budgets
+	{ID: "funding.plan", Title: "经费测算的依据", Reads: reads(budget, staff, corrections, disputes, registry), Roles: overview, run: fundingPlan},
 	{ID: "funding.by_year", Title: "历年经费", Categories: FundingCategories, Reads: reads(budget, staff, corrections), Roles: analysts, run: fundingByYear},
 
 	{ID: "buildout.progress", Title: "平台建设进度", Reads: reads(sites, warehouse.DimTarget, registry), Roles: overview, run: buildoutProgress},

@@ -589,17 +589,7 @@ func outlookCosts(r *request) (any, error) {
 			byOrg[o.Code] = &costs[i]
 		}
 	}
-	holder := func(code string) *OrgCost {
-		for o := r.reg.Org(code); o != nil; o = r.reg.Org(o.Parent) {
-			if c := byOrg[o.Code]; c != nil {
-				return c
-			}
-			if o.Parent == "" || o.Parent == o.Code {
-				break
-			}
-		}
-		return nil
-	}
+	holder := holderIn(r.reg, byOrg)
 	for _, s := range out.Sites {
 		for _, c := range []*OrgCost{&costs[0], holder(s.TownCode)} {
 			if c != nil {
