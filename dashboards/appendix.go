@@ -73,14 +73,8 @@ func (w *writer) ask(id string, f panels.Filter) any {
 	return v
 }
 
-// wan writes 元 as 万元 the way reports do: 1.8万元.
-func wan(yuan float64) string {
-	return strconv.FormatFloat(math.Round(yuan/100)/100, 'f', -1, 64) + "万元"
-}
-
-func pctText(f float64) string {
-	return strconv.FormatFloat(math.Round(f*1000)/10, 'f', -1, 64) + "%"
-}
+// the report's ways of writing money and rates: 1.8万元, 53.9%
+var wan, pctText = panels.Wan, panels.Percent
 
 // persons writes a count of people, or says it is withheld.
 func persons(p panels.Persons, unit string) string {
@@ -406,18 +400,7 @@ func (a *appendixFor) outlook() (Section, error) {
 			Caption: "表5 目标进度"})
 	}
 	if len(costs.ByOrg) > 0 {
-		var used []string
-		for _, it := range costs.Costs {
-			u := fmt.Sprintf("%s%v元", it.Item, it.Cost)
-			if it.Yearly {
-				u += "/年"
-			}
-			if !it.Configured {
-				u += "（示例单价）"
-			}
-			used = append(used, u)
-		}
-		sec.Blocks = append(sec.Blocks, Block{Text: costs.ByOrg[0].Sentence + "。所用单价：" + strings.Join(used, "，") + "。"})
+		sec.Blocks = append(sec.Blocks, Block{Text: costs.ByOrg[0].Sentence + "。" + costsUsed(costs.Costs)})
 	}
 	return sec, nil
 }

@@ -73,23 +73,7 @@ func buildOutlook(b *builder) error {
 		b.p.Tables = append(b.p.Tables, t)
 	}
 	// the costs, and which unit costs they used
-	var used []string
-	example := false
-	for _, it := range c.Costs {
-		s := fmt.Sprintf("%s %s元", it.Item, thousands(int64(it.Cost)))
-		if it.Yearly {
-			s += "/年"
-		}
-		if !it.Configured {
-			s += "*"
-			example = true
-		}
-		used = append(used, s)
-	}
-	costNote := "所用单价：" + strings.Join(used, "，") + "。"
-	if example {
-		costNote += "带*的是示例单价，不是本县的实际价格：请管理员在配置文件 [standards.site_item_costs] 里填写。"
-	}
+	costNote := costsUsed(c.Costs)
 	if len(c.ByOrg) > 0 {
 		b.p.Notes = append(b.p.Notes, note{Level: "warn", Text: c.ByOrg[0].Sentence})
 	}
@@ -129,6 +113,29 @@ func buildOutlook(b *builder) error {
 		b.p.Tables = append(b.p.Tables, bt)
 	}
 	return nil
+}
+
+// costsUsed says which unit costs a cost figure used, marking sifa's example
+// figures and where a county puts its own (the page and the appendix).
+func costsUsed(costs []panels.ItemCost) string {
+	var used []string
+	example := false
+	for _, it := range costs {
+		s := fmt.Sprintf("%s %s元", it.Item, thousands(int64(it.Cost)))
+		if it.Yearly {
+			s += "/年"
+		}
+		if !it.Configured {
+			s += "*"
+			example = true
+		}
+		used = append(used, s)
+	}
+	out := "所用单价：" + strings.Join(used, "，") + "。"
+	if example {
+		out += "带*的是示例单价，不是本县的实际价格：请管理员在配置文件 [standards.site_item_costs] 里填写。"
+	}
+	return out
 }
 
 // dateText is 2006-01-02 as 2006年1月2日.

@@ -3,6 +3,7 @@ package dashboards
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -17,12 +18,7 @@ var planKeys = []string{"public", "corrections", "mediation", "per_case"}
 
 // isPlanKey says whether a URL key is the what-if's.
 func isPlanKey(k string) bool {
-	for _, p := range planKeys {
-		if k == p {
-			return true
-		}
-	}
-	return strings.HasPrefix(k, "staff_") || strings.HasPrefix(k, "subjects_")
+	return slices.Contains(planKeys, k) || strings.HasPrefix(k, "staff_") || strings.HasPrefix(k, "subjects_")
 }
 
 // planView is the what-if's form: the standards and each org's counts, as

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"sifa/ingest/ledger"
 	"sifa/transform"
-	"strconv"
-	"strings"
 )
 
 // 平台建设: stations and work rooms against the 2014–2016 targets.
@@ -48,7 +46,7 @@ func BuildoutDefinition(level string) string {
 
 func buildoutProgress(r *request) (any, error) {
 	out := &Rows[BuildoutRow]{Rows: []BuildoutRow{}}
-	rows, err := r.rows("SELECT level, town_code, village_code, established, standardized, snapshot" + r.snapshot("fact_site", true, false))
+	facts, lastSnap, err := r.readSiteRows(r.snapshot("fact_site", true, false))
 	if err != nil {
 		return nil, err
 	}
@@ -56,32 +54,11 @@ func buildoutProgress(r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	type dates struct{ est, std string }
-	sites := map[string]map[string]dates{} // level → unit code → earliest dates
+	stations, rooms := unitsOf(facts)
+	sites := map[string]map[string]*siteUnit{ledger.StationLevel: stations, ledger.RoomLevel: rooms}
 	last := 0
-	for _, x := range rows {
-		level, unit := str(x[0]), str(x[1])
-		if level == ledger.RoomLevel {
-			unit = str(x[2])
-		}
-		est, std, snap := str(x[3]), str(x[4]), str(x[5])
-		if est == "" {
-			est = snap // in the snapshot without a date: there by then
-		}
-		if y, _ := strconv.Atoi(snap[:4]); y > last {
-			last = y
-		}
-		if sites[level] == nil {
-			sites[level] = map[string]dates{}
-		}
-		d, ok := sites[level][unit]
-		if !ok || est < d.est {
-			d.est = est
-		}
-		if std != "" && (d.std == "" || std < d.std) {
-			d.std = std
-		}
-		sites[level][unit] = d
+	if lastSnap != "" {
+		last = asOfYear(lastSnap)
 	}
 	if r.f.Year != 0 && last > r.f.Year {
 		last = r.f.Year
@@ -109,8 +86,8 @@ func buildoutProgress(r *request) (any, error) {
 			end := fmt.Sprintf("%d-12-31", y)
 			row := BuildoutRow{Level: lv.Site, Year: y, Units: int64(len(units))}
 			for _, u := range units {
-				d, ok := sites[lv.Site][u.Code]
-				if !ok {
+				d := sites[lv.Site][u.Code]
+				if d == nil {
 					continue
 				}
 				if d.est <= end {
@@ -164,12 +141,8 @@ func buildoutByOrg(r *request) (any, error) {
 		built = " AND coalesce(established, snapshot) <= " + r.d.DateLit(end)
 		std = "standardized <= " + r.d.DateLit(end)
 	}
-	missing := make([]string, len(SixItems))
-	for k, it := range SixItems {
-		missing[k] = "(CASE WHEN coalesce(" + it.Name + ", 0) = 0 THEN " + strconv.Itoa(1<<k) + " ELSE 0 END)"
-	}
 	rows, err := r.rows("SELECT CASE WHEN level = '" + ledger.StationLevel + "' THEN 1 ELSE 0 END, town_code, village_code, " +
-		"CASE WHEN " + std + " THEN 1 ELSE 0 END, " + strings.Join(missing, " + ") + r.snapshot("fact_site", true, false, built))
+		"CASE WHEN " + std + " THEN 1 ELSE 0 END, " + sixItemsMask() + r.snapshot("fact_site", true, false, built))
 	if err != nil {
 		return nil, err
 	}

@@ -104,11 +104,10 @@ type siteFact struct {
 }
 
 // siteUnit is a station (per township) or a work room (per village) as one
-// set of snapshots says.
+// set of snapshots says: its earliest dates and the 六有 items it lacks.
 type siteUnit struct {
 	name, est, std string
 	missing        int64
-	seen           bool
 }
 
 // siteHistory is every snapshot of the sites in scope, read once.
@@ -117,33 +116,48 @@ type siteHistory struct {
 	last string // the latest snapshot date
 }
 
-func (r *request) readSites() (*siteHistory, error) {
+// sixItemsMask is the SQL of a site row's missing 六有 items as one number:
+// bit k set when SixItems[k] is missing (NULL counts as missing).
+func sixItemsMask() string {
 	missing := make([]string, len(SixItems))
 	for k, it := range SixItems {
 		missing[k] = "(CASE WHEN coalesce(" + it.Name + ", 0) = 0 THEN " + strconv.Itoa(1<<k) + " ELSE 0 END)"
 	}
+	return strings.Join(missing, " + ")
+}
+
+// readSiteRows reads the site rows of a FROM clause, and the latest snapshot among them.
+func (r *request) readSiteRows(from string) ([]siteFact, string, error) {
+	rows, err := r.rows("SELECT scope_org, snapshot, CASE WHEN level = '" + ledger.StationLevel + "' THEN 1 ELSE 0 END, town_code, village_code, site_name, " +
+		"coalesce(established, snapshot), standardized, " + sixItemsMask() + from)
+	if err != nil {
+		return nil, "", err
+	}
+	out, last := make([]siteFact, len(rows)), ""
+	for i, x := range rows {
+		out[i] = siteFact{scopeOrg: str(x[0]), snapshot: str(x[1]), station: num(x[2]) == 1, town: str(x[3]), village: str(x[4]),
+			name: str(x[5]), est: str(x[6]), std: str(x[7]), missing: num(x[8])}
+		last = max(last, out[i].snapshot)
+	}
+	return out, last, nil
+}
+
+// readSites reads every snapshot up to the filter's end (the outlook is made
+// as of a day and reads nothing dated later).
+func (r *request) readSites() (*siteHistory, error) {
 	cond := r.visible("fact_site") + " AND " + r.sc.where(true)
 	if end := r.f.End(); end != "" {
 		cond += " AND snapshot <= " + r.d.DateLit(end)
 	}
-	rows, err := r.rows("SELECT scope_org, snapshot, CASE WHEN level = '" + ledger.StationLevel + "' THEN 1 ELSE 0 END, town_code, village_code, site_name, " +
-		"coalesce(established, snapshot), standardized, " + strings.Join(missing, " + ") + r.from("fact_site", cond))
+	rows, last, err := r.readSiteRows(r.from("fact_site", cond))
 	if err != nil {
 		return nil, err
 	}
-	h := &siteHistory{rows: make([]siteFact, len(rows))}
-	for i, x := range rows {
-		h.rows[i] = siteFact{scopeOrg: str(x[0]), snapshot: str(x[1]), station: num(x[2]) == 1, town: str(x[3]), village: str(x[4]),
-			name: str(x[5]), est: str(x[6]), std: str(x[7]), missing: num(x[8])}
-		if h.rows[i].snapshot > h.last {
-			h.last = h.rows[i].snapshot
-		}
-	}
-	return h, nil
+	return &siteHistory{rows: rows, last: last}, nil
 }
 
 // at is the units as the latest snapshot of each sending org on or before
-// date says: stations by township code, rooms by village code.
+// date says.
 func (h *siteHistory) at(date string) (stations, rooms map[string]*siteUnit) {
 	latest := map[string]string{}
 	for _, x := range h.rows {
@@ -151,18 +165,29 @@ func (h *siteHistory) at(date string) (stations, rooms map[string]*siteUnit) {
 			latest[x.scopeOrg] = x.snapshot
 		}
 	}
-	stations, rooms = map[string]*siteUnit{}, map[string]*siteUnit{}
+	var rows []siteFact
 	for _, x := range h.rows {
-		if latest[x.scopeOrg] != x.snapshot {
-			continue
+		if latest[x.scopeOrg] == x.snapshot {
+			rows = append(rows, x)
 		}
+	}
+	return unitsOf(rows)
+}
+
+// unitsOf is the units the site rows of one snapshot per org describe:
+// stations by township code, rooms by village code, each with its earliest
+// dates (a site without 建立日期 was there by its snapshot) and the items
+// every row of it lacks.
+func unitsOf(rows []siteFact) (stations, rooms map[string]*siteUnit) {
+	stations, rooms = map[string]*siteUnit{}, map[string]*siteUnit{}
+	for _, x := range rows {
 		m, key := rooms, x.village
 		if x.station {
 			m, key = stations, x.town
 		}
 		u := m[key]
 		if u == nil {
-			u = &siteUnit{name: x.name, est: x.est, missing: x.missing, seen: true}
+			u = &siteUnit{name: x.name, est: x.est, missing: x.missing}
 			m[key] = u
 		}
 		if x.est < u.est {
@@ -171,7 +196,7 @@ func (h *siteHistory) at(date string) (stations, rooms map[string]*siteUnit) {
 		if x.std != "" && (u.std == "" || x.std < u.std) {
 			u.std = x.std
 		}
-		u.missing &= x.missing // two rows for one unit: an item either has counts
+		u.missing &= x.missing
 	}
 	return stations, rooms
 }
@@ -306,29 +331,23 @@ func (m outlookMeasure) project(units []string, at map[string]*siteUnit, asOf st
 }
 
 func (row OutlookRow) sentence() string {
-	what := fmt.Sprintf("%s%s率", shortLevel(row.Level), row.Measure)
+	what := strings.Replace(row.Level, "司法行政工作室", "工作室", 1) + row.Measure + "率"
 	switch row.Status {
 	case OutlookMet:
-		return fmt.Sprintf("%s已达 %s（%d个中%d个），达到%d年目标 %s", what, pctText(row.NowRate), row.Units, row.Now, row.TargetYear, pctText(row.TargetRate))
+		return fmt.Sprintf("%s已达 %s（%d个中%d个），达到%d年目标 %s", what, Percent(row.NowRate), row.Units, row.Now, row.TargetYear, Percent(row.TargetRate))
 	case OutlookMissed:
-		return fmt.Sprintf("%d年%s为 %s，未达到目标 %s，还差 %d 个", row.TargetYear, what, pctText(row.NowRate), pctText(row.TargetRate), row.TargetCount-row.Now)
+		return fmt.Sprintf("%d年%s为 %s，未达到目标 %s，还差 %d 个", row.TargetYear, what, Percent(row.NowRate), Percent(row.TargetRate), row.TargetCount-row.Now)
 	}
 	pace := fmt.Sprintf("近%d年每年%s约 %s 个", OutlookPaceYears, row.Measure, trimFloat(row.Pace))
 	if row.Status == OutlookOnTrack {
-		return fmt.Sprintf("按目前进度（%s），%d年%s约为 %s，可以达到目标 %s", pace, row.TargetYear, what, pctText(row.ProjectedRate), pctText(row.TargetRate))
+		return fmt.Sprintf("按目前进度（%s），%d年%s约为 %s，可以达到目标 %s", pace, row.TargetYear, what, Percent(row.ProjectedRate), Percent(row.TargetRate))
 	}
 	return fmt.Sprintf("按目前进度（%s），%d年%s约为 %s，低于目标 %s，还差 %d 个；要按期完成，每年需%s约 %s 个",
-		pace, row.TargetYear, what, pctText(row.ProjectedRate), pctText(row.TargetRate), row.Shortfall, row.Measure, trimFloat(row.Needed))
+		pace, row.TargetYear, what, Percent(row.ProjectedRate), Percent(row.TargetRate), row.Shortfall, row.Measure, trimFloat(row.Needed))
 }
 
-func shortLevel(level string) string {
-	if level == ledger.StationLevel {
-		return "乡镇司法行政服务站"
-	}
-	return "村(社区)工作室"
-}
-
-func pctText(v float64) string { return strconv.FormatFloat(math.Round(v*1000)/10, 'f', -1, 64) + "%" }
+// Percent writes a rate the way reports do: 97%, 53.9% (one decimal at most).
+func Percent(v float64) string { return strconv.FormatFloat(math.Round(v*1000)/10, 'f', -1, 64) + "%" }
 
 func trimFloat(v float64) string { return strconv.FormatFloat(math.Round(v*10)/10, 'f', -1, 64) }
 
@@ -377,6 +396,10 @@ func outlookTargets(r *request) (any, error) {
 	}
 	out.AsOf = h.last
 	stations, rooms := h.at(h.last)
+	first := asOfYear(h.last) // the first year with a snapshot: where the back-test starts
+	for _, x := range h.rows {
+		first = min(first, asOfYear(x.snapshot))
+	}
 	orgs := r.outlookOrgs()
 	for _, m := range outlookMeasures {
 		year, target, ok := m.targetFor(targets, h.last)
@@ -401,10 +424,6 @@ func outlookTargets(r *request) (any, error) {
 		units := r.siteUnits(orgs[0], m.station)
 		if len(units) == 0 {
 			continue
-		}
-		first := asOfYear(h.rows[0].snapshot)
-		for _, x := range h.rows {
-			first = min(first, asOfYear(x.snapshot))
 		}
 		for y := first; yearEnd(y) < h.last; y++ {
 			made := yearEnd(y)
@@ -608,12 +627,12 @@ func outlookCosts(r *request) (any, error) {
 	}
 	for i, o := range orgs {
 		c := costs[i]
-		c.Sentence = fmt.Sprintf("%s有 %d 个站点未规范化，补齐“六有”缺口约需一次性投入 %s万元", o.Name, c.Sites, wan(c.OneOff))
+		c.Sentence = fmt.Sprintf("%s有 %d 个站点未规范化，补齐“六有”缺口约需一次性投入 %s", o.Name, c.Sites, Wan(c.OneOff))
 		if c.Yearly > 0 {
-			c.Sentence += fmt.Sprintf("，另需每年公用经费 %s万元（补配工作人员）", wan(c.Yearly))
+			c.Sentence += fmt.Sprintf("，另需每年公用经费 %s（补配工作人员）", Wan(c.Yearly))
 		}
 		if out.FundingYear > 0 {
-			c.Sentence += fmt.Sprintf("；%d年经费距标准缺口 %s万元", out.FundingYear, wan(c.FundingGap))
+			c.Sentence += fmt.Sprintf("；%d年经费距标准缺口 %s", out.FundingYear, Wan(c.FundingGap))
 		}
 		out.ByOrg = append(out.ByOrg, c)
 	}
@@ -622,5 +641,7 @@ func outlookCosts(r *request) (any, error) {
 	return out, nil
 }
 
-// wan is 元 as 万元 with up to two decimals.
-func wan(y float64) string { return strconv.FormatFloat(math.Round(y/100)/100, 'f', -1, 64) }
+// Wan writes 元 as 万元 the way reports do: 1.8万元 (two decimals at most).
+func Wan(yuan float64) string {
+	return strconv.FormatFloat(math.Round(yuan/100)/100, 'f', -1, 64) + "万元"
+}
