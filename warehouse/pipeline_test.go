@@ -477,15 +477,26 @@ func TestSweep(t *testing.T) {
 	}
 }
 
-// schemaVersionBackTo is the statements that make a warehouse's
-// schema_version say it is at version v.
-func schemaVersionBackTo(engine string, v int) []string {
+// downgrade runs the statements that take a warehouse back (tables and
+// columns as they were), sets its schema_version back to v, and reopens it:
+// the reopened warehouse has migrated, as a real older one would.
+func downgrade(t *testing.T, w *warehouse.Warehouse, engine, dsn string, v int, back ...string) *warehouse.Warehouse {
+	t.Helper()
+	version := []string{"DROP TABLE schema_version", "CREATE TABLE schema_version (version Int64, applied_at DateTime) ENGINE = MergeTree() ORDER BY version",
+		fmt.Sprintf("INSERT INTO schema_version SELECT number + 1, now() FROM system.numbers LIMIT %d", v)}
 	if engine == "duckdb" {
-		return []string{"DROP TABLE schema_version", "CREATE TABLE schema_version (version BIGINT NOT NULL, applied_at TIMESTAMP NOT NULL)",
+		version = []string{"DROP TABLE schema_version", "CREATE TABLE schema_version (version BIGINT NOT NULL, applied_at TIMESTAMP NOT NULL)",
 			fmt.Sprintf("INSERT INTO schema_version SELECT range + 1, now() FROM range(%d)", v)}
 	}
-	return []string{"DROP TABLE schema_version", "CREATE TABLE schema_version (version Int64, applied_at DateTime) ENGINE = MergeTree() ORDER BY version",
-		fmt.Sprintf("INSERT INTO schema_version SELECT number + 1, now() FROM system.numbers LIMIT %d", v)}
+	for _, q := range append(back, version...) {
+		if err := w.Exec(context.Background(), q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	w.Close()
+	w = open(t, dsn)
+	t.Cleanup(func() { w.Close() })
+	return w
 }
 
 // TestMigrationToV4 takes a warehouse back to schema 3 (mediators by name,
@@ -505,15 +516,8 @@ func TestMigrationToV4(t *testing.T) {
 			if engine == "duckdb" {
 				str = "VARCHAR DEFAULT '王刚'"
 			}
-			for _, q := range append([]string{"DROP TABLE accounts", "DROP TABLE audit", "ALTER TABLE fact_dispute DROP COLUMN mediator_key",
-				"ALTER TABLE fact_dispute ADD COLUMN mediator " + str}, schemaVersionBackTo(engine, 3)...) {
-				if err := w.Exec(ctx, q); err != nil {
-					t.Fatalf("%s: %v", q, err)
-				}
-			}
-			w.Close()
-			w = open(t, dsn)
-			defer w.Close()
+			w = downgrade(t, w, engine, dsn, 3, "DROP TABLE accounts", "DROP TABLE audit", "ALTER TABLE fact_dispute DROP COLUMN mediator_key",
+				"ALTER TABLE fact_dispute ADD COLUMN mediator "+str)
 			res, err := w.Query(ctx, "SELECT * FROM fact_dispute LIMIT 0")
 			if err != nil {
 				t.Fatal(err)
@@ -563,14 +567,7 @@ func TestMigrationToV5(t *testing.T) {
 				create = "CREATE TABLE scopes_v4 AS SELECT scope, load_id, scope_key, ledger, version FROM scopes WHERE superseded = 0"
 				rename = "ALTER TABLE scopes_v4 RENAME TO scopes"
 			}
-			for _, q := range append([]string{create, "DROP TABLE scopes", rename}, schemaVersionBackTo(engine, 4)...) {
-				if err := w.Exec(ctx, q); err != nil {
-					t.Fatalf("%s: %v", q, err)
-				}
-			}
-			w.Close()
-			w = open(t, dsn)
-			defer w.Close()
+			w = downgrade(t, w, engine, dsn, 4, create, "DROP TABLE scopes", rename)
 			res, err := w.Query(ctx, "SELECT superseded, count(*) FROM scopes WHERE ledger = 'mediation' GROUP BY superseded ORDER BY superseded")
 			if err != nil {
 				t.Fatal(err)
