@@ -26,8 +26,9 @@ var rules = map[string][]string{
 	"warehouse/load":      {"ingest", "ingest/ledger", "transform", "warehouse"},
 	"warehouse/panels":    {"warehouse", "transform", "ingest/ledger"},
 	"warehouse/whtest":    {"ingest", "ingest/ledger", "transform", "warehouse", "warehouse/load"}, // test support
-	"dashboards":          {"warehouse/panels", "warehouse/load", "warehouse", "dashboards/docx", "dashboards/chartpng"},
+	"dashboards":          {"warehouse/panels", "warehouse/load", "warehouse", "dashboards/docx", "dashboards/chartpng", "dashboards/geomap"},
 	"dashboards/docx":     {},
+	"dashboards/geomap":   {},
 	"dashboards/chartpng": {},
 	"cmd/sifa":            {"*"},
 	".":                   {}, // this test

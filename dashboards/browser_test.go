@@ -18,6 +18,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"sifa/dashboards"
+	"sifa/dashboards/geomap"
 	"sifa/ingest"
 	"sifa/transform"
 	"sifa/warehouse"
@@ -164,8 +165,8 @@ func TestBrowser(t *testing.T) {
 	shots := screenshotDir(t)
 	pages := []struct{ name, path string }{
 		{"overview", "/"}, {"disputes", "/disputes"}, {"staffing", "/staffing"}, {"funding", "/funding"}, {"plan", "/plan"},
-		{"buildout", "/buildout"}, {"outlook", "/outlook"}, {"work", "/work"}, {"upload", "/upload"}, {"jobs", "/jobs"},
-		{"users", "/admin/users"}, {"audit", "/admin/audit"}, {"report", "/report"}, {"sources", "/sources"},
+		{"buildout", "/buildout"}, {"outlook", "/outlook"}, {"work", "/work"}, {"screen", "/screen"}, {"upload", "/upload"}, {"jobs", "/jobs"},
+		{"users", "/admin/users"}, {"audit", "/admin/audit"}, {"map", "/admin/map"}, {"report", "/report"}, {"sources", "/sources"},
 	}
 	total := 0
 	for _, p := range pages {
@@ -249,7 +250,7 @@ func TestBrowser(t *testing.T) {
 	// script in the data runs nowhere
 	xss := hostileSite(t)
 	browserSignIn(ctx, t, xss.URL)
-	for _, p := range pages[:8] { // the pages of data
+	for _, p := range pages[:9] { // the pages of data
 		for _, q := range []string{"org=990199&year=2014", "org=990199100&year=2014", "org=990199101&year=2014"} {
 			url := xss.URL + p.path + "?" + q
 			if err := chromedp.Do(ctx, chromedp.Navigate(url), chromedp.WaitReady("body")); err != nil {
@@ -322,8 +323,20 @@ func hostileSite(t *testing.T) *httptest.Server {
 			t.Fatalf("%s: %v %v", r.File, r.Err, r.Tables)
 		}
 	}
+	// and a map whose townships are named by the registry's script
+	c, err := geomap.Check(twoTownships, []geomap.Town{{Code: "990199100", Name: hostile1}, {Code: "990199101", Name: hostile2}})
+	if err == nil {
+		err = w.SetMap(context.Background(), warehouse.CountyMap{County: "990199", GeoJSON: string(c.GeoJSON), Features: c.Features})
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
 	return serveSite(t, &dashboards.Site{Engine: &panels.Engine{Store: w}})
 }
+
+var twoTownships = []byte(`{"type":"FeatureCollection","features":[
+{"type":"Feature","properties":{"code":"990199100"},"geometry":{"type":"Polygon","coordinates":[[[110,30],[110.1,30],[110.1,30.1],[110,30.1],[110,30]]]}},
+{"type":"Feature","properties":{"code":"990199101"},"geometry":{"type":"Polygon","coordinates":[[[110.1,30],[110.2,30],[110.2,30.1],[110.1,30.1],[110.1,30]]]}}]}`)
 
 // TestBrowserNarrow opens every page of data at a phone's width (390 px):
 // no page is wider than the screen, and every bar of every chart lies

@@ -8,11 +8,13 @@ import (
 	"sync"
 	"testing"
 
+	"sifa/dashboards/geomap"
 	"sifa/ingest"
 	"sifa/ingest/demo"
 	"sifa/transform"
 	"sifa/warehouse"
 	"sifa/warehouse/load"
+	"sifa/warehouse/panels"
 	"sifa/warehouse/whtest"
 )
 
@@ -81,6 +83,23 @@ func demoWarehouse(t testing.TB, engine string) *warehouse.Warehouse {
 	for _, r := range reps {
 		if r.Err != nil && filepath.Ext(r.File) != ".txt" {
 			t.Fatalf("%s: %v", r.File, r.Err)
+		}
+	}
+	for county, shape := range demo.Maps() {
+		var towns []geomap.Town
+		reg, err := w.Registry(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range reg.Under(county, panels.LevelTown) {
+			towns = append(towns, geomap.Town{Code: o.Code, Name: o.Name})
+		}
+		c, err := geomap.Check(shape, towns)
+		if err == nil {
+			err = w.SetMap(ctx, warehouse.CountyMap{County: county, GeoJSON: string(c.GeoJSON), Features: c.Features, ChangedBy: "演示数据"})
+		}
+		if err != nil {
+			t.Fatal(err)
 		}
 	}
 	loaded[engine] = w

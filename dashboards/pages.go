@@ -1,6 +1,7 @@
 package dashboards
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -36,6 +37,7 @@ var pageDefs = []pageDef{
 	{"/outlook", "目标进度", buildOutlook, nil, "", false, nil},
 	{"/plan", "经费测算", buildPlan, nil, "", false, isPlanKey},
 	{"/work", "业务工作", buildWork, nil, "", false, nil},
+	{"/screen", "驾驶舱", buildScreen, nil, "", false, isScreenKey},
 	{"/jobs", "作业", buildJobs, nil, "", true, nil},
 }
 
@@ -47,7 +49,9 @@ type builder struct {
 	reg *panels.Registry
 	p   *page
 	// params are the page's own URL keys (pageDef.ownKeys)
-	params url.Values
+	params  url.Values
+	maps    MapStore      // the counties' maps (the cockpit); nil: none
+	refresh time.Duration // how often the cockpit asks for new data
 
 	mu      sync.Mutex
 	memo    map[ask]any // answers already asked for on this page
@@ -853,7 +857,7 @@ func (s *Site) servePage(w http.ResponseWriter, r *http.Request, d pageDef) {
 			}
 		}()
 	}
-	b := &builder{ctx: ctx, e: s.Engine, f: f, reg: reg, p: p, params: url.Values{}}
+	b := &builder{ctx: ctx, e: s.Engine, f: f, reg: reg, p: p, params: url.Values{}, maps: s.Maps, refresh: cmp.Or(s.ScreenRefresh, screenRefresh)}
 	for k, v := range r.URL.Query() {
 		if d.ownKeys != nil && d.ownKeys(k) {
 			b.params[k] = v

@@ -133,7 +133,8 @@ func (s *Site) render(w http.ResponseWriter, r *http.Request, code int, p *page)
 		if role == panels.RoleAdmin {
 			nav = append(nav, link{Text: "账号", Href: "/admin/users", Active: p.Path == "/admin/users"},
 				link{Text: "审计日志", Href: "/admin/audit", Active: p.Path == "/admin/audit"},
-				link{Text: "建设目标", Href: "/admin/targets", Active: p.Path == "/admin/targets"})
+				link{Text: "建设目标", Href: "/admin/targets", Active: p.Path == "/admin/targets"},
+				link{Text: "地图", Href: "/admin/map", Active: p.Path == "/admin/map"})
 		}
 		p.Nav = nav
 	} else {
@@ -146,7 +147,11 @@ func (s *Site) render(w http.ResponseWriter, r *http.Request, code int, p *page)
 			pageBuffers.Put(buf)
 		}
 	}()
-	if err := s.tmpl.ExecuteTemplate(buf, "layout.html", p); err != nil {
+	name := "layout.html"
+	if p.Screen != nil {
+		name = "screen.html"
+	}
+	if err := s.tmpl.ExecuteTemplate(buf, name, p); err != nil {
 		slog.Error("render", "page", p.Path, "err", err)
 		http.Error(w, "页面出错，请联系管理员查看日志", http.StatusInternalServerError)
 		return

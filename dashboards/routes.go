@@ -37,6 +37,7 @@ func (s *Site) routeTable() []route {
 		{"GET /api/v1/panels/{id}", routeSession, nil, panelAnswer(s.Engine)},
 		{"GET /api/v1/panels/{id}/lineage", routeSession, nil, panelLineage(s.Engine)},
 		{"GET /api/v1/panels/{id}/export", routeSession, nil, s.exportPanel},
+		{"GET /api/v1/version", routeSession, nil, s.dataVersion},
 		// what anyone may fetch: the embedded assets and the sign-in form
 		{"GET /assets/{name}", routePublic, nil, s.serveAsset},
 		{"GET /favicon.ico", routePublic, nil, func(w http.ResponseWriter, r *http.Request) {
@@ -85,5 +86,7 @@ func (s *Site) routeTable() []route {
 		route{"POST /admin/users", routeSession, adminOnly, s.changeUser},
 		route{"GET /admin/audit", routeSession, adminOnly, s.auditPage},
 		route{"GET /admin/targets", routeSession, adminOnly, s.targetsPage},
-		route{"POST /admin/targets", routeSession, adminOnly, s.saveTargets})
+		route{"POST /admin/targets", routeSession, adminOnly, s.saveTargets},
+		route{"GET /admin/map", routeSession, adminOnly, s.mapPage},
+		route{"POST /admin/map", routeSession, adminOnly, s.uploadMap})
 }

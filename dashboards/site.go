@@ -56,8 +56,14 @@ type Site struct {
 	Accounts AccountStore
 	// Targets keeps the build-out targets an admin edits (/admin/targets);
 	// nil: the warehouse behind Engine when it keeps them.
-	Targets  TargetStore
-	Security Security
+	Targets TargetStore
+	// Maps keeps the counties' township maps an admin uploads (/admin/map)
+	// for the cockpit; nil: the warehouse behind Engine when it keeps them.
+	Maps MapStore
+	// ScreenRefresh is how often the cockpit asks whether new data has
+	// been committed (default 30 s).
+	ScreenRefresh time.Duration
+	Security      Security
 	// CSPReports counts Content-Security-Policy violations browsers reported.
 	CSPReports func(report string)
 	// Archive finds a raw file by its SHA-256 (the 数据来源 page offers the
@@ -141,6 +147,9 @@ func (s *Site) Handler() http.Handler {
 func (s *Site) build() http.Handler {
 	if s.Accounts == nil {
 		panic("dashboards: Site.Accounts is required: without accounts nobody could sign in")
+	}
+	if ms, ok := s.Engine.Store.(MapStore); ok && s.Maps == nil {
+		s.Maps = ms
 	}
 	if ts, ok := s.Engine.Store.(TargetStore); ok && s.Targets == nil {
 		s.Targets = ts

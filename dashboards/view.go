@@ -38,6 +38,8 @@ type page struct {
 	Audit     *auditView
 	Targets   *targetsView
 	Plan      *planView
+	Screen    *screenView // the cockpit: drawn by screen.html
+	Map       *mapAdminView
 	History   *historyView
 }
 

@@ -20,7 +20,7 @@ import (
 	"sifa/warehouse/panels"
 )
 
-var pagePaths = []string{"/", "/disputes", "/staffing", "/funding", "/plan", "/buildout", "/outlook", "/work"}
+var pagePaths = []string{"/", "/disputes", "/staffing", "/funding", "/plan", "/buildout", "/outlook", "/work", "/screen"}
 
 func demoSite(t testing.TB) *httptest.Server { return demoSiteCache(t, false) }
 
@@ -175,7 +175,8 @@ func TestXSS(t *testing.T) {
 				t.Errorf("%s?%s: the script name reached the page unescaped", path, q)
 			}
 			for _, tag := range scriptTag.FindAllString(body, -1) {
-				if tag != `<script src="/assets/echarts.min.js">` && tag != `<script src="/assets/app.js">` && !strings.HasPrefix(tag, `<script type="application/json" class="chart-option"`) {
+				if tag != `<script src="/assets/echarts.min.js">` && tag != `<script src="/assets/app.js">` && !strings.HasPrefix(tag, `<script type="application/json" class="chart-option"`) &&
+					!strings.HasPrefix(tag, `<script type="application/json" class="map-shape"`) {
 					t.Errorf("%s?%s: a script tag that is not ours: %s", path, q, tag)
 				}
 			}

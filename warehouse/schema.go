@@ -11,6 +11,11 @@ var (
 	// warehouse, then each change an administrator saves on /admin/targets.
 	DimTarget = &ledger.Table{Name: "dim_target", Columns: []ledger.Col{ledger.S("level"), ledger.I("year"), {Name: "established_rate", Type: ledger.Float}, {Name: "standardized_rate", Type: ledger.Float}, ledger.I("version")}, OrderBy: []string{"level", "year"}}
 
+	// DimMap holds each county's township boundaries (GeoJSON, as checked
+	// and rewritten by the site), versioned: the newest version of a county is its map.
+	DimMap = &ledger.Table{Name: "dim_map", Columns: []ledger.Col{ledger.S("county"), ledger.S("geojson"), ledger.I("features"), ledger.I("version"),
+		ledger.S("changed_by"), {Name: "changed_at", Type: ledger.Time}}, OrderBy: []string{"county", "version"}}
+
 	// Loads records every file loaded: the commit point of a load.
 	Loads = &ledger.Table{Name: "loads", Columns: []ledger.Col{ledger.S("load_id"), ledger.S("file"), ledger.S("sheet"), ledger.S("sha256"), ledger.S("ledger"),
 		ledger.S("orgs"), ledger.S("periods"), ledger.I("rows_accepted"), ledger.I("rows_rejected"), {Name: "loaded_at", Type: ledger.Time}}, OrderBy: []string{"load_id"}}
@@ -43,4 +48,4 @@ var (
 )
 
 // Tables are all warehouse tables: the facts, then the store's own.
-var Tables = append(append([]*ledger.Table{}, ledger.Facts...), DimTarget, Loads, Rejects, Scopes, Jobs, Accounts, Audit)
+var Tables = append(append([]*ledger.Table{}, ledger.Facts...), DimTarget, DimMap, Loads, Rejects, Scopes, Jobs, Accounts, Audit)

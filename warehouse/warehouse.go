@@ -25,7 +25,7 @@ import (
 )
 
 // SchemaVersion is the warehouse layout this build writes and reads.
-const SchemaVersion = 5
+const SchemaVersion = 6
 
 // ErrLocked says the embedded warehouse file is held by another process
 // (a running sifa serve): hand the files to that process instead.
@@ -218,6 +218,8 @@ var migrations = []func(ctx context.Context, w *Warehouse) error{
 		}
 		return w.eng.migrateEngine(ctx, 5)
 	},
+	// v6: the counties' township maps (the cockpit's map).
+	func(ctx context.Context, w *Warehouse) error { return w.eng.ensureTable(ctx, DimMap) },
 }
 
 // hasColumn says whether a table has a column (a migration's step may
@@ -477,7 +479,7 @@ func isHex(s string) bool {
 }
 
 // DataVersion changes whenever what panels read can change: a load
-// commits (scopes), or the targets change. Caches key on it.
+// commits (scopes), the targets change, or a county's map. Caches key on it.
 func (w *Warehouse) DataVersion(ctx context.Context) (string, error) {
 	w.verMu.Lock()
 	if time.Since(w.verAt) < freshFor {
@@ -487,7 +489,7 @@ func (w *Warehouse) DataVersion(ctx context.Context) (string, error) {
 	}
 	w.verMu.Unlock()
 	asked := time.Now()
-	res, err := w.eng.query(ctx, "SELECT (SELECT count(*) FROM scopes), (SELECT max(version) FROM scopes), (SELECT max(version) FROM dim_target)")
+	res, err := w.eng.query(ctx, "SELECT (SELECT count(*) FROM scopes), (SELECT max(version) FROM scopes), (SELECT max(version) FROM dim_target), (SELECT max(version) FROM dim_map)")
 	if err != nil {
 		return "", err
 	}

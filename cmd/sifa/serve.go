@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"sifa/dashboards"
+	"sifa/dashboards/geomap"
 	"sifa/ingest/demo"
+	"sifa/transform"
 	"sifa/warehouse"
 	"sifa/warehouse/panels"
 )
@@ -153,5 +155,28 @@ func loadDemoIfEmpty(ctx context.Context, cfg *Config, w *warehouse.Warehouse, o
 	}
 	fmt.Fprintln(out, "仓库是空的，已载入演示数据（虚构的青山县、绿水县）：")
 	printReports(out, reports)
+	return loadDemoMaps(ctx, w)
+}
+
+// loadDemoMaps keeps the demo counties' made-up township maps, checked as
+// an admin's upload is.
+func loadDemoMaps(ctx context.Context, w *warehouse.Warehouse) error {
+	reg, err := w.Registry(ctx)
+	if err != nil {
+		return err
+	}
+	for county, shape := range demo.Maps() {
+		var towns []geomap.Town
+		for _, t := range reg.Under(county, transform.LevelTown) {
+			towns = append(towns, geomap.Town{Code: t.Code, Name: t.Name})
+		}
+		c, err := geomap.Check(shape, towns)
+		if err != nil {
+			return fmt.Errorf("演示地图 %s：%w", county, err)
+		}
+		if err := w.SetMap(ctx, warehouse.CountyMap{County: county, GeoJSON: string(c.GeoJSON), Features: c.Features, ChangedBy: "演示数据"}); err != nil {
+			return err
+		}
+	}
 	return nil
 }

@@ -1,0 +1,40 @@
+package warehouse_test
+
+import (
+	"context"
+	"testing"
+
+	"sifa/warehouse"
+)
+
+// TestCountyMaps: a county's newest map is its map, on every engine.
+func TestCountyMaps(t *testing.T) {
+	ctx := context.Background()
+	for engine, dsn := range withCluster(t) {
+		t.Run(engine, func(t *testing.T) {
+			w := open(t, dsn)
+			defer w.Close()
+			if _, ok, err := w.Map(ctx, "990121"); err != nil || ok {
+				t.Fatalf("empty warehouse has a map: %v %v", ok, err)
+			}
+			v0, _ := w.DataVersion(ctx)
+			for _, m := range []warehouse.CountyMap{{County: "990121", GeoJSON: `{"v":1}`, Features: 13, ChangedBy: "a"},
+				{County: "990122", GeoJSON: `{"v":2}`, Features: 12, ChangedBy: "a"}, {County: "990121", GeoJSON: `{"v":3}`, Features: 12, ChangedBy: "b"}} {
+				if err := w.SetMap(ctx, m); err != nil {
+					t.Fatal(err)
+				}
+			}
+			m, ok, err := w.Map(ctx, "990121")
+			if err != nil || !ok || m.GeoJSON != `{"v":3}` || m.Features != 12 || m.ChangedBy != "b" {
+				t.Fatalf("map = %+v %v %v, want the newest version", m, ok, err)
+			}
+			ms, err := w.Maps(ctx)
+			if err != nil || len(ms) != 2 || ms[0].County != "990121" || ms[0].Features != 12 || ms[1].Features != 12 || ms[0].GeoJSON != "" {
+				t.Fatalf("maps = %+v %v", ms, err)
+			}
+			if v1, _ := w.DataVersion(ctx); v1 == v0 {
+				t.Error("a new map did not change the data version (the cockpit would not redraw)")
+			}
+		})
+	}
+}
