@@ -347,6 +347,9 @@ func (p *Pipeline) file(ctx context.Context, path string, reg *transform.Registr
 		}
 	}
 	defer p.W.LoadLock()()
+	if head, err := readHead(path, 64); err == nil && ingest.IsZeroReport(head) {
+		return p.zero(ctx, rep, arc, reg)
+	}
 	parent := ctx
 	ctx, cancel := context.WithTimeoutCause(ctx, p.fileTimeout(), errTooLong)
 	defer cancel()
@@ -503,10 +506,17 @@ func (p *Pipeline) file(ctx context.Context, path string, reg *transform.Registr
 		rep.Err, rep.Transient = fmt.Errorf("文件「%s」提交失败，没有载入：%w", filepath.Base(path), err), true
 		return rep
 	}
+	p.journal(&rep, arc)
+	return rep
+}
+
+// journal keeps a committed file in the archive and records it in the
+// journal a rebuild replays.
+func (p *Pipeline) journal(rep *FileReport, arc ingest.Archived) {
 	if _, err := p.Archive.Path(arc.SHA256); err != nil {
 		// the same bytes, refused for another sender meanwhile, went to
 		// quarantine: the archive takes them again from this sender's copy
-		if _, err := p.Archive.Put(path); err != nil {
+		if _, err := p.Archive.Put(rep.File); err != nil {
 			rep.Warning = "文件已载入，但原始文件没能存进归档：" + err.Error()
 		}
 	}
@@ -523,7 +533,6 @@ func (p *Pipeline) file(ctx context.Context, path string, reg *transform.Registr
 			rep.Warning = "文件已载入，但归档的载入记录没有写上（" + err.Error() + "）：从归档重建仓库时会缺这个文件，请检查磁盘后重新发送一次（加 --force）"
 		}
 	}
-	return rep
 }
 
 // converters is how many goroutines convert one table's batches.

@@ -2,6 +2,7 @@ package panels
 
 import (
 	"fmt"
+	"math"
 	"sifa/ingest/ledger"
 	"sifa/transform"
 	"sort"
@@ -181,4 +182,151 @@ func jobsRecent(r *request) (any, error) {
 	}
 	sort.Strings(out.Failing)
 	return out, nil
+}
+
+// TimelinessRow is one township office's record of sending its monthly
+// ledgers on time over the filter's months.
+type TimelinessRow struct {
+	OrgCode    string  `json:"org_code"`
+	OrgName    string  `json:"org_name"`
+	MonthsDue  int64   `json:"months_due"`
+	OnTime     int64   `json:"on_time"` // every monthly ledger arrived by the due day
+	Late       int64   `json:"late"`    // all arrived, one or more after the due day
+	Missing    int64   `json:"missing"` // one or more never arrived
+	Zero       int64   `json:"zero"`    // months with a 零上报 among their ledgers
+	OnTimeRate float64 `json:"on_time_rate"`
+	LateDays   float64 `json:"late_days"` // of the late months, days after the due day on average
+}
+
+// Timeliness is submissions.timeliness: per office, how many of the
+// months due in the filter's period had their monthly ledgers (or a 零上报)
+// by the due day. A ledger's arrival is the first load of its scope, so a
+// corrected file sent later does not make a month late.
+type Timeliness struct {
+	DueDay     int             `json:"due_day"`
+	Months     []string        `json:"months"` // the months due in the period
+	Offices    int64           `json:"offices"`
+	OnTimeRate float64         `json:"on_time_rate"`
+	Rows       []TimelinessRow `json:"rows"`
+}
+
+func submissionsTimeliness(r *request) (any, error) {
+	out := &Timeliness{DueDay: r.dueDay, Months: []string{}, Rows: []TimelinessRow{}}
+	from, to := r.f.Months()
+	due := dueMonth(r.now, r.dueDay)
+	if to == "" || to > due {
+		to = due
+	}
+	if from == "" {
+		from = to[:4] + "-01"
+	}
+	for m, _ := time.Parse("2006-01", from); m.Format("2006-01") <= to; m = m.AddDate(0, 1, 0) {
+		out.Months = append(out.Months, m.Format("2006-01"))
+	}
+	if len(out.Months) == 0 || r.sc.level == transform.LevelVillage {
+		return out, nil
+	}
+	towns := r.reg.Under(r.sc.code, transform.LevelTown)
+	if len(towns) == 0 {
+		return out, nil
+	}
+	var keys []string
+	for _, t := range towns {
+		for _, m := range out.Months {
+			for _, l := range monthlyLedgers {
+				keys = append(keys, r.d.Lit(l.ID+"|"+t.Code+"|"+m))
+			}
+		}
+	}
+	// every load that ever wrote each scope (corrections and replaced
+	// versions too), then when each load committed
+	rows, err := r.rows("SELECT scope, load_id" + r.from("scopes", "scope IN ("+strings.Join(keys, ", ")+")") + " GROUP BY scope, load_id")
+	if err != nil {
+		return nil, err
+	}
+	loadsOf := map[string][]string{}
+	ids := map[string]bool{}
+	for _, x := range rows {
+		loadsOf[str(x[0])] = append(loadsOf[str(x[0])], str(x[1]))
+		ids[str(x[1])] = true
+	}
+	at := map[string]time.Time{}
+	zero := map[string]bool{}
+	if len(ids) > 0 {
+		var lits []string
+		for id := range ids {
+			lits = append(lits, r.d.Lit(id))
+		}
+		sort.Strings(lits)
+		lr, err := r.rows("SELECT load_id, min(loaded_at), max(sheet)" + r.from("loads", "load_id IN ("+strings.Join(lits, ", ")+")") + " GROUP BY load_id")
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range lr {
+			at[str(x[0])] = timeOf(x[1])
+			zero[str(x[0])] = str(x[2]) == "零上报"
+		}
+	}
+	china := time.FixedZone("CST", 8*3600)
+	var onTime, dueAll int64
+	for _, t := range towns {
+		row := TimelinessRow{OrgCode: t.Code, OrgName: t.Name}
+		var lateDays float64
+		for _, m := range out.Months {
+			mt, _ := time.Parse("2006-01", m)
+			// the due day's end, Beijing time
+			deadline := time.Date(mt.Year(), mt.Month()+1, r.dueDay+1, 0, 0, 0, 0, china)
+			row.MonthsDue++
+			var latest time.Time
+			missing, declared := false, false
+			for _, l := range monthlyLedgers {
+				var first time.Time
+				for _, id := range loadsOf[l.ID+"|"+t.Code+"|"+m] {
+					if a, ok := at[id]; ok && (first.IsZero() || a.Before(first)) {
+						first = a
+					}
+					declared = declared || zero[id]
+				}
+				if first.IsZero() {
+					missing = true
+				} else if first.After(latest) {
+					latest = first
+				}
+			}
+			if declared {
+				row.Zero++
+			}
+			switch {
+			case missing:
+				row.Missing++
+			case latest.After(deadline):
+				row.Late++
+				lateDays += latest.Sub(deadline).Hours() / 24
+			default:
+				row.OnTime++
+			}
+		}
+		row.OnTimeRate = rate(row.OnTime, row.MonthsDue)
+		if row.Late > 0 {
+			row.LateDays = math.Round(lateDays/float64(row.Late)*10) / 10
+		}
+		onTime += row.OnTime
+		dueAll += row.MonthsDue
+		out.Rows = append(out.Rows, row)
+		out.Offices++
+	}
+	out.OnTimeRate = rate(onTime, dueAll)
+	return out, nil
+}
+
+// timeOf reads a timestamp as the engines return it (a time, or UTC text).
+func timeOf(v any) time.Time {
+	switch x := v.(type) {
+	case time.Time:
+		return x
+	case string:
+		t, _ := time.Parse("2006-01-02 15:04:05", x)
+		return t
+	}
+	return time.Time{}
 }
