@@ -26,9 +26,10 @@ var rules = map[string][]string{
 	"warehouse/load":      {"ingest", "ingest/ledger", "transform", "warehouse"},
 	"warehouse/panels":    {"warehouse", "transform", "ingest/ledger"},
 	"warehouse/whtest":    {"ingest", "ingest/ledger", "transform", "warehouse", "warehouse/load"}, // test support
-	"dashboards":          {"warehouse/panels", "warehouse/load", "warehouse", "dashboards/docx", "dashboards/chartpng", "dashboards/geomap"},
+	"dashboards":          {"warehouse/panels", "warehouse/load", "warehouse", "dashboards/docx", "dashboards/chartpng", "dashboards/geomap", "notices"},
 	"dashboards/docx":     {},
 	"dashboards/geomap":   {},
+	"notices":             {"warehouse/panels", "warehouse"},
 	"dashboards/chartpng": {},
 	"cmd/sifa":            {"*"},
 	".":                   {}, // this test

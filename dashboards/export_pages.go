@@ -127,7 +127,7 @@ func (s *Site) pageAnswers(ctx context.Context, r *http.Request, d pageDef) ([]a
 	if err != nil {
 		return nil, nil, f, nil, err
 	}
-	b := &builder{ctx: ctx, e: s.Engine, f: f, reg: reg, p: &page{Path: d.Path}}
+	b := s.newBuilder(ctx, r, d, f, reg, &page{Path: d.Path})
 	if err := d.build(b); err != nil {
 		return nil, nil, f, reg, err
 	}

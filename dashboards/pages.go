@@ -37,6 +37,7 @@ var pageDefs = []pageDef{
 	{"/outlook", "目标进度", buildOutlook, nil, "", false, nil},
 	{"/plan", "经费测算", buildPlan, nil, "", false, isPlanKey},
 	{"/work", "业务工作", buildWork, nil, "", false, nil},
+	{"/brief", "月度简报", buildBrief, nil, "", false, isBriefKey},
 	{"/screen", "驾驶舱", buildScreen, nil, "", false, isScreenKey},
 	{"/jobs", "作业", buildJobs, nil, "", true, nil},
 }
@@ -52,6 +53,7 @@ type builder struct {
 	params  url.Values
 	maps    MapStore      // the counties' maps (the cockpit); nil: none
 	refresh time.Duration // how often the cockpit asks for new data
+	notes   NoticeBox     // the notices the monthly brief mentions
 
 	mu      sync.Mutex
 	memo    map[ask]any // answers already asked for on this page
@@ -241,7 +243,39 @@ func buildOverview(b *builder) error {
 		b.p.Empty = "这里还没有数据。请在“数据上传”页上传机构名录和各类台账（可先下载模板）。"
 		return nil
 	}
-	return b.monthChart()
+	if err := b.monthChart(); err != nil {
+		return err
+	}
+	return b.timeliness()
+}
+
+// timeliness is the table of each office's on-time rate over the filter's months.
+func (b *builder) timeliness() error {
+	f := b.f
+	v, err := b.run("submissions.timeliness", f)
+	if err != nil {
+		return err
+	}
+	tl := v.(*panels.Timeliness)
+	if len(tl.Rows) == 0 || len(tl.Months) == 0 {
+		return nil
+	}
+	t := tableView{Title: fmt.Sprintf("各司法所按时报送（%s至%s，每月%d日前报上月台账）", panels.MonthName(tl.Months[0]), panels.MonthName(tl.Months[len(tl.Months)-1]), tl.DueDay),
+		Head: []string{"司法所", "应报月数", "按时", "迟报", "缺报", "其中零上报", "按时报送率", "迟报平均天数"},
+		Note: fmt.Sprintf("全部 %d 个司法所的按时报送率 %s。按每月人民调解、法律咨询台账第一次载入的时间计算（后来发的更正文件不算迟报）；零上报算作已报。", tl.Offices, pct(tl.OnTimeRate))}
+	for i, r := range tl.Rows {
+		class := ""
+		if r.OnTimeRate < 0.8 {
+			class = "warn"
+		}
+		field := fmt.Sprintf("rows.%d.", i)
+		t.Rows = append(t.Rows, []cell{{Text: r.OrgName, Href: f.Href("/", "org", r.OrgCode)},
+			{Text: thousands(r.MonthsDue)}, {Text: thousands(r.OnTime), Ref: b.ref("submissions.timeliness", f, field+"on_time", r.OnTime)},
+			{Text: thousands(r.Late)}, {Text: thousands(r.Missing), Ref: b.ref("submissions.timeliness", f, field+"missing", r.Missing)},
+			{Text: thousands(r.Zero)}, {Text: pct(r.OnTimeRate), Class: class}, {Text: strconv.FormatFloat(r.LateDays, 'f', 1, 64)}})
+	}
+	b.p.Tables = append(b.p.Tables, t)
+	return nil
 }
 
 // cmpDesc orders larger first.
@@ -717,7 +751,7 @@ func buildWork(b *builder) error {
 
 // ---- 作业 ----
 
-var jobNames = map[string]string{"inbox": "收件目录扫描", "optimize": "夜间整理", "backup": "每周备份", "submissions": "报送检查"}
+var jobNames = map[string]string{"inbox": "收件目录扫描", "optimize": "夜间整理", "backup": "每周备份", "submissions": "报送检查", "notices": "提醒发送"}
 
 // localTime shows a UTC "2006-01-02 15:04:05" in Beijing time.
 func localTime(utc string) string {
@@ -836,6 +870,18 @@ func (s *Site) pageScope(ctx context.Context, r *http.Request, d pageDef) (panel
 	return f, years, reg, nil
 }
 
+// newBuilder starts building page d for a request: the filter, the page's
+// own URL keys, and what the site keeps beside the panels.
+func (s *Site) newBuilder(ctx context.Context, r *http.Request, d pageDef, f panels.Filter, reg *panels.Registry, p *page) *builder {
+	b := &builder{ctx: ctx, e: s.Engine, f: f, reg: reg, p: p, params: url.Values{}, maps: s.Maps, notes: s.Notices, refresh: cmp.Or(s.ScreenRefresh, screenRefresh)}
+	for k, v := range r.URL.Query() {
+		if d.ownKeys != nil && d.ownKeys(k) {
+			b.params[k] = v
+		}
+	}
+	return b
+}
+
 func (s *Site) servePage(w http.ResponseWriter, r *http.Request, d pageDef) {
 	ctx := r.Context()
 	p := &page{Title: d.Title, Path: d.Path, NoFilter: d.noFilter}
@@ -857,12 +903,7 @@ func (s *Site) servePage(w http.ResponseWriter, r *http.Request, d pageDef) {
 			}
 		}()
 	}
-	b := &builder{ctx: ctx, e: s.Engine, f: f, reg: reg, p: p, params: url.Values{}, maps: s.Maps, refresh: cmp.Or(s.ScreenRefresh, screenRefresh)}
-	for k, v := range r.URL.Query() {
-		if d.ownKeys != nil && d.ownKeys(k) {
-			b.params[k] = v
-		}
-	}
+	b := s.newBuilder(ctx, r, d, f, reg, p)
 	err = d.build(b)
 	wg.Wait()
 	if err == nil {
@@ -871,11 +912,17 @@ func (s *Site) servePage(w http.ResponseWriter, r *http.Request, d pageDef) {
 	s.frame(r.Context(), p, f, years, reg)
 	p.Filter.Categories, p.Filter.CategoryLabel, p.Filter.Category = d.categories, d.categoryLabel, f.Category
 	if !d.noFilter {
-		p.Exports = []link{
-			{Text: "导出 Excel", Href: "/export?" + f.Query("page", d.Path, "format", "xlsx").Encode()},
-			{Text: "导出 CSV", Href: "/export?" + f.Query("page", d.Path, "format", "csv").Encode()},
-			{Text: "数据来源", Href: "/sources?" + f.Query("page", d.Path).Encode()},
+		own := func(q url.Values) string { // the page's own keys go along (a brief's month)
+			for k, v := range b.params {
+				q[k] = v
+			}
+			return q.Encode()
 		}
+		p.Exports = append(p.Exports, []link{
+			{Text: "导出 Excel", Href: "/export?" + own(f.Query("page", d.Path, "format", "xlsx"))},
+			{Text: "导出 CSV", Href: "/export?" + own(f.Query("page", d.Path, "format", "csv"))},
+			{Text: "数据来源", Href: "/sources?" + own(f.Query("page", d.Path))},
+		}...)
 		if a := panels.AccessFrom(ctx); a != nil && mayReport(a) && f.Year != 0 {
 			p.Exports = append(p.Exports, link{Text: "调研报告数据附录", Href: "/report?" + panels.Filter{Org: f.Org, Year: f.Year}.Query().Encode()})
 		}

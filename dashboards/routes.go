@@ -51,6 +51,8 @@ func (s *Site) routeTable() []route {
 		{"POST /logout", routeSession, nil, s.logout},
 		{"GET /account/password", routeSession, nil, s.passwordForm},
 		{"POST /account/password", routeSession, nil, s.changePassword},
+		{"GET /messages", routeSession, nil, s.messagesPage},
+		{"POST /messages", routeSession, nil, s.saveMessages},
 	}
 	// the dashboard pages, each for the roles whose pages include it
 	for _, d := range pageDefs {
@@ -65,6 +67,7 @@ func (s *Site) routeTable() []route {
 		rs = append(rs,
 			route{"GET /upload", routeSession, mayUpload, s.uploadForm},
 			route{"POST /upload", routeSession, mayUpload, s.upload},
+			route{"POST /upload/zero", routeSession, mayUpload, s.declareZero},
 			route{"GET /upload/rejects/{id}", routeSession, mayUpload, s.downloadRejects})
 		if len(s.PushTokens) > 0 {
 			rs = append(rs, route{"POST /api/v1/ingest", routeToken, nil, s.push})
@@ -81,6 +84,7 @@ func (s *Site) routeTable() []route {
 		route{"GET /sources/history", routeSession, adminOnly, s.historyPage},
 		route{"GET /report", routeSession, mayReport, s.reportPage},
 		route{"GET /report.docx", routeSession, mayReport, s.reportDOCX},
+		route{"GET /brief.docx", routeSession, mayOpen("/brief"), s.briefDOCX},
 		// administration
 		route{"GET /admin/users", routeSession, adminOnly, s.usersPage},
 		route{"POST /admin/users", routeSession, adminOnly, s.changeUser},

@@ -37,6 +37,7 @@ type Ingester interface {
 	RunWithin(ctx context.Context, within string, paths []string) ([]load.FileReport, error)
 	RunUpload(ctx context.Context, within string, confirmed bool, paths []string) ([]load.FileReport, error)
 	Reload(ctx context.Context, sha, name string) (load.FileReport, error)
+	DeclareZero(ctx context.Context, within, dir string, d load.ZeroDeclaration) (load.FileReport, error)
 }
 
 // Site serves the dashboard pages, the upload page, the assets and the API.
@@ -60,6 +61,11 @@ type Site struct {
 	// Maps keeps the counties' township maps an admin uploads (/admin/map)
 	// for the cockpit; nil: the warehouse behind Engine when it keeps them.
 	Maps MapStore
+	// Notices keeps the notices each person receives (/messages); nil: the
+	// warehouse behind Engine when it keeps them. MailConfigured says the
+	// server sends e-mail (the page then offers an address field).
+	Notices        NoticeBox
+	MailConfigured bool
 	// ScreenRefresh is how often the cockpit asks whether new data has
 	// been committed (default 30 s).
 	ScreenRefresh time.Duration
@@ -147,6 +153,9 @@ func (s *Site) Handler() http.Handler {
 func (s *Site) build() http.Handler {
 	if s.Accounts == nil {
 		panic("dashboards: Site.Accounts is required: without accounts nobody could sign in")
+	}
+	if nb, ok := s.Engine.Store.(NoticeBox); ok && s.Notices == nil {
+		s.Notices = nb
 	}
 	if ms, ok := s.Engine.Store.(MapStore); ok && s.Maps == nil {
 		s.Maps = ms

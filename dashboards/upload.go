@@ -43,6 +43,13 @@ type uploadView struct {
 	Files   []uploadFile
 	Rejects string // download link
 	Total   string
+	// 零上报: the monthly ledgers, the offices the account may declare for,
+	// and what the last declaration came to
+	ZeroLedgers []struct{ ID, Name string }
+	ZeroOrgs    []link // Text: name, Href: code
+	ZeroMonth   string
+	ZeroMessage string
+	ZeroOK      bool
 }
 
 type uploadFile struct {
@@ -62,7 +69,78 @@ func (s *Site) uploadForm(w http.ResponseWriter, r *http.Request) {
 	}
 	s.frame(r.Context(), p, panels.Filter{}, nil, reg)
 	s.submissions(r.Context(), p.Upload)
+	s.zeroForm(r.Context(), p.Upload, reg)
 	s.render(w, r, http.StatusOK, p)
+}
+
+// zeroForm fills the 零上报 form: the monthly ledgers and the offices the
+// account may declare for (a 数据员: their own).
+func (s *Site) zeroForm(ctx context.Context, v *uploadView, reg *panels.Registry) {
+	v.ZeroLedgers, v.ZeroMonth = load.ZeroLedgers(), v.Due
+	a := panels.AccessFrom(ctx)
+	limit := ""
+	if a != nil {
+		limit = a.Org
+	}
+	if o := reg.Org(limit); o != nil && o.Level == panels.LevelTown {
+		v.ZeroOrgs = []link{{Text: o.Name, Href: o.Code}}
+		return
+	}
+	for _, t := range reg.Under(limit, panels.LevelTown) {
+		name := t.Name
+		if t.CountyName != "" {
+			name = t.CountyName + t.Name
+		}
+		v.ZeroOrgs = append(v.ZeroOrgs, link{Text: name, Href: t.Code})
+	}
+}
+
+// declareZero serves POST /upload/zero: an office declares it had none of
+// a monthly ledger's business in a month.
+func (s *Site) declareZero(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	a := panels.AccessFrom(ctx)
+	p := &page{Title: "数据上传", Path: "/upload", Upload: &uploadView{}, NoFilter: true}
+	reg, _ := s.Engine.Store.Registry(ctx)
+	if reg == nil {
+		reg = panels.NewRegistry(nil)
+	}
+	s.frame(ctx, p, panels.Filter{}, nil, reg)
+	d := load.ZeroDeclaration{Ledger: r.PostFormValue("ledger"), Org: strings.TrimSpace(r.PostFormValue("org")), Month: strings.TrimSpace(r.PostFormValue("month")), By: a.User}
+	code := http.StatusOK
+	dir, err := os.MkdirTemp(s.uploadParent(), "zero-*")
+	var rep load.FileReport
+	if err == nil {
+		defer os.RemoveAll(dir)
+		rep, err = s.Ingest.DeclareZero(ctx, a.Org, dir, d)
+	}
+	switch {
+	case err != nil:
+		code, p.Upload.ZeroMessage = http.StatusBadRequest, "没有零上报："+err.Error()
+	case rep.Err != nil:
+		code, p.Upload.ZeroMessage = http.StatusBadRequest, "没有零上报："+rep.Err.Error()
+	default:
+		name := d.Org
+		if o := reg.Org(d.Org); o != nil {
+			name = o.Name
+		}
+		ledgerName := d.Ledger
+		for _, l := range load.ZeroLedgers() {
+			if l.ID == d.Ledger {
+				ledgerName = l.Name
+			}
+		}
+		p.Upload.ZeroOK = true
+		p.Upload.ZeroMessage = fmt.Sprintf("已零上报：%s %s 没有%s的业务。以后如果发现有数据，直接上传台账即可替换。", name, panels.MonthName(d.Month), strings.TrimSuffix(ledgerName, "台账"))
+	}
+	result := "成功"
+	if !p.Upload.ZeroOK {
+		result = "失败"
+	}
+	s.audit(r, a, "upload", "零上报", d.Org+" "+d.Month+" "+d.Ledger+"："+p.Upload.ZeroMessage, result)
+	s.submissions(ctx, p.Upload)
+	s.zeroForm(ctx, p.Upload, reg)
+	s.render(w, r, code, p)
 }
 
 // submissions tells the uploader which of their offices have not yet sent
@@ -184,6 +262,7 @@ func (s *Site) upload(w http.ResponseWriter, r *http.Request) {
 			p.Upload.Rejects = "/upload/rejects/" + key
 		}
 	}
+	s.zeroForm(r.Context(), p.Upload, reg)
 	s.render(w, r, http.StatusOK, p)
 }
 

@@ -40,6 +40,7 @@ type page struct {
 	Plan      *planView
 	Screen    *screenView // the cockpit: drawn by screen.html
 	Map       *mapAdminView
+	Messages  *messagesView
 	History   *historyView
 }
 

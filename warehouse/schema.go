@@ -48,4 +48,4 @@ var (
 )
 
 // Tables are all warehouse tables: the facts, then the store's own.
-var Tables = append(append([]*ledger.Table{}, ledger.Facts...), DimTarget, DimMap, Loads, Rejects, Scopes, Jobs, Accounts, Audit)
+var Tables = append(append([]*ledger.Table{}, ledger.Facts...), DimTarget, DimMap, Loads, Rejects, Scopes, Jobs, Accounts, Audit, Notices, Deliveries, NoticePrefs)

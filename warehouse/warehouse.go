@@ -25,7 +25,7 @@ import (
 )
 
 // SchemaVersion is the warehouse layout this build writes and reads.
-const SchemaVersion = 6
+const SchemaVersion = 7
 
 // ErrLocked says the embedded warehouse file is held by another process
 // (a running sifa serve): hand the files to that process instead.
@@ -220,6 +220,15 @@ var migrations = []func(ctx context.Context, w *Warehouse) error{
 	},
 	// v6: the counties' township maps (the cockpit's map).
 	func(ctx context.Context, w *Warehouse) error { return w.eng.ensureTable(ctx, DimMap) },
+	// v7: notices, their deliveries and each person's choices.
+	func(ctx context.Context, w *Warehouse) error {
+		for _, t := range []*ledger.Table{Notices, Deliveries, NoticePrefs} {
+			if err := w.eng.ensureTable(ctx, t); err != nil {
+				return fmt.Errorf("建表 %s 失败：%w", t.Name, err)
+			}
+		}
+		return nil
+	},
 }
 
 // hasColumn says whether a table has a column (a migration's step may

@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/mail"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,6 +21,7 @@ import (
 
 	"sifa/dashboards"
 	"sifa/ingest"
+	"sifa/notices"
 	"sifa/warehouse/panels"
 )
 
@@ -81,6 +85,84 @@ type Config struct {
 		// 元 per 六有 item a station or work room lacks (目标进度's costs)
 		SiteItemCosts map[string]float64 `toml:"site_item_costs"`
 	} `toml:"standards"`
+	Notices NoticesConfig `toml:"notices"`
+}
+
+// NoticesConfig is the [notices] section: what makes a notice and where
+// notices go (each person chooses theirs on the 消息 page).
+type NoticesConfig struct {
+	Schedule          string  `toml:"schedule"`            // cron spec (default "@every 15m"); "off" to disable
+	SiteURL           string  `toml:"site_url"`            // how people reach sifa, for the links (default http://addr)
+	Attempts          int     `toml:"attempts"`            // tries per delivery in all (default 5)
+	RetryAfterMinutes float64 `toml:"retry_after_minutes"` // first wait before a retry, then doubling (default 10)
+	KeepDays          int     `toml:"keep_days"`           // notices older than this are no longer delivered (default 35)
+	JumpFactor        float64 `toml:"jump_factor"`         // a month at this many times the median of the 12 before … (default 2)
+	JumpMin           int64   `toml:"jump_min"`            // … and this many cases above it (default 10)
+	JobFailures       int     `toml:"job_failures"`        // failed runs in a row (default 3)
+	SMTP              struct {
+		Addr         string `toml:"addr"` // host:port of the county's mail server; empty: no e-mail
+		From         string `toml:"from"`
+		User         string `toml:"user"`
+		Password     string `toml:"password"`
+		PasswordFile string `toml:"password_file"`
+	} `toml:"smtp"`
+	Webhooks []struct {
+		Name   string   `toml:"name"`
+		URL    string   `toml:"url"`
+		Format string   `toml:"format"` // json (default), wecom, dingtalk
+		Rules  []string `toml:"rules"`  // missed, target, jump, job; empty: all
+		Org    string   `toml:"org"`    // only notices within this org; empty: all
+	} `toml:"webhooks"`
+}
+
+// service builds the notices service from the section, checking it.
+func (n NoticesConfig) service(addr string) (notices.Config, error) {
+	c := notices.Config{SiteURL: n.SiteURL, Attempts: n.Attempts, RetryAfter: time.Duration(n.RetryAfterMinutes * float64(time.Minute)), KeepDays: n.KeepDays,
+		Thresholds: notices.Thresholds{JumpFactor: n.JumpFactor, JumpMin: n.JumpMin, JobFailures: n.JobFailures}}
+	if c.SiteURL == "" {
+		c.SiteURL = "http://" + addr
+	}
+	if u, err := url.Parse(c.SiteURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return c, fmt.Errorf("[notices] site_url「%s」不对：应像 http://10.1.2.3:8080", c.SiteURL)
+	}
+	if n.SMTP.Addr != "" {
+		if _, _, err := net.SplitHostPort(n.SMTP.Addr); err != nil {
+			return c, fmt.Errorf("[notices.smtp] addr「%s」不对：应是 主机:端口，如 mail.example.gov.cn:25", n.SMTP.Addr)
+		}
+		if a, err := mail.ParseAddress(n.SMTP.From); err != nil || a.Address != n.SMTP.From {
+			return c, fmt.Errorf("[notices.smtp] from「%s」不是邮箱地址", n.SMTP.From)
+		}
+		pw := n.SMTP.Password
+		if n.SMTP.PasswordFile != "" {
+			b, err := os.ReadFile(n.SMTP.PasswordFile)
+			if err != nil {
+				return c, fmt.Errorf("[notices.smtp] password_file 读不出来：%w", err)
+			}
+			pw = strings.TrimSpace(string(b))
+		}
+		c.SMTP = notices.SMTP{Addr: n.SMTP.Addr, From: n.SMTP.From, User: n.SMTP.User, Password: pw}
+	}
+	names := map[string]bool{}
+	for i, h := range n.Webhooks {
+		where := fmt.Sprintf("[[notices.webhooks]] 第 %d 个", i+1)
+		if h.Name == "" || names[h.Name] {
+			return c, fmt.Errorf("%s：name 要写，且不能与别的重名", where)
+		}
+		names[h.Name] = true
+		if u, err := url.Parse(h.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return c, fmt.Errorf("%s（%s）：url「%s」不对，应以 http:// 或 https:// 开头", where, h.Name, h.URL)
+		}
+		if !slices.Contains([]string{"", "json", "wecom", "dingtalk"}, h.Format) {
+			return c, fmt.Errorf("%s（%s）：format「%s」不对，可以是 json、wecom、dingtalk", where, h.Name, h.Format)
+		}
+		for _, r := range h.Rules {
+			if !slices.Contains(notices.Rules, r) {
+				return c, fmt.Errorf("%s（%s）：rules 里的「%s」不对，可以是 %s", where, h.Name, r, strings.Join(notices.Rules, "、"))
+			}
+		}
+		c.Webhooks = append(c.Webhooks, notices.Webhook{Name: h.Name, URL: h.URL, Format: h.Format, Rules: h.Rules, Org: h.Org})
+	}
+	return c, nil
 }
 
 func loadConfig(path string) (*Config, error) {
@@ -196,6 +278,9 @@ func loadConfig(path string) (*Config, error) {
 		if cost < 0 {
 			return nil, fmt.Errorf("[standards.site_item_costs] 里「%s」的单价 %v 元不对：不能是负数", item, cost)
 		}
+	}
+	if _, err := c.Notices.service(c.Addr); err != nil {
+		return nil, err
 	}
 	if (c.Security.TLSCert == "") != (c.Security.TLSKey == "") {
 		return nil, fmt.Errorf("tls_cert 和 tls_key 要一起配置")

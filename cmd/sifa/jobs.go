@@ -14,6 +14,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"sifa/ingest"
+	"sifa/notices"
 	"sifa/warehouse"
 	"sifa/warehouse/load"
 	"sifa/warehouse/panels"
@@ -106,7 +107,9 @@ func (j *inboxJob) run(ctx context.Context) {
 
 // startScheduler starts the cron jobs the configuration asks for; stop it
 // with Stop, which waits for a running job to finish.
-func startScheduler(ctx context.Context, cfg *Config, w *warehouse.Warehouse, p *load.Pipeline, e *panels.Engine, log *slog.Logger) (*cron.Cron, error) {
+// brief writes a county's monthly brief as a .docx for the brief's e-mail.
+func startScheduler(ctx context.Context, cfg *Config, w *warehouse.Warehouse, p *load.Pipeline, e *panels.Engine, log *slog.Logger,
+	brief func(ctx context.Context, org, month string) (string, []byte, error)) (*cron.Cron, error) {
 	tz := cfg.Timezone
 	if tz == "" {
 		tz = "Asia/Shanghai"
@@ -142,6 +145,29 @@ func startScheduler(ctx context.Context, cfg *Config, w *warehouse.Warehouse, p 
 	}
 	if _, err := c.AddFunc(ss, func() { submissionCheck(ctx, e, w, log) }); err != nil {
 		return nil, fmt.Errorf("报送检查的时间「%s」写得不对：%w", ss, err)
+	}
+	if ns := cfg.Notices.Schedule; ns != "off" {
+		if ns == "" {
+			ns = "@every 15m"
+		}
+		nc, err := cfg.Notices.service(cfg.Addr)
+		if err != nil {
+			return nil, err
+		}
+		svc := &notices.Service{Engine: e, Store: w, Config: nc, Log: log}
+		if brief != nil {
+			svc.Attach = func(ctx context.Context, n warehouse.Notice) (string, []byte, error) {
+				parts := strings.Split(n.Key, "|") // brief|org|month
+				return brief(ctx, n.Org, parts[len(parts)-1])
+			}
+		}
+		if _, err := c.AddFunc(ns, func() {
+			if out, err := svc.Run(ctx); err != nil || len(out.Problems) > 0 {
+				log.Warn("notices", "new", out.New, "sent", out.Sent, "failed", out.Failed, "err", err)
+			}
+		}); err != nil {
+			return nil, fmt.Errorf("[notices] schedule「%s」写得不对：%w", ns, err)
+		}
 	}
 	if w.Engine() == "duckdb" && cfg.BackupSchedule != "off" {
 		bs := cfg.BackupSchedule

@@ -277,6 +277,28 @@ func TestConfigFromEnvironment(t *testing.T) {
 			t.Errorf("%s: %v, want %q", body, err, want)
 		}
 	}
+	// the notices' channels are checked at start
+	good := "[notices]\nsite_url = \"http://10.1.2.3:8080\"\n[notices.smtp]\naddr = \"mail.county.example:25\"\nfrom = \"sifa@county.example\"\n" +
+		"[[notices.webhooks]]\nname = \"值班群\"\nurl = \"http://10.1.2.9/robot\"\nformat = \"wecom\"\nrules = [\"missed\", \"job\"]\n"
+	os.WriteFile(cfgPath, []byte(good), 0o644)
+	if cfg, err := loadConfig(cfgPath); err != nil {
+		t.Errorf("notices: %v", err)
+	} else if nc, _ := cfg.Notices.service(cfg.Addr); nc.SMTP.Addr != "mail.county.example:25" || len(nc.Webhooks) != 1 || nc.Webhooks[0].Format != "wecom" {
+		t.Errorf("notices config: %+v", nc)
+	}
+	for _, c := range []struct{ from, to, want string }{
+		{`url = "http://10.1.2.9/robot"`, `url = "file:///etc/passwd"`, "应以 http:// 或 https:// 开头"},
+		{`format = "wecom"`, `format = "qq"`, "format「qq」不对"},
+		{`"job"]`, `"jobs"]`, "rules 里的「jobs」不对"},
+		{`addr = "mail.county.example:25"`, `addr = "mail.county.example"`, "应是 主机:端口"},
+		{`from = "sifa@county.example"`, `from = "sifa"`, "不是邮箱地址"},
+		{`site_url = "http://10.1.2.3:8080"`, `site_url = "10.1.2.3"`, "site_url「10.1.2.3」不对"},
+	} {
+		os.WriteFile(cfgPath, []byte(strings.Replace(good, c.from, c.to, 1)), 0o644)
+		if _, err := loadConfig(cfgPath); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want %q", c.to, err, c.want)
+		}
+	}
 	os.WriteFile(cfgPath, []byte("adress = \"x\"\n"), 0o644)
 	if _, err := loadConfig(cfgPath); err == nil || !strings.Contains(err.Error(), "不认识的设置") {
 		t.Errorf("a misspelt key: %v", err)

@@ -90,7 +90,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	site := &dashboards.Site{Engine: e, Ingest: p, UploadDir: filepath.Join(cfg.DataDir, "uploads"), PushTokens: cfg.PushTokens,
 		Backup:   func(ctx context.Context, dir string) (string, error) { return backupTo(ctx, cfg, w, dir) },
 		Accounts: w, Security: cfg.security(), CSPReports: func(string) { metrics.cspReports.Add(1) },
-		Archive: p.Archive.Path, ReportFont: cfg.ReportFont}
+		Archive: p.Archive.Path, ReportFont: cfg.ReportFont, MailConfigured: cfg.Notices.SMTP.Addr != ""}
 	if err := os.MkdirAll(site.UploadDir, 0o750); err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitFailure
@@ -101,7 +101,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	// uploads of up to 200 MB over a slow county network, and their load, get ten minutes
 	srv := &http.Server{Addr: cfg.Addr, Handler: metrics.wrap(mux), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Minute,
 		WriteTimeout: 10 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
-	sched, err := startScheduler(ctx, cfg, w, p, e, slog.Default())
+	sched, err := startScheduler(ctx, cfg, w, p, e, slog.Default(), site.BriefDOCX)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitUsage

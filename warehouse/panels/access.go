@@ -18,7 +18,7 @@ const (
 	RoleAdmin      Role = "管理员"  // everything: users, sources, jobs, the audit log
 	RoleLeader     Role = "领导"   // every dashboard of their org
 	RoleResearcher Role = "研究人员" // dashboards of aggregates of their org; small groups withheld
-	RoleGovernment Role = "政府用户" // 总览, 经费测算, 平台建设 and 目标进度 only
+	RoleGovernment Role = "政府用户" // 总览, 经费测算, 平台建设, 目标进度 and 月度简报 only
 	RoleClerk      Role = "数据员"  // upload, and their own office's submissions
 )
 
@@ -60,7 +60,7 @@ func ParseRole(s string) (Role, error) {
 }
 
 // dashboardPages are the pages of data (the path of each).
-var dashboardPages = []string{"/", "/disputes", "/staffing", "/funding", "/plan", "/buildout", "/outlook", "/work", "/screen"}
+var dashboardPages = []string{"/", "/disputes", "/staffing", "/funding", "/plan", "/buildout", "/outlook", "/work", "/brief", "/screen"}
 
 // Pages lists the paths of the dashboard pages a role may open.
 func (r Role) Pages() []string {
@@ -70,7 +70,7 @@ func (r Role) Pages() []string {
 	case RoleLeader, RoleResearcher:
 		return dashboardPages
 	case RoleGovernment:
-		return []string{"/", "/plan", "/buildout", "/outlook"}
+		return []string{"/", "/plan", "/buildout", "/outlook", "/brief"}
 	case RoleClerk:
 		return []string{"/outlook"} // their own office's: what it lacks
 	}
