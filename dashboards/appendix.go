@@ -131,7 +131,7 @@ func BuildAppendix(ctx context.Context, e *panels.Engine, org string, year int) 
 	}
 
 	a := &appendixFor{w: w, f: f, prev: prev, year: year, whole: whole}
-	for _, section := range []func() (Section, error){a.basics, a.work, a.funding, a.buildout, a.outlook} {
+	for _, section := range []func() (Section, error){a.basics, a.work, a.funding, a.buildout, a.outlook, a.quality} {
 		sec, err := section()
 		if err != nil {
 			return nil, err
@@ -368,6 +368,51 @@ func (a *appendixFor) buildout() (Section, error) {
 			Block{Chart: &chartpng.Chart{Title: "规范化率与目标", Categories: bcats, Unit: "%",
 				Series: []chartpng.Series{{Name: "规范化率", Values: brate}, {Name: "目标", Values: btarget}}}, Caption: "图4 规范化率与目标"})
 	}
+	return sec, nil
+}
+
+// quality is 六、数据说明: how much of the year was reported, how late, and
+// what the checks of quality.offices flagged, so that a report can cite it.
+func (a *appendixFor) quality() (Section, error) {
+	v := a.w.ask("quality.offices", a.f)
+	if a.w.err != nil {
+		return Section{}, a.w.err
+	}
+	q := v.(*panels.Quality)
+	sec := Section{Title: "六、数据说明"}
+	if len(q.Months) == 0 || q.Offices == 0 {
+		sec.Blocks = append(sec.Blocks, Block{Text: "所选范围内没有应报月度台账的司法所。"})
+		return sec, nil
+	}
+	var zero int64
+	var rows [][]any
+	for _, r := range q.Rows {
+		zero += r.Zero
+		rows = append(rows, []any{r.OrgName, r.MonthsDue, r.OnTime, r.Late, r.Missing, r.Zero, r.RowsRejected, r.Flags})
+	}
+	t := fmt.Sprintf("本附录的数字来自各司法所报送的台账。%s至%s，%s%d个司法所应报人民调解、法律咨询月度台账%d个月次，已报%d个（其中零上报%d个），覆盖率%s；在截止日前报送的占%s。",
+		panels.MonthName(q.Months[0]), panels.MonthName(q.Months[len(q.Months)-1]), a.whole, q.Offices, q.MonthsDue, q.MonthsSent, zero, pctText(q.Coverage), pctText(q.OnTimeRate))
+	if q.RowsRejected > 0 && len(q.Reasons) > 0 {
+		t += fmt.Sprintf("这些月份的台账文件中有%d行没有载入，最多的原因是“%s”（%d行）。", q.RowsRejected, q.Reasons[0].Reason, q.Reasons[0].Rows)
+	}
+	sec.Blocks = append(sec.Blocks, Block{Text: t})
+	var checks []string
+	for _, c := range q.Checks {
+		checks = append(checks, fmt.Sprintf("%s（核对%d处，存疑%d处）", c.Name, c.Checked, c.Flagged))
+	}
+	t = fmt.Sprintf("对数字做了%d项核对：%s。", len(q.Checks), strings.Join(checks, "；"))
+	if len(q.Flags) == 0 {
+		t += "没有发现存疑的数字。"
+	} else {
+		var flags []string
+		for _, f := range q.Flags {
+			flags = append(flags, f.Text)
+		}
+		t += "存疑的数字：" + strings.Join(flags, "；") + "。引用这些数字时请先向所在司法所核实。"
+	}
+	sec.Blocks = append(sec.Blocks, Block{Text: t},
+		Block{Table: &Sheet{Title: "各司法所报送情况", Head: []string{"司法所", "应报月数", "按时（个）", "迟报（个）", "缺报（个）", "零上报（个）", "退回行数", "存疑（处）"}, Rows: rows},
+			Caption: "表6 各司法所报送情况"})
 	return sec, nil
 }
 

@@ -60,7 +60,7 @@ func ParseRole(s string) (Role, error) {
 }
 
 // dashboardPages are the pages of data (the path of each).
-var dashboardPages = []string{"/", "/disputes", "/staffing", "/funding", "/plan", "/buildout", "/outlook", "/work", "/brief", "/screen"}
+var dashboardPages = []string{"/", "/disputes", "/staffing", "/funding", "/plan", "/buildout", "/outlook", "/work", "/quality", "/brief", "/screen"}
 
 // Pages lists the paths of the dashboard pages a role may open.
 func (r Role) Pages() []string {
@@ -72,7 +72,7 @@ func (r Role) Pages() []string {
 	case RoleGovernment:
 		return []string{"/", "/plan", "/buildout", "/outlook", "/brief"}
 	case RoleClerk:
-		return []string{"/outlook"} // their own office's: what it lacks
+		return []string{"/outlook", "/quality"} // their own office's: what it lacks, how its data looks
 	}
 	return nil
 }

@@ -51,6 +51,7 @@ var panels = []Panel{
 	{ID: "work.by_year", Title: "历年业务工作", Reads: reads(legalAid, consultations, publicity, corrections, resettlement), Roles: analysts, run: workByYear},
 
 	{ID: "submissions.monthly", Title: "月度台账报送情况", Derived: true, Reads: reads(warehouse.Scopes, registry), Roles: everyone, run: submissionsMonthly},
+	{ID: "quality.offices", Title: "数据质量", Derived: true, Reads: reads(warehouse.Scopes, warehouse.Loads, warehouse.Rejects, disputes, budget, staff, corrections, registry), Roles: everyone, run: qualityOffices},
 	{ID: "submissions.timeliness", Title: "按时报送率", Derived: true, Reads: reads(warehouse.Scopes, warehouse.Loads, registry), Roles: everyone, run: submissionsTimeliness},
 	{ID: "meta.years", Title: "有数据的年份", Derived: true, Reads: reads(warehouse.Scopes), Roles: everyone, run: metaYears},
 	{ID: "jobs.recent", Title: "作业记录", Derived: true, Reads: reads(warehouse.Jobs), Roles: admins, run: jobsRecent},

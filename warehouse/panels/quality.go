@@ -1,0 +1,385 @@
+package panels
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"sifa/transform"
+)
+
+// QualityCheck is one of the checks quality.offices runs: how many
+// things it looked at and how many it flagged.
+type QualityCheck struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Rule    string `json:"rule"`
+	Checked int64  `json:"checked"`
+	Flagged int64  `json:"flagged"`
+}
+
+// QualityFlag is one figure a check found doubtful.
+type QualityFlag struct {
+	Check    string  `json:"check"`
+	OrgCode  string  `json:"org_code"`
+	OrgName  string  `json:"org_name"`
+	Period   string  `json:"period"`
+	Value    float64 `json:"value"`
+	Expected float64 `json:"expected"`
+	Text     string  `json:"text"`
+}
+
+// QualityReason is a reject reason and how many rows it cost.
+type QualityReason struct {
+	Reason string `json:"reason"`
+	Rows   int64  `json:"rows"`
+}
+
+// QualityRow is one township office: its months sent, late and missing,
+// its rows loaded and rejected (and why), its flags.
+type QualityRow struct {
+	TimelinessRow
+	RowsLoaded   int64           `json:"rows_loaded"`
+	RowsRejected int64           `json:"rows_rejected"`
+	Reasons      []QualityReason `json:"reasons"` // of files of this office alone, the most frequent first, at most 3
+	Flags        int64           `json:"flags"`
+}
+
+// Quality is quality.offices: how far a scope's figures over the
+// filter's months can be trusted, per township office (docs/panels.md).
+type Quality struct {
+	Months     []string `json:"months"`
+	Offices    int64    `json:"offices"`
+	MonthsDue  int64    `json:"months_due"`
+	MonthsSent int64    `json:"months_sent"` // on time or late, 零上报 included
+	Coverage   float64  `json:"coverage"`    // MonthsSent / MonthsDue
+	OnTimeRate float64  `json:"on_time_rate"`
+	// rows the files behind the months rejected, and the most frequent reasons
+	RowsRejected int64           `json:"rows_rejected"`
+	Reasons      []QualityReason `json:"reasons"`
+	Rows         []QualityRow    `json:"rows"`
+	Flags        []QualityFlag   `json:"flags"`
+	Checks       []QualityCheck  `json:"checks"`
+}
+
+// The checks and their thresholds.
+const (
+	QualityHigh        = "outlier_high"
+	QualityZero        = "sudden_zero"
+	QualityStaff       = "staff_mismatch"
+	QualityCorrections = "corrections_mismatch"
+	QualityDuplicate   = "duplicate_case"
+
+	// a month at OutlierFactor × the office's median of the 12 months before
+	// (months with cases, at least OutlierHistory of them)
+	OutlierFactor  = 3.0
+	OutlierHistory = 6
+	OutlierExcess  = 10.0 // and at least this many cases above it
+	// a 零上报 of an office whose median is at least ZeroMedian cases
+	ZeroMedian = 5.0
+)
+
+var qualityChecks = []QualityCheck{
+	{ID: QualityHigh, Name: "月度数字异常偏高", Rule: "某月受理纠纷超过本所此前12个月中位数的3倍，且多出10件以上（此前至少有6个月有案件）"},
+	{ID: QualityZero, Name: "突然为零", Rule: "平时每月受理纠纷的中位数在5件以上，某月却零上报"},
+	{ID: QualityStaff, Name: "人数对不上：花名册与经费", Rule: "经费台账公用经费的标准金额按每人标准折算的人数，与花名册年底在岗人数不同"},
+	{ID: QualityCorrections, Name: "人数对不上：矫正台账与经费", Rule: "社区矫正经费的标准金额按每人1500–3000元折算的人数范围，不包括矫正台账年底在册人数"},
+	{ID: QualityDuplicate, Name: "同一案件报了两次", Rule: "同一乡镇、同一编号的调解案件，出现在两个不同的文件里"},
+}
+
+func qualityOffices(r *request) (any, error) {
+	tv, err := submissionsTimeliness(r)
+	if err != nil {
+		return nil, err
+	}
+	tl := tv.(*Timeliness)
+	out := &Quality{Months: tl.Months, Offices: tl.Offices, OnTimeRate: tl.OnTimeRate, Rows: []QualityRow{}, Flags: []QualityFlag{}, Reasons: []QualityReason{}}
+	byOrg := map[string]*QualityRow{}
+	for _, t := range tl.Rows {
+		out.Rows = append(out.Rows, QualityRow{TimelinessRow: t, Reasons: []QualityReason{}})
+		out.MonthsDue += t.MonthsDue
+		out.MonthsSent += t.OnTime + t.Late
+	}
+	for i := range out.Rows {
+		byOrg[out.Rows[i].OrgCode] = &out.Rows[i]
+	}
+	out.Coverage = rate(out.MonthsSent, out.MonthsDue)
+	checks := map[string]*QualityCheck{}
+	for _, c := range qualityChecks {
+		out.Checks = append(out.Checks, c)
+	}
+	for i := range out.Checks {
+		checks[out.Checks[i].ID] = &out.Checks[i]
+	}
+	flag := func(f QualityFlag) {
+		out.Flags = append(out.Flags, f)
+		checks[f.Check].Flagged++
+		if row := byOrg[f.OrgCode]; row != nil {
+			row.Flags++
+		}
+	}
+	if len(out.Months) == 0 || r.sc.level == transform.LevelVillage {
+		return out, nil
+	}
+	if err := r.qualityRows(out, byOrg); err != nil {
+		return nil, err
+	}
+	if err := r.qualityMonths(out, checks, flag); err != nil {
+		return nil, err
+	}
+	if err := r.qualityFunding(out, checks, flag); err != nil {
+		return nil, err
+	}
+	if err := r.qualityDuplicates(out, checks, flag); err != nil {
+		return nil, err
+	}
+	sort.SliceStable(out.Flags, func(i, j int) bool {
+		a, b := out.Flags[i], out.Flags[j]
+		if a.OrgCode != b.OrgCode {
+			return a.OrgCode < b.OrgCode
+		}
+		return a.Period < b.Period
+	})
+	return out, nil
+}
+
+// qualityRows counts each office's monthly-ledger rows loaded in the
+// months, and the rows the loads behind them rejected, with the reasons:
+// per office where a file was one office's, else for the scope as a whole.
+func (r *request) qualityRows(out *Quality, byOrg map[string]*QualityRow) error {
+	from, to := out.Months[0], out.Months[len(out.Months)-1]
+	var keys []string
+	for _, l := range monthlyLedgers {
+		cond := r.visibleIn(l.Fact.Name, from, to) + " AND " + r.sc.where(false) + fmt.Sprintf(" AND period >= '%s' AND period <= '%s'", from, to)
+		rows, err := r.rows("SELECT town_code, count(*)" + r.from(l.Fact.Name, cond) + " GROUP BY town_code")
+		if err != nil {
+			return err
+		}
+		for _, x := range rows {
+			if row := byOrg[str(x[0])]; row != nil {
+				row.RowsLoaded += num(x[1])
+			}
+		}
+		for _, row := range out.Rows {
+			for _, m := range out.Months {
+				keys = append(keys, r.d.Lit(l.ID+"|"+row.OrgCode+"|"+m))
+			}
+		}
+	}
+	rows, err := r.rows("SELECT DISTINCT load_id" + r.from("scopes", "scope IN ("+strings.Join(keys, ", ")+") AND superseded = 0"))
+	if err != nil || len(rows) == 0 {
+		return err
+	}
+	var lits []string
+	for _, x := range rows {
+		lits = append(lits, r.d.Lit(str(x[0])))
+	}
+	sort.Strings(lits)
+	in := "load_id IN (" + strings.Join(lits, ", ") + ")"
+	lr, err := r.rows("SELECT load_id, min(orgs)" + r.from("loads", in) + " GROUP BY load_id")
+	if err != nil {
+		return err
+	}
+	officeOf := map[string]string{} // a load of one office's rows only
+	for _, x := range lr {
+		if orgs := str(x[1]); byOrg[orgs] != nil {
+			officeOf[str(x[0])] = orgs
+		}
+	}
+	rj, err := r.rows("SELECT load_id, reason, count(*)" + r.from("rejects", in) + " GROUP BY load_id, reason")
+	if err != nil {
+		return err
+	}
+	reasons := map[string]map[string]int64{}
+	add := func(key, reason string, n int64) {
+		if reasons[key] == nil {
+			reasons[key] = map[string]int64{}
+		}
+		reasons[key][reason] += n
+	}
+	for _, x := range rj {
+		n := num(x[2])
+		out.RowsRejected += n
+		add("", str(x[1]), n)
+		if office := officeOf[str(x[0])]; office != "" {
+			byOrg[office].RowsRejected += n
+			add(office, str(x[1]), n)
+		}
+	}
+	top := func(rs map[string]int64, k int) []QualityReason {
+		out := []QualityReason{}
+		for reason, n := range rs {
+			out = append(out, QualityReason{reason, n})
+		}
+		slices.SortFunc(out, func(a, b QualityReason) int {
+			if a.Rows != b.Rows {
+				return int(b.Rows - a.Rows)
+			}
+			return strings.Compare(a.Reason, b.Reason)
+		})
+		return out[:min(k, len(out))]
+	}
+	out.Reasons = top(reasons[""], 5)
+	for office, rs := range reasons {
+		if office != "" {
+			byOrg[office].Reasons = top(rs, 3)
+		}
+	}
+	return nil
+}
+
+// qualityMonths compares each office's disputes per month with its own
+// usual level (the median of the 12 months before).
+func (r *request) qualityMonths(out *Quality, checks map[string]*QualityCheck, flag func(QualityFlag)) error {
+	first, _ := time.Parse("2006-01", out.Months[0])
+	from, to := first.AddDate(-1, 0, 0).Format("2006-01"), out.Months[len(out.Months)-1]
+	cond := r.visibleIn("fact_dispute", from, to) + " AND " + r.sc.where(false) + fmt.Sprintf(" AND period >= '%s' AND period <= '%s'", from, to)
+	rows, err := r.rows("SELECT town_code, period, count(*)" + r.from("fact_dispute", cond) + " GROUP BY town_code, period")
+	if err != nil {
+		return err
+	}
+	counts := map[string]map[string]int64{}
+	for _, x := range rows {
+		if counts[str(x[0])] == nil {
+			counts[str(x[0])] = map[string]int64{}
+		}
+		counts[str(x[0])][str(x[1])] = num(x[2])
+	}
+	for _, row := range out.Rows {
+		for _, m := range out.Months {
+			mt, _ := time.Parse("2006-01", m)
+			var before []int64
+			for k := 12; k >= 1; k-- {
+				if n := counts[row.OrgCode][mt.AddDate(0, -k, 0).Format("2006-01")]; n > 0 {
+					before = append(before, n)
+				}
+			}
+			if len(before) < OutlierHistory {
+				continue
+			}
+			med := median(before)
+			n, has := counts[row.OrgCode][m]
+			checks[QualityHigh].Checked++
+			if has && float64(n) > OutlierFactor*med && float64(n)-med >= OutlierExcess {
+				flag(QualityFlag{Check: QualityHigh, OrgCode: row.OrgCode, OrgName: row.OrgName, Period: m, Value: float64(n), Expected: med,
+					Text: fmt.Sprintf("%s%s受理纠纷 %d 件，是此前12个月中位数（%g 件）的 %.1f 倍：请核对是否重复录入或把别的月份算了进来", row.OrgName, MonthName(m), n, med, float64(n)/med)})
+			}
+			if !has && med >= ZeroMedian {
+				checks[QualityZero].Checked++
+				if r.declaredZero(row.OrgCode, m) {
+					flag(QualityFlag{Check: QualityZero, OrgCode: row.OrgCode, OrgName: row.OrgName, Period: m, Value: 0, Expected: med,
+						Text: fmt.Sprintf("%s%s零上报人民调解，而此前12个月每月中位数是 %g 件：请核对是否漏报", row.OrgName, MonthName(m), med)})
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// declaredZero says whether a month's mediation ledger of an office was a 零上报.
+func (r *request) declaredZero(office, month string) bool {
+	rows, err := r.rows("SELECT load_id" + r.from("scopes", "scope = "+r.d.Lit("mediation|"+office+"|"+month)+" AND superseded = 0"))
+	if err != nil || len(rows) == 0 {
+		return false
+	}
+	var ids []string
+	for _, x := range rows {
+		ids = append(ids, r.d.Lit(str(x[0])))
+	}
+	lr, err := r.rows("SELECT count(*)" + r.from("loads", "load_id IN ("+strings.Join(ids, ", ")+") AND sheet = '零上报'"))
+	return err == nil && len(lr) == 1 && num(lr[0][0]) > 0
+}
+
+// qualityFunding holds the budget's own standards (标准金额) to the
+// rosters: the 公用经费 standard over the per-head standard is a staff count;
+// the 社区矫正经费 standard over 1500–3000 元 a range of subjects.
+func (r *request) qualityFunding(out *Quality, checks map[string]*QualityCheck, flag func(QualityFlag)) error {
+	year, _ := strconv.Atoi(out.Months[len(out.Months)-1][:4])
+	d, err := r.readFunding(year, year)
+	if err != nil {
+		return err
+	}
+	staff, subjects := d.staff.at(year), d.subjects.at(year)
+	y := strconv.Itoa(year)
+	for _, l := range d.lines[year] {
+		if !l.given || l.standard <= 0 {
+			continue
+		}
+		std := float64(l.standard) / 100
+		name := l.org
+		if o := r.reg.Org(l.org); o != nil {
+			name = o.Name
+		}
+		switch l.category {
+		case "公用经费":
+			if r.std.PublicPerStaff <= 0 {
+				continue
+			}
+			key := l.org
+			if l.level == "县" {
+				key = "bureau:" + l.county
+				name += "司法局"
+			}
+			implied, have := std/r.std.PublicPerStaff, staff[key]
+			checks[QualityStaff].Checked++
+			if math.Abs(implied-float64(have)) >= 0.5 {
+				flag(QualityFlag{Check: QualityStaff, OrgCode: l.org, OrgName: name, Period: y, Value: float64(have), Expected: math.Round(implied*10) / 10,
+					Text: fmt.Sprintf("%s%s年公用经费标准 %s 元，按每人 %g 元是 %g 人；花名册年底在岗 %d 人", name, y, strconv.FormatFloat(std, 'f', -1, 64), r.std.PublicPerStaff, math.Round(implied*10)/10, have)})
+			}
+		case "社区矫正经费":
+			if l.level != "县" || r.std.CorrectionsPerSubject <= 0 {
+				continue
+			}
+			hi := r.std.CorrectionsHigh
+			if hi < r.std.CorrectionsPerSubject {
+				hi = r.std.CorrectionsPerSubject
+			}
+			lo, up := std/hi, std/r.std.CorrectionsPerSubject
+			have := subjects["county:"+l.county]
+			checks[QualityCorrections].Checked++
+			if float64(have) < math.Floor(lo) || float64(have) > math.Ceil(up) {
+				flag(QualityFlag{Check: QualityCorrections, OrgCode: l.org, OrgName: name, Period: y, Value: float64(have), Expected: math.Round(up),
+					Text: fmt.Sprintf("%s%s年社区矫正经费标准 %s 元，按每人 %g–%g 元是 %d–%d 人；矫正台账年底在册 %d 人", name, y, strconv.FormatFloat(std, 'f', -1, 64),
+						r.std.CorrectionsPerSubject, hi, int(math.Floor(lo)), int(math.Ceil(up)), have)})
+			}
+		}
+	}
+	return nil
+}
+
+// qualityDuplicates finds a mediation case (township, 编号) in two files.
+func (r *request) qualityDuplicates(out *Quality, checks map[string]*QualityCheck, flag func(QualityFlag)) error {
+	from, to := out.Months[0], out.Months[len(out.Months)-1]
+	cond := r.visibleIn("fact_dispute", from, to) + " AND " + r.sc.where(false) + fmt.Sprintf(" AND period >= '%s' AND period <= '%s' AND case_no != ''", from, to)
+	rows, err := r.rows("SELECT town_code, case_no, count(DISTINCT load_id), min(period), max(period), count(*)" + r.from("fact_dispute", cond) + " GROUP BY town_code, case_no")
+	if err != nil {
+		return err
+	}
+	names := map[string]string{}
+	for _, row := range out.Rows {
+		names[row.OrgCode] = row.OrgName
+	}
+	for _, x := range rows {
+		checks[QualityDuplicate].Checked++
+		if num(x[2]) < 2 {
+			continue
+		}
+		town := str(x[0])
+		flag(QualityFlag{Check: QualityDuplicate, OrgCode: town, OrgName: names[town], Period: str(x[3]), Value: float64(num(x[2])), Expected: 1,
+			Text: fmt.Sprintf("%s编号「%s」的调解案件出现在 %d 个文件里（%s 至 %s）：同一案件只应报一次，请删去重复的一条后重新发送", names[town], str(x[1]), num(x[2]), MonthName(str(x[3])), MonthName(str(x[4])))})
+	}
+	return nil
+}
+
+func median(xs []int64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return float64(s[len(s)/2])
+	}
+	return float64(s[len(s)/2-1]+s[len(s)/2]) / 2
+}
