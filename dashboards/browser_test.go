@@ -165,7 +165,7 @@ func TestBrowser(t *testing.T) {
 	shots := screenshotDir(t)
 	pages := []struct{ name, path string }{
 		{"overview", "/"}, {"disputes", "/disputes"}, {"staffing", "/staffing"}, {"funding", "/funding"}, {"plan", "/plan"},
-		{"buildout", "/buildout"}, {"outlook", "/outlook"}, {"work", "/work"}, {"quality", "/quality"}, {"brief", "/brief"}, {"screen", "/screen"}, {"upload", "/upload"}, {"jobs", "/jobs"},
+		{"buildout", "/buildout"}, {"outlook", "/outlook"}, {"work", "/work"}, {"compare", "/compare"}, {"quality", "/quality"}, {"brief", "/brief"}, {"screen", "/screen"}, {"upload", "/upload"}, {"jobs", "/jobs"},
 		{"users", "/admin/users"}, {"audit", "/admin/audit"}, {"map", "/admin/map"}, {"messages", "/messages"}, {"report", "/report"}, {"sources", "/sources"},
 	}
 	total := 0
@@ -250,7 +250,7 @@ func TestBrowser(t *testing.T) {
 	// script in the data runs nowhere
 	xss := hostileSite(t)
 	browserSignIn(ctx, t, xss.URL)
-	for _, p := range pages[:11] { // the pages of data
+	for _, p := range pages[:12] { // the pages of data
 		for _, q := range []string{"org=990199&year=2014", "org=990199100&year=2014", "org=990199101&year=2014"} {
 			url := xss.URL + p.path + "?" + q
 			if err := chromedp.Do(ctx, chromedp.Navigate(url), chromedp.WaitReady("body")); err != nil {

@@ -37,6 +37,7 @@ var pageDefs = []pageDef{
 	{"/outlook", "目标进度", buildOutlook, nil, "", false, nil},
 	{"/plan", "经费测算", buildPlan, nil, "", false, isPlanKey},
 	{"/work", "业务工作", buildWork, nil, "", false, nil},
+	{"/compare", "对比分析", buildCompare, nil, "", false, isCompareKey},
 	{"/quality", "数据质量", buildQuality, nil, "", false, nil},
 	{"/brief", "月度简报", buildBrief, nil, "", false, isBriefKey},
 	{"/screen", "驾驶舱", buildScreen, nil, "", false, isScreenKey},

@@ -85,6 +85,8 @@ func (s *Site) routeTable() []route {
 		route{"GET /report", routeSession, mayReport, s.reportPage},
 		route{"GET /report.docx", routeSession, mayReport, s.reportDOCX},
 		route{"GET /brief.docx", routeSession, mayOpen("/brief"), s.briefDOCX},
+		route{"GET /compare/dataset", routeSession, mayOpen("/compare"), s.compareDataset},
+		route{"GET /compare/codebook.csv", routeSession, mayOpen("/compare"), s.compareCodebook},
 		// administration
 		route{"GET /admin/users", routeSession, adminOnly, s.usersPage},
 		route{"POST /admin/users", routeSession, adminOnly, s.changeUser},

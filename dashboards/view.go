@@ -41,6 +41,7 @@ type page struct {
 	Screen    *screenView // the cockpit: drawn by screen.html
 	Map       *mapAdminView
 	Messages  *messagesView
+	Compare   *compareView
 	History   *historyView
 }
 

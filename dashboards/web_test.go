@@ -20,7 +20,7 @@ import (
 	"sifa/warehouse/panels"
 )
 
-var pagePaths = []string{"/", "/disputes", "/staffing", "/funding", "/plan", "/buildout", "/outlook", "/work", "/quality", "/brief", "/screen"}
+var pagePaths = []string{"/", "/disputes", "/staffing", "/funding", "/plan", "/buildout", "/outlook", "/work", "/compare", "/quality", "/brief", "/screen"}
 
 func demoSite(t testing.TB) *httptest.Server { return demoSiteCache(t, false) }
 

@@ -133,12 +133,23 @@ var rules = map[string]func(*row){
 		}
 		r.set("computer", n)
 	},
-	"budget": func(r *row) {
-		yv := strings.TrimSuffix(strings.TrimSuffix(clean(r.raw("年度")), "年度"), "年")
-		year, err := ParseCount(yv)
-		if err != nil || year < 1990 || year > int64(r.c.cfg.Now.Year()+1) {
-			r.fail("年度", clean(r.raw("年度")), "年度应是四位年份，如 2014")
+	"population": func(r *row) {
+		year := r.year("年度")
+		unit := r.org("单位", LevelCounty, LevelTown)
+		if unit != nil && year > 0 {
+			r.place(unit, unit.Code, strconv.FormatInt(year, 10))
+			r.set("org_level", map[bool]string{true: "县", false: "乡镇"}[unit.Level == LevelCounty])
 		}
+		r.set("year", year)
+		// a population in 万人 (3.2) would read as 3 persons
+		if v := clean(r.raw("常住人口(人)")); v != "" {
+			if n, _, err := parseCountNote(v); err == nil && n < 100 {
+				r.fail("常住人口(人)", v, "常住人口的单位是人，不是万人：3.2万人请写 32000")
+			}
+		}
+	},
+	"budget": func(r *row) {
+		year := r.year("年度")
 		unit := r.org("单位", LevelCounty, LevelTown)
 		if unit != nil && year > 0 {
 			r.place(unit, unit.Code, strconv.FormatInt(year, 10))
@@ -173,4 +184,15 @@ var rules = map[string]func(*row){
 		}
 		r.set("standardized", std)
 	},
+}
+
+// year reads a yearly ledger's 年度 (2014, 2014年, 2014年度).
+func (r *row) year(col string) int64 {
+	yv := strings.TrimSuffix(strings.TrimSuffix(clean(r.raw(col)), "年度"), "年")
+	year, err := ParseCount(yv)
+	if err != nil || year < 1990 || year > int64(r.c.cfg.Now.Year()+1) {
+		r.fail(col, clean(r.raw(col)), "年度应是四位年份，如 2014")
+		return 0
+	}
+	return year
 }

@@ -25,7 +25,7 @@ func TestCLI(t *testing.T) {
 	t.Setenv("SIFA_DATA_DIR", filepath.Join(dir, "var"))
 	t.Setenv("SIFA_WAREHOUSE", "duckdb:"+filepath.Join(dir, "w.duckdb"))
 	demoDir := filepath.Join(dir, "demo")
-	if code, out, errs := sifa(t, "demo", "--out", demoDir); code != 0 || !strings.Contains(out, "88") {
+	if code, out, errs := sifa(t, "demo", "--out", demoDir); code != 0 || !strings.Contains(out, "90") {
 		t.Fatalf("demo: %d %s %s", code, out, errs)
 	}
 	bad := filepath.Join(dir, "坏文件.xlsx")
@@ -51,7 +51,7 @@ func TestCLI(t *testing.T) {
 	}
 	// everything again: every file is recognised, nothing loads twice
 	code, out, _ = sifa(t, "ingest", demoDir)
-	if code != exitOK || !strings.Contains(out, "重复跳过 88 个") {
+	if code != exitOK || !strings.Contains(out, "重复跳过 90 个") {
 		t.Errorf("second ingest: exit %d\n%s", code, lastLine(out))
 	}
 	code, out, errs = sifa(t, "panel", "staffing.summary", "--org", "990121", "--year", "2014")
@@ -229,7 +229,7 @@ func TestBackupRestore(t *testing.T) {
 	t.Setenv("SIFA_DATA_DIR", filepath.Join(dir, "var2"))
 	restored := "duckdb:" + filepath.Join(dir, "var2", "sifa.duckdb")
 	code, out, errs = sifa(t, "restore", "--warehouse", restored, "--from", backups[0])
-	if code != 0 || !strings.Contains(out, "88 个原始文件") {
+	if code != 0 || !strings.Contains(out, "90 个原始文件") {
 		t.Fatalf("restore: %d %s %s", code, out, errs)
 	}
 	if code, _, errs := sifa(t, "restore", "--warehouse", restored, "--from", backups[0]); code != exitUsage || !strings.Contains(errs, "已经存在") {

@@ -83,6 +83,8 @@ func Write(dir string) ([]string, error) {
 		g.sites(qs, y)
 		g.sites(ls, y)
 	}
+	g.population(qs)
+	g.population(ls)
 	if g.err != nil {
 		return nil, g.err
 	}

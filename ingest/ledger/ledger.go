@@ -80,7 +80,7 @@ func (l *Ledger) Values(column string) []string {
 }
 
 // Ledgers lists every ledger type sifa accepts, in ingest order.
-var Ledgers = []*Ledger{OrgRegistry, Mediation, LegalAid, Consultation, Corrections, Resettlement, Publicity, Roster, Budget, Site}
+var Ledgers = []*Ledger{OrgRegistry, Mediation, LegalAid, Consultation, Corrections, Resettlement, Publicity, Roster, Budget, Site, Population}
 
 // ByID returns the ledger with the id, or nil.
 func ByID(id string) *Ledger {

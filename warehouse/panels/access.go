@@ -60,7 +60,7 @@ func ParseRole(s string) (Role, error) {
 }
 
 // dashboardPages are the pages of data (the path of each).
-var dashboardPages = []string{"/", "/disputes", "/staffing", "/funding", "/plan", "/buildout", "/outlook", "/work", "/quality", "/brief", "/screen"}
+var dashboardPages = []string{"/", "/disputes", "/staffing", "/funding", "/plan", "/buildout", "/outlook", "/work", "/compare", "/quality", "/brief", "/screen"}
 
 // Pages lists the paths of the dashboard pages a role may open.
 func (r Role) Pages() []string {

@@ -20,6 +20,7 @@ var (
 	staff         = ledger.Roster.Fact
 	budget        = ledger.Budget.Fact
 	sites         = ledger.Site.Fact
+	population    = ledger.Population.Fact
 )
 
 // panels is the one table of panels: what each answers, what it reads and
@@ -51,6 +52,7 @@ var panels = []Panel{
 	{ID: "work.by_year", Title: "历年业务工作", Reads: reads(legalAid, consultations, publicity, corrections, resettlement), Roles: analysts, run: workByYear},
 
 	{ID: "submissions.monthly", Title: "月度台账报送情况", Derived: true, Reads: reads(warehouse.Scopes, registry), Roles: everyone, run: submissionsMonthly},
+	{ID: "compare.orgs", Title: "对比分析", Reads: reads(disputes, legalAid, consultations, staff, corrections, budget, population, registry), Roles: analysts, run: compareOrgs},
 	{ID: "quality.offices", Title: "数据质量", Derived: true, Reads: reads(warehouse.Scopes, warehouse.Loads, warehouse.Rejects, disputes, budget, staff, corrections, registry), Roles: everyone, run: qualityOffices},
 	{ID: "submissions.timeliness", Title: "按时报送率", Derived: true, Reads: reads(warehouse.Scopes, warehouse.Loads, registry), Roles: everyone, run: submissionsTimeliness},
 	{ID: "meta.years", Title: "有数据的年份", Derived: true, Reads: reads(warehouse.Scopes), Roles: everyone, run: metaYears},

@@ -75,6 +75,9 @@ func hasPersons(t reflect.Type, seen map[reflect.Type]bool) bool {
 // suppress returns a copy of a panel answer with the counts that could
 // single a person out withheld (the cached answer is shared and stays whole).
 func suppress(ans any, k int) (any, error) {
+	if w, ok := ans.(interface{ withheld(k int64) any }); ok && k > 1 {
+		return w.withheld(int64(k)), nil // an answer that knows what its counts reveal
+	}
 	if k <= 1 || ans == nil || !hasPersons(reflect.TypeOf(ans), map[reflect.Type]bool{}) {
 		return ans, nil
 	}
