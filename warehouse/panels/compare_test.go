@@ -93,18 +93,18 @@ func TestCompareRates(t *testing.T) {
 				}
 			}
 			for key, want := range map[string]string{
-				"石门镇 2016 disputes_per10k":    "15",   // 30 / 20000 × 10000
-				"营盘镇 2016 disputes_per10k":    "8",    // 40 / 50000 × 10000
-				"石门镇 2016 staff_per10k":       "1",    // 2 / 20000 × 10000
-				"营盘镇 2016 staff_per10k":       "0.6",  // 3 / 50000 × 10000
-				"营盘镇 2016 corrections_per10k": "1",    // 5 / 50000 × 10000
-				"石门镇 2016 funding_per_head":   "1.8",  // 36000 / 20000
+				"石门镇 2016 disputes_per10k":    "15",    // 30 / 20000 × 10000
+				"营盘镇 2016 disputes_per10k":    "8",     // 40 / 50000 × 10000
+				"石门镇 2016 staff_per10k":       "1",     // 2 / 20000 × 10000
+				"营盘镇 2016 staff_per10k":       "0.6",   // 3 / 50000 × 10000
+				"营盘镇 2016 corrections_per10k": "1",     // 5 / 50000 × 10000
+				"石门镇 2016 funding_per_head":   "1.8",   // 36000 / 20000
 				"营盘镇 2016 funding_per_staff":  "18000", // 54000 / 3
 				"石门镇 2015 disputes_per10k":    "10.53", // 20 / 19000 × 10000
 				"营盘镇 2015 disputes_per10k":    "nil",   // no population: no rate
-				"平均 2016 disputes":             "35",    // (30 + 40) / 2 per township
-				"平均 2016 disputes_per10k":      "10",    // 70 / 70000 × 10000
-				"平均 2016 population":           "35000",
+				"平均 2016 disputes":            "35",    // (30 + 40) / 2 per township
+				"平均 2016 disputes_per10k":     "10",    // 70 / 70000 × 10000
+				"平均 2016 population":          "35000",
 			} {
 				if got[key] != want {
 					t.Errorf("%s = %s, want %s", key, got[key], want)
