@@ -499,6 +499,44 @@ func buildStaffing(b *builder) error {
 		et.Rows = append(et.Rows, []cell{{Text: k}, {Text: thousands(s.AgeBands[k]) + "人", Ref: b.ref("staffing.summary", f, "age_bands."+k, s.AgeBands[k])}})
 	}
 	b.p.Tables = append(b.p.Tables, t, et)
+	return b.posts()
+}
+
+// posts is each office's staff by status (借调 and 兼职他岗 do no justice
+// work there), whether its head holds 副科级, and the corrections subjects
+// per staff member in post (staffing.posts).
+func (b *builder) posts() error {
+	f := b.f
+	v, err := b.run("staffing.posts", f)
+	if err != nil {
+		return err
+	}
+	ps := v.(*panels.Posts)
+	if len(ps.Rows) == 0 {
+		return nil
+	}
+	t := tableView{Title: "各司法所的岗位情况", Head: []string{"司法所", "在岗（人）", "借调（人）", "兼职他岗（人）", "长期病假（人）", "所长落实副科级", "在矫对象（人）", "每名在岗人员对应矫正对象（人）"},
+		Note: fmt.Sprintf("%d个所中%d个有所长，其中%d个所长落实了副科级（或正科级）待遇；借调和兼职他岗、不在所里做司法行政工作的共%d人。", ps.Offices, ps.OfficesWithHead, ps.HeadsRanked, ps.NotDoingJustice)}
+	for i, r := range ps.Rows {
+		head := "无所长"
+		switch {
+		case r.HeadRanked.Withheld():
+			head = "不显示"
+		case r.HasHead && r.HeadRanked > 0:
+			head = "是"
+		case r.HasHead:
+			head = "否"
+		}
+		ratio := "—"
+		if r.SubjectsPerStaff != nil {
+			ratio = strconv.FormatFloat(*r.SubjectsPerStaff, 'f', -1, 64)
+		}
+		t.Rows = append(t.Rows, []cell{{Text: r.OrgName, Href: f.Href("/staffing", "org", r.OrgCode)},
+			{Text: thousands(r.InPost), Ref: b.ref("staffing.posts", f, fmt.Sprintf("rows.%d.in_post", i), r.InPost)},
+			{Text: thousands(r.Seconded)}, {Text: thousands(r.OtherPost)}, {Text: thousands(r.SickLeave)}, {Text: head},
+			{Text: thousands(r.Subjects)}, {Text: ratio}})
+	}
+	b.p.Tables = append(b.p.Tables, t)
 	return nil
 }
 
@@ -748,6 +786,38 @@ func buildWork(b *builder) error {
 		b.p.Charts = append(b.p.Charts, lineChart("历年法律援助与普法活动", ys, []series{{Name: "法律援助（件）", Values: la}, {Name: "普法活动（场）", Values: pe}}, ""))
 	}
 	b.p.Tables = append(b.p.Tables, ot, yt)
+	return b.workDetails()
+}
+
+// workDetails shows what the ledgers record beyond the counts: the amounts
+// disputes were about, legal aid per group of aided persons, corrections
+// education and service, 必接必送 and one-to-one mentoring, the villages 普法
+// reached (work.details).
+func (b *builder) workDetails() error {
+	f := b.f
+	v, err := b.run("work.details", f)
+	if err != nil {
+		return err
+	}
+	d := v.(*panels.WorkDetails)
+	q := func(field string, x any) numRef { return b.ref("work.details", f, field, x) }
+	amount, amountU := money(d.DisputesAmount)
+	t := tableView{Title: "细项", Head: []string{"项目", "数量", "说明"}, Rows: [][]cell{
+		{{Text: "纠纷涉及金额"}, {Text: amount + amountU, Ref: q("disputes_amount", d.DisputesAmount)}, {Text: fmt.Sprintf("%s件纠纷填了涉及金额", thousands(d.DisputesWithAmount))}},
+		{{Text: "社区矫正集中教育"}, {Text: thousands(d.GroupEducation) + "次", Ref: q("group_education", d.GroupEducation)}, {Text: fmt.Sprintf("在矫对象%s人（期末统计时点）", thousands(d.CorrectionsSubjects))}},
+		{{Text: "社区矫正个别教育"}, {Text: thousands(d.IndividualEducation) + "次", Ref: q("individual_education", d.IndividualEducation)}, {}},
+		{{Text: "社区矫正公益活动"}, {Text: thousands(d.CommunityServiceHour) + "小时", Ref: q("community_service_hours", d.CommunityServiceHour)}, {}},
+		{{Text: "刑满释放人员必接必送"}, {Text: thousands(d.HandedOver) + "人", Ref: q("handed_over", d.HandedOver)}, {Text: fmt.Sprintf("占登记的%s人的%s", thousands(d.Released), pct(d.HandedOverRate))}},
+		{{Text: "一对一帮教"}, {Text: thousands(d.Mentored) + "人", Ref: q("mentored", d.Mentored)}, {Text: "占登记人数的" + pct(d.MentoredRate)}},
+		{{Text: "普法活动覆盖的村（社区）"}, {Text: thousands(d.VillagesCovered) + "个", Ref: q("villages_covered", d.VillagesCovered)}, {Text: fmt.Sprintf("机构名录中共%d个，覆盖%s", d.Villages, pct(d.VillageCoverage))}},
+	}}
+	at := tableView{Title: "法律援助：各类受援人", Head: []string{"受援人类别", "援助案件（件）", "挽回经济损失"}}
+	for i, g := range d.AidGroups {
+		rec, recU := money(g.Recovered)
+		at.Rows = append(at.Rows, []cell{{Text: g.Group}, {Text: thousands(g.Cases), Ref: q(fmt.Sprintf("aid_groups.%d.cases", i), g.Cases)},
+			{Text: rec + recU, Ref: q(fmt.Sprintf("aid_groups.%d.recovered", i), g.Recovered)}})
+	}
+	b.p.Tables = append(b.p.Tables, t, at)
 	return nil
 }
 

@@ -52,6 +52,8 @@ var panels = []Panel{
 	{ID: "work.by_year", Title: "历年业务工作", Reads: reads(legalAid, consultations, publicity, corrections, resettlement), Roles: analysts, run: workByYear},
 
 	{ID: "submissions.monthly", Title: "月度台账报送情况", Derived: true, Reads: reads(warehouse.Scopes, registry), Roles: everyone, run: submissionsMonthly},
+	{ID: "work.details", Title: "作用发挥的细项", Reads: reads(disputes, legalAid, corrections, resettlement, publicity, registry), Roles: analysts, run: workDetails},
+	{ID: "staffing.posts", Title: "各司法所的岗位情况", Reads: reads(staff, corrections, registry), Roles: analysts, run: staffingPosts},
 	{ID: "compare.orgs", Title: "对比分析", Reads: reads(disputes, legalAid, consultations, staff, corrections, budget, population, registry), Roles: analysts, run: compareOrgs},
 	{ID: "quality.offices", Title: "数据质量", Derived: true, Reads: reads(warehouse.Scopes, warehouse.Loads, warehouse.Rejects, disputes, budget, staff, corrections, registry), Roles: everyone, run: qualityOffices},
 	{ID: "submissions.timeliness", Title: "按时报送率", Derived: true, Reads: reads(warehouse.Scopes, warehouse.Loads, registry), Roles: everyone, run: submissionsTimeliness},
