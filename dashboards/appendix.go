@@ -213,6 +213,15 @@ func (a *appendixFor) basics() (Section, error) {
 				r.Units, r.Established, r.Standardized, pctText(r.StandardizedRate))})
 		}
 	}
+	// who is in post elsewhere, and the heads' rank (staffing.posts)
+	pv := w.ask("staffing.posts", f)
+	if w.err != nil {
+		return Section{}, w.err
+	}
+	if ps := pv.(*panels.Posts); ps.Offices > 0 {
+		sec.Blocks = append(sec.Blocks, Block{Text: fmt.Sprintf("岗位方面，%d个所中%d个有所长，其中%d个所长落实了副科级（或正科级）待遇；借调、兼职他岗等不在所里从事司法行政工作的%d人。",
+			ps.Offices, ps.OfficesWithHead, ps.HeadsRanked, ps.NotDoingJustice)})
+	}
 	return sec, nil
 }
 
@@ -263,6 +272,30 @@ func (a *appendixFor) work() (Section, error) {
 		t += "，安置率" + pctText(float64(ws.ReleasedResettled)/float64(ws.ReleasedRegistered))
 	}
 	sec.Blocks = append(sec.Blocks, Block{Text: t + fmt.Sprintf("，重新犯罪%s。", persons(ws.ReleasedReoffended, "人"))})
+	// what the ledgers record beyond the counts (work.details)
+	dv := w.ask("work.details", f)
+	if w.err != nil {
+		return Section{}, w.err
+	}
+	wd := dv.(*panels.WorkDetails)
+	var groups []string
+	for _, g := range wd.AidGroups {
+		if g.Cases > 0 {
+			groups = append(groups, fmt.Sprintf("%s%d件、挽回%s", g.Group, g.Cases, wan(g.Recovered)))
+		}
+	}
+	t = fmt.Sprintf("细项：调解的纠纷中%d件填了涉及金额，共%s", wd.DisputesWithAmount, wan(wd.DisputesAmount))
+	if len(groups) > 0 {
+		t += "；法律援助按受援人分，" + strings.Join(groups, "，")
+	}
+	t += fmt.Sprintf("；社区矫正集中教育%d次、个别教育%d次、公益活动%d小时", wd.GroupEducation, wd.IndividualEducation, wd.CommunityServiceHour)
+	if wd.Released > 0 && !wd.HandedOver.Withheld() && !wd.Mentored.Withheld() {
+		t += fmt.Sprintf("；刑满释放人员必接必送%s（%s）、一对一帮教%s（%s）", persons(wd.HandedOver, "人"), pctText(wd.HandedOverRate), persons(wd.Mentored, "人"), pctText(wd.MentoredRate))
+	}
+	if wd.Villages > 0 {
+		t += fmt.Sprintf("；普法活动覆盖%d个村（社区），占%d个的%s", wd.VillagesCovered, wd.Villages, pctText(wd.VillageCoverage))
+	}
+	sec.Blocks = append(sec.Blocks, Block{Text: t + "。"})
 	return sec, nil
 }
 
