@@ -81,7 +81,7 @@ func TestCLI(t *testing.T) {
 	if code, out, errs := sifa(t, "panel", "disputes.summary", "--org", "990122", "--year", "2014", "--category", "邻里"); code != 0 || !strings.Contains(out, `"received":`) {
 		t.Errorf("panel with a category: %d %s %s", code, out, errs)
 	}
-	if code, out, _ := sifa(t, "templates", "--out", filepath.Join(dir, "tpl")); code != 0 || !strings.Contains(out, "10") {
+	if code, out, _ := sifa(t, "templates", "--out", filepath.Join(dir, "tpl")); code != 0 || !strings.Contains(out, "11") { // one per ledger type, 人口台账 included
 		t.Errorf("templates: %d %s", code, out)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -100,11 +101,11 @@ type panelRow struct {
 // SQL through the engine's own client (clickhouse-client; for DuckDB, which
 // has no client installed here, the same queries straight through its
 // driver, one after another).
-func measurePanels(b *testing.B, engine, scale string, w *warehouse.Warehouse, port int, f panels.Filter, runs int) []panelRow {
+func measurePanels(b *testing.B, engine, scale string, w *warehouse.Warehouse, port int, f panels.Filter, runs int, only ...string) []panelRow {
 	ctx := context.Background()
 	var rows []panelRow
 	for _, p := range panels.Panels() {
-		if p.ID == "jobs.recent" || p.ID == "meta.years" {
+		if p.ID == "jobs.recent" || p.ID == "meta.years" || len(only) > 0 && !slices.Contains(only, p.ID) {
 			continue
 		}
 		e := &panels.Engine{Store: w}
@@ -269,6 +270,7 @@ engines:
 			panelRows = append(panelRows, measurePanels(b, eng.name, st.name+" 全省", w, eng.port, panels.Filter{Year: 2016}, 5)...)
 			if st.to == counties {
 				panelRows = append(panelRows, measurePanels(b, eng.name, "一个县", w, eng.port, panels.Filter{Org: county, Year: 2016}, 5)...)
+				panelRows = append(panelRows, measurePanels(b, eng.name, compareScale, w, eng.port, compareFilter, 5, "compare.orgs")...)
 				pageRows = append(pageRows, measurePages(b, eng.name, w, 10)...)
 			}
 		}
@@ -304,6 +306,7 @@ engines:
 		c, s2 := p95["ClickHouse|"+p.ID], p95["ClickHouse 2 分片|"+p.ID]
 		fmt.Printf("| %s | %s | %s | %.2f | %s | %.2f |\n", p.ID, ms(d), ms(c), float64(c)/float64(max(d, time.Microsecond)), ms(s2), float64(s2)/float64(max(d, time.Microsecond)))
 	}
+	printCompare(panelRows)
 	fmt.Printf("\nDashboard pages for the whole province (uncached), 2016, 10 loads each after one\n\n| engine | page | p50 ms | p95 ms |\n|---|---|---:|---:|\n")
 	for _, r := range pageRows {
 		fmt.Printf("| %s | %s | %s | %s |\n", r.engine, r.page, ms(r.p50), ms(r.p95))
@@ -327,6 +330,70 @@ engines:
 			fmt.Printf("| %s | %s | %s | %s | %s |\n", eng.name, p.ID, ms(m[steps[0].name+" 全省"]), ms(m[steps[1].name+" 全省"]), ms(m[steps[2].name+" 全省"]))
 		}
 	}
+}
+
+// The comparison of issue 18: every county of the province side by side
+// over the ten years, beside its SQL by the engine's client.
+var (
+	compareFilter = panels.Filter{From: fmt.Sprintf("%d-01", 2016-demo.Province.Years+1), To: "2016-12"}
+	compareScale  = "全省各县十年对比"
+)
+
+func printCompare(rows []panelRow) {
+	fmt.Printf("\ncompare.orgs: all counties of the province, %s to %s (uncached), beside the same SQL by the engine's client\n\n| engine | p50 ms | p95 ms | client ms | ratio |\n|---|---:|---:|---:|---:|\n",
+		compareFilter.From, compareFilter.To)
+	for _, r := range rows {
+		if r.scale == compareScale {
+			fmt.Printf("| %s | %s | %s | %s | %.2f |\n", r.engine, ms(r.p50), ms(r.p95), ms(r.client), float64(r.p50)/float64(max(r.client, time.Microsecond)))
+		}
+	}
+}
+
+// BenchmarkCompare loads the whole province into DuckDB and one ClickHouse
+// server and times compare.orgs over the ten years (the part of
+// BenchmarkScale issue 18 asks for, without the three load steps and the
+// cluster: SIFA_BENCH_COUNTIES makes it smaller).
+func BenchmarkCompare(b *testing.B) {
+	if _, err := exec.LookPath("clickhouse-client"); err != nil {
+		b.Skip("clickhouse-client is needed for the comparison benchmark")
+	}
+	ctx := context.Background()
+	counties := demo.Province.Counties
+	if n, err := strconv.Atoi(os.Getenv("SIFA_BENCH_COUNTIES")); err == nil && n > 1 && n < counties {
+		counties = n
+	}
+	single, err := whtest.Start(b.TempDir(), "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer single.Stop()
+	var rows []panelRow
+	for _, eng := range []struct {
+		name, dsn string
+		port      int
+	}{{"DuckDB", "duckdb:" + filepath.Join(b.TempDir(), "p.duckdb"), 0}, {"ClickHouse", single.DSN("sifa"), single.TCPPort}} {
+		w, err := warehouse.Open(ctx, eng.dsn)
+		if err != nil {
+			b.Fatal(err)
+		}
+		p := &load.Pipeline{W: w, Archive: ingest.Archive{Dir: b.TempDir()}, Config: transform.Config{Secret: []byte("bench")}}
+		start := time.Now()
+		reps, err := p.Run(ctx, provinceFiles(b, 0, counties))
+		n := 0
+		for _, r := range reps {
+			if r.Err != nil {
+				b.Fatalf("%s: %v", r.File, r.Err)
+			}
+			n += r.Accepted()
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		fmt.Printf("%s: %d counties, %d rows loaded in %.1f s\n", eng.name, counties, n, time.Since(start).Seconds())
+		rows = append(rows, measurePanels(b, eng.name, compareScale, w, eng.port, compareFilter, 10, "compare.orgs")...)
+		w.Close()
+	}
+	printCompare(rows)
 }
 
 // BenchmarkServeUnderLoad runs sifa serve on the demo county and reads the

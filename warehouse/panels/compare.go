@@ -95,8 +95,21 @@ func fp(x float64) *float64 { return &x }
 func compareOrgs(r *request) (any, error) {
 	out := &Comparison{Measures: CompareMeasures, Rows: []CompareRow{}, Average: []CompareRow{}, Notes: []string{}, Years: []int{}}
 	from, to := r.f.Months()
-	if from == "" || to == "" {
-		return nil, BadFilter("请选择年度，或起止月份")
+	if from == "" || to == "" { // no period: the latest year with data
+		yv, err := metaYears(r)
+		if err != nil {
+			return nil, err
+		}
+		latest := yv.(*Years).Latest
+		if latest == 0 {
+			return out, nil
+		}
+		if from == "" {
+			from = fmt.Sprintf("%04d-01", latest)
+		}
+		if to == "" {
+			to = fmt.Sprintf("%04d-12", latest)
+		}
 	}
 	y0, _ := strconv.Atoi(from[:4])
 	y1, _ := strconv.Atoi(to[:4])

@@ -170,6 +170,9 @@ func (r *request) qualityRows(out *Quality, byOrg map[string]*QualityRow) error 
 			}
 		}
 	}
+	if len(keys) == 0 {
+		return nil
+	}
 	rows, err := r.rows("SELECT DISTINCT load_id" + r.from("scopes", "scope IN ("+strings.Join(keys, ", ")+") AND superseded = 0"))
 	if err != nil || len(rows) == 0 {
 		return err
