@@ -3,15 +3,7 @@ package panels
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
-
-	"sifa/ingest"
-	"sifa/transform"
-	"sifa/warehouse"
-	"sifa/warehouse/load"
-	"sifa/warehouse/whtest"
 )
 
 // TestCompareRates: per-head rates of two townships against hand-computed
@@ -19,15 +11,9 @@ import (
 // county's average is the whole over the whole; a corrections count under
 // the minimum group is withheld, with its rate, from a researcher.
 func TestCompareRates(t *testing.T) {
-	for engine, dsn := range map[string]string{"duckdb": "duckdb:" + filepath.Join(t.TempDir(), "w.duckdb"), "clickhouse": whtest.ClickHouse(t)} {
+	for engine, dsn := range bothEngines(t) {
 		t.Run(engine, func(t *testing.T) {
 			ctx := context.Background()
-			w, err := warehouse.Open(ctx, dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer w.Close()
-			dir := t.TempDir()
 			med := "受理日期,乡镇,纠纷类型,调解结果\n"
 			for i := 0; i < 30; i++ { // 石门镇: 30 in 2016, 20 in 2015
 				med += fmt.Sprintf("2016-%02d-10,石门镇,邻里,调解成功\n", 1+i%12)
@@ -50,7 +36,7 @@ func TestCompareRates(t *testing.T) {
 				}
 				corr += fmt.Sprintf("2016-12-31,%s,%s,缓刑,在矫\n", idNumber(200+i), town)
 			}
-			files := []struct{ name, body string }{
+			w, _ := loadFiles(t, dsn, []ledgerFile{
 				{"机构名录.csv", "区划代码,单位名称,层级,上级区划代码\n990121,青山县,县,\n990121100,石门镇,乡镇(街道),990121\n990121101,营盘镇,乡镇(街道),990121\n"},
 				{"调解.csv", med},
 				{"花名册.csv", roster},
@@ -58,16 +44,7 @@ func TestCompareRates(t *testing.T) {
 				{"经费.csv", "年度,单位,经费类别,预算数,实际支出\n2016,石门镇,公用经费,40000,36000\n2016,营盘镇,公用经费,60000,54000\n"},
 				// 营盘镇 has no 2015 population
 				{"人口.csv", "年度,单位,常住人口(人),户籍人口(人)\n2016,石门镇,20000,21000\n2016,营盘镇,50000,52000\n2015,石门镇,19000,20000\n"},
-			}
-			p := &load.Pipeline{W: w, Archive: ingest.Archive{Dir: filepath.Join(dir, "a")}, Config: transform.Config{Secret: []byte("k")}}
-			for _, f := range files {
-				path := filepath.Join(dir, f.name)
-				os.WriteFile(path, []byte(f.body), 0o644)
-				reps, err := p.Run(ctx, []string{path})
-				if err != nil || reps[0].Err != nil || reps[0].Rejected() > 0 {
-					t.Fatalf("%s: %v %+v", f.name, err, reps[0])
-				}
-			}
+			}, nil)
 			e := &Engine{Store: w}
 			v, err := e.Run(ctx, "compare.orgs", Filter{Org: "990121", From: "2015-01", To: "2016-12"})
 			if err != nil {

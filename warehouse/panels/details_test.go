@@ -3,30 +3,16 @@ package panels
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
-
-	"sifa/ingest"
-	"sifa/transform"
-	"sifa/warehouse"
-	"sifa/warehouse/load"
-	"sifa/warehouse/whtest"
 )
 
 // TestDetailsAndPosts: work.details and staffing.posts on a county built
 // to be counted by hand.
 func TestDetailsAndPosts(t *testing.T) {
-	for engine, dsn := range map[string]string{"duckdb": "duckdb:" + filepath.Join(t.TempDir(), "w.duckdb"), "clickhouse": whtest.ClickHouse(t)} {
+	for engine, dsn := range bothEngines(t) {
 		t.Run(engine, func(t *testing.T) {
 			ctx := context.Background()
-			w, err := warehouse.Open(ctx, dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer w.Close()
-			dir := t.TempDir()
-			files := []struct{ name, body string }{
+			w, _ := loadFiles(t, dsn, []ledgerFile{
 				{"机构名录.csv", "区划代码,单位名称,层级,上级区划代码\n990121,青山县,县,\n990121100,石门镇,乡镇(街道),990121\n990121101,营盘镇,乡镇(街道),990121\n" +
 					"990121100201,东坪村,村(社区),990121100\n990121100202,西沟村,村(社区),990121100\n990121101201,南岔村,村(社区),990121101\n"},
 				{"调解.csv", "受理日期,乡镇,纠纷类型,调解结果,涉及金额(元)\n2016-03-01,石门镇,邻里,调解成功,1000\n2016-04-01,石门镇,邻里,调解成功,2500\n2016-05-01,营盘镇,邻里,调解成功,\n"},
@@ -42,16 +28,7 @@ func TestDetailsAndPosts(t *testing.T) {
 				{"花名册.csv", "统计时点,姓名,身份证号,单位,职务,职级待遇,在岗状态\n" +
 					fmt.Sprintf("2016-12-31,甲,%s,石门镇,所长,副科级,在岗\n2016-12-31,乙,%s,石门镇,工作人员,无,在岗\n2016-12-31,丙,%s,石门镇,工作人员,无,借调\n", idNumber(501), idNumber(502), idNumber(503)) +
 					fmt.Sprintf("2016-12-31,丁,%s,营盘镇,所长,无,在岗\n2016-12-31,戊,%s,营盘镇,工作人员,无,兼职他岗\n", idNumber(504), idNumber(505))},
-			}
-			p := &load.Pipeline{W: w, Archive: ingest.Archive{Dir: filepath.Join(dir, "a")}, Config: transform.Config{Secret: []byte("k")}}
-			for _, f := range files {
-				path := filepath.Join(dir, f.name)
-				os.WriteFile(path, []byte(f.body), 0o644)
-				reps, err := p.Run(ctx, []string{path})
-				if err != nil || reps[0].Err != nil || reps[0].Rejected() > 0 {
-					t.Fatalf("%s: %v %+v", f.name, err, reps[0])
-				}
-			}
+			}, nil)
 			e := &Engine{Store: w}
 			f := Filter{Org: "990121", Year: 2016}
 			v, err := e.Run(ctx, "work.details", f)

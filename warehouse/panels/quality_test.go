@@ -3,19 +3,14 @@ package panels
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"sifa/ingest"
-	"sifa/transform"
 	"sifa/warehouse"
 	"sifa/warehouse/load"
-	"sifa/warehouse/whtest"
 )
 
 // idNumber is a valid 18-digit ID number of the demo area.
@@ -33,13 +28,6 @@ func idNumber(seq int) string {
 // quality.offices looks for planted in 2016, and nothing else wrong.
 func plantedCounty(t *testing.T, dsn string) (*warehouse.Warehouse, *load.Pipeline) {
 	ctx := context.Background()
-	w, err := warehouse.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { w.Close() })
-	dir := t.TempDir()
-	p := &load.Pipeline{W: w, Archive: ingest.Archive{Dir: filepath.Join(dir, "a")}, Config: transform.Config{Secret: []byte("k")}}
 	towns := []string{"石门镇", "营盘镇", "青石镇"}
 	var med strings.Builder
 	med.WriteString("编号,受理日期,乡镇,纠纷类型,调解结果\n")
@@ -84,30 +72,14 @@ func plantedCounty(t *testing.T, dsn string) (*warehouse.Warehouse, *load.Pipeli
 		"2016,石门镇,公用经费,54000,54000\n" + // planted: 3 staff's worth, the roster has 2
 		"2016,营盘镇,公用经费,36000,36000\n" + // 2 staff, as the roster
 		"2016,青山县,社区矫正经费,30000,30000\n" // planted: 10–20 subjects, the register has 25
-	files := map[string]string{
-		"机构名录.csv":       "区划代码,单位名称,层级,上级区划代码\n990121,青山县,县,\n990121100,石门镇,乡镇(街道),990121\n990121101,营盘镇,乡镇(街道),990121\n990121102,青石镇,乡镇(街道),990121\n",
-		"人民调解2016.csv":   med.String(),
-		"营盘镇2016年4月.csv": april,
-		"花名册.csv":        roster,
-		"矫正.csv":         corr,
-		"经费.csv":         budget,
-	}
-	names := make([]string, 0, len(files))
-	for name := range files {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range []string{"机构名录.csv", "人民调解2016.csv", "营盘镇2016年4月.csv", "花名册.csv", "矫正.csv", "经费.csv"} {
-		path := filepath.Join(dir, name)
-		os.WriteFile(path, []byte(files[name]), 0o644)
-		reps, err := p.Run(ctx, []string{path})
-		if err != nil || reps[0].Err != nil {
-			t.Fatalf("%s: %v %v", name, err, reps[0].Err)
-		}
-		if want := map[string]int{"营盘镇2016年4月.csv": 1}[name]; reps[0].Rejected() != want {
-			t.Fatalf("%s: %d rows rejected, want %d: %+v", name, reps[0].Rejected(), want, reps[0].Tables)
-		}
-	}
+	w, p := loadFiles(t, dsn, []ledgerFile{
+		{"机构名录.csv", "区划代码,单位名称,层级,上级区划代码\n990121,青山县,县,\n990121100,石门镇,乡镇(街道),990121\n990121101,营盘镇,乡镇(街道),990121\n990121102,青石镇,乡镇(街道),990121\n"},
+		{"人民调解2016.csv", med.String()},
+		{"营盘镇2016年4月.csv", april},
+		{"花名册.csv", roster},
+		{"矫正.csv", corr},
+		{"经费.csv", budget},
+	}, map[string]int{"营盘镇2016年4月.csv": 1})
 	if rep, err := p.DeclareZero(ctx, "", t.TempDir(), load.ZeroDeclaration{Ledger: "mediation", Org: "990121102", Month: "2016-11", By: "clerk"}); err != nil || rep.Err != nil {
 		t.Fatalf("青石镇's 零上报: %v %v", err, rep.Err)
 	}
@@ -116,7 +88,7 @@ func plantedCounty(t *testing.T, dsn string) (*warehouse.Warehouse, *load.Pipeli
 
 // TestQualityFindsPlanted: each planted problem is found, once, and nothing else.
 func TestQualityFindsPlanted(t *testing.T) {
-	for engine, dsn := range map[string]string{"duckdb": "duckdb:" + filepath.Join(t.TempDir(), "w.duckdb"), "clickhouse": whtest.ClickHouse(t)} {
+	for engine, dsn := range bothEngines(t) {
 		t.Run(engine, func(t *testing.T) {
 			w, _ := plantedCounty(t, dsn)
 			e := &Engine{Store: w, Now: func() time.Time { return time.Date(2017, 1, 10, 0, 0, 0, 0, time.UTC) }}

@@ -3,16 +3,10 @@ package panels
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"sifa/ingest"
-	"sifa/transform"
 	"sifa/warehouse"
-	"sifa/warehouse/load"
-	"sifa/warehouse/whtest"
 )
 
 // TestTimeliness: 石门镇 sends every month by the 5th; 营盘镇 sends January
@@ -20,21 +14,10 @@ import (
 // mediation ledger two days and ten hours late, declares March's mediation
 // zero, and sends nothing after.
 func TestTimeliness(t *testing.T) {
-	for engine, dsn := range map[string]string{"duckdb": "duckdb:" + filepath.Join(t.TempDir(), "w.duckdb"), "clickhouse": whtest.ClickHouse(t)} {
+	for engine, dsn := range bothEngines(t) {
 		t.Run(engine, func(t *testing.T) {
 			ctx := context.Background()
-			w, err := warehouse.Open(ctx, dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer w.Close()
-			dir := t.TempDir()
-			reg := filepath.Join(dir, "reg.csv")
-			os.WriteFile(reg, []byte("区划代码,单位名称,层级,上级区划代码\n990121,青山县,县,\n990121100,石门镇,乡镇(街道),990121\n990121101,营盘镇,乡镇(街道),990121\n"), 0o644)
-			p := &load.Pipeline{W: w, Archive: ingest.Archive{Dir: filepath.Join(dir, "a")}, Config: transform.Config{Secret: []byte("k")}}
-			if reps, err := p.Run(ctx, []string{reg}); err != nil || reps[0].Err != nil {
-				t.Fatal(err, reps)
-			}
+			w, _ := loadFiles(t, dsn, []ledgerFile{{"reg.csv", "区划代码,单位名称,层级,上级区划代码\n990121,青山县,县,\n990121100,石门镇,乡镇(街道),990121\n990121101,营盘镇,乡镇(街道),990121\n"}}, nil)
 			cst := time.FixedZone("CST", 8*3600)
 			n := 0
 			send := func(ledgerID, org, month string, at time.Time, sheet string) {
