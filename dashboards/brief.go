@@ -38,11 +38,7 @@ func briefOf(ctx context.Context, ask notices.Ask, box NoticeBox, reg *panels.Re
 		if err != nil {
 			return nil, err
 		}
-		for _, n := range recent {
-			if n.Rule == notices.RuleJump && strings.HasSuffix(n.Key, "|"+month) && reg.Within(n.Org, f.Org) {
-				notes = append(notes, n)
-			}
-		}
+		notes = notices.MonthNotes(recent, reg, f.Org, month)
 	}
 	return notices.BriefOf(ask, reg, f.Org, month, notes)
 }

@@ -269,19 +269,7 @@ func writeDatasetCSV(w io.Writer, c *panels.Comparison) error {
 	}
 	cw.Write(head)
 	for _, row := range c.Dataset() {
-		rec := make([]string, len(row))
-		for i, x := range row {
-			switch v := x.(type) {
-			case nil:
-			case string:
-				rec[i] = FormulaSafe(v)
-			case float64:
-				rec[i] = strconv.FormatFloat(v, 'f', -1, 64)
-			default:
-				rec[i] = fmt.Sprint(v)
-			}
-		}
-		cw.Write(rec)
+		cw.Write(csvRecord(row))
 	}
 	cw.Flush()
 	return cw.Error()

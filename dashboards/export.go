@@ -353,18 +353,7 @@ func WriteCSV(w io.Writer, sheets []Sheet) error {
 		}
 		cw.Write(head)
 		for _, r := range s.Rows {
-			rec := make([]string, len(r))
-			for j, c := range r {
-				switch x := c.(type) {
-				case string:
-					rec[j] = FormulaSafe(x)
-				case float64:
-					rec[j] = strconv.FormatFloat(x, 'f', -1, 64)
-				default:
-					rec[j] = fmt.Sprint(x)
-				}
-			}
-			cw.Write(rec)
+			cw.Write(csvRecord(r))
 		}
 	}
 	cw.Flush()
@@ -373,6 +362,24 @@ func WriteCSV(w io.Writer, sheets []Sheet) error {
 	}
 	_, err := w.Write(b.Bytes())
 	return err
+}
+
+// csvRecord writes a row's cells as CSV text: text that looks like a
+// formula kept as text, numbers in full, nothing for a missing value.
+func csvRecord(row []any) []string {
+	rec := make([]string, len(row))
+	for j, c := range row {
+		switch x := c.(type) {
+		case nil:
+		case string:
+			rec[j] = FormulaSafe(x)
+		case float64:
+			rec[j] = strconv.FormatFloat(x, 'f', -1, 64)
+		default:
+			rec[j] = fmt.Sprint(x)
+		}
+	}
+	return rec
 }
 
 // sheetName makes an Excel sheet name: at most 31 characters, none of : \ / ? * [ ].

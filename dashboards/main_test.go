@@ -8,13 +8,12 @@ import (
 	"sync"
 	"testing"
 
-	"sifa/dashboards/geomap"
+	"sifa/dashboards"
 	"sifa/ingest"
 	"sifa/ingest/demo"
 	"sifa/transform"
 	"sifa/warehouse"
 	"sifa/warehouse/load"
-	"sifa/warehouse/panels"
 	"sifa/warehouse/whtest"
 )
 
@@ -85,20 +84,12 @@ func demoWarehouse(t testing.TB, engine string) *warehouse.Warehouse {
 			t.Fatalf("%s: %v", r.File, r.Err)
 		}
 	}
+	reg, err := w.Registry(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for county, shape := range demo.Maps() {
-		var towns []geomap.Town
-		reg, err := w.Registry(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, o := range reg.Under(county, panels.LevelTown) {
-			towns = append(towns, geomap.Town{Code: o.Code, Name: o.Name})
-		}
-		c, err := geomap.Check(shape, towns)
-		if err == nil {
-			err = w.SetMap(ctx, warehouse.CountyMap{County: county, GeoJSON: string(c.GeoJSON), Features: c.Features, ChangedBy: "演示数据"})
-		}
-		if err != nil {
+		if _, err := dashboards.KeepCountyMap(ctx, w, reg, county, shape, "演示数据"); err != nil {
 			t.Fatal(err)
 		}
 	}

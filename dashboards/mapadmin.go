@@ -5,6 +5,8 @@ package dashboards
 // before it is kept.
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -73,6 +75,17 @@ func (s *Site) renderMaps(w http.ResponseWriter, r *http.Request, code int, msg 
 	s.render(w, r, code, p)
 }
 
+// KeepCountyMap checks a county's GeoJSON against its townships
+// (geomap.Check: a refusal is a *geomap.Error) and keeps the rewritten map;
+// the upload page, the demo and the tests all keep maps through it.
+func KeepCountyMap(ctx context.Context, store MapStore, reg *panels.Registry, county string, data []byte, by string) (*geomap.Checked, error) {
+	checked, err := geomap.Check(data, countyTowns(reg, county))
+	if err != nil {
+		return nil, err
+	}
+	return checked, store.SetMap(ctx, warehouse.CountyMap{County: county, GeoJSON: string(checked.GeoJSON), Features: checked.Features, ChangedBy: by})
+}
+
 // countyTowns are the townships of a county, as the map matches them.
 func countyTowns(reg *panels.Registry, county string) []geomap.Town {
 	var out []geomap.Town
@@ -117,17 +130,17 @@ func (s *Site) uploadMap(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusBadRequest, "文件没有传完整，请重新上传")
 		return
 	}
-	towns := countyTowns(reg, county)
-	checked, err := geomap.Check(data, towns)
-	if err != nil {
-		fail(http.StatusBadRequest, err.Error())
-		return
-	}
 	who := ""
 	if a != nil {
 		who = a.User
 	}
-	if err := s.Maps.SetMap(ctx, warehouse.CountyMap{County: county, GeoJSON: string(checked.GeoJSON), Features: checked.Features, ChangedBy: who}); err != nil {
+	checked, err := KeepCountyMap(ctx, s.Maps, reg, county, data, who)
+	var ce *geomap.Error
+	switch {
+	case errors.As(err, &ce):
+		fail(http.StatusBadRequest, err.Error())
+		return
+	case err != nil:
 		fail(http.StatusInternalServerError, err.Error())
 		return
 	}

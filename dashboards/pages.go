@@ -823,8 +823,6 @@ func (b *builder) workDetails() error {
 
 // ---- 作业 ----
 
-var jobNames = map[string]string{"inbox": "收件目录扫描", "optimize": "夜间整理", "backup": "每周备份", "submissions": "报送检查", "notices": "提醒发送"}
-
 // localTime shows a UTC "2006-01-02 15:04:05" in Beijing time.
 func localTime(utc string) string {
 	t, err := time.Parse("2006-01-02 15:04:05", utc)
@@ -847,10 +845,10 @@ func buildJobs(b *builder) error {
 		return nil
 	}
 	for _, name := range j.Failing {
-		b.p.Notes = append(b.p.Notes, note{Level: "warn", Text: fmt.Sprintf("%s最近一次运行失败，请查看下表的原因", orDefault(jobNames[name], name))})
+		b.p.Notes = append(b.p.Notes, note{Level: "warn", Text: fmt.Sprintf("%s最近一次运行失败，请查看下表的原因", panels.JobName(name))})
 	}
 	for name, at := range j.LastSuccess {
-		b.p.Cards = append(b.p.Cards, card{Label: orDefault(jobNames[name], name) + "最近成功", Value: localTime(at)})
+		b.p.Cards = append(b.p.Cards, card{Label: panels.JobName(name) + "最近成功", Value: localTime(at)})
 	}
 	t := tableView{Title: "最近的运行（北京时间）", Head: []string{"作业", "开始", "结束", "文件", "载入行", "退回行", "无法载入的文件", "结果", "说明"}}
 	for i, r := range j.Rows {
@@ -858,7 +856,7 @@ func buildJobs(b *builder) error {
 		if r.Result != "成功" {
 			class = "warn"
 		}
-		t.Rows = append(t.Rows, []cell{{Text: orDefault(jobNames[r.Job], r.Job)}, {Text: localTime(r.Started)}, {Text: localTime(r.Ended)},
+		t.Rows = append(t.Rows, []cell{{Text: panels.JobName(r.Job)}, {Text: localTime(r.Started)}, {Text: localTime(r.Ended)},
 			{Text: thousands(r.Files), Ref: b.ref("jobs.recent", panels.Filter{}, fmt.Sprintf("rows.%d.files", i), r.Files)},
 			{Text: thousands(r.RowsAccepted), Ref: b.ref("jobs.recent", panels.Filter{}, fmt.Sprintf("rows.%d.rows_accepted", i), r.RowsAccepted)},
 			{Text: thousands(r.RowsRejected)}, {Text: thousands(r.FilesFailed)}, {Text: r.Result, Class: class}, {Text: r.Error}})

@@ -63,7 +63,7 @@ func BriefOf(ask Ask, reg *panels.Registry, org, month string, notes []warehouse
 	n := func(x int64) string { return strconv.FormatInt(x, 10) }
 	b.Figures = []Figure{
 		{Label: "本月受理矛盾纠纷", Value: n(ds[0].Received), Unit: "件", Before: "上年同月 " + n(ds[1].Received) + " 件", Panel: "disputes.summary", Field: "received", Filter: asks[0], Raw: ds[0].Received},
-		{Label: "本月调解成功率", Value: pctText(ds[0].SuccessRate), Before: "上年同月 " + pctText(ds[1].SuccessRate), Panel: "disputes.summary", Field: "success_rate", Filter: asks[0], Raw: ds[0].SuccessRate},
+		{Label: "本月调解成功率", Value: panels.Percent(ds[0].SuccessRate), Before: "上年同月 " + panels.Percent(ds[1].SuccessRate), Panel: "disputes.summary", Field: "success_rate", Filter: asks[0], Raw: ds[0].SuccessRate},
 		{Label: "本年累计受理", Value: n(ds[2].Received), Unit: "件", Before: "上年同期 " + n(ds[3].Received) + " 件", Panel: "disputes.summary", Field: "received", Filter: asks[2], Raw: ds[2].Received},
 	}
 	sv, err := ask("submissions.monthly", asks[0])
@@ -112,7 +112,17 @@ func (b *Brief) Summary() string {
 	return s
 }
 
-func pctText(f float64) string { return strconv.FormatFloat(f*100, 'f', 1, 64) + "%" }
+// MonthNotes are the notices a month's brief of an org names: the
+// township dispute jumps of that month within the org.
+func MonthNotes(ns []warehouse.Notice, reg *panels.Registry, org, month string) []warehouse.Notice {
+	var out []warehouse.Notice
+	for _, n := range ns {
+		if n.Rule == RuleJump && strings.HasSuffix(n.Key, "|"+month) && reg.Within(n.Org, org) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
 
 // briefs makes the monthly brief of each county once its month is due.
 func briefs(ctx context.Context, e *panels.Engine, reg *panels.Registry, store Store) ([]warehouse.Notice, error) {
@@ -131,13 +141,7 @@ func briefs(ctx context.Context, e *panels.Engine, reg *panels.Registry, store S
 	ask := func(id string, f panels.Filter) (any, error) { return e.Run(ctx, id, f) }
 	var out []warehouse.Notice
 	for _, c := range reg.Under("", panels.LevelCounty) {
-		var notes []warehouse.Notice
-		for _, n := range recent {
-			if n.Rule == RuleJump && strings.HasSuffix(n.Key, "|"+month) && reg.Within(n.Org, c.Code) {
-				notes = append(notes, n)
-			}
-		}
-		b, err := BriefOf(ask, reg, c.Code, month, notes)
+		b, err := BriefOf(ask, reg, c.Code, month, MonthNotes(recent, reg, c.Code, month))
 		if err != nil {
 			return nil, err
 		}

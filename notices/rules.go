@@ -11,8 +11,8 @@ package notices
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -176,12 +176,7 @@ func jumps(ctx context.Context, e *panels.Engine, reg *panels.Registry, th Thres
 				names[r.OrgCode] = r.OrgName
 			}
 		}
-		codes := make([]string, 0, len(byTown))
-		for code := range byTown {
-			codes = append(codes, code)
-		}
-		sort.Strings(codes)
-		for _, code := range codes {
+		for _, code := range slices.Sorted(maps.Keys(byTown)) {
 			series := byTown[code]
 			now, med, ok := Jump(series[12], series[:12], th)
 			if !ok {
@@ -202,25 +197,9 @@ func jumps(ctx context.Context, e *panels.Engine, reg *panels.Registry, th Thres
 // above it. It returns the count and the median.
 func Jump(month int64, before []int64, th Thresholds) (int64, float64, bool) {
 	th = th.withDefaults()
-	var xs []int64
-	for _, x := range before {
-		if x > 0 {
-			xs = append(xs, x)
-		}
-	}
-	if len(xs) < th.JumpHistory {
-		return month, 0, false
-	}
-	slices.Sort(xs)
-	med := float64(xs[len(xs)/2])
-	if len(xs)%2 == 0 {
-		med = float64(xs[len(xs)/2-1]+xs[len(xs)/2]) / 2
-	}
-	return month, med, float64(month) >= th.JumpFactor*med && float64(month)-med >= float64(th.JumpMin)
+	med, ok := panels.UsualLevel(before, th.JumpHistory)
+	return month, med, ok && float64(month) >= th.JumpFactor*med && float64(month)-med >= float64(th.JumpMin)
 }
-
-// jobNames are the scheduled jobs as the 作业 page names them.
-var jobNames = map[string]string{"inbox": "收件目录扫描", "optimize": "夜间整理", "backup": "每周备份", "submissions": "报送检查", "notices": "提醒发送"}
 
 func jobs(ctx context.Context, e *panels.Engine, _ *panels.Registry, th Thresholds) ([]warehouse.Notice, error) {
 	v, err := e.Run(ctx, "jobs.recent", panels.Filter{})
@@ -240,20 +219,12 @@ func jobs(ctx context.Context, e *panels.Engine, _ *panels.Registry, th Threshol
 		streak[r.Job] = append(streak[r.Job], r)
 	}
 	var out []warehouse.Notice
-	names := make([]string, 0, len(streak))
-	for job := range streak {
-		names = append(names, job)
-	}
-	sort.Strings(names)
-	for _, job := range names {
+	for _, job := range slices.Sorted(maps.Keys(streak)) {
 		runs := streak[job]
 		if len(runs) < th.JobFailures {
 			continue
 		}
-		name := jobNames[job]
-		if name == "" {
-			name = job
-		}
+		name := panels.JobName(job)
 		out = append(out, warehouse.Notice{Key: "job|" + job + "|" + runs[len(runs)-1].RunID, Rule: RuleJob,
 			Title: fmt.Sprintf("定时作业「%s」连续失败 %d 次", name, len(runs)),
 			Body:  fmt.Sprintf("最近一次（%s，UTC）的原因：%s。请在“作业”页查看每次运行的记录，排除故障。", runs[0].Ended, runs[0].Error),

@@ -47,5 +47,9 @@ var (
 		ledger.I("version"), ledger.I("superseded")}, OrderBy: []string{"scope"}}
 )
 
+// ZeroReportSheet is the sheet name a 零上报's load is recorded under (loads.sheet):
+// the loader writes it, the panels that count declared months read it.
+const ZeroReportSheet = "零上报"
+
 // Tables are all warehouse tables: the facts, then the store's own.
 var Tables = append(append([]*ledger.Table{}, ledger.Facts...), DimTarget, DimMap, Loads, Rejects, Scopes, Jobs, Accounts, Audit, Notices, Deliveries, NoticePrefs)

@@ -12,9 +12,7 @@ import (
 	"time"
 
 	"sifa/dashboards"
-	"sifa/dashboards/geomap"
 	"sifa/ingest/demo"
-	"sifa/transform"
 	"sifa/warehouse"
 	"sifa/warehouse/panels"
 )
@@ -166,16 +164,8 @@ func loadDemoMaps(ctx context.Context, w *warehouse.Warehouse) error {
 		return err
 	}
 	for county, shape := range demo.Maps() {
-		var towns []geomap.Town
-		for _, t := range reg.Under(county, transform.LevelTown) {
-			towns = append(towns, geomap.Town{Code: t.Code, Name: t.Name})
-		}
-		c, err := geomap.Check(shape, towns)
-		if err != nil {
+		if _, err := dashboards.KeepCountyMap(ctx, w, reg, county, shape, "演示数据"); err != nil {
 			return fmt.Errorf("演示地图 %s：%w", county, err)
-		}
-		if err := w.SetMap(ctx, warehouse.CountyMap{County: county, GeoJSON: string(c.GeoJSON), Features: c.Features, ChangedBy: "演示数据"}); err != nil {
-			return err
 		}
 	}
 	return nil

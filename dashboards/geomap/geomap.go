@@ -21,6 +21,13 @@ const (
 	MaxPoints   = 300_000 // coordinate pairs in all
 )
 
+// Error is why a map was refused, in words for the admin.
+type Error struct{ Msg string }
+
+func (e *Error) Error() string { return e.Msg }
+
+func refuse(format string, a ...any) error { return &Error{fmt.Sprintf(format, a...)} }
+
 // Town is a township the map may draw.
 type Town struct{ Code, Name string }
 
@@ -61,7 +68,7 @@ type outGeometry struct {
 // Check reads a county's GeoJSON against its townships.
 func Check(data []byte, towns []Town) (*Checked, error) {
 	if len(data) > MaxBytes {
-		return nil, fmt.Errorf("地图文件有 %.1f MB，超过上限 %d MB：请在制图软件里简化边界后再上传", float64(len(data))/(1<<20), MaxBytes>>20)
+		return nil, refuse("地图文件有 %.1f MB，超过上限 %d MB：请在制图软件里简化边界后再上传", float64(len(data))/(1<<20), MaxBytes>>20)
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	var doc struct {
@@ -69,16 +76,16 @@ func Check(data []byte, towns []Town) (*Checked, error) {
 		Features []json.RawMessage `json:"features"`
 	}
 	if err := json.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("地图文件不是有效的 GeoJSON（%s）：请用制图软件导出为 GeoJSON 格式", jsonProblem(err))
+		return nil, refuse("地图文件不是有效的 GeoJSON（%s）：请用制图软件导出为 GeoJSON 格式", jsonProblem(err))
 	}
 	if doc.Type != "FeatureCollection" {
-		return nil, fmt.Errorf("地图文件的 type 是「%s」，应是 FeatureCollection（每个乡镇一个 Feature）", clip(doc.Type))
+		return nil, refuse("地图文件的 type 是「%s」，应是 FeatureCollection（每个乡镇一个 Feature）", clip(doc.Type))
 	}
 	switch {
 	case len(doc.Features) == 0:
-		return nil, fmt.Errorf("地图文件里没有任何区域（features 为空）")
+		return nil, refuse("地图文件里没有任何区域（features 为空）")
 	case len(doc.Features) > MaxFeatures:
-		return nil, fmt.Errorf("地图文件有 %d 个区域，超过上限 %d 个", len(doc.Features), MaxFeatures)
+		return nil, refuse("地图文件有 %d 个区域，超过上限 %d 个", len(doc.Features), MaxFeatures)
 	}
 	byCode, byName := map[string]Town{}, map[string][]Town{}
 	for _, t := range towns {
@@ -95,25 +102,25 @@ func Check(data []byte, towns []Town) (*Checked, error) {
 		n := i + 1
 		var f feature
 		if err := json.Unmarshal(raw, &f); err != nil || f.Type != "Feature" {
-			return nil, fmt.Errorf("第 %d 个区域不是 GeoJSON 的 Feature", n)
+			return nil, refuse("第 %d 个区域不是 GeoJSON 的 Feature", n)
 		}
 		t, label, err := match(f.Properties, byCode, byName)
 		if err != nil {
-			return nil, fmt.Errorf("第 %d 个区域%s", n, err.Error())
+			return nil, refuse("第 %d 个区域%s", n, err.Error())
 		}
 		if prev, ok := used[t.Code]; ok {
-			return nil, fmt.Errorf("第 %d 个区域和第 %d 个区域都是%s（%s）：一个乡镇只能有一个区域，多块地请合成一个 MultiPolygon", n, prev, t.Name, t.Code)
+			return nil, refuse("第 %d 个区域和第 %d 个区域都是%s（%s）：一个乡镇只能有一个区域，多块地请合成一个 MultiPolygon", n, prev, t.Name, t.Code)
 		}
 		used[t.Code] = n
 		if f.Geometry == nil {
-			return nil, fmt.Errorf("第 %d 个区域（%s）没有边界（geometry 为空）", n, label)
+			return nil, refuse("第 %d 个区域（%s）没有边界（geometry 为空）", n, label)
 		}
 		g, np, err := geometry(f.Geometry.Type, f.Geometry.Coordinates)
 		if err != nil {
-			return nil, fmt.Errorf("第 %d 个区域（%s）的边界不对：%s", n, label, err.Error())
+			return nil, refuse("第 %d 个区域（%s）的边界不对：%s", n, label, err.Error())
 		}
 		if points += np; points > MaxPoints {
-			return nil, fmt.Errorf("地图的边界点超过 %d 个：请在制图软件里简化边界后再上传", MaxPoints)
+			return nil, refuse("地图的边界点超过 %d 个：请在制图软件里简化边界后再上传", MaxPoints)
 		}
 		out.Features = append(out.Features, outFeature{Type: "Feature", Properties: map[string]string{"code": t.Code, "name": t.Name}, Geometry: g})
 	}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"strings"
 
 	"sifa/transform"
 )
@@ -305,7 +306,7 @@ func compareOrgs(r *request) (any, error) {
 		if len(missingPop) > 6 {
 			missingPop = append(missingPop[:6], fmt.Sprintf("等%d处", len(missingPop)))
 		}
-		out.Notes = append(out.Notes, "没有人口数，每万人指标空缺："+joinComma(missingPop)+"。请上传人口台账")
+		out.Notes = append(out.Notes, "没有人口数，每万人指标空缺："+strings.Join(missingPop, "、")+"。请上传人口台账")
 	}
 	return out, nil
 }
@@ -334,15 +335,4 @@ func compareValues(b *compareBase) map[string]*float64 {
 		"staff": b.staff, "staff_per10k": per(b.staff, b.population, 10000),
 		"funding": b.funding, "funding_per_head": per(b.funding, b.population, 1), "funding_per_staff": per(b.funding, b.staff, 1),
 	}
-}
-
-func joinComma(xs []string) string {
-	s := ""
-	for i, x := range xs {
-		if i > 0 {
-			s += "、"
-		}
-		s += x
-	}
-	return s
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"sifa/ingest/ledger"
 	"sifa/transform"
+	"sifa/warehouse"
 	"sort"
 	"strconv"
 	"strings"
@@ -61,13 +62,7 @@ func submissionsMonthly(r *request) (any, error) {
 	}
 	// the scopes of the townships in scope, named one by one: the read (and
 	// so its lineage) never touches another county's scopes
-	var keys []string
-	for _, t := range towns {
-		for _, l := range monthlyLedgers {
-			keys = append(keys, r.d.Lit(l.ID+"|"+t.Code+"|"+month))
-		}
-	}
-	rows, err := r.rows("SELECT scope" + r.from("scopes", "scope IN ("+strings.Join(keys, ", ")+")") + " GROUP BY scope")
+	rows, err := r.rows("SELECT scope" + r.from("scopes", "scope IN ("+strings.Join(r.monthlyScopes(towns, []string{month}), ", ")+")") + " GROUP BY scope")
 	if err != nil {
 		return nil, err
 	}
@@ -131,6 +126,17 @@ func MonthName(m string) string {
 	}
 	mo, _ := strconv.Atoi(m[5:])
 	return fmt.Sprintf("%s年%d月", m[:4], mo)
+}
+
+// jobNames are the scheduled jobs (jobs.job) as people read them.
+var jobNames = map[string]string{"inbox": "收件目录扫描", "optimize": "夜间整理", "backup": "每周备份", "submissions": "报送检查", "notices": "提醒发送"}
+
+// JobName is a scheduled job's name as people read it (the 作业 page, the notices).
+func JobName(job string) string {
+	if n := jobNames[job]; n != "" {
+		return n
+	}
+	return job
 }
 
 // JobRow is one run of a scheduled job (times in UTC, "2006-01-02 15:04:05").
@@ -210,7 +216,30 @@ type Timeliness struct {
 	Rows       []TimelinessRow `json:"rows"`
 }
 
+// monthlyScopes are the scope keys (as literals) of the monthly ledgers of
+// the townships for the months, named one by one: a read of them (and so its
+// lineage) never touches another county's scopes.
+func (r *request) monthlyScopes(towns []*Org, months []string) []string {
+	var keys []string
+	for _, t := range towns {
+		for _, m := range months {
+			for _, l := range monthlyLedgers {
+				keys = append(keys, r.d.Lit(l.ID+"|"+t.Code+"|"+m))
+			}
+		}
+	}
+	return keys
+}
+
 func submissionsTimeliness(r *request) (any, error) {
+	t, _, err := r.timeliness()
+	return t, err
+}
+
+// timeliness answers submissions.timeliness, and says which scopes
+// ("ledger|office|month") were declared zero (零上报).
+func (r *request) timeliness() (*Timeliness, map[string]bool, error) {
+	declared := map[string]bool{}
 	out := &Timeliness{DueDay: r.dueDay, Months: []string{}, Rows: []TimelinessRow{}}
 	from, to := r.f.Months()
 	due := dueMonth(r.now, r.dueDay)
@@ -224,25 +253,18 @@ func submissionsTimeliness(r *request) (any, error) {
 		out.Months = append(out.Months, m.Format("2006-01"))
 	}
 	if len(out.Months) == 0 || r.sc.level == transform.LevelVillage {
-		return out, nil
+		return out, declared, nil
 	}
 	towns := r.reg.Under(r.sc.code, transform.LevelTown)
 	if len(towns) == 0 {
-		return out, nil
+		return out, declared, nil
 	}
-	var keys []string
-	for _, t := range towns {
-		for _, m := range out.Months {
-			for _, l := range monthlyLedgers {
-				keys = append(keys, r.d.Lit(l.ID+"|"+t.Code+"|"+m))
-			}
-		}
-	}
+	keys := r.monthlyScopes(towns, out.Months)
 	// every load that ever wrote each scope (corrections and replaced
 	// versions too), then when each load committed
 	rows, err := r.rows("SELECT scope, load_id" + r.from("scopes", "scope IN ("+strings.Join(keys, ", ")+")") + " GROUP BY scope, load_id")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	loadsOf := map[string][]string{}
 	ids := map[string]bool{}
@@ -260,11 +282,18 @@ func submissionsTimeliness(r *request) (any, error) {
 		sort.Strings(lits)
 		lr, err := r.rows("SELECT load_id, min(loaded_at), max(sheet)" + r.from("loads", "load_id IN ("+strings.Join(lits, ", ")+")") + " GROUP BY load_id")
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, x := range lr {
 			at[str(x[0])] = timeOf(x[1])
-			zero[str(x[0])] = str(x[2]) == "零上报"
+			zero[str(x[0])] = str(x[2]) == warehouse.ZeroReportSheet
+		}
+	}
+	for scope, ids := range loadsOf {
+		for _, id := range ids {
+			if zero[id] {
+				declared[scope] = true
+			}
 		}
 	}
 	china := time.FixedZone("CST", 8*3600)
@@ -316,7 +345,7 @@ func submissionsTimeliness(r *request) (any, error) {
 		out.Offices++
 	}
 	out.OnTimeRate = rate(onTime, dueAll)
-	return out, nil
+	return out, declared, nil
 }
 
 // timeOf reads a timestamp as the engines return it (a time, or UTC text).

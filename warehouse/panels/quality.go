@@ -92,11 +92,10 @@ var qualityChecks = []QualityCheck{
 }
 
 func qualityOffices(r *request) (any, error) {
-	tv, err := submissionsTimeliness(r)
+	tl, declared, err := r.timeliness()
 	if err != nil {
 		return nil, err
 	}
-	tl := tv.(*Timeliness)
 	out := &Quality{Months: tl.Months, Offices: tl.Offices, OnTimeRate: tl.OnTimeRate, Rows: []QualityRow{}, Flags: []QualityFlag{}, Reasons: []QualityReason{}}
 	byOrg := map[string]*QualityRow{}
 	for _, t := range tl.Rows {
@@ -128,7 +127,7 @@ func qualityOffices(r *request) (any, error) {
 	if err := r.qualityRows(out, byOrg); err != nil {
 		return nil, err
 	}
-	if err := r.qualityMonths(out, checks, flag); err != nil {
+	if err := r.qualityMonths(out, declared, checks, flag); err != nil {
 		return nil, err
 	}
 	if err := r.qualityFunding(out, checks, flag); err != nil {
@@ -152,7 +151,13 @@ func qualityOffices(r *request) (any, error) {
 // per office where a file was one office's, else for the scope as a whole.
 func (r *request) qualityRows(out *Quality, byOrg map[string]*QualityRow) error {
 	from, to := out.Months[0], out.Months[len(out.Months)-1]
-	var keys []string
+	var towns []*Org
+	for _, row := range out.Rows {
+		if o := r.reg.Org(row.OrgCode); o != nil {
+			towns = append(towns, o)
+		}
+	}
+	keys := r.monthlyScopes(towns, out.Months)
 	for _, l := range monthlyLedgers {
 		cond := r.visibleIn(l.Fact.Name, from, to) + " AND " + r.sc.where(false) + fmt.Sprintf(" AND period >= '%s' AND period <= '%s'", from, to)
 		rows, err := r.rows("SELECT town_code, count(*)" + r.from(l.Fact.Name, cond) + " GROUP BY town_code")
@@ -162,11 +167,6 @@ func (r *request) qualityRows(out *Quality, byOrg map[string]*QualityRow) error 
 		for _, x := range rows {
 			if row := byOrg[str(x[0])]; row != nil {
 				row.RowsLoaded += num(x[1])
-			}
-		}
-		for _, row := range out.Rows {
-			for _, m := range out.Months {
-				keys = append(keys, r.d.Lit(l.ID+"|"+row.OrgCode+"|"+m))
 			}
 		}
 	}
@@ -237,7 +237,7 @@ func (r *request) qualityRows(out *Quality, byOrg map[string]*QualityRow) error 
 
 // qualityMonths compares each office's disputes per month with its own
 // usual level (the median of the 12 months before).
-func (r *request) qualityMonths(out *Quality, checks map[string]*QualityCheck, flag func(QualityFlag)) error {
+func (r *request) qualityMonths(out *Quality, declared map[string]bool, checks map[string]*QualityCheck, flag func(QualityFlag)) error {
 	first, _ := time.Parse("2006-01", out.Months[0])
 	from, to := first.AddDate(-1, 0, 0).Format("2006-01"), out.Months[len(out.Months)-1]
 	cond := r.visibleIn("fact_dispute", from, to) + " AND " + r.sc.where(false) + fmt.Sprintf(" AND period >= '%s' AND period <= '%s'", from, to)
@@ -257,14 +257,12 @@ func (r *request) qualityMonths(out *Quality, checks map[string]*QualityCheck, f
 			mt, _ := time.Parse("2006-01", m)
 			var before []int64
 			for k := 12; k >= 1; k-- {
-				if n := counts[row.OrgCode][mt.AddDate(0, -k, 0).Format("2006-01")]; n > 0 {
-					before = append(before, n)
-				}
+				before = append(before, counts[row.OrgCode][mt.AddDate(0, -k, 0).Format("2006-01")])
 			}
-			if len(before) < OutlierHistory {
+			med, ok := UsualLevel(before, OutlierHistory)
+			if !ok {
 				continue
 			}
-			med := median(before)
 			n, has := counts[row.OrgCode][m]
 			checks[QualityHigh].Checked++
 			if has && float64(n) > OutlierFactor*med && float64(n)-med >= OutlierExcess {
@@ -273,7 +271,7 @@ func (r *request) qualityMonths(out *Quality, checks map[string]*QualityCheck, f
 			}
 			if !has && med >= ZeroMedian {
 				checks[QualityZero].Checked++
-				if r.declaredZero(row.OrgCode, m) {
+				if declared["mediation|"+row.OrgCode+"|"+m] {
 					flag(QualityFlag{Check: QualityZero, OrgCode: row.OrgCode, OrgName: row.OrgName, Period: m, Value: 0, Expected: med,
 						Text: fmt.Sprintf("%s%s零上报人民调解，而此前12个月每月中位数是 %g 件：请核对是否漏报", row.OrgName, MonthName(m), med)})
 				}
@@ -281,20 +279,6 @@ func (r *request) qualityMonths(out *Quality, checks map[string]*QualityCheck, f
 		}
 	}
 	return nil
-}
-
-// declaredZero says whether a month's mediation ledger of an office was a 零上报.
-func (r *request) declaredZero(office, month string) bool {
-	rows, err := r.rows("SELECT load_id" + r.from("scopes", "scope = "+r.d.Lit("mediation|"+office+"|"+month)+" AND superseded = 0"))
-	if err != nil || len(rows) == 0 {
-		return false
-	}
-	var ids []string
-	for _, x := range rows {
-		ids = append(ids, r.d.Lit(str(x[0])))
-	}
-	lr, err := r.rows("SELECT count(*)" + r.from("loads", "load_id IN ("+strings.Join(ids, ", ")+") AND sheet = '零上报'"))
-	return err == nil && len(lr) == 1 && num(lr[0][0]) > 0
 }
 
 // qualityFunding holds the budget's own standards (标准金额) to the
@@ -378,11 +362,23 @@ func (r *request) qualityDuplicates(out *Quality, checks map[string]*QualityChec
 	return nil
 }
 
-func median(xs []int64) float64 {
-	s := slices.Clone(xs)
+// UsualLevel is an office's usual monthly count: the median of the months
+// that had any (an empty month is a month not reported, not a quiet one);
+// ok is false with fewer than history such months. The 数据质量 check and
+// the notices' dispute jump both measure a month against it.
+func UsualLevel(months []int64, history int) (median float64, ok bool) {
+	var s []int64
+	for _, x := range months {
+		if x > 0 {
+			s = append(s, x)
+		}
+	}
+	if len(s) < history || len(s) == 0 {
+		return 0, false
+	}
 	slices.Sort(s)
 	if len(s)%2 == 1 {
-		return float64(s[len(s)/2])
+		return float64(s[len(s)/2]), true
 	}
-	return float64(s[len(s)/2-1]+s[len(s)/2]) / 2
+	return float64(s[len(s)/2-1]+s[len(s)/2]) / 2, true
 }
