@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 
 	"sifa/warehouse/panels"
@@ -35,14 +34,7 @@ func filterText(reg *panels.Registry, f panels.Filter) string {
 	} else if f.Org != "" {
 		org = f.Org
 	}
-	var when string
-	switch {
-	case f.Year != 0:
-		when = strconv.Itoa(f.Year) + "年"
-	case f.From != "" || f.To != "":
-		when = f.From + "至" + f.To
-	}
-	return strings.TrimSpace(org + " " + when)
+	return strings.TrimSpace(org + " " + periodText(f))
 }
 
 // exportName is a download's file name (UTF-8, as RFC 5987 allows).

@@ -84,7 +84,7 @@ func buildScreen(b *builder) error {
 	if f.Org == "" {
 		sv.Heading = "司法行政驾驶舱"
 	}
-	sv.Period = periodText(f)
+	sv.Period = orDefault(periodText(f), "全部年份")
 	b.p.Screen = sv
 	if v, err := b.e.Store.DataVersion(b.ctx); err == nil {
 		sv.Version = versionTag(v)
@@ -418,6 +418,7 @@ func personsLastYear(now, before panels.Persons) string {
 	return lastYearText(thousands(before)+"人", float64(now), float64(before))
 }
 
+// periodText is a filter's period in words ("" when it has none).
 func periodText(f panels.Filter) string {
 	switch {
 	case f.Year != 0:
@@ -425,7 +426,7 @@ func periodText(f panels.Filter) string {
 	case f.From != "" || f.To != "":
 		return panels.MonthName(f.From) + "至" + panels.MonthName(f.To)
 	}
-	return "全部年份"
+	return ""
 }
 
 func levelNoun(level string) string {
