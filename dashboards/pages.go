@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"sifa/warehouse"
 	"sifa/warehouse/panels"
 )
 
@@ -825,8 +826,8 @@ func (b *builder) workDetails() error {
 
 // localTime shows a UTC "2006-01-02 15:04:05" in Beijing time.
 func localTime(utc string) string {
-	t, err := time.Parse("2006-01-02 15:04:05", utc)
-	if err != nil {
+	t := warehouse.TimeOf(utc)
+	if t.IsZero() {
 		return utc
 	}
 	return t.In(beijing).Format("2006-01-02 15:04:05")

@@ -64,9 +64,7 @@ const accountColumns = "name, display_name, role, org, pw_hash, disabled, versio
 func accountOf(r []any) Account {
 	a := Account{Name: r[0].(string), DisplayName: r[1].(string), Role: r[2].(string), Org: r[3].(string),
 		PasswordHash: r[4].(string), Disabled: r[5].(int64) != 0, Version: r[6].(int64), ChangedBy: r[7].(string)}
-	if s, ok := r[8].(string); ok {
-		a.ChangedAt, _ = time.Parse("2006-01-02 15:04:05", s)
-	}
+	a.ChangedAt = TimeOf(r[8])
 	return a
 }
 

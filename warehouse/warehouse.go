@@ -388,9 +388,9 @@ func (w *Warehouse) Commit(ctx context.Context, loadID string, scopes []string, 
 		srows = append(srows, []any{s, loadID, transform.ScopeKey(s, loadID), ledger, version, int64(0)})
 	}
 	// the keys this load replaces, marked in the same block as its own
-	if len(scopes) > 0 {
-		lits := make([]string, len(scopes))
-		for i, s := range scopes {
+	for _, part := range InChunks(scopes) {
+		lits := make([]string, len(part))
+		for i, s := range part {
 			lits[i] = w.eng.quote(s)
 		}
 		named := "scope IN (" + strings.Join(lits, ", ") + ")"
@@ -460,7 +460,7 @@ func (w *Warehouse) CommittedFiles(ctx context.Context) ([]CommittedFile, error)
 	}
 	out := make([]CommittedFile, 0, len(res.Rows))
 	for _, r := range res.Rows {
-		at, _ := time.Parse("2006-01-02 15:04:05", fmt.Sprint(r[3]))
+		at := TimeOf(r[3])
 		out = append(out, CommittedFile{LoadID: fmt.Sprint(r[0]), File: fmt.Sprint(r[1]), SHA256: fmt.Sprint(r[2]), At: at,
 			Accepted: int(toInt(r[4])), Rejected: int(toInt(r[5]))})
 	}
@@ -663,8 +663,8 @@ func (w *Warehouse) JobHistory(ctx context.Context) ([]JobRun, error) {
 	}
 	out := make([]JobRun, 0, len(res.Rows))
 	for _, x := range res.Rows {
-		s, _ := time.Parse("2006-01-02 15:04:05", fmt.Sprint(x[1]))
-		e, _ := time.Parse("2006-01-02 15:04:05", fmt.Sprint(x[2]))
+		s := TimeOf(x[1])
+		e := TimeOf(x[2])
 		out = append(out, JobRun{Job: fmt.Sprint(x[0]), Started: s, Ended: e, Result: fmt.Sprint(x[3])})
 	}
 	return out, nil
@@ -735,6 +735,24 @@ func (w *Warehouse) Backup(ctx context.Context, path string) error {
 	return w.eng.backup(ctx, path)
 }
 
+// TimeOf reads a time as Query answers it: UTC text "2006-01-02 15:04:05",
+// or "2006-01-02" for a time at midnight to the second (Query cannot tell a
+// DATE from a TIMESTAMP that falls on midnight); the zero time otherwise.
+func TimeOf(v any) time.Time {
+	switch x := v.(type) {
+	case time.Time:
+		return x
+	case string:
+		if t, err := time.Parse("2006-01-02 15:04:05", x); err == nil {
+			return t
+		}
+		if t, err := time.Parse("2006-01-02", x); err == nil {
+			return t
+		}
+	}
+	return time.Time{}
+}
+
 // Current is what a scope's current load holds: the rows a new load of
 // the scope replaces.
 type Current struct {
@@ -749,9 +767,34 @@ type Current struct {
 // left out). The list of scopes is a plain IN: a cluster's GLOBAL IN is
 // for subqueries, and ClickHouse 18.16 fails it on a list of literals.
 func (w *Warehouse) CurrentOf(ctx context.Context, t *ledger.Table, scopes []string) ([]Current, error) {
-	if len(scopes) == 0 {
-		return nil, nil
+	var out []Current
+	for _, part := range InChunks(scopes) {
+		c, err := w.currentOf(ctx, t, part)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c...)
 	}
+	return out, nil
+}
+
+// inChunks splits a list of scopes a query names one by one into parts of
+// at most 2,000 (about 70 KB of SQL): ClickHouse refuses a query over
+// 256 KiB, and a province's file can hold 15,000 office-months.
+func InChunks(scopes []string) [][]string {
+	const n = 2000
+	var out [][]string
+	for len(scopes) > n {
+		out = append(out, scopes[:n])
+		scopes = scopes[n:]
+	}
+	if len(scopes) > 0 {
+		out = append(out, scopes)
+	}
+	return out
+}
+
+func (w *Warehouse) currentOf(ctx context.Context, t *ledger.Table, scopes []string) ([]Current, error) {
 	d := w.eng.dialect()
 	lits := make([]string, len(scopes))
 	full := make([]string, len(scopes))
@@ -791,7 +834,7 @@ func (w *Warehouse) CurrentOf(ctx context.Context, t *ledger.Table, scopes []str
 		return nil, err
 	}
 	for _, f := range files.Rows {
-		at, _ := time.Parse("2006-01-02 15:04:05", fmt.Sprint(f[2]))
+		at := TimeOf(f[2])
 		for i := range out {
 			if out[i].LoadID == fmt.Sprint(f[0]) {
 				out[i].File, out[i].LoadedAt = fmt.Sprint(f[1]), at
@@ -812,7 +855,7 @@ func (w *Warehouse) LoadHistory(ctx context.Context, limit int) ([]Load, error) 
 	}
 	out := make([]Load, 0, len(res.Rows))
 	for _, r := range res.Rows {
-		at, _ := time.Parse("2006-01-02 15:04:05", fmt.Sprint(r[8]))
+		at := TimeOf(r[8])
 		l := Load{LoadID: fmt.Sprint(r[0]), File: fmt.Sprint(r[1]), SHA256: fmt.Sprint(r[2]), Ledger: fmt.Sprint(r[3]),
 			Accepted: int(toInt(r[6])), Rejected: int(toInt(r[7])), At: at}
 		if o := fmt.Sprint(r[4]); o != "" {

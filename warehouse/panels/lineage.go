@@ -1,9 +1,11 @@
 package panels
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -137,12 +139,20 @@ func (e *Engine) Lineage(ctx context.Context, id string, f Filter) (*Lineage, er
 		lits = append(lits, e.Store.Dialect().Lit(id))
 	}
 	sort.Strings(lits)
-	res, err := e.Store.Query(ctx, "SELECT load_id, file, sheet, sha256, ledger, orgs, periods, rows_accepted, rows_rejected, loaded_at FROM loads WHERE load_id IN ("+
-		strings.Join(lits, ", ")+") ORDER BY file, sheet")
-	if err != nil {
-		return nil, err
+	var rows [][]any
+	for _, part := range warehouse.InChunks(lits) {
+		res, err := e.Store.Query(ctx, "SELECT load_id, file, sheet, sha256, ledger, orgs, periods, rows_accepted, rows_rejected, loaded_at FROM loads WHERE load_id IN ("+
+			strings.Join(part, ", ")+")")
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, res.Rows...)
 	}
-	for _, r := range res.Rows {
+	// by file and sheet, as a reader looks for them
+	slices.SortFunc(rows, func(a, b []any) int {
+		return cmp.Or(strings.Compare(str(a[1]), str(b[1])), strings.Compare(str(a[2]), str(b[2])))
+	})
+	for _, r := range rows {
 		src := Source{LoadID: str(r[0]), File: str(r[1]), Sheet: str(r[2]), SHA256: str(r[3]), Ledger: str(r[4]),
 			Orgs: splitList(str(r[5])), Periods: splitList(str(r[6])), Accepted: num(r[7]), Rejected: num(r[8]), LoadedAt: rfc3339Beijing(str(r[9]))}
 		if f.limit != "" {
@@ -201,8 +211,8 @@ func tableNamed(name string) *ledger.Table {
 
 // rfc3339Beijing writes a warehouse time (UTC) as RFC 3339 in 北京时间.
 func rfc3339Beijing(utc string) string {
-	t, err := time.Parse("2006-01-02 15:04:05", utc)
-	if err != nil {
+	t := warehouse.TimeOf(utc)
+	if t.IsZero() {
 		return utc
 	}
 	return t.In(Beijing).Format(time.RFC3339)

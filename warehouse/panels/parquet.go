@@ -221,12 +221,9 @@ func appendRow(b *array.RecordBuilder, row []any) error {
 			}
 			x.Append(arrow.Date32FromTime(d))
 		case *array.TimestampBuilder:
-			t, err := time.Parse("2006-01-02 15:04:05", str(v))
-			if err != nil {
-				t, err = time.Parse("2006-01-02", str(v))
-			}
-			if err != nil {
-				return fmt.Errorf("时间「%v」：%w", v, err)
+			t := warehouse.TimeOf(v)
+			if t.IsZero() {
+				return fmt.Errorf("时间「%v」不是日期时间", v)
 			}
 			x.Append(arrow.Timestamp(t.Unix()))
 		default:

@@ -151,13 +151,6 @@ func qualityOffices(r *request) (any, error) {
 // per office where a file was one office's, else for the scope as a whole.
 func (r *request) qualityRows(out *Quality, byOrg map[string]*QualityRow) error {
 	from, to := out.Months[0], out.Months[len(out.Months)-1]
-	var towns []*Org
-	for _, row := range out.Rows {
-		if o := r.reg.Org(row.OrgCode); o != nil {
-			towns = append(towns, o)
-		}
-	}
-	keys := r.monthlyScopes(towns, out.Months)
 	for _, l := range monthlyLedgers {
 		cond := r.visibleIn(l.Fact.Name, from, to) + " AND " + r.sc.where(false) + fmt.Sprintf(" AND period >= '%s' AND period <= '%s'", from, to)
 		rows, err := r.rows("SELECT town_code, count(*)" + r.from(l.Fact.Name, cond) + " GROUP BY town_code")
@@ -170,19 +163,8 @@ func (r *request) qualityRows(out *Quality, byOrg map[string]*QualityRow) error 
 			}
 		}
 	}
-	if len(keys) == 0 {
-		return nil
-	}
-	rows, err := r.rows("SELECT DISTINCT load_id" + r.from("scopes", "scope IN ("+strings.Join(keys, ", ")+") AND superseded = 0"))
-	if err != nil || len(rows) == 0 {
-		return err
-	}
-	var lits []string
-	for _, x := range rows {
-		lits = append(lits, r.d.Lit(str(x[0])))
-	}
-	sort.Strings(lits)
-	in := "load_id IN (" + strings.Join(lits, ", ") + ")"
+	// the loads behind the months' current data of the offices in scope
+	in := "load_id " + r.d.In() + " (SELECT load_id FROM scopes WHERE " + r.monthlyScopesIn(from, to) + " AND superseded = 0)"
 	lr, err := r.rows("SELECT load_id, min(orgs)" + r.from("loads", in) + " GROUP BY load_id")
 	if err != nil {
 		return err
