@@ -530,3 +530,37 @@ func installBinary(from, to string) error {
 	}
 	return os.Chmod(to, 0o755)
 }
+
+// BenchmarkPanelsOn times every panel and page on a warehouse already
+// loaded (SIFA_BENCH_WAREHOUSE, a DSN; SIFA_BENCH_PORT, a ClickHouse
+// server's native port for its client), for the whole province in 2016:
+// the loop of a change to the panels' SQL, without loading the province
+// again. SIFA_BENCH_PANELS limits it to some panels (comma-separated).
+func BenchmarkPanelsOn(b *testing.B) {
+	dsn := os.Getenv("SIFA_BENCH_WAREHOUSE")
+	if dsn == "" {
+		b.Skip("SIFA_BENCH_WAREHOUSE names the warehouse to measure")
+	}
+	ctx := context.Background()
+	w, err := warehouse.Open(ctx, dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Close()
+	port, _ := strconv.Atoi(os.Getenv("SIFA_BENCH_PORT"))
+	var only []string
+	if s := os.Getenv("SIFA_BENCH_PANELS"); s != "" {
+		only = strings.Split(s, ",")
+	}
+	rows := measurePanels(b, w.Dialect().Name(), "全省", w, port, panels.Filter{Year: 2016}, 5, only...)
+	fmt.Printf("\n| panel | p50 ms | p95 ms | client ms | ratio |\n|---|---:|---:|---:|---:|\n")
+	for _, r := range rows {
+		fmt.Printf("| %s | %s | %s | %s | %.2f |\n", r.panel, ms(r.p50), ms(r.p95), ms(r.client), float64(r.p50)/float64(max(r.client, time.Microsecond)))
+	}
+	if len(only) == 0 {
+		fmt.Printf("\n| page | p50 ms | p95 ms |\n|---|---:|---:|\n")
+		for _, r := range measurePages(b, w.Dialect().Name(), w, 5) {
+			fmt.Printf("| %s | %s | %s |\n", r.page, ms(r.p50), ms(r.p95))
+		}
+	}
+}
