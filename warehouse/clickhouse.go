@@ -3,6 +3,7 @@ package warehouse
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"reflect"
 	"sifa/ingest/ledger"
@@ -83,7 +84,22 @@ func openClickHouse(ctx context.Context, dsn string) (*chEngine, error) {
 		}
 		e.http = h
 	}
+	e.warnThreads(ctx)
 	return e, nil
+}
+
+// warnThreads tells the admin when the server runs each query on one
+// thread: ClickHouse 18.16 sets max_threads to the physical cores it
+// counts, and on some virtual machines it counts one (docs/engines.md:
+// every panel ran at half speed on a 2-core machine).
+func (e *chEngine) warnThreads(ctx context.Context) {
+	res, err := e.query(ctx, "SELECT value FROM system.settings WHERE name = 'max_threads'")
+	if err != nil || len(res.Rows) == 0 {
+		return
+	}
+	if v := fmt.Sprint(res.Rows[0][0]); v == "1" {
+		slog.Warn("ClickHouse 每个查询只用 1 个线程（max_threads = 1）：如果服务器不止一个 CPU，请在 users.xml 的 profile 里把 max_threads 设为 CPU 个数，查询会快一倍左右")
+	}
 }
 
 func (e *chEngine) name() string { return "clickhouse" }
