@@ -1,6 +1,7 @@
 package panels
 
 import (
+	"fmt"
 	"math"
 
 	"sifa/transform"
@@ -48,17 +49,27 @@ var AidGroups = []string{"农民工", "老年人", "未成年人", "残疾人", 
 
 func workDetails(r *request) (any, error) {
 	out := &WorkDetails{AidGroups: []AidGroup{}}
-	row, err := r.one("SELECT " + sumIf("amount_fen > 0") + ", sum(amount_fen)" + r.events("fact_dispute", true))
+	// the six reads at once; corrections: persons counted once, their
+	// education and service summed over the subjects' rows of the latest snapshot
+	res, err := r.rowsAll(
+		"SELECT "+sumIf("amount_fen > 0")+", sum(amount_fen)"+r.events("fact_dispute", true),
+		"SELECT aided_group, count(*), sum(recovered_fen)"+r.events("fact_legal_aid", false, " AND decision = '给予援助'")+" GROUP BY aided_group",
+		personCount{counts: []string{"status = '在矫'"}}.sql(r.d, r.snapshot("fact_corrections", false, true)),
+		"SELECT sum(group_education), sum(individual_education), sum(service_hours)"+r.snapshot("fact_corrections", false, true, " AND status = '在矫'"),
+		personCount{counts: []string{"", "handover = '必接必送'", "mentoring = 1"}}.sql(r.d, r.snapshot("fact_resettlement", false, true)),
+		"SELECT count(DISTINCT village_code)"+r.events("fact_publicity", true, " AND village_code != ''"))
 	if err != nil {
 		return nil, err
 	}
+	for i, rows := range res {
+		if i != 1 && len(rows) == 0 {
+			return nil, fmt.Errorf("查询没有返回结果")
+		}
+	}
+	row := res[0][0]
 	out.DisputesWithAmount, out.DisputesAmount = num(row[0]), yuan(num(row[1]))
-	rows, err := r.rows("SELECT aided_group, count(*), sum(recovered_fen)" + r.events("fact_legal_aid", false, " AND decision = '给予援助'") + " GROUP BY aided_group")
-	if err != nil {
-		return nil, err
-	}
 	byGroup := map[string]AidGroup{}
-	for _, x := range rows {
+	for _, x := range res[1] {
 		g := str(x[0])
 		if g == "" {
 			g = "其他"
@@ -72,24 +83,13 @@ func workDetails(r *request) (any, error) {
 		a.Group = g
 		out.AidGroups = append(out.AidGroups, a)
 	}
-	// corrections: persons counted once; their education and service summed over the subjects' rows of the latest snapshot
-	if row, err = r.one(personCount{counts: []string{"status = '在矫'"}}.sql(r.d, r.snapshot("fact_corrections", false, true))); err != nil {
-		return nil, err
-	}
-	out.CorrectionsSubjects = pnum(row[0])
-	if row, err = r.one("SELECT sum(group_education), sum(individual_education), sum(service_hours)" + r.snapshot("fact_corrections", false, true, " AND status = '在矫'")); err != nil {
-		return nil, err
-	}
+	out.CorrectionsSubjects = pnum(res[2][0][0])
+	row = res[3][0]
 	out.GroupEducation, out.IndividualEducation, out.CommunityServiceHour = num(row[0]), num(row[1]), num(row[2])
-	if row, err = r.one(personCount{counts: []string{"", "handover = '必接必送'", "mentoring = 1"}}.sql(r.d, r.snapshot("fact_resettlement", false, true))); err != nil {
-		return nil, err
-	}
+	row = res[4][0]
 	out.Released, out.HandedOver, out.Mentored = pnum(row[0]), pnum(row[1]), pnum(row[2])
 	out.HandedOverRate, out.MentoredRate = rate(int64(out.HandedOver), int64(out.Released)), rate(int64(out.Mentored), int64(out.Released))
-	if row, err = r.one("SELECT count(DISTINCT village_code)" + r.events("fact_publicity", true, " AND village_code != ''")); err != nil {
-		return nil, err
-	}
-	out.VillagesCovered = num(row[0])
+	out.VillagesCovered = num(res[5][0][0])
 	out.Villages = int64(len(r.reg.Under(r.sc.code, transform.LevelVillage)))
 	out.VillageCoverage = math.Min(1, rate(out.VillagesCovered, out.Villages))
 	return out, nil
@@ -145,18 +145,16 @@ func staffingPosts(r *request) (any, error) {
 	if r.sc.level == transform.LevelVillage {
 		return out, nil
 	}
-	rows, err := r.rows(personCount{groups: []string{"town_code"}, counts: []string{"status = '在岗'", "status = '借调'", "status = '兼职他岗'", "status = '长期病假'",
-		"post = '所长'", "post = '所长' AND rank IN ('副科级', '正科级')"}}.sql(r.d, r.snapshot("fact_staff", false, false, " AND org_level = '乡镇'")))
+	res, err := r.rowsAll(personCount{groups: []string{"town_code"}, counts: []string{"status = '在岗'", "status = '借调'", "status = '兼职他岗'", "status = '长期病假'",
+		"post = '所长'", "post = '所长' AND rank IN ('副科级', '正科级')"}}.sql(r.d, r.snapshot("fact_staff", false, false, " AND org_level = '乡镇'")),
+		personCount{groups: []string{"town_code"}, counts: []string{"status = '在矫'"}}.sql(r.d, r.snapshot("fact_corrections", false, true)))
 	if err != nil {
 		return nil, err
 	}
+	rows, subj := res[0], res[1]
 	got := map[string][]any{}
 	for _, x := range rows {
 		got[str(x[0])] = x
-	}
-	subj, err := r.rows(personCount{groups: []string{"town_code"}, counts: []string{"status = '在矫'"}}.sql(r.d, r.snapshot("fact_corrections", false, true)))
-	if err != nil {
-		return nil, err
 	}
 	subjects := map[string]int64{}
 	for _, x := range subj {

@@ -1,6 +1,7 @@
 package panels
 
 import (
+	"errors"
 	"fmt"
 	"sifa/ingest/ledger"
 	"sifa/transform"
@@ -116,31 +117,30 @@ func (r *request) readFunding(from, to int) (*fundingData, error) {
 		cond += fmt.Sprintf(" AND year <= %d", to)
 		popEnd = " AND period <= " + r.d.Lit(fmt.Sprintf("%d-12-31", to))
 	}
-	rows, err := r.rows("SELECT year, scope_org, org_level, county_code, category, standard_fen, standard_given, budget_fen, allocated_fen, actual_fen" +
-		r.from("fact_budget", cond) + " ORDER BY year, scope_org, category")
-	if err != nil {
+	// the budget lines and both populations at once
+	d := &fundingData{lines: map[int][]budgetLine{}}
+	var rows [][]any
+	var wg sync.WaitGroup
+	errs := make([]error, 3)
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		rows, errs[0] = r.rows("SELECT year, scope_org, org_level, county_code, category, standard_fen, standard_given, budget_fen, allocated_fen, actual_fen" +
+			r.from("fact_budget", cond) + " ORDER BY year, scope_org, category")
+	}()
+	go func() { defer wg.Done(); d.staff, errs[1] = r.readPopulation("fact_staff", "status = '在岗'"+popEnd) }()
+	go func() {
+		defer wg.Done()
+		d.subjects, errs[2] = r.readPopulation("fact_corrections", "status = '在矫'"+popEnd)
+	}()
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	d := &fundingData{lines: map[int][]budgetLine{}}
 	for _, x := range rows {
 		l := budgetLine{year: int(num(x[0])), org: str(x[1]), level: str(x[2]), county: str(x[3]), category: str(x[4]), standard: num(x[5]),
 			given: num(x[6]) == 1, budget: num(x[7]), allocated: num(x[8]), actual: num(x[9])}
 		d.lines[l.year] = append(d.lines[l.year], l)
-	}
-	var wg sync.WaitGroup
-	var e1, e2 error
-	wg.Add(2)
-	go func() { defer wg.Done(); d.staff, e1 = r.readPopulation("fact_staff", "status = '在岗'"+popEnd) }()
-	go func() {
-		defer wg.Done()
-		d.subjects, e2 = r.readPopulation("fact_corrections", "status = '在矫'"+popEnd)
-	}()
-	wg.Wait()
-	if e1 != nil {
-		return nil, e1
-	}
-	if e2 != nil {
-		return nil, e2
 	}
 	return d, nil
 }

@@ -292,6 +292,12 @@ func (r *request) readSnapshots(q string) (snapshotCounts, []int, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	s, years := snapshotsOf(rows)
+	return s, years, nil
+}
+
+// snapshotsOf reads the rows of such a query, and the years they hold.
+func snapshotsOf(rows [][]any) (snapshotCounts, []int) {
 	out := snapshotCounts{}
 	years := map[int]bool{}
 	for _, x := range rows {
@@ -313,5 +319,5 @@ func (r *request) readSnapshots(q string) (snapshotCounts, []int, error) {
 		ys = append(ys, y)
 	}
 	sort.Ints(ys)
-	return out, ys, nil
+	return out, ys
 }

@@ -1,6 +1,7 @@
 package panels
 
 import (
+	"fmt"
 	"sifa/transform"
 	"sort"
 	"strconv"
@@ -37,27 +38,30 @@ type WorkSummary struct {
 }
 
 func workSummary(r *request) (any, error) {
-	out := &WorkSummary{}
-	row, err := r.one("SELECT count(*), " + sumIf("decision = '给予援助'") + ", sum(recovered_fen)" + r.events("fact_legal_aid", false))
+	// the five ledgers' reads at once: on ClickHouse each is one thread's work
+	res, err := r.rowsAll(
+		"SELECT count(*), "+sumIf("decision = '给予援助'")+", sum(recovered_fen)"+r.events("fact_legal_aid", false),
+		"SELECT sum(visits)"+r.events("fact_consultation", false),
+		"SELECT count(*), sum(participants)"+r.events("fact_publicity", true),
+		correctionsPersons(nil).sql(r.d, r.snapshot("fact_corrections", false, true)),
+		resettlementPersons(nil).sql(r.d, r.snapshot("fact_resettlement", false, true)))
 	if err != nil {
 		return nil, err
 	}
+	for _, rows := range res {
+		if len(rows) == 0 {
+			return nil, fmt.Errorf("查询没有返回结果")
+		}
+	}
+	out := &WorkSummary{}
+	row := res[0][0]
 	out.LegalAidApplications, out.LegalAidCases, out.LegalAidRecovered = num(row[0]), num(row[1]), yuan(num(row[2]))
-	if row, err = r.one("SELECT sum(visits)" + r.events("fact_consultation", false)); err != nil {
-		return nil, err
-	}
-	out.Consultations = num(row[0])
-	if row, err = r.one("SELECT count(*), sum(participants)" + r.events("fact_publicity", true)); err != nil {
-		return nil, err
-	}
+	out.Consultations = num(res[1][0][0])
+	row = res[2][0]
 	out.PublicityEvents, out.PublicityParticipants = num(row[0]), num(row[1])
-	if row, err = r.one(correctionsPersons(nil).sql(r.d, r.snapshot("fact_corrections", false, true))); err != nil {
-		return nil, err
-	}
+	row = res[3][0]
 	out.CorrectionsInSupervision, out.CorrectionsLostContact, out.CorrectionsReoffended = pnum(row[0]), pnum(row[1]), pnum(row[2])
-	if row, err = r.one(resettlementPersons(nil).sql(r.d, r.snapshot("fact_resettlement", false, true))); err != nil {
-		return nil, err
-	}
+	row = res[4][0]
 	out.ReleasedRegistered, out.ReleasedResettled, out.ReleasedReoffended = pnum(row[0]), pnum(row[1]), pnum(row[2])
 	return out, nil
 }
@@ -84,38 +88,31 @@ func workByOrg(r *request) (any, error) {
 		return byOrg[code]
 	}
 	group := " GROUP BY " + codeCol
-	rows, err := r.rows("SELECT " + codeCol + ", count(*), " + sumIf("decision = '给予援助'") + ", sum(recovered_fen)" + r.events("fact_legal_aid", false) + group)
+	res, err := r.rowsAll(
+		"SELECT "+codeCol+", count(*), "+sumIf("decision = '给予援助'")+", sum(recovered_fen)"+r.events("fact_legal_aid", false)+group,
+		"SELECT "+codeCol+", sum(visits)"+r.events("fact_consultation", false)+group,
+		"SELECT "+codeCol+", count(*), sum(participants)"+r.events("fact_publicity", true)+group,
+		correctionsPersons([]string{codeCol}).sql(r.d, r.snapshot("fact_corrections", false, true)),
+		resettlementPersons([]string{codeCol}).sql(r.d, r.snapshot("fact_resettlement", false, true)))
 	if err != nil {
 		return nil, err
 	}
-	for _, x := range rows {
+	for _, x := range res[0] {
 		w := get(str(x[0]))
 		w.LegalAidApplications, w.LegalAidCases, w.LegalAidRecovered = num(x[1]), num(x[2]), yuan(num(x[3]))
 	}
-	if rows, err = r.rows("SELECT " + codeCol + ", sum(visits)" + r.events("fact_consultation", false) + group); err != nil {
-		return nil, err
-	}
-	for _, x := range rows {
+	for _, x := range res[1] {
 		get(str(x[0])).Consultations = num(x[1])
 	}
-	if rows, err = r.rows("SELECT " + codeCol + ", count(*), sum(participants)" + r.events("fact_publicity", true) + group); err != nil {
-		return nil, err
-	}
-	for _, x := range rows {
+	for _, x := range res[2] {
 		w := get(str(x[0]))
 		w.PublicityEvents, w.PublicityParticipants = num(x[1]), num(x[2])
 	}
-	if rows, err = r.rows(correctionsPersons([]string{codeCol}).sql(r.d, r.snapshot("fact_corrections", false, true))); err != nil {
-		return nil, err
-	}
-	for _, x := range rows {
+	for _, x := range res[3] {
 		w := get(str(x[0]))
 		w.CorrectionsInSupervision, w.CorrectionsLostContact, w.CorrectionsReoffended = pnum(x[1]), pnum(x[2]), pnum(x[3])
 	}
-	if rows, err = r.rows(resettlementPersons([]string{codeCol}).sql(r.d, r.snapshot("fact_resettlement", false, true))); err != nil {
-		return nil, err
-	}
-	for _, x := range rows {
+	for _, x := range res[4] {
 		w := get(str(x[0]))
 		w.ReleasedRegistered, w.ReleasedResettled, w.ReleasedReoffended = pnum(x[1]), pnum(x[2]), pnum(x[3])
 	}
@@ -149,41 +146,32 @@ func workByYear(r *request) (any, error) {
 	}
 	cond := func(table string) string { return r.visible(table) + " AND " + r.sc.where(false) + r.upToEnd() }
 	yearOf := "substring(period, 1, 4)"
-	rows, err := r.rows("SELECT " + yearOf + ", count(*), " + sumIf("decision = '给予援助'") + ", sum(recovered_fen)" + r.from("fact_legal_aid", cond("fact_legal_aid")) + " GROUP BY " + yearOf)
-	if err != nil {
-		return nil, err
-	}
-	for _, x := range rows {
-		y, _ := strconv.Atoi(str(x[0]))
-		w := get(y)
-		w.LegalAidApplications, w.LegalAidCases, w.LegalAidRecovered = num(x[1]), num(x[2]), yuan(num(x[3]))
-	}
-	if rows, err = r.rows("SELECT " + yearOf + ", sum(visits)" + r.from("fact_consultation", cond("fact_consultation")) + " GROUP BY " + yearOf); err != nil {
-		return nil, err
-	}
-	for _, x := range rows {
-		y, _ := strconv.Atoi(str(x[0]))
-		get(y).Consultations = num(x[1])
-	}
 	pubCond := r.visible("fact_publicity") + " AND " + r.sc.where(true) + r.upToEnd()
-	if rows, err = r.rows("SELECT " + yearOf + ", count(*), sum(participants)" + r.from("fact_publicity", pubCond) + " GROUP BY " + yearOf); err != nil {
-		return nil, err
-	}
-	for _, x := range rows {
-		y, _ := strconv.Atoi(str(x[0]))
-		w := get(y)
-		w.PublicityEvents, w.PublicityParticipants = num(x[1]), num(x[2])
-	}
 	// each org's last snapshot of each year is all latest() below reads
 	ends := func(table string) string { return r.visibleYearEnds(table) + " AND " + r.sc.where(false) + r.upToEnd() }
-	corr, cy, err := r.readSnapshots(correctionsPersons([]string{"scope_org", "period"}).sql(r.d, r.from("fact_corrections", ends("fact_corrections"))))
+	res, err := r.rowsAll(
+		"SELECT "+yearOf+", count(*), "+sumIf("decision = '给予援助'")+", sum(recovered_fen)"+r.from("fact_legal_aid", cond("fact_legal_aid"))+" GROUP BY "+yearOf,
+		"SELECT "+yearOf+", sum(visits)"+r.from("fact_consultation", cond("fact_consultation"))+" GROUP BY "+yearOf,
+		"SELECT "+yearOf+", count(*), sum(participants)"+r.from("fact_publicity", pubCond)+" GROUP BY "+yearOf,
+		correctionsPersons([]string{"scope_org", "period"}).sql(r.d, r.from("fact_corrections", ends("fact_corrections"))),
+		resettlementPersons([]string{"scope_org", "period"}).sql(r.d, r.from("fact_resettlement", ends("fact_resettlement"))))
 	if err != nil {
 		return nil, err
 	}
-	rel, ry, err := r.readSnapshots(resettlementPersons([]string{"scope_org", "period"}).sql(r.d, r.from("fact_resettlement", ends("fact_resettlement"))))
-	if err != nil {
-		return nil, err
+	year := func(v any) int { y, _ := strconv.Atoi(str(v)); return y }
+	for _, x := range res[0] {
+		w := get(year(x[0]))
+		w.LegalAidApplications, w.LegalAidCases, w.LegalAidRecovered = num(x[1]), num(x[2]), yuan(num(x[3]))
 	}
+	for _, x := range res[1] {
+		get(year(x[0])).Consultations = num(x[1])
+	}
+	for _, x := range res[2] {
+		w := get(year(x[0]))
+		w.PublicityEvents, w.PublicityParticipants = num(x[1]), num(x[2])
+	}
+	corr, cy := snapshotsOf(res[3])
+	rel, ry := snapshotsOf(res[4])
 	for _, y := range append(cy, ry...) {
 		get(y)
 	}
