@@ -353,7 +353,7 @@ func chQuote(s string) string { return "'" + chQuoter.Replace(literalText(s)) + 
 func (e *chEngine) dateLit(d string) string { return "toDate('" + d + "')" }
 
 func (e *chEngine) dialect() Dialect {
-	return Dialect{name: "clickhouse", in: e.in(), current: e.current, scopePeriod: "splitByChar('|', scope)[3]", scopeOrg: "splitByChar('|', scope)[2]", quote: chQuote, dateLit: e.dateLit, countPersons: chCountPersons}
+	return Dialect{name: "clickhouse", in: e.in(), current: e.current, scopePeriod: "splitByChar('|', scope)[3]", scopeOrg: "splitByChar('|', scope)[2]", quote: chQuote, dateLit: e.dateLit, countPersons: chCountPersons, manyGroups: " SETTINGS max_threads = 1"}
 }
 
 // chCountPersons counts persons by the 64-bit hash of their key; coalesce:

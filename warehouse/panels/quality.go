@@ -1,12 +1,14 @@
 package panels
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"sifa/transform"
@@ -114,7 +116,10 @@ func qualityOffices(r *request) (any, error) {
 	for i := range out.Checks {
 		checks[out.Checks[i].ID] = &out.Checks[i]
 	}
+	var mu sync.Mutex // the checks below run at once
 	flag := func(f QualityFlag) {
+		mu.Lock()
+		defer mu.Unlock()
 		out.Flags = append(out.Flags, f)
 		checks[f.Check].Flagged++
 		if row := byOrg[f.OrgCode]; row != nil {
@@ -124,16 +129,21 @@ func qualityOffices(r *request) (any, error) {
 	if len(out.Months) == 0 || r.sc.level == transform.LevelVillage {
 		return out, nil
 	}
-	if err := r.qualityRows(out, byOrg); err != nil {
-		return nil, err
+	// the four checks read different tables and count into different
+	// checks (flags go through flag): they run at once
+	errs := make([]error, 4)
+	var wg sync.WaitGroup
+	for i, check := range []func() error{
+		func() error { return r.qualityRows(out, byOrg) },
+		func() error { return r.qualityMonths(out, declared, checks, flag) },
+		func() error { return r.qualityFunding(out, checks, flag) },
+		func() error { return r.qualityDuplicates(out, checks, flag) },
+	} {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs[i] = check() }()
 	}
-	if err := r.qualityMonths(out, declared, checks, flag); err != nil {
-		return nil, err
-	}
-	if err := r.qualityFunding(out, checks, flag); err != nil {
-		return nil, err
-	}
-	if err := r.qualityDuplicates(out, checks, flag); err != nil {
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	sort.SliceStable(out.Flags, func(i, j int) bool {
@@ -234,7 +244,8 @@ func (r *request) qualityMonths(out *Quality, declared map[string]bool, checks m
 		}
 		counts[str(x[0])][str(x[1])] = num(x[2])
 	}
-	for _, row := range out.Rows {
+	for i := range out.Rows {
+		row := &out.Rows[i].TimelinessRow // its code and name only: the other checks fill the rest at once
 		for _, m := range out.Months {
 			mt, _ := time.Parse("2006-01", m)
 			var before []int64
@@ -349,8 +360,8 @@ func (r *request) qualityDuplicates(out *Quality, checks map[string]*QualityChec
 		return err
 	}
 	names := map[string]string{}
-	for _, row := range out.Rows {
-		names[row.OrgCode] = row.OrgName
+	for i := range out.Rows {
+		names[out.Rows[i].OrgCode] = out.Rows[i].OrgName
 	}
 	for _, x := range rows {
 		town := str(x[0])

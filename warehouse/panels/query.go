@@ -213,7 +213,7 @@ func (p personCount) sql(d warehouse.Dialect, from string) string {
 		}
 		q := "SELECT " + strings.Join(cols, ", ") + from + " AND person_key IS NOT NULL"
 		if len(p.groups) > 0 {
-			q += " GROUP BY " + strings.Join(p.groups, ", ")
+			q += " GROUP BY " + strings.Join(p.groups, ", ") + d.ManyGroups()
 		}
 		return q
 	}
