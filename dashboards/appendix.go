@@ -219,8 +219,8 @@ func (a *appendixFor) basics() (Section, error) {
 		return Section{}, w.err
 	}
 	if ps := pv.(*panels.Posts); ps.Offices > 0 {
-		sec.Blocks = append(sec.Blocks, Block{Text: fmt.Sprintf("岗位方面，%d个所中%d个有所长，其中%d个所长落实了副科级（或正科级）待遇；借调、兼职他岗等不在所里从事司法行政工作的%d人。",
-			ps.Offices, ps.OfficesWithHead, ps.HeadsRanked, ps.NotDoingJustice)})
+		sec.Blocks = append(sec.Blocks, Block{Text: fmt.Sprintf("岗位方面，%d个所中%d个有所长，其中%d个所长落实了副科级（或正科级）待遇；借调、兼职他岗等不在所里从事司法行政工作的%d人；在岗人员中还兼任综治、信访、包村等镇村工作（身兼数职）的%d人。",
+			ps.Offices, ps.OfficesWithHead, ps.HeadsRanked, ps.NotDoingJustice, ps.WithOtherDuties)})
 	}
 	return sec, nil
 }

@@ -516,8 +516,8 @@ func (b *builder) posts() error {
 	if len(ps.Rows) == 0 {
 		return nil
 	}
-	t := tableView{Title: "各司法所的岗位情况", Head: []string{"司法所", "在岗（人）", "借调（人）", "兼职他岗（人）", "长期病假（人）", "所长落实副科级", "在矫对象（人）", "每名在岗人员对应矫正对象（人）"},
-		Note: fmt.Sprintf("%d个所中%d个有所长，其中%d个所长落实了副科级（或正科级）待遇；借调和兼职他岗、不在所里做司法行政工作的共%d人。", ps.Offices, ps.OfficesWithHead, ps.HeadsRanked, ps.NotDoingJustice)}
+	t := tableView{Title: "各司法所的岗位情况", Head: []string{"司法所", "在岗（人）", "借调（人）", "兼职他岗（人）", "长期病假（人）", "在岗又兼任镇村工作（人）", "所长落实副科级", "在矫对象（人）", "每名在岗人员对应矫正对象（人）"},
+		Note: fmt.Sprintf("%d个所中%d个有所长，其中%d个所长落实了副科级（或正科级）待遇；借调和兼职他岗、不在所里做司法行政工作的共%d人；在岗人员中还兼任综治、信访、包村等镇村工作（身兼数职）的%d人。", ps.Offices, ps.OfficesWithHead, ps.HeadsRanked, ps.NotDoingJustice, ps.WithOtherDuties)}
 	for i, r := range ps.Rows {
 		head := "无所长"
 		switch {
@@ -534,7 +534,7 @@ func (b *builder) posts() error {
 		}
 		t.Rows = append(t.Rows, []cell{{Text: r.OrgName, Href: f.Href("/staffing", "org", r.OrgCode)},
 			{Text: thousands(r.InPost), Ref: b.ref("staffing.posts", f, fmt.Sprintf("rows.%d.in_post", i), r.InPost)},
-			{Text: thousands(r.Seconded)}, {Text: thousands(r.OtherPost)}, {Text: thousands(r.SickLeave)}, {Text: head},
+			{Text: thousands(r.Seconded)}, {Text: thousands(r.OtherPost)}, {Text: thousands(r.SickLeave)}, {Text: thousands(r.OtherDuties)}, {Text: head},
 			{Text: thousands(r.Subjects)}, {Text: ratio}})
 	}
 	b.p.Tables = append(b.p.Tables, t)

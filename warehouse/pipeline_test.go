@@ -274,7 +274,7 @@ func TestTemplatesIngestCleanly(t *testing.T) {
 		"corrections":  {{"2014-12-31", "1", "", "男", "1970-05-01", "石门镇", "缓刑", "2014-01-01", "2015-01-01", "普管", "在矫", "否", "否", 6, 12, 40}},
 		"resettlement": {{"2014-12-31", "1", "", "男", "1970-05-01", "石门镇", "2014-02-01", "刑满释放", "必接必送", "务农", "是", "否"}},
 		"publicity":    {{"2014-03-05", "石门镇", "石门村", "讲座", "宪法宣传", 120, 300}},
-		"roster":       {{"2014-12-31", "张三", "", "男", "1970-05-01", "石门镇司法所", "所长", "公务员", "中央政法专项编制", "大学本科", "法律", "是", "是", "副科级", "1992-07-01", "在岗"}},
+		"roster":       {{"2014-12-31", "张三", "", "男", "1970-05-01", "石门镇司法所", "所长", "公务员", "中央政法专项编制", "大学本科", "法律", "是", "是", "副科级", "1992-07-01", "在岗", "综治、信访"}},
 		"budget":       {{2014, "青山县司法局", "人民调解经费", "", 50000, 45000, 60000, ""}},
 		"site":         {{"2014-12-31", "石门镇司法行政服务站", "乡镇司法行政服务站", "石门镇", "", "石门镇司法所", "2013-05-01", "2014-06-01", "是", "是", "是", "是", "是", "是", "是", "是", "是", "是", "是"}},
 	}
@@ -662,6 +662,39 @@ func TestDatesBefore1970(t *testing.T) {
 			}
 			if got != want {
 				t.Errorf("got %s, want %s", got, want)
+			}
+		})
+	}
+}
+
+// TestMigrationToV8 takes a warehouse back to schema 7 (a roster without
+// 兼任镇村工作) and reopens it: fact_staff gets the column at its end, the
+// rows loaded before keep their values, and a roster with the column loads.
+func TestMigrationToV8(t *testing.T) {
+	for engine, dsn := range engines(t) {
+		t.Run(engine, func(t *testing.T) {
+			dir := t.TempDir()
+			w := open(t, dsn)
+			p := pipeline(w, filepath.Join(dir, "archive"))
+			run(t, p, write(t, dir, "reg.csv", registryCSV))
+			run(t, p, write(t, dir, "roster2014.csv", "统计时点：2014年12月31日\n姓名,身份证号,单位,在岗状态\n张三,990121196504120131,石门镇司法所,在岗\n"))
+			ctx := context.Background()
+			w = downgrade(t, w, engine, dsn, 7, "ALTER TABLE fact_staff DROP COLUMN other_duties")
+			res, err := w.Query(ctx, "SELECT * FROM fact_staff LIMIT 0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cols := strings.Join(res.Columns, ","); !strings.HasSuffix(cols, ",status,other_duties") {
+				t.Errorf("columns after the upgrade: %s", cols)
+			}
+			run(t, pipeline(w, filepath.Join(dir, "archive")), write(t, dir, "roster2015.csv",
+				"统计时点：2015年12月31日\n姓名,身份证号,单位,在岗状态,兼任镇村工作\n张三,990121196504120131,石门镇司法所,在岗,综治、信访\n"))
+			res, err = w.Query(ctx, "SELECT snapshot, other_duties FROM fact_staff ORDER BY snapshot")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := fmt.Sprint(res.Rows); got != "[[2014-12-31 ] [2015-12-31 综治、信访]]" {
+				t.Errorf("rows after the upgrade: %s", got)
 			}
 		})
 	}

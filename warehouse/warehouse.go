@@ -25,7 +25,7 @@ import (
 )
 
 // SchemaVersion is the warehouse layout this build writes and reads.
-const SchemaVersion = 7
+const SchemaVersion = 8
 
 // ErrLocked says the embedded warehouse file is held by another process
 // (a running sifa serve): hand the files to that process instead.
@@ -226,6 +226,22 @@ var migrations = []func(ctx context.Context, w *Warehouse) error{
 			if err := w.eng.ensureTable(ctx, t); err != nil {
 				return fmt.Errorf("建表 %s 失败：%w", t.Name, err)
 			}
+		}
+		return nil
+	},
+	// v8: the roster's 兼任镇村工作 (身兼数职), at the end of fact_staff
+	// (a new warehouse creates the table with it here).
+	func(ctx context.Context, w *Warehouse) error {
+		t := ledger.FactFor(ledger.Roster.ID)
+		if err := w.eng.ensureTable(ctx, t); err != nil {
+			return fmt.Errorf("建表 %s 失败：%w", t.Name, err)
+		}
+		has, err := w.hasColumn(ctx, t.Name, "other_duties")
+		if err != nil || has {
+			return err
+		}
+		if err := w.eng.addColumn(ctx, t, "other_duties", w.eng.addedTextColumn()); err != nil {
+			return fmt.Errorf("升级仓库结构失败：%w", err)
 		}
 		return nil
 	},

@@ -174,7 +174,7 @@ func (g *gen) roster(c *county, y int) {
 	s := &sheet{
 		title: []string{c.name + "司法行政系统人员花名册" + Synthetic, fmt.Sprintf("统计时点：%d年12月31日", y)},
 		header: []string{"姓名", "身份证号", "性别", "出生日期", "单位", "职务", "人员类别", "编制类型", "学历", "所学专业", "法律专业", "会使用计算机",
-			"职级待遇", "参加工作时间", "在岗状态"},
+			"职级待遇", "参加工作时间", "在岗状态", "兼任镇村工作"},
 		footer: []string{"填表人：" + g.name(), "填报日期：" + fmt.Sprintf("%d年1月5日", y+1)},
 	}
 	for i, p := range g.staff[c.code] {
@@ -203,9 +203,20 @@ func (g *gen) roster(c *county, y int) {
 			comp = "" // left empty: read as 否
 		}
 		s.rows = append(s.rows, []any{p.name, idCell, gender(p.male), birthCell, unit, p.post, p.kind, p.estab, p.edu, p.major, yn(p.law),
-			comp, p.rank, dateAs(p.workStart, i), p.status})
+			comp, p.rank, dateAs(p.workStart, i), p.status, townDuties(p, i)})
 	}
 	g.save(s, fmt.Sprintf("08_%s_人员花名册_%d", c.name, y), "xlsx")
+}
+
+// townDuties is the town work a township office's staff member also
+// carries (身兼数职: 篇一 says most offices must join the town's 综治, 维稳,
+// 信访, 扶贫 and 包村 work). Drawn from the staff member's place in the
+// roster, not the random source, so the other files stay as they were.
+func townDuties(p *staffer, i int) string {
+	if p.town < 0 || p.status != "在岗" {
+		return ""
+	}
+	return []string{"综治、信访", "维稳、包村", "", "扶贫", "安全生产、包村"}[i%5]
 }
 
 func atoi64(s string) int64 {

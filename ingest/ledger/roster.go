@@ -23,6 +23,8 @@ var Roster = func() *Ledger {
 			{Name: "职级待遇", Values: []string{"正科级", "副科级", "无"}},
 			{Name: "参加工作时间", Date: true, Aliases: []string{"参加工作日期"}},
 			{Name: "在岗状态", Required: true, Values: []string{"在岗", "借调", "长期病假", "兼职他岗"}},
+			// 身兼数职: the town's own work an office's staff also carry (综治, 信访, 包村 …)
+			{Name: "兼任镇村工作", Aliases: []string{"兼任工作", "身兼数职", "兼任其他工作"}, Hint: "还承担的镇村工作，如“综治、信访、包村”；没有就空着"},
 		},
 	}
 	fact(l, "fact_staff", append(append([]Col{byRule(D("snapshot"), "统计时点")}, personCols...),
@@ -30,6 +32,7 @@ var Roster = func() *Ledger {
 		code("establishment", "编制类型"), code("education", "学历"), text("major", "所学专业"),
 		yesno("law_major", "法律专业"),
 		byRule(I("computer"), "会使用计算机"), // a column present but left empty means 否
-		code("rank", "职级待遇"), day("work_start", "参加工作时间"), code("status", "在岗状态"))...)
+		code("rank", "职级待遇"), day("work_start", "参加工作时间"), code("status", "在岗状态"),
+		text("other_duties", "兼任镇村工作"))...) // last: warehouses before schema v8 get it added at the end
 	return l
 }()

@@ -99,15 +99,18 @@ func workDetails(r *request) (any, error) {
 // latest roster by status, whether its head (所长) holds 副科级 or above,
 // and the corrections subjects per staff member in post.
 type PostRow struct {
-	OrgCode    string  `json:"org_code"`
-	OrgName    string  `json:"org_name"`
-	InPost     int64   `json:"in_post"`
-	Seconded   Persons `json:"seconded" sdc:"subjects"`    // 借调
-	OtherPost  Persons `json:"other_post" sdc:"subjects"`  // 兼职他岗
-	SickLeave  Persons `json:"sick_leave" sdc:"subjects"`  // 长期病假
-	HeadRanked Persons `json:"head_ranked" sdc:"subjects"` // 1 when the head holds 副科级 or 正科级
-	HasHead    bool    `json:"has_head"`
-	Subjects   Persons `json:"corrections_subjects" sdc:"subjects"`
+	OrgCode   string  `json:"org_code"`
+	OrgName   string  `json:"org_name"`
+	InPost    int64   `json:"in_post"`
+	Seconded  Persons `json:"seconded" sdc:"subjects"`   // 借调
+	OtherPost Persons `json:"other_post" sdc:"subjects"` // 兼职他岗
+	SickLeave Persons `json:"sick_leave" sdc:"subjects"` // 长期病假
+	// OtherDuties are those in post who also carry the town's own work
+	// (the roster's 兼任镇村工作: 综治, 信访, 包村 …): 身兼数职
+	OtherDuties Persons `json:"other_duties" sdc:"subjects"`
+	HeadRanked  Persons `json:"head_ranked" sdc:"subjects"` // 1 when the head holds 副科级 or 正科级
+	HasHead     bool    `json:"has_head"`
+	Subjects    Persons `json:"corrections_subjects" sdc:"subjects"`
 	// SubjectsPerStaff is Subjects ÷ InPost (null with no staff, or when Subjects is withheld)
 	SubjectsPerStaff *float64 `json:"subjects_per_staff"`
 }
@@ -118,6 +121,7 @@ type Posts struct {
 	OfficesWithHead int64     `json:"offices_with_head"`
 	HeadsRanked     int64     `json:"heads_ranked"` // offices whose head holds 副科级 or above
 	NotDoingJustice int64     `json:"not_doing_justice_work"`
+	WithOtherDuties int64     `json:"with_other_duties"` // in post and also carrying town work (身兼数职)
 	Rows            []PostRow `json:"rows"`
 }
 
@@ -127,7 +131,7 @@ func (p *Posts) withheld(k int64) any {
 	cp := *p
 	cp.Rows = make([]PostRow, len(p.Rows))
 	for i, r := range p.Rows {
-		for _, n := range []*Persons{&r.Seconded, &r.OtherPost, &r.SickLeave, &r.HeadRanked, &r.Subjects} {
+		for _, n := range []*Persons{&r.Seconded, &r.OtherPost, &r.SickLeave, &r.OtherDuties, &r.HeadRanked, &r.Subjects} {
 			if *n > 0 && int64(*n) < k {
 				*n = Persons(-k)
 				if n == &r.Subjects {
@@ -146,7 +150,7 @@ func staffingPosts(r *request) (any, error) {
 		return out, nil
 	}
 	res, err := r.rowsAll(personCount{groups: []string{"town_code"}, counts: []string{"status = '在岗'", "status = '借调'", "status = '兼职他岗'", "status = '长期病假'",
-		"post = '所长'", "post = '所长' AND rank IN ('副科级', '正科级')"}}.sql(r.d, r.snapshot("fact_staff", false, false, " AND org_level = '乡镇'")),
+		"post = '所长'", "post = '所长' AND rank IN ('副科级', '正科级')", "status = '在岗' AND other_duties <> ''"}}.sql(r.d, r.snapshot("fact_staff", false, false, " AND org_level = '乡镇'")),
 		personCount{groups: []string{"town_code"}, counts: []string{"status = '在矫'"}}.sql(r.d, r.snapshot("fact_corrections", false, true)))
 	if err != nil {
 		return nil, err
@@ -164,7 +168,7 @@ func staffingPosts(r *request) (any, error) {
 		p := PostRow{OrgCode: o.Code, OrgName: o.Name, Subjects: Persons(subjects[o.Code])}
 		if x, ok := got[o.Code]; ok {
 			p.InPost, p.Seconded, p.OtherPost, p.SickLeave = num(x[1]), pnum(x[2]), pnum(x[3]), pnum(x[4])
-			p.HasHead, p.HeadRanked = num(x[5]) > 0, Persons(min(1, num(x[6])))
+			p.HasHead, p.HeadRanked, p.OtherDuties = num(x[5]) > 0, Persons(min(1, num(x[6]))), pnum(x[7])
 		}
 		if p.InPost > 0 {
 			v := math.Round(float64(p.Subjects)/float64(p.InPost)*10) / 10
@@ -176,6 +180,7 @@ func staffingPosts(r *request) (any, error) {
 		}
 		out.HeadsRanked += int64(p.HeadRanked)
 		out.NotDoingJustice += int64(p.Seconded + p.OtherPost)
+		out.WithOtherDuties += int64(p.OtherDuties)
 		out.Rows = append(out.Rows, p)
 	}
 	return out, nil

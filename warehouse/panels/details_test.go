@@ -25,9 +25,10 @@ func TestDetailsAndPosts(t *testing.T) {
 					fmt.Sprintf("2016-12-31,%s,石门镇,2016-02-01,必接必送,就业,是\n2016-12-31,%s,石门镇,2016-03-01,必接必送,务农,是\n", idNumber(401), idNumber(402)) +
 					fmt.Sprintf("2016-12-31,%s,营盘镇,2016-04-01,必接必送,务农,是\n2016-12-31,%s,营盘镇,2016-05-01,自行报到,未安置,是\n2016-12-31,%s,营盘镇,2016-06-01,未衔接,未安置,否\n", idNumber(403), idNumber(404), idNumber(405))},
 				{"普法.csv", "日期,乡镇,村(社区),活动形式\n2016-03-01,石门镇,东坪村,讲座\n2016-04-01,石门镇,东坪村,讲座\n2016-05-01,营盘镇,南岔村,讲座\n"},
-				{"花名册.csv", "统计时点,姓名,身份证号,单位,职务,职级待遇,在岗状态\n" +
-					fmt.Sprintf("2016-12-31,甲,%s,石门镇,所长,副科级,在岗\n2016-12-31,乙,%s,石门镇,工作人员,无,在岗\n2016-12-31,丙,%s,石门镇,工作人员,无,借调\n", idNumber(501), idNumber(502), idNumber(503)) +
-					fmt.Sprintf("2016-12-31,丁,%s,营盘镇,所长,无,在岗\n2016-12-31,戊,%s,营盘镇,工作人员,无,兼职他岗\n", idNumber(504), idNumber(505))},
+				// 身兼数职: 甲 and 丁 in post with town work; 丙's is not counted (借调)
+				{"花名册.csv", "统计时点,姓名,身份证号,单位,职务,职级待遇,在岗状态,兼任镇村工作\n" +
+					fmt.Sprintf("2016-12-31,甲,%s,石门镇,所长,副科级,在岗,综治、信访\n2016-12-31,乙,%s,石门镇,工作人员,无,在岗,\n2016-12-31,丙,%s,石门镇,工作人员,无,借调,包村\n", idNumber(501), idNumber(502), idNumber(503)) +
+					fmt.Sprintf("2016-12-31,丁,%s,营盘镇,所长,无,在岗, 扶贫 \n2016-12-31,戊,%s,营盘镇,工作人员,无,兼职他岗,\n", idNumber(504), idNumber(505))},
 			}, nil)
 			e := &Engine{Store: w}
 			f := Filter{Org: "990121", Year: 2016}
@@ -48,11 +49,11 @@ func TestDetailsAndPosts(t *testing.T) {
 				t.Fatal(err)
 			}
 			ps := v.(*Posts)
-			got = fmt.Sprintf("heads %d/%d ranked %d away %d", ps.OfficesWithHead, ps.Offices, ps.HeadsRanked, ps.NotDoingJustice)
+			got = fmt.Sprintf("heads %d/%d ranked %d away %d town work %d", ps.OfficesWithHead, ps.Offices, ps.HeadsRanked, ps.NotDoingJustice, ps.WithOtherDuties)
 			for _, r := range ps.Rows {
-				got += fmt.Sprintf("; %s %d in post, %d seconded, %d other, head %d, %d subjects, %v per staff", r.OrgName, r.InPost, r.Seconded, r.OtherPost, r.HeadRanked, r.Subjects, *r.SubjectsPerStaff)
+				got += fmt.Sprintf("; %s %d in post, %d seconded, %d other, %d town work, head %d, %d subjects, %v per staff", r.OrgName, r.InPost, r.Seconded, r.OtherPost, r.OtherDuties, r.HeadRanked, r.Subjects, *r.SubjectsPerStaff)
 			}
-			want = "heads 2/2 ranked 1 away 2; 石门镇 2 in post, 1 seconded, 0 other, head 1, 3 subjects, 1.5 per staff; 营盘镇 1 in post, 0 seconded, 1 other, head 0, 1 subjects, 1 per staff"
+			want = "heads 2/2 ranked 1 away 2 town work 2; 石门镇 2 in post, 1 seconded, 0 other, 1 town work, head 1, 3 subjects, 1.5 per staff; 营盘镇 1 in post, 0 seconded, 1 other, 1 town work, head 0, 1 subjects, 1 per staff"
 			if got != want {
 				t.Errorf("staffing.posts:\n got %s\nwant %s", got, want)
 			}
