@@ -535,7 +535,8 @@ func installBinary(from, to string) error {
 // loaded (SIFA_BENCH_WAREHOUSE, a DSN; SIFA_BENCH_PORT, a ClickHouse
 // server's native port for its client), for the whole province in 2016:
 // the loop of a change to the panels' SQL, without loading the province
-// again. SIFA_BENCH_PANELS limits it to some panels (comma-separated).
+// again; also compare.orgs over the ten years as BenchmarkScale does.
+// SIFA_BENCH_PANELS limits it to some panels (comma-separated).
 func BenchmarkPanelsOn(b *testing.B) {
 	dsn := os.Getenv("SIFA_BENCH_WAREHOUSE")
 	if dsn == "" {
@@ -556,6 +557,9 @@ func BenchmarkPanelsOn(b *testing.B) {
 	fmt.Printf("\n| panel | p50 ms | p95 ms | client ms | ratio |\n|---|---:|---:|---:|---:|\n")
 	for _, r := range rows {
 		fmt.Printf("| %s | %s | %s | %s | %.2f |\n", r.panel, ms(r.p50), ms(r.p95), ms(r.client), float64(r.p50)/float64(max(r.client, time.Microsecond)))
+	}
+	if len(only) == 0 || slices.Contains(only, "compare.orgs") {
+		printCompare(measurePanels(b, w.Dialect().Name(), compareScale, w, port, compareFilter, 10, "compare.orgs"))
 	}
 	if len(only) == 0 {
 		fmt.Printf("\n| page | p50 ms | p95 ms |\n|---|---:|---:|\n")
