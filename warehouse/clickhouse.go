@@ -495,6 +495,18 @@ func (e *chEngine) deleteRows(ctx context.Context, table, cond string) error {
 	return nil
 }
 
+func (e *chEngine) execLocal(ctx context.Context, build func(suffix string) string) error {
+	if e.cluster == "" {
+		return e.exec(ctx, build(""))
+	}
+	for i, s := range e.shards {
+		if err := s.Exec(ctx, build("_local")); err != nil {
+			return fmt.Errorf("分片 %d：%w", i+1, err)
+		}
+	}
+	return nil
+}
+
 func (e *chEngine) backup(ctx context.Context, path string) error {
 	return fmt.Errorf("ClickHouse 仓库请用 ClickHouse 自己的备份办法（如 clickhouse-backup 或复制分区）；sifa backup 备份的是内置仓库和原始文件归档")
 }

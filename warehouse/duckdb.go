@@ -324,6 +324,10 @@ func (e *duckEngine) addColumn(ctx context.Context, t *ledger.Table, name, typ s
 	return e.exec(ctx, "ALTER TABLE "+t.Name+" ADD COLUMN "+name+" "+typ)
 }
 
+func (e *duckEngine) execLocal(ctx context.Context, build func(suffix string) string) error {
+	return e.exec(ctx, build(""))
+}
+
 func (e *duckEngine) notIn() string { return "NOT IN" }
 
 func duckQuote(s string) string { return "'" + strings.ReplaceAll(literalText(s), "'", "''") + "'" }

@@ -699,3 +699,43 @@ func TestMigrationToV8(t *testing.T) {
 		})
 	}
 }
+
+// TestScopeRows: the row counts per scope that Commit writes agree with
+// the visible fact rows after a correction and the sweep, and a warehouse
+// from before schema v9 gets them filled from its rows.
+func TestScopeRows(t *testing.T) {
+	for engine, dsn := range engines(t) {
+		t.Run(engine, func(t *testing.T) {
+			dir := t.TempDir()
+			w := open(t, dsn)
+			p := pipeline(w, filepath.Join(dir, "archive"))
+			run(t, p, write(t, dir, "reg.csv", registryCSV))
+			run(t, p, disputesFile(t, dir, "a.csv", 3, [2]string{"石门", "2014-03"}, [2]string{"营盘", "2014-04"}))
+			run(t, p, disputesFile(t, dir, "a_改.csv", 5, [2]string{"石门", "2014-03"}))
+			ctx := context.Background()
+			counts := func(w *warehouse.Warehouse, q string) string {
+				t.Helper()
+				res, err := w.Query(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return fmt.Sprint(res.Rows)
+			}
+			check := func(w *warehouse.Warehouse, when string) {
+				t.Helper()
+				facts := counts(w, "SELECT scope_org, period, count(*) FROM fact_dispute WHERE "+w.Visible()+" GROUP BY scope_org, period ORDER BY scope_org, period")
+				rows := counts(w, "SELECT scope_org, period, sum(rows) FROM scope_rows WHERE ledger = 'mediation' AND "+w.Visible()+" GROUP BY scope_org, period ORDER BY scope_org, period")
+				if facts != rows || facts != "[[990121100 2014-03 5] [990121101 2014-04 3]]" {
+					t.Errorf("%s: scope_rows %s, facts %s", when, rows, facts)
+				}
+			}
+			check(w, "after the correction")
+			if _, err := w.Sweep(ctx); err != nil {
+				t.Fatal(err)
+			}
+			check(w, "after the sweep")
+			w = downgrade(t, w, engine, dsn, 8, "DROP TABLE scope_rows")
+			check(w, "after the upgrade")
+		})
+	}
+}

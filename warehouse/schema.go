@@ -45,6 +45,14 @@ var (
 	// names, which ClickHouse finds without grouping every scope (Commit).
 	Scopes = &ledger.Table{Name: "scopes", Columns: []ledger.Col{ledger.S("scope"), ledger.S("load_id"), ledger.I("scope_key"), ledger.S("ledger"),
 		ledger.I("version"), ledger.I("superseded")}, OrderBy: []string{"scope"}}
+
+	// ScopeRows is how many fact rows each load wrote into each scope,
+	// written with the rows (and invisible with them until the commit): a
+	// panel that only counts rows per org and month reads a few thousand of
+	// these through the same visibility (scope_key) instead of a province's
+	// ten million disputes.
+	ScopeRows = &ledger.Table{Name: "scope_rows", Columns: []ledger.Col{ledger.I("scope_key"), ledger.S("load_id"), ledger.S("ledger"), ledger.S("scope_org"),
+		ledger.S("period"), ledger.I("rows")}, OrderBy: []string{"ledger", "scope_org", "period"}}
 )
 
 // ZeroReportSheet is the sheet name a 零上报's load is recorded under (loads.sheet):

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/big"
 	"os"
 	"reflect"
@@ -25,7 +26,7 @@ import (
 )
 
 // SchemaVersion is the warehouse layout this build writes and reads.
-const SchemaVersion = 8
+const SchemaVersion = 9
 
 // ErrLocked says the embedded warehouse file is held by another process
 // (a running sifa serve): hand the files to that process instead.
@@ -85,6 +86,9 @@ type engine interface {
 	addedIntColumn() string
 	// addColumn adds a column to a table that lacks it.
 	addColumn(ctx context.Context, t *ledger.Table, name, typ string) error
+	// execLocal runs a statement built for table names with a suffix: on
+	// a cluster once on each shard with "_local" (its own tables), else once with "".
+	execLocal(ctx context.Context, build func(suffix string) string) error
 	// notIn is NOT IN, or GLOBAL NOT IN on a cluster.
 	notIn() string
 	// dateLit makes a date literal from a validated "2006-01-02".
@@ -245,6 +249,30 @@ var migrations = []func(ctx context.Context, w *Warehouse) error{
 		}
 		return nil
 	},
+	// v9: scope_rows, filled from the fact rows already loaded (every
+	// version, current or not, so a version made current again counts).
+	func(ctx context.Context, w *Warehouse) error {
+		if err := w.eng.ensureTable(ctx, ScopeRows); err != nil {
+			return fmt.Errorf("建表 %s 失败：%w", ScopeRows.Name, err)
+		}
+		for _, l := range ledger.Ledgers {
+			t := ledger.FactFor(l.ID)
+			if t == nil {
+				continue
+			}
+			if err := w.eng.ensureTable(ctx, t); err != nil {
+				return fmt.Errorf("建表 %s 失败：%w", t.Name, err)
+			}
+			err := w.eng.execLocal(ctx, func(suffix string) string {
+				return "INSERT INTO " + ScopeRows.Name + suffix + " (scope_key, load_id, ledger, scope_org, period, rows) SELECT scope_key, load_id, " +
+					w.eng.quote(l.ID) + ", scope_org, period, count(*) FROM " + t.Name + suffix + " GROUP BY scope_key, load_id, scope_org, period"
+			})
+			if err != nil {
+				return fmt.Errorf("升级仓库结构失败（%s）：%w", t.Name, err)
+			}
+		}
+		return nil
+	},
 }
 
 // hasColumn says whether a table has a column (a migration's step may
@@ -392,6 +420,9 @@ type Load struct {
 	Orgs, Periods                       []string
 	Accepted, Rejected                  int
 	At                                  time.Time
+	// ScopeRows is how many rows the load wrote into each of its scopes
+	// (ledger|org|period): Commit writes them to scope_rows.
+	ScopeRows map[string]int
 }
 
 // Commit makes a file's rows current: every scope it wrote points at its
@@ -422,6 +453,23 @@ func (w *Warehouse) Commit(ctx context.Context, loadID string, scopes []string, 
 	for _, l := range loads {
 		lrows = append(lrows, []any{l.LoadID, l.File, l.Sheet, l.SHA256, l.Ledger, strings.Join(l.Orgs, ","),
 			strings.Join(l.Periods, ","), int64(l.Accepted), int64(l.Rejected), l.At.UTC()})
+	}
+	// the row counts first: like the fact rows, they count from the commit on
+	var crows [][]any
+	for _, l := range loads {
+		for _, s := range slices.Sorted(maps.Keys(l.ScopeRows)) {
+			led, rest, _ := strings.Cut(s, "|")
+			org, period, _ := strings.Cut(rest, "|")
+			crows = append(crows, []any{transform.ScopeKey(s, loadID), loadID, led, org, period, int64(l.ScopeRows[s])})
+		}
+	}
+	if len(crows) > 0 {
+		cr := transform.BuildRecord(ScopeRows, crows)
+		err := w.eng.appendRecord(ctx, ScopeRows, cr)
+		cr.Release()
+		if err != nil {
+			return fmt.Errorf("提交载入失败：%w", err)
+		}
 	}
 	sr := transform.BuildRecord(Scopes, srows)
 	defer sr.Release()
@@ -724,7 +772,7 @@ func (w *Warehouse) Sweep(ctx context.Context) (int64, error) {
 	w.mu.Lock() // no load of this process is between append and commit
 	defer w.mu.Unlock()
 	var total int64
-	for _, t := range ledger.Facts {
+	for _, t := range append(slices.Clone(ledger.Facts), ScopeRows) {
 		cond := "NOT (" + w.Visible() + ") AND load_id " + w.eng.in() + " (SELECT load_id FROM loads)"
 		res, err := w.eng.query(ctx, "SELECT count(*) FROM "+t.Name+" WHERE "+cond)
 		if err != nil {
@@ -737,7 +785,9 @@ func (w *Warehouse) Sweep(ctx context.Context) (int64, error) {
 		if err := w.eng.deleteRows(ctx, t.Name, cond); err != nil {
 			return total, fmt.Errorf("清理 %s 失败：%w", t.Name, err)
 		}
-		total += n
+		if t != ScopeRows { // the fact rows swept; their counts go with them
+			total += n
+		}
 	}
 	return total, nil
 }

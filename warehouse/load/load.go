@@ -467,7 +467,7 @@ func (p *Pipeline) file(ctx context.Context, path string, reg *transform.Registr
 			rejectRows = append(rejectRows, []any{rep.LoadID, r.File, r.Sheet, int64(r.Row), r.Column, r.Value, r.Reason, r.Ledger})
 		}
 		loads = append(loads, warehouse.Load{LoadID: rep.LoadID, File: arc.Name, Sheet: t.Sheet, SHA256: arc.SHA256,
-			Ledger: t.Ledger.ID, Orgs: tr.Orgs, Periods: tr.Periods, Accepted: tr.Accepted, Rejected: tr.Rejected, At: time.Now()})
+			Ledger: t.Ledger.ID, Orgs: tr.Orgs, Periods: tr.Periods, Accepted: tr.Accepted, Rejected: tr.Rejected, At: time.Now(), ScopeRows: tr.scopeRows})
 		rep.Tables = append(rep.Tables, tr)
 		return nil
 	})

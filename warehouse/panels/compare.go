@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"sifa/ingest/ledger"
 	"sifa/transform"
 )
 
@@ -165,7 +166,13 @@ func compareOrgs(r *request) (any, error) {
 		{"fact_consultation", "sum(visits)", false, func(b *compareBase) **float64 { return &b.consultations }},
 	}
 	var qs []string
-	for _, q := range events {
+	for i, q := range events {
+		if i == 0 { // disputes are counted per office-month already
+			if c, ok := r.rowCounts(ledger.Mediation, level == transform.LevelCounty, first, to); ok {
+				qs = append(qs, c)
+				continue
+			}
+		}
 		cond := r.visibleIn(q.table, first, to) + " AND " + r.sc.where(q.villages) + fmt.Sprintf(" AND period >= '%s' AND period <= '%s'", first, to)
 		// grouped by month, not by year: a substring per row costs ClickHouse more than a few thousand groups
 		qs = append(qs, "SELECT "+codeCol+", period, "+q.agg+r.from(q.table, cond)+" GROUP BY "+codeCol+", period")

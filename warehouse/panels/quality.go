@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"sifa/ingest/ledger"
 	"sifa/transform"
 )
 
@@ -162,14 +163,13 @@ func qualityOffices(r *request) (any, error) {
 func (r *request) qualityRows(out *Quality, byOrg map[string]*QualityRow) error {
 	from, to := out.Months[0], out.Months[len(out.Months)-1]
 	for _, l := range monthlyLedgers {
-		cond := r.visibleIn(l.Fact.Name, from, to) + " AND " + r.sc.where(false) + fmt.Sprintf(" AND period >= '%s' AND period <= '%s'", from, to)
-		rows, err := r.rows("SELECT town_code, count(*)" + r.from(l.Fact.Name, cond) + " GROUP BY town_code")
+		rows, err := r.townMonths(l, from, to)
 		if err != nil {
 			return err
 		}
 		for _, x := range rows {
 			if row := byOrg[str(x[0])]; row != nil {
-				row.RowsLoaded += num(x[1])
+				row.RowsLoaded += num(x[2])
 			}
 		}
 	}
@@ -232,8 +232,7 @@ func (r *request) qualityRows(out *Quality, byOrg map[string]*QualityRow) error 
 func (r *request) qualityMonths(out *Quality, declared map[string]bool, checks map[string]*QualityCheck, flag func(QualityFlag)) error {
 	first, _ := time.Parse("2006-01", out.Months[0])
 	from, to := first.AddDate(-1, 0, 0).Format("2006-01"), out.Months[len(out.Months)-1]
-	cond := r.visibleIn("fact_dispute", from, to) + " AND " + r.sc.where(false) + fmt.Sprintf(" AND period >= '%s' AND period <= '%s'", from, to)
-	rows, err := r.rows("SELECT town_code, period, count(*)" + r.from("fact_dispute", cond) + " GROUP BY town_code, period")
+	rows, err := r.townMonths(ledger.Mediation, from, to)
 	if err != nil {
 		return err
 	}

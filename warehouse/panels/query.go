@@ -2,6 +2,7 @@ package panels
 
 import (
 	"fmt"
+	"sifa/ingest/ledger"
 	"sifa/transform"
 	"sifa/warehouse"
 	"sort"
@@ -124,6 +125,38 @@ func (r *request) from(table, cond string) string {
 func (r *request) events(table string, villages bool, more ...string) string {
 	from, to := r.f.Months()
 	return r.from(table, r.visibleIn(table, from, to)+" AND "+r.sc.where(villages)+" AND "+monthWhere(r.f)+strings.Join(more, ""))
+}
+
+// rowCounts is a query of how many current rows of a ledger's facts each
+// org has per month in the request's scope, months from to to: its org
+// (the scope's: a township for the monthly ledgers; with county, the first
+// six digits, its county), month and count. It reads scope_rows (a row per
+// office-month) instead of the facts (a province's ten million disputes:
+// 0.5–0.9 s on ClickHouse 18.16), through the same scope keys. ok is false
+// when the scope or the account's limit is a village, whose rows the counts
+// do not split out. The read recorded is the fact rows counted, so lineage
+// and the rows behind an answer are what they were.
+func (r *request) rowCounts(l *ledger.Ledger, county bool, from, to string) (q string, ok bool) {
+	if r.sc.level == transform.LevelVillage || r.sc.limit != nil && r.sc.limit.level == transform.LevelVillage {
+		return "", false
+	}
+	cond := r.visibleIn(l.Fact.Name, from, to) + " AND period >= " + r.d.Lit(from) + " AND period <= " + r.d.Lit(to)
+	r.from(l.Fact.Name, cond+" AND "+r.sc.where(false))
+	org := "scope_org"
+	if county {
+		org = "substring(scope_org, 1, 6)"
+	}
+	return "SELECT " + org + ", period, sum(rows) FROM " + warehouse.ScopeRows.Name + " WHERE ledger = " + r.d.Lit(l.ID) + " AND " + cond + " GROUP BY " + org + ", period", true
+}
+
+// townMonths counts a ledger's current rows per township and month, from
+// rowCounts where it can answer, else from the facts.
+func (r *request) townMonths(l *ledger.Ledger, from, to string) ([][]any, error) {
+	if q, ok := r.rowCounts(l, false, from, to); ok {
+		return r.rows(q)
+	}
+	cond := r.visibleIn(l.Fact.Name, from, to) + " AND " + r.sc.where(false) + " AND period >= " + r.d.Lit(from) + " AND period <= " + r.d.Lit(to)
+	return r.rows("SELECT town_code, period, count(*)" + r.from(l.Fact.Name, cond) + " GROUP BY town_code, period")
 }
 
 // visible is the condition that keeps a fact table to its current loads,
