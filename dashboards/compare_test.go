@@ -2,15 +2,11 @@ package dashboards_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/csv"
 	"io"
 	"strings"
 	"testing"
 
-	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/arrow-go/v18/parquet/file"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/xuri/excelize/v2"
 
 	"sifa/warehouse/panels"
@@ -69,18 +65,7 @@ func TestComparePage(t *testing.T) {
 	}
 	// Parquet, read by arrow-go
 	pq := get("/compare/dataset?from=2012-01&to=2016-12&format=parquet")
-	pr, err := file.NewParquetReader(bytes.NewReader(pq))
-	if err != nil {
-		t.Fatal(err)
-	}
-	fr, err := pqarrow.NewFileReader(pr, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tbl, err := fr.ReadTable(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	tbl := readParquet(t, pq)
 	defer tbl.Release()
 	if tbl.NumRows() != 10 || int(tbl.NumCols()) != len(rows[0]) {
 		t.Errorf("Parquet: %d rows, %d columns", tbl.NumRows(), tbl.NumCols())

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet/file"
@@ -186,18 +187,7 @@ func TestParquetExport(t *testing.T) {
 	if code != 200 {
 		t.Fatalf("parquet: %d %s", code, pb)
 	}
-	pf, err := file.NewParquetReader(bytes.NewReader([]byte(pb)))
-	if err != nil {
-		t.Fatalf("not a Parquet file: %v", err)
-	}
-	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tbl, err := fr.ReadTable(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	tbl := readParquet(t, []byte(pb))
 	defer tbl.Release()
 	if tbl.NumRows() != d.Received {
 		t.Errorf("Parquet rows %d, the panel counted %d", tbl.NumRows(), d.Received)
@@ -235,7 +225,7 @@ func TestParquetExport(t *testing.T) {
 	if code != 200 {
 		t.Fatalf("the leader's staff rows: %d", code)
 	}
-	pf, _ = file.NewParquetReader(bytes.NewReader([]byte(pb)))
+	pf, _ := file.NewParquetReader(bytes.NewReader([]byte(pb)))
 	if sch := pf.MetaData().Schema.String(); strings.Contains(sch, "birth") || strings.Contains(sch, "person_key") || !strings.Contains(sch, "age") {
 		t.Errorf("staff rows schema: %s", sch)
 	}
@@ -418,4 +408,23 @@ func TestParquetRowCap(t *testing.T) {
 	if left, _ := filepath.Glob(filepath.Join(site.UploadDir, "sifa-export-*")); len(left) != 0 {
 		t.Errorf("exports left on disk: %v", left)
 	}
+}
+
+// readParquet reads a Parquet file with arrow-go into one table.
+func readParquet(t *testing.T, b []byte) arrow.Table {
+	t.Helper()
+	pf, err := file.NewParquetReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("not a Parquet file: %v", err)
+	}
+	defer pf.Close()
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl, err := fr.ReadTable(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tbl
 }

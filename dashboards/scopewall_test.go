@@ -13,10 +13,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/arrow-go/v18/parquet/file"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
-
 	"sifa/dashboards"
 	"sifa/ingest"
 	"sifa/transform"
@@ -98,18 +94,7 @@ func parquetText(t *testing.T, b []byte) string {
 	}
 	var sb strings.Builder
 	for _, x := range files {
-		pf, err := file.NewParquetReader(bytes.NewReader(x))
-		if err != nil {
-			t.Fatal(err)
-		}
-		fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tbl, err := fr.ReadTable(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
+		tbl := readParquet(t, x)
 		for i := 0; i < int(tbl.NumCols()); i++ {
 			for _, ch := range tbl.Column(i).Data().Chunks() {
 				for j := 0; j < ch.Len(); j++ {
@@ -119,7 +104,6 @@ func parquetText(t *testing.T, b []byte) string {
 			}
 		}
 		tbl.Release()
-		pf.Close()
 	}
 	return sb.String()
 }

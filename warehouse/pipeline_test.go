@@ -673,10 +673,7 @@ func TestDatesBefore1970(t *testing.T) {
 func TestMigrationToV8(t *testing.T) {
 	for engine, dsn := range engines(t) {
 		t.Run(engine, func(t *testing.T) {
-			dir := t.TempDir()
-			w := open(t, dsn)
-			p := pipeline(w, filepath.Join(dir, "archive"))
-			run(t, p, write(t, dir, "reg.csv", registryCSV))
+			dir, w, p := withRegistry(t, dsn)
 			run(t, p, write(t, dir, "roster2014.csv", "统计时点：2014年12月31日\n姓名,身份证号,单位,在岗状态\n张三,990121196504120131,石门镇司法所,在岗\n"))
 			ctx := context.Background()
 			w = downgrade(t, w, engine, dsn, 7, "ALTER TABLE fact_staff DROP COLUMN other_duties")
@@ -706,10 +703,7 @@ func TestMigrationToV8(t *testing.T) {
 func TestScopeRows(t *testing.T) {
 	for engine, dsn := range engines(t) {
 		t.Run(engine, func(t *testing.T) {
-			dir := t.TempDir()
-			w := open(t, dsn)
-			p := pipeline(w, filepath.Join(dir, "archive"))
-			run(t, p, write(t, dir, "reg.csv", registryCSV))
+			dir, w, p := withRegistry(t, dsn)
 			run(t, p, disputesFile(t, dir, "a.csv", 3, [2]string{"石门", "2014-03"}, [2]string{"营盘", "2014-04"}))
 			run(t, p, disputesFile(t, dir, "a_改.csv", 5, [2]string{"石门", "2014-03"}))
 			ctx := context.Background()
