@@ -1,7 +1,6 @@
 package panels
 
 import (
-	"fmt"
 	"math"
 
 	"sifa/transform"
@@ -53,23 +52,21 @@ func workDetails(r *request) (any, error) {
 	// education and service summed over the subjects' rows of the latest snapshot
 	res, err := r.rowsAll(
 		"SELECT "+sumIf("amount_fen > 0")+", sum(amount_fen)"+r.events("fact_dispute", true),
-		"SELECT aided_group, count(*), sum(recovered_fen)"+r.events("fact_legal_aid", false, " AND decision = '给予援助'")+" GROUP BY aided_group",
 		personCount{counts: []string{"status = '在矫'"}}.sql(r.d, r.snapshot("fact_corrections", false, true)),
 		"SELECT sum(group_education), sum(individual_education), sum(service_hours)"+r.snapshot("fact_corrections", false, true, " AND status = '在矫'"),
 		personCount{counts: []string{"", "handover = '必接必送'", "mentoring = 1"}}.sql(r.d, r.snapshot("fact_resettlement", false, true)),
-		"SELECT count(DISTINCT village_code)"+r.events("fact_publicity", true, " AND village_code != ''"))
+		"SELECT count(DISTINCT village_code)"+r.events("fact_publicity", true, " AND village_code != ''"),
+		"SELECT aided_group, count(*), sum(recovered_fen)"+r.events("fact_legal_aid", false, " AND decision = '给予援助'")+" GROUP BY aided_group")
 	if err != nil {
 		return nil, err
 	}
-	for i, rows := range res {
-		if i != 1 && len(rows) == 0 {
-			return nil, fmt.Errorf("查询没有返回结果")
-		}
+	one, err := firstRows(res[:5]) // the last is a row per group
+	if err != nil {
+		return nil, err
 	}
-	row := res[0][0]
-	out.DisputesWithAmount, out.DisputesAmount = num(row[0]), yuan(num(row[1]))
+	out.DisputesWithAmount, out.DisputesAmount = num(one[0][0]), yuan(num(one[0][1]))
 	byGroup := map[string]AidGroup{}
-	for _, x := range res[1] {
+	for _, x := range res[5] {
 		g := str(x[0])
 		if g == "" {
 			g = "其他"
@@ -83,13 +80,11 @@ func workDetails(r *request) (any, error) {
 		a.Group = g
 		out.AidGroups = append(out.AidGroups, a)
 	}
-	out.CorrectionsSubjects = pnum(res[2][0][0])
-	row = res[3][0]
-	out.GroupEducation, out.IndividualEducation, out.CommunityServiceHour = num(row[0]), num(row[1]), num(row[2])
-	row = res[4][0]
-	out.Released, out.HandedOver, out.Mentored = pnum(row[0]), pnum(row[1]), pnum(row[2])
+	out.CorrectionsSubjects = pnum(one[1][0])
+	out.GroupEducation, out.IndividualEducation, out.CommunityServiceHour = num(one[2][0]), num(one[2][1]), num(one[2][2])
+	out.Released, out.HandedOver, out.Mentored = pnum(one[3][0]), pnum(one[3][1]), pnum(one[3][2])
 	out.HandedOverRate, out.MentoredRate = rate(int64(out.HandedOver), int64(out.Released)), rate(int64(out.Mentored), int64(out.Released))
-	out.VillagesCovered = num(res[5][0][0])
+	out.VillagesCovered = num(one[4][0])
 	out.Villages = int64(len(r.reg.Under(r.sc.code, transform.LevelVillage)))
 	out.VillageCoverage = math.Min(1, rate(out.VillagesCovered, out.Villages))
 	return out, nil

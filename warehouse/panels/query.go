@@ -48,10 +48,28 @@ func (r *request) one(q string) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	return firstRow(rows)
+}
+
+// firstRow is the single row an aggregate query answers.
+func firstRow(rows [][]any) ([]any, error) {
 	if len(rows) == 0 {
 		return nil, fmt.Errorf("查询没有返回结果")
 	}
 	return rows[0], nil
+}
+
+// firstRows is firstRow of each of several queries' rows (rowsAll's answer).
+func firstRows(res [][][]any) ([][]any, error) {
+	out := make([][]any, len(res))
+	for i, rows := range res {
+		row, err := firstRow(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = row
+	}
+	return out, nil
 }
 
 func num(v any) int64 {

@@ -1,7 +1,6 @@
 package panels
 
 import (
-	"fmt"
 	"sifa/transform"
 	"sort"
 	"strconv"
@@ -48,21 +47,16 @@ func workSummary(r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, rows := range res {
-		if len(rows) == 0 {
-			return nil, fmt.Errorf("查询没有返回结果")
-		}
+	one, err := firstRows(res)
+	if err != nil {
+		return nil, err
 	}
 	out := &WorkSummary{}
-	row := res[0][0]
-	out.LegalAidApplications, out.LegalAidCases, out.LegalAidRecovered = num(row[0]), num(row[1]), yuan(num(row[2]))
-	out.Consultations = num(res[1][0][0])
-	row = res[2][0]
-	out.PublicityEvents, out.PublicityParticipants = num(row[0]), num(row[1])
-	row = res[3][0]
-	out.CorrectionsInSupervision, out.CorrectionsLostContact, out.CorrectionsReoffended = pnum(row[0]), pnum(row[1]), pnum(row[2])
-	row = res[4][0]
-	out.ReleasedRegistered, out.ReleasedResettled, out.ReleasedReoffended = pnum(row[0]), pnum(row[1]), pnum(row[2])
+	out.LegalAidApplications, out.LegalAidCases, out.LegalAidRecovered = num(one[0][0]), num(one[0][1]), yuan(num(one[0][2]))
+	out.Consultations = num(one[1][0])
+	out.PublicityEvents, out.PublicityParticipants = num(one[2][0]), num(one[2][1])
+	out.CorrectionsInSupervision, out.CorrectionsLostContact, out.CorrectionsReoffended = pnum(one[3][0]), pnum(one[3][1]), pnum(one[3][2])
+	out.ReleasedRegistered, out.ReleasedResettled, out.ReleasedReoffended = pnum(one[4][0]), pnum(one[4][1]), pnum(one[4][2])
 	return out, nil
 }
 
