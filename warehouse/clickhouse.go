@@ -342,6 +342,15 @@ func (e *chEngine) current(where string) string {
 		" (SELECT scope_key FROM scopes WHERE superseded = 1" + and + "))"
 }
 
+// currentAmong is current(where + " AND " + among) where among narrows the
+// keys written only: a key a later commit marked is not current whatever
+// among says, so the marked side reads the range of where alone (among is a
+// subquery of its own, and each costs ClickHouse 18.16 10–30 ms).
+func (e *chEngine) currentAmong(where, among string) string {
+	return "(scope_key " + e.in() + " (SELECT scope_key FROM scopes WHERE superseded = 0 AND " + where + " AND " + among + ") AND scope_key " + e.notIn() +
+		" (SELECT scope_key FROM scopes WHERE superseded = 1 AND " + where + "))"
+}
+
 func (e *chEngine) quote(s string) string { return chQuote(s) }
 
 var chQuoter = strings.NewReplacer(`\`, `\\`, `'`, `\'`)
@@ -353,7 +362,7 @@ func chQuote(s string) string { return "'" + chQuoter.Replace(literalText(s)) + 
 func (e *chEngine) dateLit(d string) string { return "toDate('" + d + "')" }
 
 func (e *chEngine) dialect() Dialect {
-	return Dialect{name: "clickhouse", in: e.in(), current: e.current, scopePeriod: "splitByChar('|', scope)[3]", scopeOrg: "splitByChar('|', scope)[2]", quote: chQuote, dateLit: e.dateLit, countPersons: chCountPersons, manyGroups: " SETTINGS max_threads = 1"}
+	return Dialect{name: "clickhouse", in: e.in(), current: e.current, currentAmong: e.currentAmong, scopePeriod: "splitByChar('|', scope)[3]", scopeOrg: "splitByChar('|', scope)[2]", quote: chQuote, dateLit: e.dateLit, countPersons: chCountPersons, manyGroups: " SETTINGS max_threads = 1", hashDistinct: true}
 }
 
 // chCountPersons counts persons by the 64-bit hash of their key; coalesce:

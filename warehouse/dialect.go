@@ -13,13 +13,34 @@ import (
 type Dialect struct {
 	name         string
 	in           string
-	current      func(where string) string // the condition that scope_key is the current load's, of the scopes where holds ("" all)
-	scopePeriod  string                    // the period part of scopes.scope ("ledger|org|period")
-	scopeOrg     string                    // its org part
+	current      func(where string) string        // the condition that scope_key is the current load's, of the scopes where holds ("" all)
+	currentAmong func(where, among string) string // current(where + " AND " + among), where among only narrows which keys can be current (nil: that)
+	scopePeriod  string                           // the period part of scopes.scope ("ledger|org|period")
+	scopeOrg     string                           // its org part
 	quote        func(string) string
 	dateLit      func(string) string
 	countPersons func(cond string) string // an exact distinct count of persons that beats a GROUP BY per person (nil: group per person)
 	manyGroups   string                   // settings appended to a distinct count over many groups
+	hashDistinct bool                     // count distinct values by a 64-bit hash of them (ClickHouse's cityHash64)
+}
+
+// CountDistinct is the number of distinct combinations of the columns
+// (text) in a group. On ClickHouse it counts their 64-bit cityHash64: a
+// province's million mediation cases of a year, per township, by case and by
+// (case, file), took 123 ms so against 198 ms as strings (and 180 for
+// uniqExact of the columns) on 18.16. Two combinations of one group would
+// have to share a hash to be counted once, about 1 in 10^13 for a township's
+// few thousand. DuckDB counts the values joined with '|' (none of the
+// columns it is given holds one where it would matter: a case number and a
+// load id).
+func (d Dialect) CountDistinct(cols ...string) string {
+	if d.hashDistinct {
+		return "uniqExact(cityHash64(" + strings.Join(cols, ", ") + "))"
+	}
+	if len(cols) == 1 {
+		return "count(DISTINCT " + cols[0] + ")"
+	}
+	return "count(DISTINCT concat(" + strings.Join(cols, ", '|', ") + "))"
 }
 
 // CountPersons is the engine's exact distinct count of the persons of a
@@ -103,15 +124,28 @@ func (d Dialect) ScopesOf(ledgerID, org string) string {
 // year, each org's latest count. The snapshots are picked among the scopes
 // ("ledger|org|period" sorts by period within an org), before any fact row
 // is read: on ClickHouse 18.16 counting the persons of every quarter's
-// snapshot of ten years cost 4× the year ends' (docs/bench.md).
+// snapshot of ten years cost 4× the year ends' (docs/bench.md). A
+// snapshot's period is a date ("2016-12-31"), so a scope less its last six
+// characters is its ledger, org and year: grouped by that, not by the parts
+// splitByChar cuts out (20 against 32 ms p50 for the province's 13,000
+// corrections scopes on 18.16). The year ends only narrow the keys that can
+// be current; a superseded key is never current, so the superseded side is
+// looked up among all the ledger's scopes (one GROUP BY a query, not two).
 func (d Dialect) VisibleYearEnds(table, org string) string {
 	l := ledgerOfTable[table]
 	if l == "" {
 		return d.Visible()
 	}
+	group := "substring(scope, 1, length(scope) - 6)"
+	if ld := ledger.ByID(l); ld == nil || ld.Kind != ledger.Snapshot {
+		group = d.scopeOrg + ", substring(" + d.scopePeriod + ", 1, 4)"
+	}
 	within := d.ScopesOf(l, org)
-	return d.current(within + " AND scope " + d.in + " (SELECT max(scope) FROM scopes WHERE " + within +
-		" GROUP BY " + d.scopeOrg + ", substring(" + d.scopePeriod + ", 1, 4))")
+	among := "scope " + d.in + " (SELECT max(scope) FROM scopes WHERE " + within + " GROUP BY " + group + ")"
+	if d.currentAmong != nil {
+		return d.currentAmong(within, among)
+	}
+	return d.current(within + " AND " + among)
 }
 
 // ScopePeriod is the expression of a scope's period ("2016-03" or

@@ -46,11 +46,14 @@ func BuildoutDefinition(level string) string {
 
 func buildoutProgress(r *request) (any, error) {
 	out := &Rows[BuildoutRow]{Rows: []BuildoutRow{}}
-	facts, lastSnap, err := r.readSiteRows(r.snapshot("fact_site", true, false))
-	if err != nil {
-		return nil, err
+	var facts []siteFact
+	var lastSnap string
+	var targets []targetRow
+	siteRows := func() (err error) {
+		facts, lastSnap, err = r.readSiteRows(r.snapshot("fact_site", true, false))
+		return
 	}
-	targets, err := r.readTargets()
+	err := both(siteRows, func() (err error) { targets, err = r.readTargets(); return })
 	if err != nil {
 		return nil, err
 	}

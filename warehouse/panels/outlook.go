@@ -383,11 +383,9 @@ func (r *request) siteUnits(org *transform.Org, station bool) []string {
 
 func outlookTargets(r *request) (any, error) {
 	out := &Outlook{PaceYears: OutlookPaceYears, Rows: []OutlookRow{}, Backtest: []OutlookBacktest{}}
-	h, err := r.readSites()
-	if err != nil {
-		return nil, err
-	}
-	targets, err := r.readTargets()
+	var h *siteHistory
+	var targets []targetRow
+	err := both(func() (err error) { h, err = r.readSites(); return }, func() (err error) { targets, err = r.readTargets(); return })
 	if err != nil {
 		return nil, err
 	}
@@ -525,7 +523,20 @@ var DefaultSiteItemCosts = map[string]float64{"有办公场所": 50000, "有办�
 
 func outlookCosts(r *request) (any, error) {
 	out := &OutlookCosts{Costs: r.itemCosts(), ByOrg: []OrgCost{}, Sites: []SiteGap{}}
-	h, err := r.readSites()
+	// the funding of the filter's last year is read beside the sites: it is
+	// the as-of year's unless the sites end earlier (read again below)
+	var h *siteHistory
+	var funds *fundingData
+	fundsYear := 0
+	if end := r.f.End(); end != "" && r.sc.level != transform.LevelVillage {
+		fundsYear = asOfYear(end)
+	}
+	err := both(func() (err error) { h, err = r.readSites(); return }, func() (err error) {
+		if fundsYear > 0 {
+			funds, err = r.readFunding(fundsYear-1, fundsYear)
+		}
+		return
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -590,11 +601,12 @@ func outlookCosts(r *request) (any, error) {
 	gaps := map[string]float64{}
 	if r.sc.level != transform.LevelVillage {
 		out.FundingYear = asOfYear(date)
-		d, err := r.readFunding(out.FundingYear-1, out.FundingYear)
-		if err != nil {
-			return nil, err
+		if out.FundingYear != fundsYear {
+			if funds, err = r.readFunding(out.FundingYear-1, out.FundingYear); err != nil {
+				return nil, err
+			}
 		}
-		gaps = r.funding(d, out.FundingYear).gapByOrg
+		gaps = r.funding(funds, out.FundingYear).gapByOrg
 	}
 	// each site and budget line added to the scope and to the one org under
 	// it that holds it (found by walking up the registry: a province has

@@ -134,9 +134,14 @@ func qualityOffices(r *request) (any, error) {
 	// checks (flags go through flag): they run at once
 	errs := make([]error, 4)
 	var wg sync.WaitGroup
+	var mediation map[string]int64 // the months' disputes per office, which qualityMonths reads anyway
 	for i, check := range []func() error{
 		func() error { return r.qualityRows(out, byOrg) },
-		func() error { return r.qualityMonths(out, declared, checks, flag) },
+		func() error {
+			var err error
+			mediation, err = r.qualityMonths(out, declared, checks, flag)
+			return err
+		},
 		func() error { return r.qualityFunding(out, checks, flag) },
 		func() error { return r.qualityDuplicates(out, checks, flag) },
 	} {
@@ -146,6 +151,11 @@ func qualityOffices(r *request) (any, error) {
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
+	}
+	for office, n := range mediation {
+		if row := byOrg[office]; row != nil {
+			row.RowsLoaded += n
+		}
 	}
 	sort.SliceStable(out.Flags, func(i, j int) bool {
 		a, b := out.Flags[i], out.Flags[j]
@@ -157,12 +167,16 @@ func qualityOffices(r *request) (any, error) {
 	return out, nil
 }
 
-// qualityRows counts each office's monthly-ledger rows loaded in the
-// months, and the rows the loads behind them rejected, with the reasons:
-// per office where a file was one office's, else for the scope as a whole.
+// qualityRows counts each office's rows loaded in the months of the
+// monthly ledgers other than mediation (qualityMonths reads those), and
+// the rows the loads behind them rejected, with the reasons: per office
+// where a file was one office's, else for the scope as a whole.
 func (r *request) qualityRows(out *Quality, byOrg map[string]*QualityRow) error {
 	from, to := out.Months[0], out.Months[len(out.Months)-1]
 	for _, l := range monthlyLedgers {
+		if l == ledger.Mediation {
+			continue
+		}
 		rows, err := r.townMonths(l, from, to)
 		if err != nil {
 			return err
@@ -173,21 +187,20 @@ func (r *request) qualityRows(out *Quality, byOrg map[string]*QualityRow) error 
 			}
 		}
 	}
-	// the loads behind the months' current data of the offices in scope
+	// the loads behind the months' current data of the offices in scope,
+	// and what they rejected
 	in := "load_id " + r.d.In() + " (SELECT load_id FROM scopes WHERE " + r.monthlyScopesIn(from, to) + " AND superseded = 0)"
-	lr, err := r.rows("SELECT load_id, min(orgs)" + r.from("loads", in) + " GROUP BY load_id")
+	res, err := r.rowsAll("SELECT load_id, min(orgs)"+r.from("loads", in)+" GROUP BY load_id",
+		"SELECT load_id, reason, count(*)"+r.from("rejects", in)+" GROUP BY load_id, reason")
 	if err != nil {
 		return err
 	}
+	lr, rj := res[0], res[1]
 	officeOf := map[string]string{} // a load of one office's rows only
 	for _, x := range lr {
 		if orgs := str(x[1]); byOrg[orgs] != nil {
 			officeOf[str(x[0])] = orgs
 		}
-	}
-	rj, err := r.rows("SELECT load_id, reason, count(*)" + r.from("rejects", in) + " GROUP BY load_id, reason")
-	if err != nil {
-		return err
 	}
 	reasons := map[string]map[string]int64{}
 	add := func(key, reason string, n int64) {
@@ -228,20 +241,25 @@ func (r *request) qualityRows(out *Quality, byOrg map[string]*QualityRow) error 
 }
 
 // qualityMonths compares each office's disputes per month with its own
-// usual level (the median of the 12 months before).
-func (r *request) qualityMonths(out *Quality, declared map[string]bool, checks map[string]*QualityCheck, flag func(QualityFlag)) error {
+// usual level (the median of the 12 months before). It answers the
+// disputes per office in the months, for qualityRows' count.
+func (r *request) qualityMonths(out *Quality, declared map[string]bool, checks map[string]*QualityCheck, flag func(QualityFlag)) (map[string]int64, error) {
 	first, _ := time.Parse("2006-01", out.Months[0])
 	from, to := first.AddDate(-1, 0, 0).Format("2006-01"), out.Months[len(out.Months)-1]
 	rows, err := r.townMonths(ledger.Mediation, from, to)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	counts := map[string]map[string]int64{}
+	loaded := map[string]int64{}
 	for _, x := range rows {
 		if counts[str(x[0])] == nil {
 			counts[str(x[0])] = map[string]int64{}
 		}
 		counts[str(x[0])][str(x[1])] = num(x[2])
+		if m := str(x[1]); m >= out.Months[0] {
+			loaded[str(x[0])] += num(x[2])
+		}
 	}
 	for i := range out.Rows {
 		row := &out.Rows[i].TimelinessRow // its code and name only: the other checks fill the rest at once
@@ -270,7 +288,7 @@ func (r *request) qualityMonths(out *Quality, declared map[string]bool, checks m
 			}
 		}
 	}
-	return nil
+	return loaded, nil
 }
 
 // qualityFunding holds the budget's own standards (标准金额) to the
@@ -338,7 +356,7 @@ func (r *request) qualityFunding(out *Quality, checks map[string]*QualityCheck, 
 func (r *request) qualityDuplicates(out *Quality, checks map[string]*QualityCheck, flag func(QualityFlag)) error {
 	from, to := out.Months[0], out.Months[len(out.Months)-1]
 	cond := r.visibleIn("fact_dispute", from, to) + " AND " + r.sc.where(false) + fmt.Sprintf(" AND period >= '%s' AND period <= '%s' AND case_no != ''", from, to)
-	rows, err := r.rows("SELECT town_code, count(DISTINCT case_no), count(DISTINCT concat(case_no, '|', load_id))" + r.from("fact_dispute", cond) + " GROUP BY town_code")
+	rows, err := r.rows("SELECT town_code, " + r.d.CountDistinct("case_no") + ", " + r.d.CountDistinct("case_no", "load_id") + r.from("fact_dispute", cond) + " GROUP BY town_code")
 	if err != nil {
 		return err
 	}
