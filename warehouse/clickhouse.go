@@ -351,6 +351,11 @@ func (e *chEngine) currentAmong(where, among string) string {
 		" (SELECT scope_key FROM scopes WHERE superseded = 1 AND " + where + "))"
 }
 
+// chScopeTail is the last n characters of a scope.
+func chScopeTail(n int) string {
+	return fmt.Sprintf("substring(scope, length(scope) - %d, %d)", n-1, n)
+}
+
 func (e *chEngine) quote(s string) string { return chQuote(s) }
 
 var chQuoter = strings.NewReplacer(`\`, `\\`, `'`, `\'`)
@@ -362,7 +367,7 @@ func chQuote(s string) string { return "'" + chQuoter.Replace(literalText(s)) + 
 func (e *chEngine) dateLit(d string) string { return "toDate('" + d + "')" }
 
 func (e *chEngine) dialect() Dialect {
-	return Dialect{name: "clickhouse", in: e.in(), current: e.current, currentAmong: e.currentAmong, scopePeriod: "splitByChar('|', scope)[3]", scopeOrg: "splitByChar('|', scope)[2]", quote: chQuote, dateLit: e.dateLit, countPersons: chCountPersons, manyGroups: " SETTINGS max_threads = 1", hashDistinct: true}
+	return Dialect{name: "clickhouse", in: e.in(), current: e.current, currentAmong: e.currentAmong, scopePeriod: "splitByChar('|', scope)[3]", scopeTail: chScopeTail, scopeOrg: "splitByChar('|', scope)[2]", quote: chQuote, dateLit: e.dateLit, countPersons: chCountPersons, manyGroups: " SETTINGS max_threads = 1", hashDistinct: true}
 }
 
 // chCountPersons counts persons by the 64-bit hash of their key; coalesce:

@@ -91,9 +91,27 @@ type fundingData struct {
 	staff, subjects populations
 }
 
-func (r *request) readPopulation(table, cond string) (populations, error) {
-	rows, err := r.rows(personCount{groups: []string{"scope_org", "period", "county_code", "town_code"}, counts: []string{""}}.sql(r.d,
-		r.from(table, r.visibleYearEnds(table)+" AND "+r.sc.where(false)+" AND "+cond)))
+// readPopulation counts the persons of a snapshot table for whom who
+// holds, per scope org, snapshot and township, in the snapshots on or
+// before end ("" open): of each org's last snapshot of each year, or, when
+// the years from..to are few, only of each org's latest on or before each
+// of those years' ends (what populations.at reads for them). A snapshot
+// counts with 0 when it lists nobody for whom who holds: an office whose
+// latest register has no one 在矫 has none, not the number of an older one.
+func (r *request) readPopulation(table, who, end string, from, to int) (populations, error) {
+	vis := r.visibleYearEnds(table)
+	if from > 0 && to >= from && to-from < 3 {
+		var ends []string
+		for y := from; y <= to; y++ {
+			ends = append(ends, fmt.Sprintf("%d-12-31", y))
+		}
+		vis = r.d.VisibleLatestAt(table, r.sc.orgPrefix(), ends)
+	}
+	cond := vis + " AND " + r.sc.where(false)
+	if end != "" {
+		cond += " AND period <= " + r.d.Lit(end)
+	}
+	rows, err := r.rows(personCount{groups: []string{"scope_org", "period", "county_code", "town_code"}, counts: []string{who}}.sql(r.d, r.from(table, cond)))
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +133,7 @@ func (r *request) readFunding(from, to int) (*fundingData, error) {
 	}
 	if to > 0 {
 		cond += fmt.Sprintf(" AND year <= %d", to)
-		popEnd = " AND period <= " + r.d.Lit(fmt.Sprintf("%d-12-31", to))
+		popEnd = fmt.Sprintf("%d-12-31", to)
 	}
 	// the budget lines and both populations at once
 	d := &fundingData{lines: map[int][]budgetLine{}}
@@ -128,10 +146,13 @@ func (r *request) readFunding(from, to int) (*fundingData, error) {
 		rows, errs[0] = r.rows("SELECT year, scope_org, org_level, county_code, category, standard_fen, standard_given, budget_fen, allocated_fen, actual_fen" +
 			r.from("fact_budget", cond) + " ORDER BY year, scope_org, category")
 	}()
-	go func() { defer wg.Done(); d.staff, errs[1] = r.readPopulation("fact_staff", "status = '在岗'"+popEnd) }()
 	go func() {
 		defer wg.Done()
-		d.subjects, errs[2] = r.readPopulation("fact_corrections", "status = '在矫'"+popEnd)
+		d.staff, errs[1] = r.readPopulation("fact_staff", "status = '在岗'", popEnd, from, to)
+	}()
+	go func() {
+		defer wg.Done()
+		d.subjects, errs[2] = r.readPopulation("fact_corrections", "status = '在矫'", popEnd, from, to)
 	}()
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {

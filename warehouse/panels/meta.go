@@ -225,7 +225,7 @@ func (r *request) monthlyScopesIn(from, to string) string {
 	for _, l := range monthlyLedgers {
 		ranges = append(ranges, r.d.ScopesOf(l.ID, r.sc.orgPrefix()))
 	}
-	p := r.d.ScopePeriod()
+	p := r.d.PeriodOf(monthlyLedgers[0].ID) // a month, for every monthly ledger
 	return "(" + strings.Join(ranges, " OR ") + ") AND " + p + " >= " + r.d.Lit(from) + " AND " + p + " <= " + r.d.Lit(to)
 }
 

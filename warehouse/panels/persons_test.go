@@ -146,7 +146,7 @@ func TestReadsAsBuilt(t *testing.T) {
 		}
 	}
 	_, reads, _ := e.reads(ctx, "staffing.by_org", Filter{Year: 2014})
-	if len(reads) != 1 || !strings.Contains(reads[0].cond, "status = '在岗'") || !strings.Contains(reads[0].cond, "max(period)") {
+	if len(reads) != 1 || !strings.Contains(reads[0].cond, "status = '在岗'") || !strings.Contains(reads[0].cond, "argMax(scope_key, period)") {
 		t.Errorf("staffing.by_org reads %+v", reads)
 	}
 }

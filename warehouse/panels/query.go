@@ -240,8 +240,11 @@ func (r *request) snapshot(table string, villages, inPeriod bool, more ...string
 	if start != "" {
 		cond += " AND period >= '" + start + "'"
 	}
+	// a current (org, period) has the one key of its current load: the
+	// latest snapshot of each org is a set of 64-bit keys, not a string
+	// built and looked up on every row (compared in docs/bench.md)
 	return r.from(table, r.sc.where(villages)+" AND "+vis+
-		" AND concat(scope_org, '|', period) "+r.d.In()+" (SELECT concat(scope_org, '|', max(period)) FROM "+table+
+		" AND scope_key "+r.d.In()+" (SELECT argMax(scope_key, period) FROM "+table+
 		" WHERE "+cond+" GROUP BY scope_org)"+strings.Join(more, ""))
 }
 
