@@ -161,7 +161,14 @@ func (d Dialect) VisibleYearEnds(table, org string) string {
 		group = d.scopeOrg + ", substring(" + d.scopePeriod + ", 1, 4)"
 	}
 	within := d.ScopesOf(l, org)
-	among := "scope " + d.in + " (SELECT max(scope) FROM scopes WHERE " + within + " GROUP BY " + group + ")"
+	return d.currentOf(within, "scope "+d.in+" (SELECT max(scope) FROM scopes WHERE "+within+" GROUP BY "+group+")")
+}
+
+// currentOf is the condition that scope_key is current among the scopes
+// where within holds and among picks: among only narrows the keys written
+// (a superseded key is never current), which ClickHouse uses to read the
+// superseded side without it.
+func (d Dialect) currentOf(within, among string) string {
 	if d.currentAmong != nil {
 		return d.currentAmong(within, among)
 	}
@@ -188,11 +195,7 @@ func (d Dialect) VisibleLatestAt(table, org string, dates []string) string {
 	for _, date := range dates {
 		latest = append(latest, "SELECT max(scope) FROM scopes WHERE "+within+" AND "+d.PeriodOf(l)+" <= "+d.quote(date)+" GROUP BY "+group)
 	}
-	among := "scope " + d.in + " (" + strings.Join(latest, " UNION ALL ") + ")"
-	if d.currentAmong != nil {
-		return d.currentAmong(within, among)
-	}
-	return d.current(within + " AND " + among)
+	return d.currentOf(within, "scope "+d.in+" ("+strings.Join(latest, " UNION ALL ")+")")
 }
 
 // ScopePeriod is the expression of a scope's period ("2016-03" or
