@@ -29,7 +29,7 @@ func TestClusterParity(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	p := &load.Pipeline{W: w, Archive: ingest.Archive{Dir: filepath.Join(t.TempDir(), "archive")}, Config: transform.Config{Secret: []byte("test-secret")}}
+	p := &load.Pipeline{W: w, Archive: ingest.Archive{Dir: filepath.Join(t.TempDir(), "archive")}, Config: transform.Config{Secret: []byte("test-secret")}, Now: demoNow}
 	reps, err := p.Run(ctx, []string{demoFiles(t)})
 	if err != nil {
 		t.Fatal(err)

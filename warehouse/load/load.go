@@ -51,6 +51,11 @@ type Pipeline struct {
 	// confirmed it: the upload page asks, the command line does not.
 	GuardShrink bool
 
+	// Now is the clock a load is stamped with when it commits (nil:
+	// time.Now). The lateness of a month's file is measured from it, so
+	// tests that hold two warehouses to the same answers give both one clock.
+	Now func() time.Time
+
 	// FileTimeout bounds one file's load (DefaultFileTimeout when zero): a
 	// file that takes longer is stopped, loads nothing and is refused.
 	FileTimeout time.Duration
@@ -467,7 +472,7 @@ func (p *Pipeline) file(ctx context.Context, path string, reg *transform.Registr
 			rejectRows = append(rejectRows, []any{rep.LoadID, r.File, r.Sheet, int64(r.Row), r.Column, r.Value, r.Reason, r.Ledger})
 		}
 		loads = append(loads, warehouse.Load{LoadID: rep.LoadID, File: arc.Name, Sheet: t.Sheet, SHA256: arc.SHA256,
-			Ledger: t.Ledger.ID, Orgs: tr.Orgs, Periods: tr.Periods, Accepted: tr.Accepted, Rejected: tr.Rejected, At: time.Now(), ScopeRows: tr.scopeRows})
+			Ledger: t.Ledger.ID, Orgs: tr.Orgs, Periods: tr.Periods, Accepted: tr.Accepted, Rejected: tr.Rejected, At: p.now(), ScopeRows: tr.scopeRows})
 		rep.Tables = append(rep.Tables, tr)
 		return nil
 	})
@@ -807,4 +812,12 @@ func (p *Pipeline) Reload(ctx context.Context, sha, name string) (FileReport, er
 		return FileReport{}, err
 	}
 	return reps[0], nil
+}
+
+// now is the pipeline's clock.
+func (p *Pipeline) now() time.Time {
+	if p.Now != nil {
+		return p.Now()
+	}
+	return time.Now()
 }

@@ -90,7 +90,7 @@ func (p *Pipeline) zero(ctx context.Context, rep FileReport, arc ingest.Archived
 	rep.LoadID, rep.Reader = newLoadID(), "零上报声明"
 	tr := TableReport{Sheet: warehouse.ZeroReportSheet, Ledger: z.Ledger.ID, LedgerName: z.Ledger.Name, Orgs: []string{z.Org}, Periods: []string{z.Month}}
 	rep.Tables = []TableReport{tr}
-	l := warehouse.Load{LoadID: rep.LoadID, File: arc.Name, Sheet: tr.Sheet, SHA256: arc.SHA256, Ledger: z.Ledger.ID, Orgs: tr.Orgs, Periods: tr.Periods, At: time.Now()}
+	l := warehouse.Load{LoadID: rep.LoadID, File: arc.Name, Sheet: tr.Sheet, SHA256: arc.SHA256, Ledger: z.Ledger.ID, Orgs: tr.Orgs, Periods: tr.Periods, At: p.now()}
 	if err := p.W.Commit(ctx, rep.LoadID, []string{z.Ledger.ID + "|" + z.Org + "|" + z.Month}, []warehouse.Load{l}); err != nil {
 		rep.Err, rep.Transient = fmt.Errorf("零上报「%s」提交失败，没有载入：%w", name, err), true
 		return rep
