@@ -242,8 +242,11 @@ func (r *request) snapshot(table string, villages, inPeriod bool, more ...string
 	}
 	// a current (org, period) has the one key of its current load: the
 	// latest snapshot of each org is a set of 64-bit keys, not a string
-	// built and looked up on every row (compared in docs/bench.md)
-	return r.from(table, r.sc.where(villages)+" AND "+vis+
+	// built and looked up on every row. Visibility is a matter of the key
+	// alone, so the rows of a key the inner query found among the current
+	// rows are current: the outer query does not look the keys up again (on
+	// ClickHouse two reads of the scopes fewer per snapshot query).
+	return r.from(table, r.sc.where(villages)+
 		" AND scope_key "+r.d.In()+" (SELECT argMax(scope_key, period) FROM "+table+
 		" WHERE "+cond+" GROUP BY scope_org)"+strings.Join(more, ""))
 }
