@@ -1,6 +1,7 @@
 package warehouse
 
 import (
+	"fmt"
 	"strings"
 
 	"sifa/ingest/ledger"
@@ -156,12 +157,28 @@ func (d Dialect) VisibleYearEnds(table, org string) string {
 	if l == "" {
 		return d.Visible()
 	}
-	group := "substring(scope, 1, length(scope) - 6)"
-	if ld := ledger.ByID(l); ld == nil || ld.Kind != ledger.Snapshot {
-		group = d.scopeOrg + ", substring(" + d.scopePeriod + ", 1, 4)"
-	}
 	within := d.ScopesOf(l, org)
-	return d.currentOf(within, "scope "+d.in+" (SELECT max(scope) FROM scopes WHERE "+within+" GROUP BY "+group+")")
+	return d.currentOf(within, "scope "+d.in+" (SELECT max(scope) FROM scopes WHERE "+within+" GROUP BY "+d.scopeCut(l, 4)+")")
+}
+
+// scopeCut is the expression of a ledger's scope with its period cut to
+// its first keep characters ("ledger|org|2016" for 4; 0 drops the period
+// and its "|"): where the ledger's periods have one width, the scope less
+// its last characters, else the parts cut out by splitting.
+func (d Dialect) scopeCut(ledgerID string, keep int) string {
+	if l := ledger.ByID(ledgerID); l != nil {
+		if n, ok := periodWidth[l.Kind]; ok {
+			drop := n - keep
+			if keep == 0 {
+				drop++
+			}
+			return fmt.Sprintf("substring(scope, 1, length(scope) - %d)", drop)
+		}
+	}
+	if keep == 0 {
+		return d.scopeOrg
+	}
+	return fmt.Sprintf("%s, substring(%s, 1, %d)", d.scopeOrg, d.scopePeriod, keep)
 }
 
 // currentOf is the condition that scope_key is current among the scopes
@@ -186,14 +203,10 @@ func (d Dialect) VisibleLatestAt(table, org string, dates []string) string {
 	if l == "" || len(dates) == 0 {
 		return d.Visible()
 	}
-	group := "substring(scope, 1, length(scope) - 11)" // less "|2016-12-31": ledger and org
-	if ld := ledger.ByID(l); ld == nil || ld.Kind != ledger.Snapshot {
-		group = d.scopeOrg
-	}
 	within := d.ScopesOf(l, org)
 	var latest []string
 	for _, date := range dates {
-		latest = append(latest, "SELECT max(scope) FROM scopes WHERE "+within+" AND "+d.PeriodOf(l)+" <= "+d.quote(date)+" GROUP BY "+group)
+		latest = append(latest, "SELECT max(scope) FROM scopes WHERE "+within+" AND "+d.PeriodOf(l)+" <= "+d.quote(date)+" GROUP BY "+d.scopeCut(l, 0))
 	}
 	return d.currentOf(within, "scope "+d.in+" ("+strings.Join(latest, " UNION ALL ")+")")
 }

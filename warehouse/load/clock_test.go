@@ -20,8 +20,7 @@ func TestPipelineClock(t *testing.T) {
 	ctx := context.Background()
 	at := time.Date(2017, 2, 3, 4, 5, 6, 0, time.UTC)
 	p.Now = func() time.Time { return at }
-	reg := filepath.Join(dir, "名录.csv")
-	os.WriteFile(reg, []byte("区划代码,单位名称,层级,上级区划代码\n990121,青山县,县,\n990121100,石门镇,乡镇(街道),990121\n"), 0o644)
+	reg := registryFile(t, dir)
 	med := filepath.Join(dir, "调解.csv")
 	os.WriteFile(med, []byte("受理日期,乡镇,纠纷类型,调解结果\n2016-03-05,石门镇,邻里,调解成功\n"), 0o644)
 	reps, err := p.Run(ctx, []string{reg, med})

@@ -20,8 +20,7 @@ func TestReportCapsRejects(t *testing.T) {
 	dir := t.TempDir()
 	w, p := whtest.DuckDB(t, dir)
 	ctx := context.Background()
-	reg := filepath.Join(dir, "名录.csv")
-	os.WriteFile(reg, []byte("区划代码,单位名称,层级,上级区划代码\n990121,青山县,县,\n990121100,石门镇,乡镇(街道),990121\n"), 0o644)
+	reg := registryFile(t, dir)
 	bad := load.MaxReportedRejects + 123
 	var b strings.Builder
 	b.WriteString("受理日期,乡镇,纠纷类型,调解结果\n2014-03-05,石门,邻里,调解成功\n")
@@ -55,4 +54,14 @@ func TestReportCapsRejects(t *testing.T) {
 	if got := load.RejectRows(back); fmt.Sprint(got) != fmt.Sprint(rows) {
 		t.Errorf("the push answer does not read back as the same rejects")
 	}
+}
+
+// registryFile writes a registry of 青山县 and its 石门镇 into dir.
+func registryFile(t *testing.T, dir string) string {
+	t.Helper()
+	reg := filepath.Join(dir, "名录.csv")
+	if err := os.WriteFile(reg, []byte("区划代码,单位名称,层级,上级区划代码\n990121,青山县,县,\n990121100,石门镇,乡镇(街道),990121\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return reg
 }

@@ -53,7 +53,7 @@ func buildoutProgress(r *request) (any, error) {
 		facts, lastSnap, err = r.readSiteRows(r.snapshot("fact_site", true, false))
 		return
 	}
-	err := both(siteRows, func() (err error) { targets, err = r.readTargets(); return })
+	err := atOnce(siteRows, func() (err error) { targets, err = r.readTargets(); return })
 	if err != nil {
 		return nil, err
 	}

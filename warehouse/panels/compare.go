@@ -178,16 +178,10 @@ func compareOrgs(r *request) (any, error) {
 		qs = append(qs, "SELECT "+codeCol+", period, "+q.agg+r.from(q.table, cond)+" GROUP BY "+codeCol+", period")
 	}
 	var fd *fundingData
-	var ferr error
-	done := make(chan struct{})
-	go func() { defer close(done); fd, ferr = r.readFunding(y0-1, y1) }()
-	res, err := r.rowsAll(qs...)
-	<-done
+	var res [][][]any
+	err := atOnce(func() (err error) { fd, err = r.readFunding(y0-1, y1); return }, func() (err error) { res, err = r.rowsAll(qs...); return })
 	if err != nil {
 		return nil, err
-	}
-	if ferr != nil {
-		return nil, ferr
 	}
 	for i, q := range events {
 		for _, x := range res[i] {

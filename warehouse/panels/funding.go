@@ -1,14 +1,12 @@
 package panels
 
 import (
-	"errors"
 	"fmt"
 	"sifa/ingest/ledger"
 	"sifa/transform"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 )
 
 // 经费: each funding category against its standard, by year.
@@ -138,24 +136,21 @@ func (r *request) readFunding(from, to int) (*fundingData, error) {
 	// the budget lines and both populations at once
 	d := &fundingData{lines: map[int][]budgetLine{}}
 	var rows [][]any
-	var wg sync.WaitGroup
-	errs := make([]error, 3)
-	wg.Add(3)
-	go func() {
-		defer wg.Done()
-		rows, errs[0] = r.rows("SELECT year, scope_org, org_level, county_code, category, standard_fen, standard_given, budget_fen, allocated_fen, actual_fen" +
+	budget := func() (err error) {
+		rows, err = r.rows("SELECT year, scope_org, org_level, county_code, category, standard_fen, standard_given, budget_fen, allocated_fen, actual_fen" +
 			r.from("fact_budget", cond) + " ORDER BY year, scope_org, category")
-	}()
-	go func() {
-		defer wg.Done()
-		d.staff, errs[1] = r.readPopulation("fact_staff", "status = '在岗'", popEnd, from, to)
-	}()
-	go func() {
-		defer wg.Done()
-		d.subjects, errs[2] = r.readPopulation("fact_corrections", "status = '在矫'", popEnd, from, to)
-	}()
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+		return
+	}
+	staff := func() (err error) {
+		d.staff, err = r.readPopulation("fact_staff", "status = '在岗'", popEnd, from, to)
+		return
+	}
+	subjects := func() (err error) {
+		d.subjects, err = r.readPopulation("fact_corrections", "status = '在矫'", popEnd, from, to)
+		return
+	}
+	err := atOnce(budget, staff, subjects)
+	if err != nil {
 		return nil, err
 	}
 	for _, x := range rows {

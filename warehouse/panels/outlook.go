@@ -385,7 +385,7 @@ func outlookTargets(r *request) (any, error) {
 	out := &Outlook{PaceYears: OutlookPaceYears, Rows: []OutlookRow{}, Backtest: []OutlookBacktest{}}
 	var h *siteHistory
 	var targets []targetRow
-	err := both(func() (err error) { h, err = r.readSites(); return }, func() (err error) { targets, err = r.readTargets(); return })
+	err := atOnce(func() (err error) { h, err = r.readSites(); return }, func() (err error) { targets, err = r.readTargets(); return })
 	if err != nil {
 		return nil, err
 	}
@@ -531,7 +531,7 @@ func outlookCosts(r *request) (any, error) {
 	if end := r.f.End(); end != "" && r.sc.level != transform.LevelVillage {
 		fundsYear = asOfYear(end)
 	}
-	err := both(func() (err error) { h, err = r.readSites(); return }, func() (err error) {
+	err := atOnce(func() (err error) { h, err = r.readSites(); return }, func() (err error) {
 		if fundsYear > 0 {
 			funds, err = r.readFunding(fundsYear-1, fundsYear)
 		}

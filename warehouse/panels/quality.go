@@ -1,7 +1,6 @@
 package panels
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -132,24 +131,13 @@ func qualityOffices(r *request) (any, error) {
 	}
 	// the four checks read different tables and count into different
 	// checks (flags go through flag): they run at once
-	errs := make([]error, 4)
-	var wg sync.WaitGroup
 	var mediation map[string]int64 // the months' disputes per office, which qualityMonths reads anyway
-	for i, check := range []func() error{
+	err = atOnce(
 		func() error { return r.qualityRows(out, byOrg) },
-		func() error {
-			var err error
-			mediation, err = r.qualityMonths(out, declared, checks, flag)
-			return err
-		},
+		func() (err error) { mediation, err = r.qualityMonths(out, declared, checks, flag); return },
 		func() error { return r.qualityFunding(out, checks, flag) },
-		func() error { return r.qualityDuplicates(out, checks, flag) },
-	} {
-		wg.Add(1)
-		go func() { defer wg.Done(); errs[i] = check() }()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+		func() error { return r.qualityDuplicates(out, checks, flag) })
+	if err != nil {
 		return nil, err
 	}
 	for office, n := range mediation {

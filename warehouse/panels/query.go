@@ -25,32 +25,27 @@ func (r *request) rows(q string) ([][]any, error) {
 // rowsAll runs independent queries at once and returns their rows in order.
 func (r *request) rowsAll(qs ...string) ([][][]any, error) {
 	out := make([][][]any, len(qs))
-	errs := make([]error, len(qs))
-	var wg sync.WaitGroup
+	reads := make([]func() error, len(qs))
 	for i, q := range qs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			out[i], errs[i] = r.rows(q)
-		}()
+		reads[i] = func() (err error) { out[i], err = r.rows(q); return }
 	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
+	if err := atOnce(reads...); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
 
-// both runs two reads at once and answers their errors.
-func both(a, b func() error) error {
-	var errB error
-	done := make(chan struct{})
-	go func() { defer close(done); errB = b() }()
-	errA := a()
-	<-done
-	return errors.Join(errA, errB)
+// atOnce runs independent reads at once (the warehouse serves concurrent
+// readers) and answers their errors, joined.
+func atOnce(reads ...func() error) error {
+	errs := make([]error, len(reads))
+	var wg sync.WaitGroup
+	for i, read := range reads {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs[i] = read() }()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // one returns the single row of an aggregate query.
