@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"reflect"
 	"sifa/ingest/ledger"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -351,6 +352,12 @@ func (e *chEngine) currentAmong(where, among string) string {
 		" (SELECT scope_key FROM scopes WHERE superseded = 1 AND " + where + "))"
 }
 
+// unmarked: a row written current (superseded = 0) is current while no
+// later commit marked its key.
+func (e *chEngine) unmarked(where string) string {
+	return "scope_key " + e.notIn() + " (SELECT scope_key FROM scopes WHERE superseded = 1 AND " + where + ")"
+}
+
 // chScopeTail is the last n characters of a scope.
 func chScopeTail(n int) string {
 	return fmt.Sprintf("substring(scope, length(scope) - %d, %d)", n-1, n)
@@ -367,7 +374,7 @@ func chQuote(s string) string { return "'" + chQuoter.Replace(literalText(s)) + 
 func (e *chEngine) dateLit(d string) string { return "toDate('" + d + "')" }
 
 func (e *chEngine) dialect() Dialect {
-	return Dialect{name: "clickhouse", in: e.in(), current: e.current, currentAmong: e.currentAmong, scopePeriod: "splitByChar('|', scope)[3]", scopeTail: chScopeTail, scopeOrg: "splitByChar('|', scope)[2]", quote: chQuote, dateLit: e.dateLit, countPersons: chCountPersons, manyGroups: " SETTINGS max_threads = 1", hashDistinct: true}
+	return Dialect{name: "clickhouse", in: e.in(), current: e.current, currentAmong: e.currentAmong, scopePeriod: "splitByChar('|', scope)[3]", scopeTail: chScopeTail, scopeOrg: "splitByChar('|', scope)[2]", quote: chQuote, dateLit: e.dateLit, countPersons: chCountPersons, manyGroups: " SETTINGS max_threads = 1", hashDistinct: true, unmarked: e.unmarked}
 }
 
 // chCountPersons counts persons by the 64-bit hash of their key; coalesce:
@@ -459,14 +466,103 @@ func (s *chStream) firstErr() error {
 }
 
 // migrateEngine: ClickHouse keeps no tables of its own. v5 marks every
-// version of a scope that a later one replaced, as commits now do.
+// version of a scope that a later one replaced, as commits now do; v10
+// writes the scope rows again with their counts and sums.
 func (e *chEngine) migrateEngine(ctx context.Context, version int) error {
-	if version != 5 {
+	switch version {
+	case 5:
+		cols := "scope, load_id, scope_key, ledger, version"
+		return e.exec(ctx, "INSERT INTO scopes ("+cols+", superseded) SELECT "+cols+", 1 FROM scopes WHERE scope_key "+e.notIn()+
+			" (SELECT argMax(scope_key, version) FROM scopes GROUP BY scope)")
+	case 10:
+		if err := e.scopesWithSums(ctx); err != nil {
+			return err
+		}
+		// the counts scope_rows held are on the scope rows now
+		return e.onShards(ctx, func(exec func(string) error, local string) error {
+			if local != "" {
+				if err := exec("DROP TABLE IF EXISTS " + ScopeRows.Name); err != nil {
+					return err
+				}
+			}
+			return exec("DROP TABLE IF EXISTS " + ScopeRows.Name + local)
+		})
+	}
+	return nil
+}
+
+// scopesWithSums rebuilds scopes with the columns of schema v10, filled
+// from the fact rows: 18.16 updates no row from another table, so the rows
+// are copied into scopes_v10 with their sums joined on, which then takes
+// the name (on a cluster, each shard's local table, and the Distributed
+// table is made again over it). A rebuild that stopped half way starts
+// again; one that finished is not repeated.
+func (e *chEngine) scopesWithSums(ctx context.Context) error {
+	res, err := e.query(ctx, "SELECT * FROM "+Scopes.Name+" LIMIT 0")
+	if err != nil {
+		return err
+	}
+	if slices.Contains(res.Columns, "rows") {
 		return nil
 	}
-	cols := "scope, load_id, scope_key, ledger, version"
-	return e.exec(ctx, "INSERT INTO scopes ("+cols+", superseded) SELECT "+cols+", 1 FROM scopes WHERE scope_key "+e.notIn()+
-		" (SELECT argMax(scope_key, version) FROM scopes GROUP BY scope)")
+	next := *Scopes
+	next.Name = Scopes.Name + "_v10"
+	if err := e.onShards(ctx, func(exec func(string) error, local string) error {
+		if local != "" {
+			if err := exec("DROP TABLE IF EXISTS " + next.Name); err != nil {
+				return err
+			}
+		}
+		return exec("DROP TABLE IF EXISTS " + next.Name + local)
+	}); err != nil {
+		return err
+	}
+	if err := e.ensureTable(ctx, &next); err != nil {
+		return err
+	}
+	names := make([]string, len(Scopes.Columns))
+	for i, c := range Scopes.Columns {
+		names[i] = c.Name
+	}
+	sums := sumsFrom(func(n int) string { return fmt.Sprintf("splitByChar('|', scope)[%d]", n) })
+	return e.onShards(ctx, func(exec func(string) error, local string) error {
+		// the sums read the whole warehouse's facts (Distributed on a cluster)
+		for _, q := range []string{
+			"INSERT INTO " + next.Name + local + " (" + strings.Join(names, ", ") + ") SELECT scope, load_id, scope_key, ledger, version, superseded, " + sums +
+				" FROM " + Scopes.Name + local + " ANY LEFT JOIN (" + factSums(e.dialect(), "Int64") + ") USING scope_key",
+			"RENAME TABLE " + Scopes.Name + local + " TO " + Scopes.Name + "_v9" + local + ", " + next.Name + local + " TO " + Scopes.Name + local,
+			"DROP TABLE " + Scopes.Name + "_v9" + local,
+		} {
+			if err := exec(q); err != nil {
+				return err
+			}
+		}
+		if local == "" {
+			return nil
+		}
+		// the Distributed tables over the old names, made again over the new
+		for _, q := range []string{"DROP TABLE IF EXISTS " + Scopes.Name, "DROP TABLE IF EXISTS " + next.Name,
+			"CREATE TABLE " + Scopes.Name + " AS " + Scopes.Name + local + " ENGINE = Distributed(" + e.cluster + ", " + e.db + ", " + Scopes.Name + local + ", " + shardKey(Scopes) + ")"} {
+			if err := exec(q); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// onShards runs fn on each shard with its local tables' suffix ("_local"),
+// or once on the server with "".
+func (e *chEngine) onShards(ctx context.Context, fn func(exec func(string) error, local string) error) error {
+	if e.cluster == "" {
+		return fn(func(q string) error { return e.exec(ctx, q) }, "")
+	}
+	for i, s := range e.shards {
+		if err := fn(func(q string) error { return s.Exec(ctx, q) }, "_local"); err != nil {
+			return fmt.Errorf("分片 %d：%w", i+1, err)
+		}
+	}
+	return nil
 }
 
 // A String column added to a MergeTree table reads "" in the existing rows.

@@ -697,17 +697,27 @@ func TestMigrationToV8(t *testing.T) {
 	}
 }
 
-// TestScopeRows: the row counts per scope that Commit writes agree with
-// the visible fact rows after a correction and the sweep, and a warehouse
-// from before schema v9 gets them filled from its rows.
-func TestScopeRows(t *testing.T) {
+// TestScopeSums: the rows and sums each current scope row carries
+// (warehouse.ScopeSums) equal the visible fact rows' own, per scope, after a
+// correction and the sweep, and a warehouse from before schema v10 gets them
+// filled from its rows.
+func TestScopeSums(t *testing.T) {
 	for engine, dsn := range engines(t) {
 		t.Run(engine, func(t *testing.T) {
 			dir, w, p := withRegistry(t, dsn)
 			run(t, p, disputesFile(t, dir, "a.csv", 3, [2]string{"石门", "2014-03"}, [2]string{"营盘", "2014-04"}))
 			run(t, p, disputesFile(t, dir, "a_改.csv", 5, [2]string{"石门", "2014-03"}))
+			run(t, p, write(t, dir, "咨询.csv", "日期,乡镇,咨询方式,人次\n2014-03-02,石门,来访,3\n2014-03-09,石门,电话,4\n2014-04-01,营盘,来访,2\n"))
+			run(t, p, write(t, dir, "咨询_改.csv", "日期,乡镇,咨询方式,人次\n2014-03-02,石门,来访,7\n"))
+			// two registers of 石门: a person twice on the first (counted once),
+			// one lost contact, one who reoffended after release
+			reg := "统计时点,编号,身份证号,乡镇,矫正类别,状态,脱管,重新犯罪\n"
+			run(t, p, write(t, dir, "矫正.csv", reg+
+				"2014-06-30,1,110101197005010013,石门,缓刑,在矫,否,否\n2014-06-30,1,110101197005010013,石门,缓刑,在矫,否,否\n"+
+				"2014-06-30,2,11010119700501003X,石门,假释,在矫,是,否\n2014-06-30,3,110101197005010056,石门,缓刑,期满解矫,否,是\n"+
+				"2014-12-31,1,110101197005010013,石门,缓刑,在矫,否,否\n2014-06-30,4,110101197005010072,营盘,管制,在矫,否,否\n"))
 			ctx := context.Background()
-			counts := func(w *warehouse.Warehouse, q string) string {
+			query := func(w *warehouse.Warehouse, q string) string {
 				t.Helper()
 				res, err := w.Query(ctx, q)
 				if err != nil {
@@ -715,21 +725,55 @@ func TestScopeRows(t *testing.T) {
 				}
 				return fmt.Sprint(res.Rows)
 			}
+			want := map[string]string{
+				"mediation":    "[[990121100 2014-03 5] [990121101 2014-04 3]]",
+				"consultation": "[[990121100 2014-03 1 7] [990121101 2014-04 1 2]]",
+				"corrections":  "[[990121100 2014-06-30 4 2 1 1] [990121100 2014-12-31 1 1 0 0] [990121101 2014-06-30 1 1 0 0]]",
+			}
 			check := func(w *warehouse.Warehouse, when string) {
 				t.Helper()
-				facts := counts(w, "SELECT scope_org, period, count(*) FROM fact_dispute WHERE "+w.Visible()+" GROUP BY scope_org, period ORDER BY scope_org, period")
-				rows := counts(w, "SELECT scope_org, period, sum(rows) FROM scope_rows WHERE ledger = 'mediation' AND "+w.Visible()+" GROUP BY scope_org, period ORDER BY scope_org, period")
-				if facts != rows || facts != "[[990121100 2014-03 5] [990121101 2014-04 3]]" {
-					t.Errorf("%s: scope_rows %s, facts %s", when, rows, facts)
+				d := w.Dialect()
+				for l, wantRows := range want {
+					var scopeCols, factCols []string
+					for _, s := range warehouse.ScopeSums {
+						if s.Ledger != l {
+							continue
+						}
+						scopeCols = append(scopeCols, "sum("+s.Col+")")
+						switch {
+						case s.Persons && s.Sum == "":
+							factCols = append(factCols, "count(DISTINCT person_key)")
+						case s.Persons:
+							factCols = append(factCols, "coalesce(count(DISTINCT CASE WHEN "+s.Sum+" THEN person_key END), 0)")
+						default:
+							factCols = append(factCols, "sum("+s.Sum+")")
+						}
+					}
+					sel := func(cols []string) string {
+						return strings.Join(append([]string{"scope_org", "period", "count(*)"}, cols...), ", ")
+					}
+					facts := query(w, "SELECT "+sel(factCols)+" FROM "+ledger.FactFor(l).Name+" WHERE "+w.Visible()+" GROUP BY scope_org, period ORDER BY scope_org, period")
+					scopeSel := strings.Replace(sel(scopeCols), "count(*)", "sum(rows)", 1)
+					scopes := query(w, "SELECT "+scopeSel+" FROM scopes WHERE ledger = '"+l+"' AND "+d.CurrentScopes(l, "", "", "")+" GROUP BY scope_org, period ORDER BY scope_org, period")
+					if facts != scopes || facts != wantRows {
+						t.Errorf("%s, %s: scope rows %s, facts %s, want %s", when, l, scopes, facts, wantRows)
+					}
 				}
 			}
-			check(w, "after the correction")
+			check(w, "after the corrections")
 			if _, err := w.Sweep(ctx); err != nil {
 				t.Fatal(err)
 			}
 			check(w, "after the sweep")
-			w = downgrade(t, w, engine, dsn, 8, "DROP TABLE scope_rows")
+			var back []string
+			for _, c := range warehouse.Scopes.Columns[6:] {
+				back = append(back, "ALTER TABLE scopes DROP COLUMN "+c.Name)
+			}
+			w = downgrade(t, w, engine, dsn, 9, back...)
 			check(w, "after the upgrade")
+			if has, _ := w.Query(ctx, "SELECT count(*) FROM scopes WHERE superseded = 1 AND rows > 0"); fmt.Sprint(has.Rows) != "[[0]]" {
+				t.Errorf("the marks of replaced keys carry counts: %v", has.Rows)
+			}
 		})
 	}
 }

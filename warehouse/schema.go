@@ -43,14 +43,17 @@ var (
 	// block, a row with superseded = 1 naming the scope_key it replaces:
 	// the current keys are then the rows with superseded = 0 that no such row
 	// names, which ClickHouse finds without grouping every scope (Commit).
-	Scopes = &ledger.Table{Name: "scopes", Columns: []ledger.Col{ledger.S("scope"), ledger.S("load_id"), ledger.I("scope_key"), ledger.S("ledger"),
-		ledger.I("version"), ledger.I("superseded")}, OrderBy: []string{"scope"}}
+	//
+	// A scope's row also carries what its rows add up to (scope_org and
+	// period, the rows, and the sums of ScopeSums), written in the same
+	// block: a panel that wants a ledger's totals per office, month or year
+	// reads the current scope rows and nothing else (sums.go).
+	Scopes = &ledger.Table{Name: "scopes", Columns: append([]ledger.Col{ledger.S("scope"), ledger.S("load_id"), ledger.I("scope_key"), ledger.S("ledger"),
+		ledger.I("version"), ledger.I("superseded"), ledger.S("scope_org"), ledger.S("period"), ledger.I("rows")}, sumColumns()...), OrderBy: []string{"scope"}}
 
-	// ScopeRows is how many fact rows each load wrote into each scope,
-	// written with the rows (and invisible with them until the commit): a
-	// panel that only counts rows per org and month reads a few thousand of
-	// these through the same visibility (scope_key) instead of a province's
-	// ten million disputes.
+	// ScopeRows was how many fact rows each load wrote into each scope
+	// (schema v9); since v10 the scope rows carry their counts (Scopes), and
+	// the table is only made and dropped by the migrations.
 	ScopeRows = &ledger.Table{Name: "scope_rows", Columns: []ledger.Col{ledger.I("scope_key"), ledger.S("load_id"), ledger.S("ledger"), ledger.S("scope_org"),
 		ledger.S("period"), ledger.I("rows")}, OrderBy: []string{"ledger", "scope_org", "period"}}
 )

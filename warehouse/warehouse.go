@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"math/big"
 	"os"
 	"reflect"
@@ -26,7 +25,7 @@ import (
 )
 
 // SchemaVersion is the warehouse layout this build writes and reads.
-const SchemaVersion = 9
+const SchemaVersion = 10
 
 // ErrLocked says the embedded warehouse file is held by another process
 // (a running sifa serve): hand the files to that process instead.
@@ -273,6 +272,14 @@ var migrations = []func(ctx context.Context, w *Warehouse) error{
 		}
 		return nil
 	},
+	// v10: each scope row carries its rows and sums (ScopeSums), filled
+	// from the fact rows already loaded; scope_rows goes.
+	func(ctx context.Context, w *Warehouse) error {
+		if err := w.eng.migrateEngine(ctx, 10); err != nil {
+			return fmt.Errorf("升级仓库结构失败：%w", err)
+		}
+		return nil
+	},
 }
 
 // hasColumn says whether a table has a column (a migration's step may
@@ -429,10 +436,21 @@ type Load struct {
 // load, and its loads rows record it, at once.
 func (w *Warehouse) Commit(ctx context.Context, loadID string, scopes []string, loads []Load) error {
 	version := time.Now().UnixNano()
+	// each scope's row carries its counts: the rows the load wrote into it
+	// and the sums of its rows, so they turn current with it
+	rows := map[string]int64{}
+	for _, l := range loads {
+		for s, n := range l.ScopeRows {
+			rows[s] += int64(n)
+		}
+	}
+	sums, err := w.loadSums(ctx, loadID, scopes)
+	if err != nil {
+		return fmt.Errorf("提交载入失败（合计本次的数）：%w", err)
+	}
 	var srows [][]any
 	for _, s := range scopes {
-		ledger, _, _ := strings.Cut(s, "|")
-		srows = append(srows, []any{s, loadID, transform.ScopeKey(s, loadID), ledger, version, int64(0)})
+		srows = append(srows, scopeRow(s, loadID, transform.ScopeKey(s, loadID), version, 0, rows[s], sums[s]))
 	}
 	// the keys this load replaces, marked in the same block as its own
 	for _, part := range InChunks(scopes) {
@@ -441,35 +459,18 @@ func (w *Warehouse) Commit(ctx context.Context, loadID string, scopes []string, 
 			lits[i] = w.eng.quote(s)
 		}
 		named := "scope IN (" + strings.Join(lits, ", ") + ")"
-		res, err := w.eng.query(ctx, "SELECT scope, scope_key, ledger FROM scopes WHERE "+named+" AND "+w.eng.current(named))
+		res, err := w.eng.query(ctx, "SELECT scope, scope_key FROM scopes WHERE "+named+" AND superseded = 0 AND "+w.eng.current(named))
 		if err != nil {
 			return fmt.Errorf("提交载入失败：%w", err)
 		}
 		for _, r := range res.Rows {
-			srows = append(srows, []any{r[0], loadID, r[1], r[2], version, int64(1)})
+			srows = append(srows, scopeRow(r[0].(string), loadID, r[1].(int64), version, 1, 0, nil))
 		}
 	}
 	var lrows [][]any
 	for _, l := range loads {
 		lrows = append(lrows, []any{l.LoadID, l.File, l.Sheet, l.SHA256, l.Ledger, strings.Join(l.Orgs, ","),
 			strings.Join(l.Periods, ","), int64(l.Accepted), int64(l.Rejected), l.At.UTC()})
-	}
-	// the row counts first: like the fact rows, they count from the commit on
-	var crows [][]any
-	for _, l := range loads {
-		for _, s := range slices.Sorted(maps.Keys(l.ScopeRows)) {
-			led, rest, _ := strings.Cut(s, "|")
-			org, period, _ := strings.Cut(rest, "|")
-			crows = append(crows, []any{transform.ScopeKey(s, loadID), loadID, led, org, period, int64(l.ScopeRows[s])})
-		}
-	}
-	if len(crows) > 0 {
-		cr := transform.BuildRecord(ScopeRows, crows)
-		err := w.eng.appendRecord(ctx, ScopeRows, cr)
-		cr.Release()
-		if err != nil {
-			return fmt.Errorf("提交载入失败：%w", err)
-		}
 	}
 	sr := transform.BuildRecord(Scopes, srows)
 	defer sr.Release()
@@ -772,7 +773,7 @@ func (w *Warehouse) Sweep(ctx context.Context) (int64, error) {
 	w.mu.Lock() // no load of this process is between append and commit
 	defer w.mu.Unlock()
 	var total int64
-	for _, t := range append(slices.Clone(ledger.Facts), ScopeRows) {
+	for _, t := range ledger.Facts {
 		cond := "NOT (" + w.Visible() + ") AND load_id " + w.eng.in() + " (SELECT load_id FROM loads)"
 		res, err := w.eng.query(ctx, "SELECT count(*) FROM "+t.Name+" WHERE "+cond)
 		if err != nil {
@@ -785,9 +786,7 @@ func (w *Warehouse) Sweep(ctx context.Context) (int64, error) {
 		if err := w.eng.deleteRows(ctx, t.Name, cond); err != nil {
 			return total, fmt.Errorf("清理 %s 失败：%w", t.Name, err)
 		}
-		if t != ScopeRows { // the fact rows swept; their counts go with them
-			total += n
-		}
+		total += n
 	}
 	return total, nil
 }

@@ -161,16 +161,30 @@ func (r *request) events(table string, villages bool, more ...string) string {
 // do not split out. The read recorded is the fact rows counted, so lineage
 // and the rows behind an answer are what they were.
 func (r *request) rowCounts(l *ledger.Ledger, county bool, from, to string) (q string, ok bool) {
-	if r.sc.level == transform.LevelVillage || r.sc.limit != nil && r.sc.limit.level == transform.LevelVillage {
+	if !r.onScopes() {
 		return "", false
 	}
-	cond := r.visibleIn(l.Fact.Name, from, to) + " AND period >= " + r.d.Lit(from) + " AND period <= " + r.d.Lit(to)
-	r.from(l.Fact.Name, cond+" AND "+r.sc.where(false))
+	r.from(l.Fact.Name, r.visibleIn(l.Fact.Name, from, to)+" AND period >= "+r.d.Lit(from)+" AND period <= "+r.d.Lit(to)+" AND "+r.sc.where(false))
 	org := "scope_org"
 	if county {
 		org = "substring(scope_org, 1, 6)"
 	}
-	return "SELECT " + org + ", period, sum(rows) FROM " + warehouse.ScopeRows.Name + " WHERE ledger = " + r.d.Lit(l.ID) + " AND " + cond + " GROUP BY " + org + ", period", true
+	return "SELECT " + org + ", period, sum(rows)" + r.scopeRows(l.ID, r.d.CurrentScopes(l.ID, r.sc.orgPrefix(), from, to)) + " GROUP BY " + org + ", period", true
+}
+
+// onScopes says whether the scope rows split out the request's rows: not
+// when the scope or the account's limit is a village (its rows are its
+// township's scopes).
+func (r *request) onScopes() bool {
+	return r.sc.level != transform.LevelVillage && (r.sc.limit == nil || r.sc.limit.level != transform.LevelVillage)
+}
+
+// scopeRows is the FROM … WHERE of a ledger's scope rows (their counts and
+// sums: warehouse.ScopeSums) where current holds (Dialect.CurrentScopes),
+// of the scopes with rows: a 零上报 makes its month's scope current with
+// none, and like the facts the figures have no row for it.
+func (r *request) scopeRows(ledgerID, current string) string {
+	return " FROM " + warehouse.Scopes.Name + " WHERE ledger = " + r.d.Lit(ledgerID) + " AND rows > 0 AND " + current
 }
 
 // townMonths counts a ledger's current rows per township and month, from

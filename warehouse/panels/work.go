@@ -1,7 +1,9 @@
 package panels
 
 import (
+	"sifa/ingest/ledger"
 	"sifa/transform"
+	"sifa/warehouse"
 	"sort"
 	"strconv"
 )
@@ -9,15 +11,97 @@ import (
 // 作用发挥: legal aid, consultations, publicity, corrections, resettlement.
 
 // correctionsPersons counts, per group, the persons in supervision, those
-// of them who lost contact, and those who reoffended.
+// of them who lost contact, and those who reoffended: the persons a
+// corrections register's scope row counts (warehouse.ScopeSums).
 func correctionsPersons(groups []string) personCount {
-	return personCount{groups: groups, counts: []string{"status = '在矫'", "status = '在矫' AND lost_contact = 1", "reoffended = 1"}}
+	return personCount{groups: groups, counts: warehouse.PersonsCounted(ledger.Corrections.ID)}
 }
 
 // resettlementPersons counts, per group, the released persons registered,
 // resettled and reoffended.
 func resettlementPersons(groups []string) personCount {
-	return personCount{groups: groups, counts: []string{"", "placement <> '未安置'", "reoffended = 1"}}
+	return personCount{groups: groups, counts: warehouse.PersonsCounted(ledger.Resettlement.ID)}
+}
+
+// snapshotPersons are the columns of the persons a snapshot's scope row
+// counts, in the order of correctionsPersons and resettlementPersons.
+var snapshotPersons = map[string]string{
+	ledger.Corrections.ID:  "persons, persons_lost, persons_reoffended",
+	ledger.Resettlement.ID: "persons, persons_resettled, persons_reoffended",
+}
+
+// workEvent is a read of one of work.*'s event ledgers: its select list
+// over the fact rows, and the same figures over its scope rows.
+type workEvent struct {
+	ledger      *ledger.Ledger
+	facts, sums string
+	villages    bool // the table records villages
+}
+
+var workEvents = []workEvent{
+	{ledger: ledger.LegalAid, facts: "count(*), " + sumIf("decision = '给予援助'") + ", sum(recovered_fen)", sums: "sum(rows), sum(aided), sum(recovered_fen)"},
+	{ledger: ledger.Consultation, facts: "sum(visits)", sums: "sum(visits)"},
+	{ledger: ledger.Publicity, facts: "count(*), sum(participants)", sums: "sum(rows), sum(participants)", villages: true},
+}
+
+// workEventReads are the queries of the three event ledgers for work.*,
+// grouped by group (a fact column: county_code or town_code; "year" the
+// period's year; "" none), within the filter's months or, byYear, up to
+// its end: from the scope rows where they answer (one a township's month
+// where a province's consultations are 676,000 rows), else from the facts.
+func (r *request) workEventReads(group string, byYear bool) []string {
+	from, to := r.f.Months()
+	if byYear {
+		from, to = "", r.f.End()
+	}
+	var qs []string
+	for _, e := range workEvents {
+		l, table := e.ledger.ID, e.ledger.Fact.Name
+		var cond string
+		if byYear {
+			cond = r.visible(table) + " AND " + r.sc.where(e.villages) + r.upToEnd()
+		} else {
+			cond = r.visibleIn(table, from, to) + " AND " + r.sc.where(e.villages) + " AND " + monthWhere(r.f)
+		}
+		factRead := r.from(table, cond) // the rows the figures add up, for lineage
+		g, gs, by := "", "", ""
+		switch group {
+		case "":
+		case "year":
+			g, gs = "substring(period, 1, 4), ", "substring(period, 1, 4), "
+			by = " GROUP BY substring(period, 1, 4)"
+		default:
+			g, gs = group+", ", scopeOrgAs(group)+", "
+			by = " GROUP BY "
+		}
+		if r.onScopes() {
+			q := "SELECT " + gs + e.sums + r.scopeRows(l, r.d.CurrentScopes(l, r.sc.orgPrefix(), from, to))
+			if group != "" && group != "year" {
+				q += by + scopeOrgAs(group)
+			} else {
+				q += by
+			}
+			qs = append(qs, q)
+			continue
+		}
+		q := "SELECT " + g + e.facts + factRead
+		if group != "" && group != "year" {
+			q += by + group
+		} else {
+			q += by
+		}
+		qs = append(qs, q)
+	}
+	return qs
+}
+
+// scopeOrgAs is the expression over scope rows of a fact column naming an
+// org: a township's scope org is its code, its first six digits its county's.
+func scopeOrgAs(col string) string {
+	if col == "county_code" {
+		return "substring(scope_org, 1, 6)"
+	}
+	return "scope_org"
 }
 
 // WorkSummary is 作用发挥: the other station ledgers for the period.
@@ -38,12 +122,9 @@ type WorkSummary struct {
 
 func workSummary(r *request) (any, error) {
 	// the five ledgers' reads at once: on ClickHouse each is one thread's work
-	res, err := r.rowsAll(
-		"SELECT count(*), "+sumIf("decision = '给予援助'")+", sum(recovered_fen)"+r.events("fact_legal_aid", false),
-		"SELECT sum(visits)"+r.events("fact_consultation", false),
-		"SELECT count(*), sum(participants)"+r.events("fact_publicity", true),
+	res, err := r.rowsAll(append(r.workEventReads("", false),
 		correctionsPersons(nil).sql(r.d, r.snapshot("fact_corrections", false, true)),
-		resettlementPersons(nil).sql(r.d, r.snapshot("fact_resettlement", false, true)))
+		resettlementPersons(nil).sql(r.d, r.snapshot("fact_resettlement", false, true)))...)
 	if err != nil {
 		return nil, err
 	}
@@ -81,13 +162,9 @@ func workByOrg(r *request) (any, error) {
 		}
 		return byOrg[code]
 	}
-	group := " GROUP BY " + codeCol
-	res, err := r.rowsAll(
-		"SELECT "+codeCol+", count(*), "+sumIf("decision = '给予援助'")+", sum(recovered_fen)"+r.events("fact_legal_aid", false)+group,
-		"SELECT "+codeCol+", sum(visits)"+r.events("fact_consultation", false)+group,
-		"SELECT "+codeCol+", count(*), sum(participants)"+r.events("fact_publicity", true)+group,
+	res, err := r.rowsAll(append(r.workEventReads(codeCol, false),
 		correctionsPersons([]string{codeCol}).sql(r.d, r.snapshot("fact_corrections", false, true)),
-		resettlementPersons([]string{codeCol}).sql(r.d, r.snapshot("fact_resettlement", false, true)))
+		resettlementPersons([]string{codeCol}).sql(r.d, r.snapshot("fact_resettlement", false, true)))...)
 	if err != nil {
 		return nil, err
 	}
@@ -138,17 +215,18 @@ func workByYear(r *request) (any, error) {
 		}
 		return byYear[y]
 	}
-	cond := func(table string) string { return r.visible(table) + " AND " + r.sc.where(false) + r.upToEnd() }
-	yearOf := "substring(period, 1, 4)"
-	pubCond := r.visible("fact_publicity") + " AND " + r.sc.where(true) + r.upToEnd()
-	// each org's last snapshot of each year is all latest() below reads
-	ends := func(table string) string { return r.visibleYearEnds(table) + " AND " + r.sc.where(false) + r.upToEnd() }
-	res, err := r.rowsAll(
-		"SELECT "+yearOf+", count(*), "+sumIf("decision = '给予援助'")+", sum(recovered_fen)"+r.from("fact_legal_aid", cond("fact_legal_aid"))+" GROUP BY "+yearOf,
-		"SELECT "+yearOf+", sum(visits)"+r.from("fact_consultation", cond("fact_consultation"))+" GROUP BY "+yearOf,
-		"SELECT "+yearOf+", count(*), sum(participants)"+r.from("fact_publicity", pubCond)+" GROUP BY "+yearOf,
-		correctionsPersons([]string{"scope_org", "period"}).sql(r.d, r.from("fact_corrections", ends("fact_corrections"))),
-		resettlementPersons([]string{"scope_org", "period"}).sql(r.d, r.from("fact_resettlement", ends("fact_resettlement"))))
+	// each org's last snapshot of each year is all latest() below reads:
+	// its persons as its scope row counts them, where it answers
+	ends := func(l *ledger.Ledger, count personCount) string {
+		factRead := r.from(l.Fact.Name, r.visibleYearEnds(l.Fact.Name)+" AND "+r.sc.where(false)+r.upToEnd())
+		if !r.onScopes() {
+			return count.sql(r.d, factRead)
+		}
+		return "SELECT scope_org, period, " + snapshotPersons[l.ID] + r.scopeRows(l.ID, r.d.CurrentYearEnds(l.ID, r.sc.orgPrefix(), r.f.End()))
+	}
+	res, err := r.rowsAll(append(r.workEventReads("year", true),
+		ends(ledger.Corrections, correctionsPersons([]string{"scope_org", "period"})),
+		ends(ledger.Resettlement, resettlementPersons([]string{"scope_org", "period"})))...)
 	if err != nil {
 		return nil, err
 	}
