@@ -709,6 +709,9 @@ func TestScopeSums(t *testing.T) {
 			run(t, p, disputesFile(t, dir, "a_改.csv", 5, [2]string{"石门", "2014-03"}))
 			run(t, p, write(t, dir, "咨询.csv", "日期,乡镇,咨询方式,人次\n2014-03-02,石门,来访,3\n2014-03-09,石门,电话,4\n2014-04-01,营盘,来访,2\n"))
 			run(t, p, write(t, dir, "咨询_改.csv", "日期,乡镇,咨询方式,人次\n2014-03-02,石门,来访,7\n"))
+			run(t, p, write(t, dir, "援助.csv", "申请日期,乡镇,案件类别,审查决定,挽回经济损失(元)\n2014-03-02,石门,民事,给予援助,1200\n2014-03-09,石门,民事,不予援助,\n2014-03-11,石门,刑事,给予援助,300.5\n"))
+			run(t, p, write(t, dir, "帮教.csv", "统计时点,编号,身份证号,乡镇,释放日期,安置情况,重新犯罪\n"+
+				"2014-12-31,1,110101197005010013,营盘,2013-01-05,未安置,否\n2014-12-31,2,11010119700501003X,营盘,2013-02-05,务农,是\n"))
 			// two registers of 石门: a person twice on the first (counted once),
 			// one lost contact, one who reoffended after release
 			reg := "统计时点,编号,身份证号,乡镇,矫正类别,状态,脱管,重新犯罪\n"
@@ -729,6 +732,8 @@ func TestScopeSums(t *testing.T) {
 				"mediation":    "[[990121100 2014-03 5] [990121101 2014-04 3]]",
 				"consultation": "[[990121100 2014-03 1 7] [990121101 2014-04 1 2]]",
 				"corrections":  "[[990121100 2014-06-30 4 2 1 1] [990121100 2014-12-31 1 1 0 0] [990121101 2014-06-30 1 1 0 0]]",
+				"legal_aid":    "[[990121100 2014-03 3 2 150050]]",
+				"resettlement": "[[990121101 2014-12-31 2 2 1 1]]",
 			}
 			check := func(w *warehouse.Warehouse, when string) {
 				t.Helper()
@@ -740,13 +745,16 @@ func TestScopeSums(t *testing.T) {
 							continue
 						}
 						scopeCols = append(scopeCols, "sum("+s.Col+")")
+						cond := s.Cond()
 						switch {
-						case s.Persons && s.Sum == "":
+						case s.Persons && cond == "":
 							factCols = append(factCols, "count(DISTINCT person_key)")
 						case s.Persons:
-							factCols = append(factCols, "coalesce(count(DISTINCT CASE WHEN "+s.Sum+" THEN person_key END), 0)")
+							factCols = append(factCols, "coalesce(count(DISTINCT CASE WHEN "+cond+" THEN person_key END), 0)")
+						case s.Of == "":
+							factCols = append(factCols, "sum(CASE WHEN "+cond+" THEN 1 ELSE 0 END)")
 						default:
-							factCols = append(factCols, "sum("+s.Sum+")")
+							factCols = append(factCols, "sum("+s.Of+")")
 						}
 					}
 					sel := func(cols []string) string {

@@ -1,33 +1,44 @@
 package warehouse
 
 import (
-	"context"
 	"fmt"
-	"maps"
-	"slices"
+	"strconv"
 	"strings"
+	"sync"
 
 	"sifa/ingest/ledger"
-	"sifa/transform"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 )
 
-// ScopeSum is a figure of a scope's rows that the commit adds up and
-// writes on the scope's row (a column of scopes), in the block that makes
-// the scope current: a panel that wants a ledger's totals per office,
-// month or year reads the current scope rows (a province's 156,000
-// consultation office-months, 13,000 corrections registers) instead of the
-// fact rows behind them through a lookup of every current key (on
-// ClickHouse 18.16 the lookup of 156,000 keys alone took 45–60 ms a query:
-// docs/bench.md). It is added up by the same SQL the panels would run on the
-// facts, so both engines count as they did.
+// ScopeSum is a figure of a scope's rows that a load adds up as it writes
+// them and the commit writes on the scope's row (a column of scopes), in
+// the block that makes the scope current: a panel that wants a ledger's
+// totals per office, month or year reads the current scope rows (a
+// province's 156,000 consultation office-months, 13,000 corrections
+// registers) instead of the fact rows behind them through a lookup of every
+// current key (on ClickHouse 18.16 the lookup of 156,000 keys alone took
+// 45–60 ms a query: docs/bench.md). One definition gives both the SQL a
+// migration and the tests add fact rows up with (sumSQL) and what a load
+// adds up in Go as its rows pass (scopeTotals).
 type ScopeSum struct {
 	Ledger string // the ledger whose rows it adds up
 	Col    string // its column on scopes
-	// Sum is the expression summed over the rows; when Persons, the sum is
-	// instead the number of distinct persons (person_key) of the rows where
-	// Sum holds ("" every person).
-	Sum     string
+	// Of is the column summed over the rows where Where holds; "" counts
+	// those rows. Persons counts the distinct persons (person_key) of those
+	// rows instead.
+	Of      string
 	Persons bool
+	Where   []Is
+}
+
+// Is is a condition on a fact column: it holds the value (a text, or 1 of
+// a 是/否 column), or with Not does not.
+type Is struct {
+	Col string
+	Val any // string or int64
+	Not bool
 }
 
 // ScopeSums are the figures the scope rows carry. The persons are counted
@@ -35,17 +46,35 @@ type ScopeSum struct {
 // offices (a person on two offices' registers counts in each, as the
 // registers say).
 var ScopeSums = []ScopeSum{
-	{Ledger: "legal_aid", Col: "aided", Sum: "CASE WHEN decision = '给予援助' THEN 1 ELSE 0 END"},
-	{Ledger: "legal_aid", Col: "recovered_fen", Sum: "recovered_fen"},
-	{Ledger: "consultation", Col: "visits", Sum: "visits"},
-	{Ledger: "publicity", Col: "participants", Sum: "participants"},
-	{Ledger: "corrections", Col: "persons", Persons: true, Sum: "status = '在矫'"},
-	{Ledger: "corrections", Col: "persons_lost", Persons: true, Sum: "status = '在矫' AND lost_contact = 1"},
-	{Ledger: "corrections", Col: "persons_reoffended", Persons: true, Sum: "reoffended = 1"},
+	{Ledger: "legal_aid", Col: "aided", Where: []Is{{"decision", "给予援助", false}}},
+	{Ledger: "legal_aid", Col: "recovered_fen", Of: "recovered_fen"},
+	{Ledger: "consultation", Col: "visits", Of: "visits"},
+	{Ledger: "publicity", Col: "participants", Of: "participants"},
+	{Ledger: "corrections", Col: "persons", Persons: true, Where: []Is{{"status", "在矫", false}}},
+	{Ledger: "corrections", Col: "persons_lost", Persons: true, Where: []Is{{"status", "在矫", false}, {"lost_contact", int64(1), false}}},
+	{Ledger: "corrections", Col: "persons_reoffended", Persons: true, Where: []Is{{"reoffended", int64(1), false}}},
 	{Ledger: "resettlement", Col: "persons", Persons: true},
-	{Ledger: "resettlement", Col: "persons_resettled", Persons: true, Sum: "placement <> '未安置'"},
-	{Ledger: "resettlement", Col: "persons_reoffended", Persons: true, Sum: "reoffended = 1"},
-	{Ledger: "roster", Col: "persons", Persons: true, Sum: "status = '在岗'"},
+	{Ledger: "resettlement", Col: "persons_resettled", Persons: true, Where: []Is{{"placement", "未安置", true}}},
+	{Ledger: "resettlement", Col: "persons_reoffended", Persons: true, Where: []Is{{"reoffended", int64(1), false}}},
+	{Ledger: "roster", Col: "persons", Persons: true, Where: []Is{{"status", "在岗", false}}},
+}
+
+// Cond is the SQL of the sum's Where ("" when none).
+func (s ScopeSum) Cond() string {
+	var c []string
+	for _, is := range s.Where {
+		op := " = "
+		if is.Not {
+			op = " <> "
+		}
+		switch v := is.Val.(type) {
+		case string:
+			c = append(c, is.Col+op+"'"+strings.ReplaceAll(v, "'", "''")+"'")
+		case int64:
+			c = append(c, is.Col+op+strconv.FormatInt(v, 10))
+		}
+	}
+	return strings.Join(c, " AND ")
 }
 
 // PersonsCounted are the conditions of the persons a ledger's scope rows
@@ -55,7 +84,7 @@ func PersonsCounted(ledgerID string) []string {
 	var out []string
 	for _, s := range sumsOf(ledgerID) {
 		if s.Persons {
-			out = append(out, s.Sum)
+			out = append(out, s.Cond())
 		}
 	}
 	return out
@@ -86,12 +115,20 @@ func sumColumns() []ledger.Col {
 
 // sumSQL is the aggregate of a sum over a group of a ledger's fact rows.
 func (d Dialect) sumSQL(s ScopeSum) string {
+	cond := s.Cond()
 	if !s.Persons {
-		return "coalesce(sum(" + s.Sum + "), 0)"
+		switch {
+		case s.Of == "":
+			return "coalesce(sum(CASE WHEN " + cond + " THEN 1 ELSE 0 END), 0)"
+		case cond == "":
+			return "coalesce(sum(" + s.Of + "), 0)"
+		}
+		return "coalesce(sum(CASE WHEN " + cond + " THEN " + s.Of + " ELSE 0 END), 0)"
 	}
-	cond := "person_key IS NOT NULL"
-	if s.Sum != "" {
-		cond += " AND (" + s.Sum + ")"
+	if cond == "" {
+		cond = "person_key IS NOT NULL"
+	} else {
+		cond = "person_key IS NOT NULL AND " + cond
 	}
 	if n, ok := d.CountPersons(cond); ok {
 		return n
@@ -99,63 +136,164 @@ func (d Dialect) sumSQL(s ScopeSum) string {
 	return "count(DISTINCT CASE WHEN " + cond + " THEN person_key END)"
 }
 
-// loadSums adds up the ScopeSums of the rows a load wrote, per scope of
-// the scopes given: scope → column → value. It reads each ledger's fact
-// rows of the load only (on ClickHouse within their counties: the tables
-// are sorted by county_code, then load_id).
-func (w *Warehouse) loadSums(ctx context.Context, loadID string, scopes []string) (map[string]map[string]int64, error) {
-	byLedger := map[string][]string{}
-	for _, s := range scopes {
-		l, _, _ := strings.Cut(s, "|")
-		if len(sumsOf(l)) > 0 {
-			byLedger[l] = append(byLedger[l], s)
+// scopeTotals adds up the ScopeSums of the fact rows a load writes, per
+// scope key, as the rows pass on their way to the warehouse (Stream.Write):
+// the commit needs no query of them (one per file cost the five-county
+// test load 75 ms a file on ClickHouse 18.16).
+type scopeTotals struct {
+	mu      sync.Mutex
+	sums    map[int64]map[string]int64
+	persons map[int64]map[string]map[string]bool // key → column → the persons counted
+}
+
+// figure is a ScopeSum over the columns of one record.
+type figure struct {
+	col   string
+	holds []func(i int) bool
+	of    *array.Int64  // the column summed (nil: count)
+	who   *array.String // the persons (nil: not a count of persons)
+}
+
+// figures binds a table's sums to a record's columns.
+func figures(t *ledger.Table, rec arrow.Record) ([]figure, *array.Int64, error) {
+	col := func(name string) (arrow.Array, error) {
+		i := t.Index(name)
+		if i < 0 {
+			return nil, fmt.Errorf("%s 没有列 %s", t.Name, name)
 		}
+		return rec.Column(i), nil
 	}
-	d := w.eng.dialect()
-	out := map[string]map[string]int64{}
-	for _, l := range slices.Sorted(maps.Keys(byLedger)) {
-		t := ledger.FactFor(l)
-		sums := sumsOf(l)
-		cols := []string{"scope_key"}
-		for _, s := range sums {
-			cols = append(cols, d.sumSQL(s))
-		}
-		where := "load_id = " + w.eng.quote(loadID)
-		if t.Index("county_code") >= 0 {
-			counties := map[string]bool{}
-			for _, s := range byLedger[l] {
-				_, rest, _ := strings.Cut(s, "|")
-				if org, _, _ := strings.Cut(rest, "|"); len(org) >= 6 {
-					counties[w.eng.quote(org[:6])] = true
-				}
-			}
-			where += " AND county_code IN (" + strings.Join(slices.Sorted(maps.Keys(counties)), ", ") + ")"
-		}
-		res, err := w.eng.query(ctx, "SELECT "+strings.Join(cols, ", ")+" FROM "+t.Name+" WHERE "+where+" GROUP BY scope_key")
+	ints := func(name string) (*array.Int64, error) {
+		a, err := col(name)
 		if err != nil {
 			return nil, err
 		}
-		byKey := map[int64]map[string]int64{}
-		for _, r := range res.Rows {
-			vals := map[string]int64{}
-			for i, s := range sums {
-				if vals[s.Col], err = count(r[i+1]); err != nil {
-					return nil, err
+		x, ok := a.(*array.Int64)
+		if !ok {
+			return nil, fmt.Errorf("%s.%s 不是整数列", t.Name, name)
+		}
+		return x, nil
+	}
+	texts := func(name string) (*array.String, error) {
+		a, err := col(name)
+		if err != nil {
+			return nil, err
+		}
+		x, ok := a.(*array.String)
+		if !ok {
+			return nil, fmt.Errorf("%s.%s 不是文字列", t.Name, name)
+		}
+		return x, nil
+	}
+	key, err := ints("scope_key")
+	if err != nil {
+		return nil, nil, err
+	}
+	var figs []figure
+	for _, s := range sumsOf(t.Ledger) {
+		f := figure{col: s.Col}
+		for _, is := range s.Where {
+			switch v := is.Val.(type) {
+			case string:
+				x, err := texts(is.Col)
+				if err != nil {
+					return nil, nil, err
+				}
+				f.holds = append(f.holds, func(i int) bool { return (x.IsValid(i) && x.Value(i) == v) != is.Not })
+			case int64:
+				x, err := ints(is.Col)
+				if err != nil {
+					return nil, nil, err
+				}
+				f.holds = append(f.holds, func(i int) bool { return (x.IsValid(i) && x.Value(i) == v) != is.Not })
+			}
+		}
+		if s.Of != "" {
+			if f.of, err = ints(s.Of); err != nil {
+				return nil, nil, err
+			}
+		}
+		if s.Persons {
+			if f.who, err = texts("person_key"); err != nil {
+				return nil, nil, err
+			}
+		}
+		figs = append(figs, f)
+	}
+	return figs, key, nil
+}
+
+// add adds up a record of a fact table's rows.
+func (st *scopeTotals) add(t *ledger.Table, rec arrow.Record) error {
+	if t.Ledger == "" || len(sumsOf(t.Ledger)) == 0 || rec.NumRows() == 0 {
+		return nil
+	}
+	figs, key, err := figures(t, rec)
+	if err != nil {
+		return err
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.sums == nil {
+		st.sums, st.persons = map[int64]map[string]int64{}, map[int64]map[string]map[string]bool{}
+	}
+	for i := 0; i < int(rec.NumRows()); i++ {
+		k := key.Value(i)
+		sums := st.sums[k]
+		if sums == nil {
+			sums = map[string]int64{}
+			st.sums[k] = sums
+		}
+	next:
+		for _, f := range figs {
+			for _, h := range f.holds {
+				if !h(i) {
+					continue next
 				}
 			}
-			key, err := count(r[0])
-			if err != nil {
-				return nil, err
-			}
-			byKey[key] = vals
-		}
-		for _, s := range byLedger[l] {
-			if v := byKey[transform.ScopeKey(s, loadID)]; v != nil {
-				out[s] = v
+			switch {
+			case f.who != nil:
+				if !f.who.IsValid(i) {
+					continue
+				}
+				if st.persons[k] == nil {
+					st.persons[k] = map[string]map[string]bool{}
+				}
+				seen := st.persons[k][f.col]
+				if seen == nil {
+					seen = map[string]bool{}
+					st.persons[k][f.col] = seen
+				}
+				if p := f.who.Value(i); !seen[p] {
+					seen[p] = true
+					sums[f.col]++
+				}
+			case f.of != nil:
+				if f.of.IsValid(i) {
+					sums[f.col] += f.of.Value(i)
+				}
+			default:
+				sums[f.col]++
 			}
 		}
 	}
-	return out, nil
+	return nil
+}
+
+// take hands over the totals of the keys and forgets every key: the loads
+// of one warehouse are one at a time (LoadLock), so any key left is of a
+// load that failed before its commit.
+func (st *scopeTotals) take(keys []int64) map[int64]map[string]int64 {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	out := map[int64]map[string]int64{}
+	for _, k := range keys {
+		if v := st.sums[k]; v != nil {
+			out[k] = v
+		}
+	}
+	st.sums, st.persons = nil, nil
+	return out
 }
 
 // scopeRow is a row of scopes: the scope, the load, its key, version and
@@ -168,18 +306,6 @@ func scopeRow(scope, loadID string, key int64, version, superseded int64, rows i
 		row = append(row, sums[c.Name])
 	}
 	return row
-}
-
-// count reads a count or sum a query answered (normalize makes every
-// integer int64; DuckDB answers a sum as a HUGEINT, normalized too).
-func count(v any) (int64, error) {
-	if n, ok := v.(int64); ok {
-		return n, nil
-	}
-	if f, ok := v.(float64); ok {
-		return int64(f), nil
-	}
-	return 0, fmt.Errorf("合计不是整数：%v（%T）", v, v)
 }
 
 // factSums is a query of every scope key's rows and sums over all the fact

@@ -109,6 +109,8 @@ type Warehouse struct {
 	verMu sync.Mutex
 	ver   string
 	verAt time.Time
+
+	totals scopeTotals // the sums of the load being written, per scope key, until its commit
 }
 
 // freshFor is how long the data version and the registry's version are
@@ -389,7 +391,11 @@ type tableStream interface {
 
 // Stream is an open bulk load of one table: records written to it stay
 // invisible until the load's Commit.
-type Stream struct{ s tableStream }
+type Stream struct {
+	s      tableStream
+	t      *ledger.Table
+	totals *scopeTotals
+}
 
 // OpenStream starts a bulk load into a table.
 func (w *Warehouse) OpenStream(ctx context.Context, t *ledger.Table) (*Stream, error) {
@@ -397,13 +403,18 @@ func (w *Warehouse) OpenStream(ctx context.Context, t *ledger.Table) (*Stream, e
 	if err != nil {
 		return nil, err
 	}
-	return &Stream{s}, nil
+	return &Stream{s: s, t: t, totals: &w.totals}, nil
 }
 
-// Write adds a record; the caller keeps its own reference.
+// Write adds a record; the caller keeps its own reference. A fact
+// table's rows are added up per scope on the way (ScopeSums), for the
+// commit to write on the scope rows.
 func (s *Stream) Write(rec arrow.Record) error {
 	if rec.NumRows() == 0 {
 		return nil
+	}
+	if err := s.totals.add(s.t, rec); err != nil {
+		return err
 	}
 	return s.s.write(rec)
 }
@@ -444,13 +455,14 @@ func (w *Warehouse) Commit(ctx context.Context, loadID string, scopes []string, 
 			rows[s] += int64(n)
 		}
 	}
-	sums, err := w.loadSums(ctx, loadID, scopes)
-	if err != nil {
-		return fmt.Errorf("提交载入失败（合计本次的数）：%w", err)
+	keys := make([]int64, len(scopes))
+	for i, s := range scopes {
+		keys[i] = transform.ScopeKey(s, loadID)
 	}
+	sums := w.totals.take(keys)
 	var srows [][]any
-	for _, s := range scopes {
-		srows = append(srows, scopeRow(s, loadID, transform.ScopeKey(s, loadID), version, 0, rows[s], sums[s]))
+	for i, s := range scopes {
+		srows = append(srows, scopeRow(s, loadID, keys[i], version, 0, rows[s], sums[keys[i]]))
 	}
 	// the keys this load replaces, marked in the same block as its own
 	for _, part := range InChunks(scopes) {
