@@ -248,11 +248,24 @@ func (d Dialect) VisibleLatestAt(table, org string, dates []string) string {
 		return d.Visible()
 	}
 	within := d.ScopesOf(l, org)
+	return d.currentOf(within, d.latestAt(l, within, dates))
+}
+
+// latestAt is the condition on scopes that a scope is its org's latest
+// among the scopes where within holds on or before one of the dates.
+func (d Dialect) latestAt(ledgerID, within string, dates []string) string {
 	var latest []string
 	for _, date := range dates {
-		latest = append(latest, "SELECT max(scope) FROM scopes WHERE "+within+" AND "+d.PeriodOf(l)+" <= "+d.quote(date)+" GROUP BY "+d.scopeCut(l, 0))
+		latest = append(latest, "SELECT max(scope) FROM scopes WHERE "+within+" AND "+d.PeriodOf(ledgerID)+" <= "+d.quote(date)+" GROUP BY "+d.scopeCut(ledgerID, 0))
 	}
-	return d.currentOf(within, "scope "+d.in+" ("+strings.Join(latest, " UNION ALL ")+")")
+	return "scope " + d.in + " (" + strings.Join(latest, " UNION ALL ") + ")"
+}
+
+// CurrentLatestAt is CurrentScopes for each org's latest snapshot on or
+// before each of the dates (see VisibleLatestAt).
+func (d Dialect) CurrentLatestAt(ledgerID, org string, dates []string) string {
+	within := d.ScopesOf(ledgerID, org)
+	return d.currentRows(within, d.latestAt(ledgerID, within, dates))
 }
 
 // ScopePeriod is the expression of a scope's period ("2016-03" or

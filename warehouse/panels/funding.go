@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sifa/ingest/ledger"
 	"sifa/transform"
+	"sifa/warehouse"
 	"sort"
 	"strconv"
 	"strings"
@@ -89,27 +90,45 @@ type fundingData struct {
 	staff, subjects populations
 }
 
-// readPopulation counts the persons of a snapshot table for whom who
-// holds, per scope org, snapshot and township, in the snapshots on or
+// readPopulation counts the persons of a snapshot ledger its scope rows
+// count (warehouse.ScopeSums: 在岗 on a roster, 在矫 on a corrections
+// register), per scope org, snapshot and township, in the snapshots on or
 // before end ("" open): of each org's last snapshot of each year, or, when
 // the years from..to are few, only of each org's latest on or before each
 // of those years' ends (what populations.at reads for them). A snapshot
-// counts with 0 when it lists nobody for whom who holds: an office whose
-// latest register has no one 在矫 has none, not the number of an older one.
-func (r *request) readPopulation(table, who, end string, from, to int) (populations, error) {
-	vis := r.visibleYearEnds(table)
+// counts with 0 when it lists nobody counted: an office whose latest
+// register has no one 在矫 has none, not the number of an older one. The
+// counts are the scope rows' where they answer (a township's scope org is
+// its code, its first six digits its county's; a county bureau's is the
+// county's), else the fact rows'.
+func (r *request) readPopulation(l *ledger.Ledger, end string, from, to int) (populations, error) {
+	table := l.Fact.Name
+	var ends []string
 	if from > 0 && to >= from && to-from < 3 {
-		var ends []string
 		for y := from; y <= to; y++ {
 			ends = append(ends, fmt.Sprintf("%d-12-31", y))
 		}
+	}
+	vis := r.visibleYearEnds(table)
+	if ends != nil {
 		vis = r.d.VisibleLatestAt(table, r.sc.orgPrefix(), ends)
 	}
 	cond := vis + " AND " + r.sc.where(false)
 	if end != "" {
 		cond += " AND period <= " + r.d.Lit(end)
 	}
-	rows, err := r.rows(personCount{groups: []string{"scope_org", "period", "county_code", "town_code"}, counts: []string{who}}.sql(r.d, r.from(table, cond)))
+	q := personCount{groups: []string{"scope_org", "period", "county_code", "town_code"}, counts: warehouse.PersonsCounted(l.ID)[:1]}.sql(r.d, r.from(table, cond))
+	if r.onScopes() {
+		cur := r.d.CurrentYearEnds(l.ID, r.sc.orgPrefix(), end)
+		if ends != nil {
+			cur = r.d.CurrentLatestAt(l.ID, r.sc.orgPrefix(), ends)
+			if end != "" {
+				cur += " AND " + r.d.PeriodOf(l.ID) + " <= " + r.d.Lit(end)
+			}
+		}
+		q = "SELECT scope_org, period, substring(scope_org, 1, 6), CASE WHEN length(scope_org) > 6 THEN scope_org ELSE '' END, persons" + r.scopeRows(l.ID, cur)
+	}
+	rows, err := r.rows(q)
 	if err != nil {
 		return nil, err
 	}
@@ -142,11 +161,11 @@ func (r *request) readFunding(from, to int) (*fundingData, error) {
 		return
 	}
 	staff := func() (err error) {
-		d.staff, err = r.readPopulation("fact_staff", "status = '在岗'", popEnd, from, to)
+		d.staff, err = r.readPopulation(ledger.Roster, popEnd, from, to)
 		return
 	}
 	subjects := func() (err error) {
-		d.subjects, err = r.readPopulation("fact_corrections", "status = '在矫'", popEnd, from, to)
+		d.subjects, err = r.readPopulation(ledger.Corrections, popEnd, from, to)
 		return
 	}
 	err := atOnce(budget, staff, subjects)
