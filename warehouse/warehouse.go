@@ -439,7 +439,7 @@ type Load struct {
 	Accepted, Rejected                  int
 	At                                  time.Time
 	// ScopeRows is how many rows the load wrote into each of its scopes
-	// (ledger|org|period): Commit writes them to scope_rows.
+	// (ledger|org|period): Commit writes them on the scope rows.
 	ScopeRows map[string]int
 }
 

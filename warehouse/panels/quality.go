@@ -244,7 +244,7 @@ func (r *request) qualityMonths(out *Quality, declared map[string]bool, checks m
 		if counts[str(x[0])] == nil {
 			counts[str(x[0])] = map[string]int64{}
 		}
-		counts[str(x[0])][str(x[1])] = num(x[2])
+		counts[str(x[0])][str(x[1])] += num(x[2])
 		if m := str(x[1]); m >= out.Months[0] {
 			loaded[str(x[0])] += num(x[2])
 		}
