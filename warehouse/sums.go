@@ -113,6 +113,18 @@ func sumColumns() []ledger.Col {
 	return cols
 }
 
+// SumOf is the aggregate over a group of a ledger's fact rows of its sum
+// whose column on scopes is col: what the scope rows carry, counted over
+// the facts (a panel reads the facts where the scope rows do not answer).
+func (d Dialect) SumOf(ledgerID, col string) string {
+	for _, s := range sumsOf(ledgerID) {
+		if s.Col == col {
+			return d.sumSQL(s)
+		}
+	}
+	panic("no sum " + col + " of " + ledgerID)
+}
+
 // sumSQL is the aggregate of a sum over a group of a ledger's fact rows.
 func (d Dialect) sumSQL(s ScopeSum) string {
 	cond := s.Cond()
@@ -154,37 +166,25 @@ type figure struct {
 	who   *array.String // the persons (nil: not a count of persons)
 }
 
+// column is a record's column of a table, of the Arrow type T (what kind
+// names, for the error).
+func column[T arrow.Array](t *ledger.Table, rec arrow.Record, name, kind string) (T, error) {
+	var none T
+	i := t.Index(name)
+	if i < 0 {
+		return none, fmt.Errorf("%s 没有列 %s", t.Name, name)
+	}
+	x, ok := rec.Column(i).(T)
+	if !ok {
+		return none, fmt.Errorf("%s.%s 不是%s列", t.Name, name, kind)
+	}
+	return x, nil
+}
+
 // figures binds a table's sums to a record's columns.
 func figures(t *ledger.Table, rec arrow.Record) ([]figure, *array.Int64, error) {
-	col := func(name string) (arrow.Array, error) {
-		i := t.Index(name)
-		if i < 0 {
-			return nil, fmt.Errorf("%s 没有列 %s", t.Name, name)
-		}
-		return rec.Column(i), nil
-	}
-	ints := func(name string) (*array.Int64, error) {
-		a, err := col(name)
-		if err != nil {
-			return nil, err
-		}
-		x, ok := a.(*array.Int64)
-		if !ok {
-			return nil, fmt.Errorf("%s.%s 不是整数列", t.Name, name)
-		}
-		return x, nil
-	}
-	texts := func(name string) (*array.String, error) {
-		a, err := col(name)
-		if err != nil {
-			return nil, err
-		}
-		x, ok := a.(*array.String)
-		if !ok {
-			return nil, fmt.Errorf("%s.%s 不是文字列", t.Name, name)
-		}
-		return x, nil
-	}
+	ints := func(name string) (*array.Int64, error) { return column[*array.Int64](t, rec, name, "整数") }
+	texts := func(name string) (*array.String, error) { return column[*array.String](t, rec, name, "文字") }
 	key, err := ints("scope_key")
 	if err != nil {
 		return nil, nil, err

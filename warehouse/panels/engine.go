@@ -84,6 +84,8 @@ type request struct {
 	std    Standards
 	now    time.Time
 	dueDay int
+	// factsOnly: see Engine
+	factsOnly bool
 }
 
 // StandardsInForce are the configured standards, the seeds' defaults for
@@ -117,6 +119,10 @@ type Engine struct {
 	// MaxRowsBehind bounds the rows one Parquet export of the rows behind
 	// an answer writes (default MaxRowsBehind).
 	MaxRowsBehind int
+
+	// factsOnly reads the fact rows where the scope rows would answer (the
+	// tests hold the two reads to the same answers).
+	factsOnly bool
 
 	mu       sync.Mutex
 	cache    map[string]any
@@ -258,7 +264,7 @@ func (e *Engine) runLogged(ctx context.Context, id string, f Filter, log *readLo
 		if day <= 0 {
 			day = 5
 		}
-		return p.run(&request{ctx: ctx, st: e.Store, d: e.Store.Dialect(), log: log, f: f, sc: sc, reg: reg, std: std, now: now, dueDay: day})
+		return p.run(&request{ctx: ctx, st: e.Store, d: e.Store.Dialect(), log: log, f: f, sc: sc, reg: reg, std: std, now: now, dueDay: day, factsOnly: e.factsOnly})
 	}
 	ids := make([]string, len(panels))
 	for i, p := range panels {

@@ -181,7 +181,7 @@ func (r *request) rowCounts(l *ledger.Ledger, county bool, from, to string) (q s
 // when the scope or the account's limit is a village (its rows are its
 // township's scopes).
 func (r *request) onScopes() bool {
-	return r.sc.level != transform.LevelVillage && (r.sc.limit == nil || r.sc.limit.level != transform.LevelVillage)
+	return !r.factsOnly && r.sc.level != transform.LevelVillage && (r.sc.limit == nil || r.sc.limit.level != transform.LevelVillage)
 }
 
 // scopeRows is the FROM … WHERE of a ledger's scope rows (their counts and

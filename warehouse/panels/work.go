@@ -6,6 +6,7 @@ import (
 	"sifa/warehouse"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // 作用发挥: legal aid, consultations, publicity, corrections, resettlement.
@@ -30,18 +31,20 @@ var snapshotPersons = map[string]string{
 	ledger.Resettlement.ID: "persons, persons_resettled, persons_reoffended",
 }
 
-// workEvent is a read of one of work.*'s event ledgers: its select list
-// over the fact rows, and the same figures over its scope rows.
+// workEvent is a read of one of work.*'s event ledgers: its figures over
+// the fact rows (the rows, then the ledger's sums: warehouse.ScopeSums)
+// and the same figures over its scope rows.
 type workEvent struct {
-	ledger      *ledger.Ledger
-	facts, sums string
-	villages    bool // the table records villages
+	ledger   *ledger.Ledger
+	sums     []string // the ledger's sums read, by their columns on scopes
+	villages bool     // the table records villages
+	rows     bool     // the rows are counted too
 }
 
 var workEvents = []workEvent{
-	{ledger: ledger.LegalAid, facts: "count(*), " + sumIf("decision = '给予援助'") + ", sum(recovered_fen)", sums: "sum(rows), sum(aided), sum(recovered_fen)"},
-	{ledger: ledger.Consultation, facts: "sum(visits)", sums: "sum(visits)"},
-	{ledger: ledger.Publicity, facts: "count(*), sum(participants)", sums: "sum(rows), sum(participants)", villages: true},
+	{ledger: ledger.LegalAid, rows: true, sums: []string{"aided", "recovered_fen"}},
+	{ledger: ledger.Consultation, sums: []string{"visits"}},
+	{ledger: ledger.Publicity, rows: true, sums: []string{"participants"}, villages: true},
 }
 
 // workEventReads are the queries of the three event ledgers for work.*,
@@ -54,6 +57,20 @@ func (r *request) workEventReads(group string, byYear bool) []string {
 	if byYear {
 		from, to = "", r.f.End()
 	}
+	var factBy, scopeBy string
+	switch group {
+	case "":
+	case "year":
+		factBy, scopeBy = "substring(period, 1, 4)", "substring(period, 1, 4)"
+	default:
+		factBy, scopeBy = group, scopeOrgAs(group)
+	}
+	sel := func(by string, figures []string, from string) string {
+		if by == "" {
+			return "SELECT " + strings.Join(figures, ", ") + from
+		}
+		return "SELECT " + by + ", " + strings.Join(figures, ", ") + from + " GROUP BY " + by
+	}
 	var qs []string
 	for _, e := range workEvents {
 		l, table := e.ledger.ID, e.ledger.Fact.Name
@@ -64,33 +81,18 @@ func (r *request) workEventReads(group string, byYear bool) []string {
 			cond = r.visibleIn(table, from, to) + " AND " + r.sc.where(e.villages) + " AND " + monthWhere(r.f)
 		}
 		factRead := r.from(table, cond) // the rows the figures add up, for lineage
-		g, gs, by := "", "", ""
-		switch group {
-		case "":
-		case "year":
-			g, gs = "substring(period, 1, 4), ", "substring(period, 1, 4), "
-			by = " GROUP BY substring(period, 1, 4)"
-		default:
-			g, gs = group+", ", scopeOrgAs(group)+", "
-			by = " GROUP BY "
+		var facts, sums []string
+		if e.rows {
+			facts, sums = append(facts, "count(*)"), append(sums, "sum(rows)")
+		}
+		for _, c := range e.sums {
+			facts, sums = append(facts, r.d.SumOf(l, c)), append(sums, "sum("+c+")")
 		}
 		if r.onScopes() {
-			q := "SELECT " + gs + e.sums + r.scopeRows(l, r.d.CurrentScopes(l, r.sc.orgPrefix(), from, to))
-			if group != "" && group != "year" {
-				q += by + scopeOrgAs(group)
-			} else {
-				q += by
-			}
-			qs = append(qs, q)
-			continue
-		}
-		q := "SELECT " + g + e.facts + factRead
-		if group != "" && group != "year" {
-			q += by + group
+			qs = append(qs, sel(scopeBy, sums, r.scopeRows(l, r.d.CurrentScopes(l, r.sc.orgPrefix(), from, to))))
 		} else {
-			q += by
+			qs = append(qs, sel(factBy, facts, factRead))
 		}
-		qs = append(qs, q)
 	}
 	return qs
 }
