@@ -467,14 +467,15 @@ func (s *chStream) firstErr() error {
 
 // migrateEngine: ClickHouse keeps no tables of its own. v5 marks every
 // version of a scope that a later one replaced, as commits now do; v10
-// writes the scope rows again with their counts and sums.
+// writes the scope rows again with their counts and sums, and v11 again
+// where they lack a sum added since (the mediation amounts).
 func (e *chEngine) migrateEngine(ctx context.Context, version int) error {
 	switch version {
 	case 5:
 		cols := "scope, load_id, scope_key, ledger, version"
 		return e.exec(ctx, "INSERT INTO scopes ("+cols+", superseded) SELECT "+cols+", 1 FROM scopes WHERE scope_key "+e.notIn()+
 			" (SELECT argMax(scope_key, version) FROM scopes GROUP BY scope)")
-	case 10:
+	case 10, 11:
 		if err := e.scopesWithSums(ctx); err != nil {
 			return err
 		}
@@ -493,20 +494,24 @@ func (e *chEngine) migrateEngine(ctx context.Context, version int) error {
 
 // scopesWithSums rebuilds scopes with the columns of schema v10, filled
 // from the fact rows: 18.16 updates no row from another table, so the rows
-// are copied into scopes_v10 with their sums joined on, which then takes
+// are copied into scopes_next with their sums joined on, which then takes
 // the name (on a cluster, each shard's local table, and the Distributed
 // table is made again over it). A rebuild that stopped half way starts
-// again; one that finished is not repeated.
+// again; scope rows that have every column of Scopes are left as they are.
 func (e *chEngine) scopesWithSums(ctx context.Context) error {
 	res, err := e.query(ctx, "SELECT * FROM "+Scopes.Name+" LIMIT 0")
 	if err != nil {
 		return err
 	}
-	if slices.Contains(res.Columns, "rows") {
+	complete := true
+	for _, c := range Scopes.Columns {
+		complete = complete && slices.Contains(res.Columns, c.Name)
+	}
+	if complete {
 		return nil
 	}
 	next := *Scopes
-	next.Name = Scopes.Name + "_v10"
+	next.Name = Scopes.Name + "_next"
 	if err := e.onShards(ctx, func(exec func(string) error, local string) error {
 		if local != "" {
 			if err := exec("DROP TABLE IF EXISTS " + next.Name); err != nil {
@@ -530,8 +535,8 @@ func (e *chEngine) scopesWithSums(ctx context.Context) error {
 		for _, q := range []string{
 			"INSERT INTO " + next.Name + local + " (" + strings.Join(names, ", ") + ") SELECT scope, load_id, scope_key, ledger, version, superseded, " + sums +
 				" FROM " + Scopes.Name + local + " ANY LEFT JOIN (" + factSums(e.dialect(), "Int64") + ") USING scope_key",
-			"RENAME TABLE " + Scopes.Name + local + " TO " + Scopes.Name + "_v9" + local + ", " + next.Name + local + " TO " + Scopes.Name + local,
-			"DROP TABLE " + Scopes.Name + "_v9" + local,
+			"RENAME TABLE " + Scopes.Name + local + " TO " + Scopes.Name + "_old" + local + ", " + next.Name + local + " TO " + Scopes.Name + local,
+			"DROP TABLE " + Scopes.Name + "_old" + local,
 		} {
 			if err := exec(q); err != nil {
 				return err

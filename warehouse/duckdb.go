@@ -299,14 +299,15 @@ func (e *duckEngine) migrateEngine(ctx context.Context, version int) error {
 	switch version {
 	case 2:
 		return e.currentScopes(ctx)
-	case 10:
+	case 10, 11:
 		return e.scopesWithSums(ctx)
 	}
 	return nil
 }
 
-// scopesWithSums gives the scope rows the columns of schema v10, filled
-// from the fact rows, in one transaction, and drops scope_rows.
+// scopesWithSums gives the scope rows the columns of Scopes they lack,
+// every count and sum filled again from the fact rows, in one transaction,
+// and drops scope_rows (schema v10; v11 for the mediation amounts).
 func (e *duckEngine) scopesWithSums(ctx context.Context) error {
 	tx, err := e.db.BeginTx(ctx, nil)
 	if err != nil {

@@ -33,12 +33,13 @@ type ScopeSum struct {
 	Where   []Is
 }
 
-// Is is a condition on a fact column: it holds the value (a text, or 1 of
-// a 是/否 column), or with Not does not.
+// Is is a condition on a fact column: it compares (Op "=", "<>" or, for a
+// number, ">") with the value (a text, or a number such as 1 of a 是/否
+// column).
 type Is struct {
 	Col string
+	Op  string
 	Val any // string or int64
-	Not bool
 }
 
 // ScopeSums are the figures the scope rows carry. The persons are counted
@@ -46,27 +47,26 @@ type Is struct {
 // offices (a person on two offices' registers counts in each, as the
 // registers say).
 var ScopeSums = []ScopeSum{
-	{Ledger: "legal_aid", Col: "aided", Where: []Is{{"decision", "给予援助", false}}},
+	{Ledger: "mediation", Col: "amount_fen", Of: "amount_fen"},
+	{Ledger: "mediation", Col: "amount_cases", Where: []Is{{"amount_fen", ">", int64(0)}}},
+	{Ledger: "legal_aid", Col: "aided", Where: []Is{{"decision", "=", "给予援助"}}},
 	{Ledger: "legal_aid", Col: "recovered_fen", Of: "recovered_fen"},
 	{Ledger: "consultation", Col: "visits", Of: "visits"},
 	{Ledger: "publicity", Col: "participants", Of: "participants"},
-	{Ledger: "corrections", Col: "persons", Persons: true, Where: []Is{{"status", "在矫", false}}},
-	{Ledger: "corrections", Col: "persons_lost", Persons: true, Where: []Is{{"status", "在矫", false}, {"lost_contact", int64(1), false}}},
-	{Ledger: "corrections", Col: "persons_reoffended", Persons: true, Where: []Is{{"reoffended", int64(1), false}}},
+	{Ledger: "corrections", Col: "persons", Persons: true, Where: []Is{{"status", "=", "在矫"}}},
+	{Ledger: "corrections", Col: "persons_lost", Persons: true, Where: []Is{{"status", "=", "在矫"}, {"lost_contact", "=", int64(1)}}},
+	{Ledger: "corrections", Col: "persons_reoffended", Persons: true, Where: []Is{{"reoffended", "=", int64(1)}}},
 	{Ledger: "resettlement", Col: "persons", Persons: true},
-	{Ledger: "resettlement", Col: "persons_resettled", Persons: true, Where: []Is{{"placement", "未安置", true}}},
-	{Ledger: "resettlement", Col: "persons_reoffended", Persons: true, Where: []Is{{"reoffended", int64(1), false}}},
-	{Ledger: "roster", Col: "persons", Persons: true, Where: []Is{{"status", "在岗", false}}},
+	{Ledger: "resettlement", Col: "persons_resettled", Persons: true, Where: []Is{{"placement", "<>", "未安置"}}},
+	{Ledger: "resettlement", Col: "persons_reoffended", Persons: true, Where: []Is{{"reoffended", "=", int64(1)}}},
+	{Ledger: "roster", Col: "persons", Persons: true, Where: []Is{{"status", "=", "在岗"}}},
 }
 
 // Cond is the SQL of the sum's Where ("" when none).
 func (s ScopeSum) Cond() string {
 	var c []string
 	for _, is := range s.Where {
-		op := " = "
-		if is.Not {
-			op = " <> "
-		}
+		op := " " + is.Op + " "
 		switch v := is.Val.(type) {
 		case string:
 			c = append(c, is.Col+op+"'"+strings.ReplaceAll(v, "'", "''")+"'")
@@ -199,13 +199,22 @@ func figures(t *ledger.Table, rec arrow.Record) ([]figure, *array.Int64, error) 
 				if err != nil {
 					return nil, nil, err
 				}
-				f.holds = append(f.holds, func(i int) bool { return (x.IsValid(i) && x.Value(i) == v) != is.Not })
+				eq := is.Op == "="
+				if !eq && is.Op != "<>" {
+					return nil, nil, fmt.Errorf("%s.%s：文字不能用 %s 比较", t.Name, is.Col, is.Op)
+				}
+				f.holds = append(f.holds, func(i int) bool { return x.IsValid(i) && (x.Value(i) == v) == eq })
 			case int64:
 				x, err := ints(is.Col)
 				if err != nil {
 					return nil, nil, err
 				}
-				f.holds = append(f.holds, func(i int) bool { return (x.IsValid(i) && x.Value(i) == v) != is.Not })
+				cmp := map[string]func(int64) bool{"=": func(n int64) bool { return n == v }, "<>": func(n int64) bool { return n != v },
+					">": func(n int64) bool { return n > v }}[is.Op]
+				if cmp == nil {
+					return nil, nil, fmt.Errorf("%s.%s：不认识的比较 %s", t.Name, is.Col, is.Op)
+				}
+				f.holds = append(f.holds, func(i int) bool { return x.IsValid(i) && cmp(x.Value(i)) })
 			}
 		}
 		if s.Of != "" {

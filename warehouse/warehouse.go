@@ -25,7 +25,7 @@ import (
 )
 
 // SchemaVersion is the warehouse layout this build writes and reads.
-const SchemaVersion = 10
+const SchemaVersion = 11
 
 // ErrLocked says the embedded warehouse file is held by another process
 // (a running sifa serve): hand the files to that process instead.
@@ -278,6 +278,13 @@ var migrations = []func(ctx context.Context, w *Warehouse) error{
 	// from the fact rows already loaded; scope_rows goes.
 	func(ctx context.Context, w *Warehouse) error {
 		if err := w.eng.migrateEngine(ctx, 10); err != nil {
+			return fmt.Errorf("升级仓库结构失败：%w", err)
+		}
+		return nil
+	},
+	// v11: the mediation amounts among the sums, filled the same way.
+	func(ctx context.Context, w *Warehouse) error {
+		if err := w.eng.migrateEngine(ctx, 11); err != nil {
 			return fmt.Errorf("升级仓库结构失败：%w", err)
 		}
 		return nil

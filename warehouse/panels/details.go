@@ -3,6 +3,7 @@ package panels
 import (
 	"math"
 
+	"sifa/ingest/ledger"
 	"sifa/transform"
 )
 
@@ -50,8 +51,15 @@ func workDetails(r *request) (any, error) {
 	out := &WorkDetails{AidGroups: []AidGroup{}}
 	// the six reads at once; corrections: persons counted once, their
 	// education and service summed over the subjects' rows of the latest snapshot
+	// the disputes' amounts from the scope rows where they answer: a
+	// province's year is a million disputes and 15,600 scope rows
+	amounts := "SELECT " + r.d.SumOf(ledger.Mediation.ID, "amount_cases") + ", " + r.d.SumOf(ledger.Mediation.ID, "amount_fen") + r.events("fact_dispute", true)
+	if r.onScopes() {
+		from, to := r.f.Months()
+		amounts = "SELECT sum(amount_cases), sum(amount_fen)" + r.scopeRows(ledger.Mediation.ID, r.d.CurrentScopes(ledger.Mediation.ID, r.sc.orgPrefix(), from, to))
+	}
 	res, err := r.rowsAll(
-		"SELECT "+sumIf("amount_fen > 0")+", sum(amount_fen)"+r.events("fact_dispute", true),
+		amounts,
 		personCount{counts: []string{"status = '在矫'"}}.sql(r.d, r.snapshot("fact_corrections", false, true)),
 		"SELECT sum(group_education), sum(individual_education), sum(service_hours)"+r.snapshot("fact_corrections", false, true, " AND status = '在矫'"),
 		personCount{counts: []string{"", "handover = '必接必送'", "mentoring = 1"}}.sql(r.d, r.snapshot("fact_resettlement", false, true)),
