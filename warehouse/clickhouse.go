@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"reflect"
 	"sifa/ingest/ledger"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -339,8 +338,7 @@ func (e *chEngine) current(where string) string {
 	if where != "" {
 		and = " AND " + where
 	}
-	return "(scope_key " + e.in() + " (SELECT scope_key FROM scopes WHERE superseded = 0" + and + ") AND scope_key " + e.notIn() +
-		" (SELECT scope_key FROM scopes WHERE superseded = 1" + and + "))"
+	return "(scope_key " + e.in() + " (SELECT scope_key FROM scopes WHERE superseded = 0" + and + ") AND " + e.unmarked(where) + ")"
 }
 
 // currentAmong is current(where + " AND " + among) where among narrows the
@@ -348,14 +346,17 @@ func (e *chEngine) current(where string) string {
 // among says, so the marked side reads the range of where alone (among is a
 // subquery of its own, and each costs ClickHouse 18.16 10–30 ms).
 func (e *chEngine) currentAmong(where, among string) string {
-	return "(scope_key " + e.in() + " (SELECT scope_key FROM scopes WHERE superseded = 0 AND " + where + " AND " + among + ") AND scope_key " + e.notIn() +
-		" (SELECT scope_key FROM scopes WHERE superseded = 1 AND " + where + "))"
+	return "(scope_key " + e.in() + " (SELECT scope_key FROM scopes WHERE superseded = 0 AND " + where + " AND " + among + ") AND " + e.unmarked(where) + ")"
 }
 
-// unmarked: a row written current (superseded = 0) is current while no
-// later commit marked its key.
+// unmarked is the condition that no later commit marked scope_key among
+// the scopes where holds ("" all): a row written current (superseded = 0)
+// is current while it holds.
 func (e *chEngine) unmarked(where string) string {
-	return "scope_key " + e.notIn() + " (SELECT scope_key FROM scopes WHERE superseded = 1 AND " + where + ")"
+	if where != "" {
+		where = " AND " + where
+	}
+	return "scope_key " + e.notIn() + " (SELECT scope_key FROM scopes WHERE superseded = 1" + where + ")"
 }
 
 // chScopeTail is the last n characters of a scope.
@@ -499,16 +500,8 @@ func (e *chEngine) migrateEngine(ctx context.Context, version int) error {
 // table is made again over it). A rebuild that stopped half way starts
 // again; scope rows that have every column of Scopes are left as they are.
 func (e *chEngine) scopesWithSums(ctx context.Context) error {
-	res, err := e.query(ctx, "SELECT * FROM "+Scopes.Name+" LIMIT 0")
-	if err != nil {
+	if missing, err := missingColumns(ctx, e, Scopes); err != nil || len(missing) == 0 {
 		return err
-	}
-	complete := true
-	for _, c := range Scopes.Columns {
-		complete = complete && slices.Contains(res.Columns, c.Name)
-	}
-	if complete {
-		return nil
 	}
 	next := *Scopes
 	next.Name = Scopes.Name + "_next"
@@ -529,7 +522,7 @@ func (e *chEngine) scopesWithSums(ctx context.Context) error {
 	for i, c := range Scopes.Columns {
 		names[i] = c.Name
 	}
-	sums := sumsFrom(func(n int) string { return fmt.Sprintf("splitByChar('|', scope)[%d]", n) })
+	sums := sumsFrom(e.dialect())
 	return e.onShards(ctx, func(exec func(string) error, local string) error {
 		// the sums read the whole warehouse's facts (Distributed on a cluster)
 		for _, q := range []string{

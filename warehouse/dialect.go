@@ -104,14 +104,20 @@ func (d Dialect) VisibleOf(table, org, from, to string) string {
 	if l == "" {
 		return d.Visible()
 	}
-	where := d.ScopesOf(l, org)
+	return d.current(d.scopesIn(l, org, from, to))
+}
+
+// scopesIn is ScopesOf for the scopes whose period is within [from, to]
+// ("" leaves a side open).
+func (d Dialect) scopesIn(ledgerID, org, from, to string) string {
+	where := d.ScopesOf(ledgerID, org)
 	if from != "" {
-		where += " AND " + d.PeriodOf(l) + " >= " + d.quote(from)
+		where += " AND " + d.PeriodOf(ledgerID) + " >= " + d.quote(from)
 	}
 	if to != "" {
-		where += " AND " + d.PeriodOf(l) + " <= " + d.quote(to)
+		where += " AND " + d.PeriodOf(ledgerID) + " <= " + d.quote(to)
 	}
-	return d.current(where)
+	return where
 }
 
 // CurrentScopes is the condition on the scopes table that keeps the rows
@@ -122,14 +128,7 @@ func (d Dialect) VisibleOf(table, org, from, to string) string {
 // no set of every current key is built (the 45–60 ms of a province's
 // consultation scopes on 18.16).
 func (d Dialect) CurrentScopes(ledgerID, org, from, to string) string {
-	within := d.ScopesOf(ledgerID, org)
-	if from != "" {
-		within += " AND " + d.PeriodOf(ledgerID) + " >= " + d.quote(from)
-	}
-	if to != "" {
-		within += " AND " + d.PeriodOf(ledgerID) + " <= " + d.quote(to)
-	}
-	return d.currentRows(within, "")
+	return d.currentRows(d.scopesIn(ledgerID, org, from, to), "")
 }
 
 // CurrentYearEnds is CurrentScopes for each org's last snapshot of each
@@ -138,7 +137,7 @@ func (d Dialect) CurrentScopes(ledgerID, org, from, to string) string {
 // facts are read through VisibleYearEnds and their period compared.
 func (d Dialect) CurrentYearEnds(ledgerID, org, to string) string {
 	within := d.ScopesOf(ledgerID, org)
-	among := "scope " + d.in + " (SELECT max(scope) FROM scopes WHERE " + within + " GROUP BY " + d.scopeCut(ledgerID, 4) + ")"
+	among := d.yearEnds(ledgerID, within)
 	if to != "" {
 		among += " AND " + d.PeriodOf(ledgerID) + " <= " + d.quote(to)
 	}
@@ -202,7 +201,13 @@ func (d Dialect) VisibleYearEnds(table, org string) string {
 		return d.Visible()
 	}
 	within := d.ScopesOf(l, org)
-	return d.currentOf(within, "scope "+d.in+" (SELECT max(scope) FROM scopes WHERE "+within+" GROUP BY "+d.scopeCut(l, 4)+")")
+	return d.currentOf(within, d.yearEnds(l, within))
+}
+
+// yearEnds is the condition on scopes that a scope is its org's last of
+// its year among the scopes where within holds.
+func (d Dialect) yearEnds(ledgerID, within string) string {
+	return "scope " + d.in + " (SELECT max(scope) FROM scopes WHERE " + within + " GROUP BY " + d.scopeCut(ledgerID, 4) + ")"
 }
 
 // scopeCut is the expression of a ledger's scope with its period cut to

@@ -309,44 +309,32 @@ func (e *duckEngine) migrateEngine(ctx context.Context, version int) error {
 // every count and sum filled again from the fact rows, in one transaction,
 // and drops scope_rows (schema v10; v11 for the mediation amounts).
 func (e *duckEngine) scopesWithSums(ctx context.Context) error {
+	missing, err := missingColumns(ctx, e, Scopes)
+	if err != nil {
+		return err
+	}
+	var qs []string
+	for _, c := range missing {
+		typ := e.addedIntColumn()
+		if c.Type == ledger.String {
+			typ = e.addedTextColumn()
+		}
+		qs = append(qs, "ALTER TABLE "+Scopes.Name+" ADD COLUMN "+c.Name+" "+typ)
+	}
+	if len(missing) > 0 { // a warehouse made before v10, or v11's sums
+		d := e.dialect()
+		sets := []string{"rows = m.sum_rows"}
+		for _, c := range sumColumns() {
+			sets = append(sets, c.Name+" = m.sum_"+c.Name)
+		}
+		qs = append(qs, "UPDATE scopes SET scope_org = "+d.scopeOrg+", period = "+d.scopePeriod,
+			"UPDATE scopes SET "+strings.Join(sets, ", ")+" FROM ("+factSums(d, "BIGINT")+") AS m WHERE scopes.scope_key = m.scope_key AND scopes.superseded = 0")
+	}
 	tx, err := e.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	have := map[string]bool{}
-	rows, err := tx.QueryContext(ctx, "SELECT column_name FROM information_schema.columns WHERE table_name = 'scopes'")
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
-			rows.Close()
-			return err
-		}
-		have[c] = true
-	}
-	rows.Close()
-	var qs []string
-	for _, c := range Scopes.Columns {
-		if have[c.Name] {
-			continue
-		}
-		typ := "BIGINT DEFAULT 0"
-		if c.Type == ledger.String {
-			typ = "VARCHAR DEFAULT ''"
-		}
-		qs = append(qs, "ALTER TABLE scopes ADD COLUMN "+c.Name+" "+typ)
-	}
-	if len(qs) > 0 { // a warehouse made before v10
-		sets := []string{"rows = m.sum_rows"}
-		for _, c := range sumColumns() {
-			sets = append(sets, c.Name+" = m.sum_"+c.Name)
-		}
-		qs = append(qs, "UPDATE scopes SET scope_org = split_part(scope, '|', 2), period = split_part(scope, '|', 3)",
-			"UPDATE scopes SET "+strings.Join(sets, ", ")+" FROM ("+factSums(e.dialect(), "BIGINT")+") AS m WHERE scopes.scope_key = m.scope_key AND scopes.superseded = 0")
-	}
 	qs = append(qs, "DROP TABLE IF EXISTS "+ScopeRows.Name)
 	for _, q := range qs {
 		if _, err := tx.ExecContext(ctx, q); err != nil {

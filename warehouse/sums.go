@@ -1,7 +1,9 @@
 package warehouse
 
 import (
+	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -78,16 +80,16 @@ func (s ScopeSum) Cond() string {
 }
 
 // PersonsCounted are the conditions of the persons a ledger's scope rows
-// count, in the order of ScopeSums ("" every person): the panels that
-// count them over the fact rows count the same persons.
-func PersonsCounted(ledgerID string) []string {
-	var out []string
+// count ("" every person), and their columns on scopes, in the order of
+// ScopeSums: the panels that count them over the fact rows count the same
+// persons.
+func PersonsCounted(ledgerID string) (conds, cols []string) {
 	for _, s := range sumsOf(ledgerID) {
 		if s.Persons {
-			out = append(out, s.Cond())
+			conds, cols = append(conds, s.Cond()), append(cols, s.Col)
 		}
 	}
-	return out
+	return conds, cols
 }
 
 func sumsOf(ledgerID string) []ScopeSum {
@@ -117,12 +119,21 @@ func sumColumns() []ledger.Col {
 // whose column on scopes is col: what the scope rows carry, counted over
 // the facts (a panel reads the facts where the scope rows do not answer).
 func (d Dialect) SumOf(ledgerID, col string) string {
+	s, ok := sumOf(ledgerID, col)
+	if !ok {
+		panic("no sum " + col + " of " + ledgerID)
+	}
+	return d.sumSQL(s)
+}
+
+// sumOf is a ledger's sum whose column on scopes is col.
+func sumOf(ledgerID, col string) (ScopeSum, bool) {
 	for _, s := range sumsOf(ledgerID) {
 		if s.Col == col {
-			return d.sumSQL(s)
+			return s, true
 		}
 	}
-	panic("no sum " + col + " of " + ledgerID)
+	return ScopeSum{}, false
 }
 
 // sumSQL is the aggregate of a sum over a group of a ledger's fact rows.
@@ -305,6 +316,22 @@ func (st *scopeTotals) take(keys []int64) map[int64]map[string]int64 {
 	return out
 }
 
+// missingColumns are the columns of a table that the table in the
+// warehouse lacks (a migration's step may have run before a restart).
+func missingColumns(ctx context.Context, e engine, t *ledger.Table) ([]ledger.Col, error) {
+	have, err := columnsOf(ctx, e, t.Name)
+	if err != nil {
+		return nil, err
+	}
+	var out []ledger.Col
+	for _, c := range t.Columns {
+		if !slices.Contains(have, c.Name) {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
 // scopeRow is a row of scopes: the scope, the load, its key, version and
 // mark, its counts (nil: none, as on a superseded key's mark).
 func scopeRow(scope, loadID string, key int64, version, superseded int64, rows int64, sums map[string]int64) []any {
@@ -331,10 +358,8 @@ func factSums(d Dialect, intType string) string {
 		cols := []string{"scope_key", "CAST(count(*) AS " + intType + ") AS sum_rows"}
 		for _, c := range sumColumns() {
 			expr := "0"
-			for _, s := range sumsOf(l.ID) {
-				if s.Col == c.Name {
-					expr = d.sumSQL(s)
-				}
+			if s, ok := sumOf(l.ID, c.Name); ok {
+				expr = d.sumSQL(s)
 			}
 			cols = append(cols, "CAST("+expr+" AS "+intType+") AS sum_"+c.Name)
 		}
@@ -344,11 +369,11 @@ func factSums(d Dialect, intType string) string {
 }
 
 // sumsFrom is the select list, over scopes joined with factSums, of the
-// columns the scope rows gained at schema v10 (org, period at from the
-// scope by part): the counts on the rows that point at a load, 0 on the
-// marks of the keys replaced.
-func sumsFrom(part func(n int) string) string {
-	cols := []string{part(2), part(3), "CASE WHEN superseded = 0 THEN sum_rows ELSE 0 END"}
+// columns the scope rows gained at schema v10 (the org and period cut from
+// the scope): the counts on the rows that point at a load, 0 on the marks
+// of the keys replaced.
+func sumsFrom(d Dialect) string {
+	cols := []string{d.scopeOrg, d.scopePeriod, "CASE WHEN superseded = 0 THEN sum_rows ELSE 0 END"}
 	for _, c := range sumColumns() {
 		cols = append(cols, "CASE WHEN superseded = 0 THEN sum_"+c.Name+" ELSE 0 END")
 	}

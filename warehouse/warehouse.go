@@ -276,29 +276,35 @@ var migrations = []func(ctx context.Context, w *Warehouse) error{
 	},
 	// v10: each scope row carries its rows and sums (ScopeSums), filled
 	// from the fact rows already loaded; scope_rows goes.
-	func(ctx context.Context, w *Warehouse) error {
-		if err := w.eng.migrateEngine(ctx, 10); err != nil {
-			return fmt.Errorf("升级仓库结构失败：%w", err)
-		}
-		return nil
-	},
+	engineStep(10),
 	// v11: the mediation amounts among the sums, filled the same way.
-	func(ctx context.Context, w *Warehouse) error {
-		if err := w.eng.migrateEngine(ctx, 11); err != nil {
+	engineStep(11),
+}
+
+// engineStep is a migration that is the engines' own steps of a version.
+func engineStep(version int) func(ctx context.Context, w *Warehouse) error {
+	return func(ctx context.Context, w *Warehouse) error {
+		if err := w.eng.migrateEngine(ctx, version); err != nil {
 			return fmt.Errorf("升级仓库结构失败：%w", err)
 		}
 		return nil
-	},
+	}
 }
 
 // hasColumn says whether a table has a column (a migration's step may
 // have run before a restart).
 func (w *Warehouse) hasColumn(ctx context.Context, table, col string) (bool, error) {
-	res, err := w.eng.query(ctx, "SELECT * FROM "+table+" LIMIT 0")
+	cols, err := columnsOf(ctx, w.eng, table)
+	return slices.Contains(cols, col), err
+}
+
+// columnsOf are the names of a table's columns in the warehouse.
+func columnsOf(ctx context.Context, e engine, table string) ([]string, error) {
+	res, err := e.query(ctx, "SELECT * FROM "+table+" LIMIT 0")
 	if err != nil {
-		return false, err
+		return nil, err
 	}
-	return slices.Contains(res.Columns, col), nil
+	return res.Columns, nil
 }
 
 func (w *Warehouse) migrate(ctx context.Context) error {

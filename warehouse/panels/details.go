@@ -49,8 +49,6 @@ var AidGroups = []string{"农民工", "老年人", "未成年人", "残疾人", 
 
 func workDetails(r *request) (any, error) {
 	out := &WorkDetails{AidGroups: []AidGroup{}}
-	// the six reads at once; corrections: persons counted once, their
-	// education and service summed over the subjects' rows of the latest snapshot
 	// the disputes' amounts from the scope rows where they answer: a
 	// province's year is a million disputes and 15,600 scope rows
 	amounts := "SELECT " + r.d.SumOf(ledger.Mediation.ID, "amount_cases") + ", " + r.d.SumOf(ledger.Mediation.ID, "amount_fen") + r.events("fact_dispute", true)
@@ -58,6 +56,8 @@ func workDetails(r *request) (any, error) {
 		from, to := r.f.Months()
 		amounts = "SELECT sum(amount_cases), sum(amount_fen)" + r.scopeRows(ledger.Mediation.ID, r.d.CurrentScopes(ledger.Mediation.ID, r.sc.orgPrefix(), from, to))
 	}
+	// the six reads at once; corrections: persons counted once, their
+	// education and service summed over the subjects' rows of the latest snapshot
 	res, err := r.rowsAll(
 		amounts,
 		personCount{counts: []string{"status = '在矫'"}}.sql(r.d, r.snapshot("fact_corrections", false, true)),

@@ -117,16 +117,15 @@ func (r *request) readPopulation(l *ledger.Ledger, end string, from, to int) (po
 	if end != "" {
 		cond += " AND period <= " + r.d.Lit(end)
 	}
-	q := personCount{groups: []string{"scope_org", "period", "county_code", "town_code"}, counts: warehouse.PersonsCounted(l.ID)[:1]}.sql(r.d, r.from(table, cond))
+	conds, cols := warehouse.PersonsCounted(l.ID)
+	q := personCount{groups: []string{"scope_org", "period", "county_code", "town_code"}, counts: conds[:1]}.sql(r.d, r.from(table, cond))
 	if r.onScopes() {
+		// the latest registers at the years' ends are all on or before end
 		cur := r.d.CurrentYearEnds(l.ID, r.sc.orgPrefix(), end)
 		if ends != nil {
 			cur = r.d.CurrentLatestAt(l.ID, r.sc.orgPrefix(), ends)
-			if end != "" {
-				cur += " AND " + r.d.PeriodOf(l.ID) + " <= " + r.d.Lit(end)
-			}
 		}
-		q = "SELECT scope_org, period, substring(scope_org, 1, 6), CASE WHEN length(scope_org) > 6 THEN scope_org ELSE '' END, persons" + r.scopeRows(l.ID, cur)
+		q = "SELECT scope_org, period, " + scopeOrgAs("county_code") + ", CASE WHEN length(scope_org) > 6 THEN scope_org ELSE '' END, " + cols[0] + r.scopeRows(l.ID, cur)
 	}
 	rows, err := r.rows(q)
 	if err != nil {

@@ -15,20 +15,15 @@ import (
 // of them who lost contact, and those who reoffended: the persons a
 // corrections register's scope row counts (warehouse.ScopeSums).
 func correctionsPersons(groups []string) personCount {
-	return personCount{groups: groups, counts: warehouse.PersonsCounted(ledger.Corrections.ID)}
+	conds, _ := warehouse.PersonsCounted(ledger.Corrections.ID)
+	return personCount{groups: groups, counts: conds}
 }
 
 // resettlementPersons counts, per group, the released persons registered,
 // resettled and reoffended.
 func resettlementPersons(groups []string) personCount {
-	return personCount{groups: groups, counts: warehouse.PersonsCounted(ledger.Resettlement.ID)}
-}
-
-// snapshotPersons are the columns of the persons a snapshot's scope row
-// counts, in the order of correctionsPersons and resettlementPersons.
-var snapshotPersons = map[string]string{
-	ledger.Corrections.ID:  "persons, persons_lost, persons_reoffended",
-	ledger.Resettlement.ID: "persons, persons_resettled, persons_reoffended",
+	conds, _ := warehouse.PersonsCounted(ledger.Resettlement.ID)
+	return personCount{groups: groups, counts: conds}
 }
 
 // workEvent is a read of one of work.*'s event ledgers: its figures over
@@ -224,7 +219,8 @@ func workByYear(r *request) (any, error) {
 		if !r.onScopes() {
 			return count.sql(r.d, factRead)
 		}
-		return "SELECT scope_org, period, " + snapshotPersons[l.ID] + r.scopeRows(l.ID, r.d.CurrentYearEnds(l.ID, r.sc.orgPrefix(), r.f.End()))
+		_, cols := warehouse.PersonsCounted(l.ID)
+		return "SELECT scope_org, period, " + strings.Join(cols, ", ") + r.scopeRows(l.ID, r.d.CurrentYearEnds(l.ID, r.sc.orgPrefix(), r.f.End()))
 	}
 	res, err := r.rowsAll(append(r.workEventReads("year", true),
 		ends(ledger.Corrections, correctionsPersons([]string{"scope_org", "period"})),
