@@ -468,15 +468,16 @@ func (s *chStream) firstErr() error {
 
 // migrateEngine: ClickHouse keeps no tables of its own. v5 marks every
 // version of a scope that a later one replaced, as commits now do; v10
-// writes the scope rows again with their counts and sums, and v11 again
-// where they lack a sum added since (the mediation amounts).
+// writes the scope rows again with their counts and sums, and v11 and v12
+// again where they lack a sum added since (the mediation amounts; the
+// disputes' results, escalations, petitions and parties).
 func (e *chEngine) migrateEngine(ctx context.Context, version int) error {
 	switch version {
 	case 5:
 		cols := "scope, load_id, scope_key, ledger, version"
 		return e.exec(ctx, "INSERT INTO scopes ("+cols+", superseded) SELECT "+cols+", 1 FROM scopes WHERE scope_key "+e.notIn()+
 			" (SELECT argMax(scope_key, version) FROM scopes GROUP BY scope)")
-	case 10, 11:
+	case 10, 11, 12:
 		if err := e.scopesWithSums(ctx); err != nil {
 			return err
 		}

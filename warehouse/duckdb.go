@@ -299,7 +299,7 @@ func (e *duckEngine) migrateEngine(ctx context.Context, version int) error {
 	switch version {
 	case 2:
 		return e.currentScopes(ctx)
-	case 10, 11:
+	case 10, 11, 12:
 		return e.scopesWithSums(ctx)
 	}
 	return nil
@@ -307,7 +307,7 @@ func (e *duckEngine) migrateEngine(ctx context.Context, version int) error {
 
 // scopesWithSums gives the scope rows the columns of Scopes they lack,
 // every count and sum filled again from the fact rows, in one transaction,
-// and drops scope_rows (schema v10; v11 for the mediation amounts).
+// and drops scope_rows (schema v10; v11 and v12 for the sums added since).
 func (e *duckEngine) scopesWithSums(ctx context.Context) error {
 	missing, err := missingColumns(ctx, e, Scopes)
 	if err != nil {
@@ -321,7 +321,7 @@ func (e *duckEngine) scopesWithSums(ctx context.Context) error {
 		}
 		qs = append(qs, "ALTER TABLE "+Scopes.Name+" ADD COLUMN "+c.Name+" "+typ)
 	}
-	if len(missing) > 0 { // a warehouse made before v10, or v11's sums
+	if len(missing) > 0 { // a warehouse made before v10, or the sums added since
 		d := e.dialect()
 		sets := []string{"rows = m.sum_rows"}
 		for _, c := range sumColumns() {

@@ -707,8 +707,9 @@ func TestScopeSums(t *testing.T) {
 		t.Run(engine, func(t *testing.T) {
 			dir, w, p := withRegistry(t, dsn)
 			run(t, p, disputesFile(t, dir, "a.csv", 3, [2]string{"石门", "2014-03"}, [2]string{"营盘", "2014-04"}))
-			run(t, p, write(t, dir, "a_改.csv", "受理日期,乡镇,纠纷类型,调解结果,涉及金额(元)\n2014-03-01,石门,邻里,调解成功,\n2014-03-02,石门,邻里,调解成功,0\n"+
-				"2014-03-03,石门,邻里,调解成功,10\n2014-03-04,石门,邻里,调解成功,50\n2014-03-05,石门,邻里,调解成功,\n"))
+			run(t, p, write(t, dir, "a_改.csv", "受理日期,乡镇,纠纷类型,调解结果,涉及金额(元),当事人数,防止激化类型,防止激化人数,涉法信访\n"+
+				"2014-03-01,石门,邻里,调解成功,,2,无,,否\n2014-03-02,石门,邻里,调解不成功,0,3,防止民转刑,4,是\n"+
+				"2014-03-03,石门,邻里,调解成功,10,2,防止民转刑,2,否\n2014-03-04,石门,邻里,终止调解,50,,防止自杀,1,是\n2014-03-05,石门,邻里,正在调解,,2,,,否\n"))
 			run(t, p, write(t, dir, "咨询.csv", "日期,乡镇,咨询方式,人次\n2014-03-02,石门,来访,3\n2014-03-09,石门,电话,4\n2014-04-01,营盘,来访,2\n"))
 			run(t, p, write(t, dir, "咨询_改.csv", "日期,乡镇,咨询方式,人次\n2014-03-02,石门,来访,7\n"))
 			run(t, p, write(t, dir, "援助.csv", "申请日期,乡镇,案件类别,审查决定,挽回经济损失(元)\n2014-03-02,石门,民事,给予援助,1200\n2014-03-09,石门,民事,不予援助,\n2014-03-11,石门,刑事,给予援助,300.5\n"))
@@ -731,7 +732,9 @@ func TestScopeSums(t *testing.T) {
 				return fmt.Sprint(res.Rows)
 			}
 			want := map[string]string{
-				"mediation":    "[[990121100 2014-03 5 6000 2] [990121101 2014-04 3 0 0]]",
+				// rows, amounts (fen, cases), results (成功, 不成功, 终止, 正在), prevented
+				// (上访, 民转刑, 自杀, 械斗: cases and persons), petitions, parties
+				"mediation":    "[[990121100 2014-03 5 6000 2 2 1 1 1 0 0 2 6 1 1 0 0 2 9] [990121101 2014-04 3 0 0 3 0 0 0 0 0 0 0 0 0 0 0 0 0]]",
 				"consultation": "[[990121100 2014-03 1 7] [990121101 2014-04 1 2]]",
 				"corrections":  "[[990121100 2014-06-30 4 2 1 1] [990121100 2014-12-31 1 1 0 0] [990121101 2014-06-30 1 1 0 0]]",
 				"legal_aid":    "[[990121100 2014-03 3 2 150050]]",
@@ -755,8 +758,10 @@ func TestScopeSums(t *testing.T) {
 							factCols = append(factCols, "coalesce(count(DISTINCT CASE WHEN "+cond+" THEN person_key END), 0)")
 						case s.Of == "":
 							factCols = append(factCols, "sum(CASE WHEN "+cond+" THEN 1 ELSE 0 END)")
+						case cond == "":
+							factCols = append(factCols, "coalesce(sum("+s.Of+"), 0)")
 						default:
-							factCols = append(factCols, "sum("+s.Of+")")
+							factCols = append(factCols, "coalesce(sum(CASE WHEN "+cond+" THEN "+s.Of+" ELSE 0 END), 0)")
 						}
 					}
 					sel := func(cols []string) string {
@@ -784,6 +789,18 @@ func TestScopeSums(t *testing.T) {
 			// a warehouse of schema v10 lacks the mediation amounts only
 			w = downgrade(t, w, engine, dsn, 10, "ALTER TABLE scopes DROP COLUMN amount_fen", "ALTER TABLE scopes DROP COLUMN amount_cases")
 			check(w, "after the upgrade from v10")
+			// a warehouse of schema v11 lacks the disputes' results, escalations, petitions and parties
+			var v12 []string
+			for _, c := range warehouse.Scopes.Columns {
+				if c.Name == "petition" || c.Name == "parties" || strings.HasPrefix(c.Name, "result_") || strings.HasPrefix(c.Name, "prevented_") {
+					v12 = append(v12, "ALTER TABLE scopes DROP COLUMN "+c.Name)
+				}
+			}
+			if len(v12) != 14 {
+				t.Fatalf("the columns of v12: %v", v12)
+			}
+			w = downgrade(t, w, engine, dsn, 11, v12...)
+			check(w, "after the upgrade from v11")
 			if has, _ := w.Query(ctx, "SELECT count(*) FROM scopes WHERE superseded = 1 AND rows > 0"); fmt.Sprint(has.Rows) != "[[0]]" {
 				t.Errorf("the marks of replaced keys carry counts: %v", has.Rows)
 			}

@@ -51,6 +51,23 @@ type Is struct {
 var ScopeSums = []ScopeSum{
 	{Ledger: "mediation", Col: "amount_fen", Of: "amount_fen"},
 	{Ledger: "mediation", Col: "amount_cases", Where: []Is{{"amount_fen", ">", int64(0)}}},
+	// the disputes' results, escalations prevented (cases and persons),
+	// petitions and parties (schema v12): disputes.summary, by_month and
+	// by_org without a type
+	{Ledger: "mediation", Col: "result_success", Where: []Is{{"result", "=", "调解成功"}}},
+	{Ledger: "mediation", Col: "result_failed", Where: []Is{{"result", "=", "调解不成功"}}},
+	{Ledger: "mediation", Col: "result_ended", Where: []Is{{"result", "=", "终止调解"}}},
+	{Ledger: "mediation", Col: "result_ongoing", Where: []Is{{"result", "=", "正在调解"}}},
+	{Ledger: "mediation", Col: "prevented_petition", Where: []Is{{"prevented_type", "=", "防止群体性上访"}}},
+	{Ledger: "mediation", Col: "prevented_petition_persons", Of: "prevented_persons", Where: []Is{{"prevented_type", "=", "防止群体性上访"}}},
+	{Ledger: "mediation", Col: "prevented_crime", Where: []Is{{"prevented_type", "=", "防止民转刑"}}},
+	{Ledger: "mediation", Col: "prevented_crime_persons", Of: "prevented_persons", Where: []Is{{"prevented_type", "=", "防止民转刑"}}},
+	{Ledger: "mediation", Col: "prevented_suicide", Where: []Is{{"prevented_type", "=", "防止自杀"}}},
+	{Ledger: "mediation", Col: "prevented_suicide_persons", Of: "prevented_persons", Where: []Is{{"prevented_type", "=", "防止自杀"}}},
+	{Ledger: "mediation", Col: "prevented_fight", Where: []Is{{"prevented_type", "=", "制止群体性械斗"}}},
+	{Ledger: "mediation", Col: "prevented_fight_persons", Of: "prevented_persons", Where: []Is{{"prevented_type", "=", "制止群体性械斗"}}},
+	{Ledger: "mediation", Col: "petition", Of: "petition"},
+	{Ledger: "mediation", Col: "parties", Of: "parties"},
 	{Ledger: "legal_aid", Col: "aided", Where: []Is{{"decision", "=", "给予援助"}}},
 	{Ledger: "legal_aid", Col: "recovered_fen", Of: "recovered_fen"},
 	{Ledger: "consultation", Col: "visits", Of: "visits"},
@@ -126,6 +143,17 @@ func (d Dialect) SumOf(ledgerID, col string) string {
 	return d.sumSQL(s)
 }
 
+// ScopeColumn is the column on scopes of a ledger's sum of of ("" a
+// count) over the rows where every condition of where holds, in that order.
+func ScopeColumn(ledgerID, of string, where ...Is) (string, bool) {
+	for _, s := range sumsOf(ledgerID) {
+		if !s.Persons && s.Of == of && slices.Equal(s.Where, where) {
+			return s.Col, true
+		}
+	}
+	return "", false
+}
+
 // sumOf is a ledger's sum whose column on scopes is col.
 func sumOf(ledgerID, col string) (ScopeSum, bool) {
 	for _, s := range sumsOf(ledgerID) {
@@ -165,13 +193,22 @@ func (d Dialect) sumSQL(s ScopeSum) string {
 // test load 75 ms a file on ClickHouse 18.16).
 type scopeTotals struct {
 	mu      sync.Mutex
-	sums    map[int64]map[string]int64
-	persons map[int64]map[string]map[string]bool // key → column → the persons counted
+	sums    map[int64][]int64                 // key → a figure per column of sumColumns, in its order
+	persons map[int64]map[int]map[string]bool // key → column → the persons counted
 }
+
+// sumColumnAt is each column of ScopeSums' place among sumColumns.
+var sumColumnAt = func() map[string]int {
+	at := map[string]int{}
+	for i, c := range sumColumns() {
+		at[c.Name] = i
+	}
+	return at
+}()
 
 // figure is a ScopeSum over the columns of one record.
 type figure struct {
-	col   string
+	col   int // its place among sumColumns
 	holds []func(i int) bool
 	of    *array.Int64  // the column summed (nil: count)
 	who   *array.String // the persons (nil: not a count of persons)
@@ -202,7 +239,7 @@ func figures(t *ledger.Table, rec arrow.Record) ([]figure, *array.Int64, error) 
 	}
 	var figs []figure
 	for _, s := range sumsOf(t.Ledger) {
-		f := figure{col: s.Col}
+		f := figure{col: sumColumnAt[s.Col]}
 		for _, is := range s.Where {
 			switch v := is.Val.(type) {
 			case string:
@@ -255,13 +292,14 @@ func (st *scopeTotals) add(t *ledger.Table, rec arrow.Record) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.sums == nil {
-		st.sums, st.persons = map[int64]map[string]int64{}, map[int64]map[string]map[string]bool{}
+		st.sums, st.persons = map[int64][]int64{}, map[int64]map[int]map[string]bool{}
 	}
+	width := len(sumColumnAt)
 	for i := 0; i < int(rec.NumRows()); i++ {
 		k := key.Value(i)
 		sums := st.sums[k]
 		if sums == nil {
-			sums = map[string]int64{}
+			sums = make([]int64, width)
 			st.sums[k] = sums
 		}
 	next:
@@ -277,7 +315,7 @@ func (st *scopeTotals) add(t *ledger.Table, rec arrow.Record) error {
 					continue
 				}
 				if st.persons[k] == nil {
-					st.persons[k] = map[string]map[string]bool{}
+					st.persons[k] = map[int]map[string]bool{}
 				}
 				seen := st.persons[k][f.col]
 				if seen == nil {
@@ -303,10 +341,10 @@ func (st *scopeTotals) add(t *ledger.Table, rec arrow.Record) error {
 // take hands over the totals of the keys and forgets every key: the loads
 // of one warehouse are one at a time (LoadLock), so any key left is of a
 // load that failed before its commit.
-func (st *scopeTotals) take(keys []int64) map[int64]map[string]int64 {
+func (st *scopeTotals) take(keys []int64) map[int64][]int64 {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	out := map[int64]map[string]int64{}
+	out := map[int64][]int64{}
 	for _, k := range keys {
 		if v := st.sums[k]; v != nil {
 			out[k] = v
@@ -333,13 +371,19 @@ func missingColumns(ctx context.Context, e engine, t *ledger.Table) ([]ledger.Co
 }
 
 // scopeRow is a row of scopes: the scope, the load, its key, version and
-// mark, its counts (nil: none, as on a superseded key's mark).
-func scopeRow(scope, loadID string, key int64, version, superseded int64, rows int64, sums map[string]int64) []any {
+// mark, its counts (one per column of sumColumns; nil: none, as on a
+// superseded key's mark).
+func scopeRow(scope, loadID string, key int64, version, superseded int64, rows int64, sums []int64) []any {
 	l, rest, _ := strings.Cut(scope, "|")
 	org, period, _ := strings.Cut(rest, "|")
-	row := []any{scope, loadID, key, l, version, superseded, org, period, rows}
-	for _, c := range sumColumns() {
-		row = append(row, sums[c.Name])
+	row := make([]any, 0, 9+len(sumColumnAt))
+	row = append(row, scope, loadID, key, l, version, superseded, org, period, rows)
+	for i := range len(sumColumnAt) {
+		var n int64
+		if i < len(sums) {
+			n = sums[i]
+		}
+		row = append(row, n)
 	}
 	return row
 }

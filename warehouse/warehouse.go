@@ -25,7 +25,7 @@ import (
 )
 
 // SchemaVersion is the warehouse layout this build writes and reads.
-const SchemaVersion = 11
+const SchemaVersion = 12
 
 // ErrLocked says the embedded warehouse file is held by another process
 // (a running sifa serve): hand the files to that process instead.
@@ -279,6 +279,9 @@ var migrations = []func(ctx context.Context, w *Warehouse) error{
 	engineStep(10),
 	// v11: the mediation amounts among the sums, filled the same way.
 	engineStep(11),
+	// v12: the disputes' results, escalations prevented, petitions and
+	// parties among the sums, filled the same way.
+	engineStep(12),
 }
 
 // engineStep is a migration that is the engines' own steps of a version.

@@ -1,9 +1,12 @@
 package panels
 
 import (
+	"sort"
+	"strings"
+
 	"sifa/ingest/ledger"
 	"sifa/transform"
-	"sort"
+	"sifa/warehouse"
 )
 
 // 人民调解: disputes received and mediated, by month, type and org.
@@ -36,21 +39,89 @@ type DisputesSummary struct {
 // DisputeTypes are the mediation ledger's 纠纷类型 values.
 var DisputeTypes = ledger.Mediation.Values("纠纷类型")
 
-func disputesSummary(r *request) (any, error) {
-	from := r.events("fact_dispute", true, r.category("dispute_type"))
-	// one line per result and prevented type, added up here: on ClickHouse
-	// sixteen CASE sums over a province's year of rows cost twice the GROUP BY
-	rows, err := r.rows("SELECT result, prevented_type, count(*), sum(prevented_persons), sum(petition), sum(parties), sum(amount_fen)" + from +
-		" GROUP BY result, prevented_type")
-	if err != nil {
-		return nil, err
+// mediationColumn is the column on the scope rows of a sum of the
+// mediation ledger's rows (warehouse.ScopeSums): of ("" a count) where the
+// conditions hold.
+func mediationColumn(of string, where ...warehouse.Is) string {
+	c, ok := warehouse.ScopeColumn(ledger.Mediation.ID, of, where...)
+	if !ok {
+		panic("the scope rows carry no sum of mediation's " + of + " for these conditions")
 	}
+	return c
+}
+
+var (
+	// disputeSums is the select list over mediation scope rows of
+	// disputes.summary: rows, each result's count, each prevented type's cases
+	// and persons, petitions, parties and the amount.
+	disputeSums = func() string {
+		cols := []string{"sum(rows)"}
+		for _, res := range DisputeResults {
+			cols = append(cols, "sum("+mediationColumn("", warehouse.Is{Col: "result", Op: "=", Val: res})+")")
+		}
+		for _, p := range PreventedTypes {
+			is := warehouse.Is{Col: "prevented_type", Op: "=", Val: p}
+			cols = append(cols, "sum("+mediationColumn("", is)+")", "sum("+mediationColumn("prevented_persons", is)+")")
+		}
+		for _, of := range []string{"petition", "parties", "amount_fen"} {
+			cols = append(cols, "sum("+mediationColumn(of)+")")
+		}
+		return strings.Join(cols, ", ")
+	}()
+	// successes is the column of the disputes mediated successfully.
+	successes = mediationColumn("", warehouse.Is{Col: "result", Op: "=", Val: "调解成功"})
+)
+
+// disputesOnScopes says whether the disputes panels read the scope rows:
+// where they answer (onScopes) and no type narrows the disputes, which the
+// scope rows do not split out. A province's year is a million disputes and
+// 15,600 scope rows.
+func (r *request) disputesOnScopes() bool { return r.onScopes() && r.f.Category == "" }
+
+// disputeScopes is the FROM … WHERE of the request's current mediation scope rows.
+func (r *request) disputeScopes() string {
+	from, to := r.f.Months()
+	return r.scopeRows(ledger.Mediation.ID, r.d.CurrentScopes(ledger.Mediation.ID, r.sc.orgPrefix(), from, to))
+}
+
+func disputesSummary(r *request) (any, error) {
+	from := r.events("fact_dispute", true, r.category("dispute_type")) // the rows behind the answer, for lineage, either way
 	out := &DisputesSummary{ByResult: map[string]int64{}, Prevented: map[string]Prevented{}}
 	for _, res := range DisputeResults {
 		out.ByResult[res] = 0
 	}
 	for _, p := range PreventedTypes {
 		out.Prevented[p] = Prevented{}
+	}
+	if r.disputesOnScopes() {
+		rows, err := r.rows("SELECT " + disputeSums + r.disputeScopes())
+		if err != nil {
+			return nil, err
+		}
+		if len(rows) == 1 {
+			x := rows[0]
+			out.Received = num(x[0])
+			i := 1
+			for _, res := range DisputeResults {
+				out.ByResult[res] = num(x[i])
+				i++
+			}
+			for _, p := range PreventedTypes {
+				out.Prevented[p] = Prevented{Cases: num(x[i]), Persons: num(x[i+1])}
+				i += 2
+			}
+			out.PetitionRelated, out.Parties, out.AmountInvolved = num(x[i]), num(x[i+1]), yuan(num(x[i+2]))
+		}
+		out.MediatedSuccess = out.ByResult["调解成功"]
+		out.SuccessRate = rate(out.MediatedSuccess, out.Received)
+		return out, nil
+	}
+	// one line per result and prevented type, added up here: on ClickHouse
+	// sixteen CASE sums over a province's year of rows cost twice the GROUP BY
+	rows, err := r.rows("SELECT result, prevented_type, count(*), sum(prevented_persons), sum(petition), sum(parties), sum(amount_fen)" + from +
+		" GROUP BY result, prevented_type")
+	if err != nil {
+		return nil, err
 	}
 	var amount int64
 	for _, x := range rows {
@@ -85,8 +156,13 @@ type DisputeRow struct {
 
 func disputesBy(by string) func(r *request) (any, error) {
 	return func(r *request) (any, error) {
-		from := r.events("fact_dispute", true, r.category("dispute_type"))
-		agg := "count(*), " + sumIf("result = '调解成功'")
+		factFrom := r.events("fact_dispute", true, r.category("dispute_type"))
+		factAgg := "count(*), " + sumIf("result = '调解成功'")
+		from, agg := factFrom, factAgg
+		scopes := r.disputesOnScopes()
+		if scopes { // the same figures from the scope rows
+			from, agg = r.disputeScopes(), "sum(rows), sum("+successes+")"
+		}
 		out := &Rows[DisputeRow]{Rows: []DisputeRow{}}
 		switch by {
 		case "month":
@@ -98,6 +174,7 @@ func disputesBy(by string) func(r *request) (any, error) {
 				out.Rows = append(out.Rows, DisputeRow{Month: str(x[0]), Received: num(x[1]), MediatedSuccess: num(x[2]), SuccessRate: rate(num(x[2]), num(x[1]))})
 			}
 		case "type":
+			from, agg = factFrom, factAgg // the scope rows do not split out the types
 			rows, err := r.rows("SELECT dispute_type, " + agg + from + " GROUP BY dispute_type")
 			if err != nil {
 				return nil, err
@@ -112,9 +189,14 @@ func disputesBy(by string) func(r *request) (any, error) {
 				return out.Rows[i].Type < out.Rows[j].Type
 			})
 		case "org":
-			level, codeCol, nameCol := r.childLevel()
+			level, codeCol, _ := r.childLevel()
 			out.Level = level
-			rows, err := r.rows("SELECT " + codeCol + ", max(" + nameCol + "), " + agg + from + " GROUP BY " + codeCol)
+			if scopes && level == transform.LevelVillage { // a township's scope rows do not split out its villages
+				from, agg = factFrom, factAgg
+			} else if scopes {
+				codeCol = scopeOrgAs(codeCol)
+			}
+			rows, err := r.rows("SELECT " + codeCol + ", " + agg + from + " GROUP BY " + codeCol)
 			if err != nil {
 				return nil, err
 			}
@@ -128,7 +210,7 @@ func disputesBy(by string) func(r *request) (any, error) {
 				}
 				d := DisputeRow{OrgCode: o.Code, OrgName: o.Name}
 				if x, ok := got[o.Code]; ok {
-					d.Received, d.MediatedSuccess = num(x[2]), num(x[3])
+					d.Received, d.MediatedSuccess = num(x[1]), num(x[2])
 					d.SuccessRate = rate(d.MediatedSuccess, d.Received)
 					delete(got, o.Code)
 				}
@@ -136,7 +218,7 @@ func disputesBy(by string) func(r *request) (any, error) {
 			}
 			if x, ok := got[""]; ok && level == transform.LevelVillage {
 				// disputes recorded without a village
-				out.Rows = append(out.Rows, DisputeRow{OrgCode: "", OrgName: "未注明村(社区)", Received: num(x[2]), MediatedSuccess: num(x[3]), SuccessRate: rate(num(x[3]), num(x[2]))})
+				out.Rows = append(out.Rows, DisputeRow{OrgCode: "", OrgName: "未注明村(社区)", Received: num(x[1]), MediatedSuccess: num(x[2]), SuccessRate: rate(num(x[2]), num(x[1]))})
 			}
 		}
 		return out, nil
