@@ -477,7 +477,7 @@ func (e *chEngine) migrateEngine(ctx context.Context, version int) error {
 		cols := "scope, load_id, scope_key, ledger, version"
 		return e.exec(ctx, "INSERT INTO scopes ("+cols+", superseded) SELECT "+cols+", 1 FROM scopes WHERE scope_key "+e.notIn()+
 			" (SELECT argMax(scope_key, version) FROM scopes GROUP BY scope)")
-	case 10, 11, 12:
+	case 10, 11, 12, 13:
 		if err := e.scopesWithSums(ctx); err != nil {
 			return err
 		}

@@ -299,7 +299,7 @@ func (e *duckEngine) migrateEngine(ctx context.Context, version int) error {
 	switch version {
 	case 2:
 		return e.currentScopes(ctx)
-	case 10, 11, 12:
+	case 10, 11, 12, 13:
 		return e.scopesWithSums(ctx)
 	}
 	return nil

@@ -733,8 +733,8 @@ func TestScopeSums(t *testing.T) {
 			}
 			want := map[string]string{
 				// rows, amounts (fen, cases), results (成功, 不成功, 终止, 正在), prevented
-				// (上访, 民转刑, 自杀, 械斗: cases and persons), petitions, parties
-				"mediation":    "[[990121100 2014-03 5 6000 2 2 1 1 1 0 0 2 6 1 1 0 0 2 9] [990121101 2014-04 3 0 0 3 0 0 0 0 0 0 0 0 0 0 0 0 0]]",
+				// (上访, 民转刑, 自杀, 械斗: cases and persons), petitions, parties, numbered
+				"mediation":    "[[990121100 2014-03 5 6000 2 2 1 1 1 0 0 2 6 1 1 0 0 2 9 0] [990121101 2014-04 3 0 0 3 0 0 0 0 0 0 0 0 0 0 0 0 0 0]]",
 				"consultation": "[[990121100 2014-03 1 7] [990121101 2014-04 1 2]]",
 				"corrections":  "[[990121100 2014-06-30 4 2 1 1] [990121100 2014-12-31 1 1 0 0] [990121101 2014-06-30 1 1 0 0]]",
 				"legal_aid":    "[[990121100 2014-03 3 2 150050]]",
@@ -803,6 +803,75 @@ func TestScopeSums(t *testing.T) {
 			check(w, "after the upgrade from v11")
 			if has, _ := w.Query(ctx, "SELECT count(*) FROM scopes WHERE superseded = 1 AND rows > 0"); fmt.Sprint(has.Rows) != "[[0]]" {
 				t.Errorf("the marks of replaced keys carry counts: %v", has.Rows)
+			}
+		})
+	}
+}
+
+// TestCaseRepeats: a commit finds the cases of a township (编号) it sends
+// again beside the current rows of other loads, and case_repeats answers
+// what grouping the visible fact rows by case answers, after corrections
+// that remove and add a repeat, the sweep, and the upgrade from schema v12
+// that fills the table from the rows already loaded. A case number of
+// another township, or twice in one file, is no repeat.
+func TestCaseRepeats(t *testing.T) {
+	for engine, dsn := range engines(t) {
+		t.Run(engine, func(t *testing.T) {
+			dir, w, p := withRegistry(t, dsn)
+			ctx := context.Background()
+			query := func(w *warehouse.Warehouse, q string) string {
+				t.Helper()
+				res, err := w.Query(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return fmt.Sprint(res.Rows)
+			}
+			check := func(w *warehouse.Warehouse, when, want string) {
+				t.Helper()
+				got := query(w, "SELECT town_code, case_no, count(DISTINCT load_id) FROM case_repeats WHERE "+w.Visible()+
+					" GROUP BY town_code, case_no HAVING count(DISTINCT load_id) > 1 ORDER BY town_code, case_no")
+				facts := query(w, "SELECT town_code, case_no, count(DISTINCT load_id) FROM fact_dispute WHERE "+w.Visible()+
+					" AND case_no != '' GROUP BY town_code, case_no HAVING count(DISTINCT load_id) > 1 ORDER BY town_code, case_no")
+				if got != want || facts != want {
+					t.Errorf("%s: case_repeats %s, the facts %s, want %s", when, got, facts, want)
+				}
+			}
+			const head = "编号,受理日期,乡镇,纠纷类型,调解结果\n"
+			// X1 in 营盘 too, and X3 twice in one file: no repeats
+			run(t, p, write(t, dir, "a.csv", head+"X1,2014-03-01,石门,邻里,调解成功\nX2,2014-03-02,石门,邻里,调解成功\nX3,2014-03-03,石门,邻里,调解成功\n"+
+				"X1,2014-03-04,营盘,邻里,调解成功\nX3,2014-04-01,石门,邻里,调解成功\n"))
+			check(w, "one file", "[]")
+			run(t, p, write(t, dir, "b.csv", head+"X2,2014-05-02,石门,邻里,调解成功\nX9,2014-05-09,石门,邻里,调解成功\n"))
+			check(w, "X2 sent again", "[[990121100 X2 2]]")
+			run(t, p, write(t, dir, "b_改.csv", head+"X9,2014-05-09,石门,邻里,调解成功\n"))
+			check(w, "X2 corrected away", "[]")
+			run(t, p, write(t, dir, "a_改.csv", head+"X1,2014-03-01,石门,邻里,调解成功\nX9,2014-03-09,石门,邻里,调解成功\nX1,2014-03-04,营盘,邻里,调解成功\n"))
+			check(w, "X9 corrected in", "[[990121100 X9 2]]")
+			if _, err := w.Sweep(ctx); err != nil {
+				t.Fatal(err)
+			}
+			check(w, "after the sweep", "[[990121100 X9 2]]")
+			// ClickHouse deletes in the background (a mutation): wait for it
+			left := ""
+			for range 100 {
+				if left = query(w, "SELECT count(*) FROM case_repeats WHERE NOT ("+w.Visible()+")"); left == "[[0]]" {
+					break
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			if left != "[[0]]" {
+				t.Errorf("the sweep left %s rows of replaced loads in case_repeats", left)
+			}
+			drop := "DROP TABLE case_repeats"
+			if engine == "clickhouse" {
+				drop = "DROP TABLE IF EXISTS case_repeats"
+			}
+			w = downgrade(t, w, engine, dsn, 12, drop, "ALTER TABLE scopes DROP COLUMN numbered")
+			check(w, "after the upgrade from v12", "[[990121100 X9 2]]")
+			if n := query(w, "SELECT sum(numbered) FROM scopes WHERE ledger = 'mediation' AND "+w.Dialect().CurrentScopes("mediation", "", "", "")); n != "[[5]]" {
+				// X1, X9 and 营盘's X1 of a_改, X3 of a's April, X9 of b_改
+				t.Errorf("numbered cases after the upgrade: %s, want 5", n)
 			}
 		})
 	}

@@ -51,6 +51,14 @@ var (
 	Scopes = &ledger.Table{Name: "scopes", Columns: append([]ledger.Col{ledger.S("scope"), ledger.S("load_id"), ledger.I("scope_key"), ledger.S("ledger"),
 		ledger.I("version"), ledger.I("superseded"), ledger.S("scope_org"), ledger.S("period"), ledger.I("rows")}, sumColumns()...), OrderBy: []string{"scope"}}
 
+	// CaseRepeats holds every row of a mediation case (township, 编号) that
+	// more than one load sent: found by the commit of the later load
+	// (repeats.go), each row keyed by its scope like a fact row, so a row
+	// counts while its load is current. quality.offices reads it instead of
+	// grouping a year of a province's million disputes by case (schema v13).
+	CaseRepeats = &ledger.Table{Name: "case_repeats", Columns: []ledger.Col{ledger.S("county_code"), ledger.S("town_code"), ledger.S("case_no"),
+		ledger.I("scope_key"), ledger.S("load_id"), ledger.S("period")}, OrderBy: []string{"county_code", "town_code", "case_no"}}
+
 	// ScopeRows was how many fact rows each load wrote into each scope
 	// (schema v9); since v10 the scope rows carry their counts (Scopes), and
 	// the table is only made and dropped by the migrations.
@@ -63,4 +71,4 @@ var (
 const ZeroReportSheet = "零上报"
 
 // Tables are all warehouse tables: the facts, then the store's own.
-var Tables = append(append([]*ledger.Table{}, ledger.Facts...), DimTarget, DimMap, Loads, Rejects, Scopes, Jobs, Accounts, Audit, Notices, Deliveries, NoticePrefs)
+var Tables = append(append([]*ledger.Table{}, ledger.Facts...), DimTarget, DimMap, Loads, Rejects, Scopes, CaseRepeats, Jobs, Accounts, Audit, Notices, Deliveries, NoticePrefs)

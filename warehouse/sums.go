@@ -68,6 +68,8 @@ var ScopeSums = []ScopeSum{
 	{Ledger: "mediation", Col: "prevented_fight_persons", Of: "prevented_persons", Where: []Is{{"prevented_type", "=", "制止群体性械斗"}}},
 	{Ledger: "mediation", Col: "petition", Of: "petition"},
 	{Ledger: "mediation", Col: "parties", Of: "parties"},
+	// the cases with a 编号, which quality.offices checks for repeats (schema v13)
+	{Ledger: "mediation", Col: "numbered", Where: []Is{{"case_no", "<>", ""}}},
 	{Ledger: "legal_aid", Col: "aided", Where: []Is{{"decision", "=", "给予援助"}}},
 	{Ledger: "legal_aid", Col: "recovered_fen", Of: "recovered_fen"},
 	{Ledger: "consultation", Col: "visits", Of: "visits"},

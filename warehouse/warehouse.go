@@ -25,7 +25,7 @@ import (
 )
 
 // SchemaVersion is the warehouse layout this build writes and reads.
-const SchemaVersion = 12
+const SchemaVersion = 13
 
 // ErrLocked says the embedded warehouse file is held by another process
 // (a running sifa serve): hand the files to that process instead.
@@ -282,6 +282,20 @@ var migrations = []func(ctx context.Context, w *Warehouse) error{
 	// v12: the disputes' results, escalations prevented, petitions and
 	// parties among the sums, filled the same way.
 	engineStep(12),
+	// v13: CaseRepeats, filled from the rows already loaded, and each
+	// mediation scope's numbered cases among the sums.
+	func(ctx context.Context, w *Warehouse) error {
+		if err := w.eng.ensureTable(ctx, CaseRepeats); err != nil {
+			return fmt.Errorf("建表 %s 失败：%w", CaseRepeats.Name, err)
+		}
+		if err := engineStep(13)(ctx, w); err != nil {
+			return err
+		}
+		if err := w.fillRepeats(ctx); err != nil {
+			return fmt.Errorf("升级仓库结构失败（%s）：%w", CaseRepeats.Name, err)
+		}
+		return nil
+	},
 }
 
 // engineStep is a migration that is the engines' own steps of a version.
@@ -481,6 +495,7 @@ func (w *Warehouse) Commit(ctx context.Context, loadID string, scopes []string, 
 		srows = append(srows, scopeRow(s, loadID, keys[i], version, 0, rows[s], sums[keys[i]]))
 	}
 	// the keys this load replaces, marked in the same block as its own
+	var replaced []int64
 	for _, part := range InChunks(scopes) {
 		lits := make([]string, len(part))
 		for i, s := range part {
@@ -493,7 +508,17 @@ func (w *Warehouse) Commit(ctx context.Context, loadID string, scopes []string, 
 		}
 		for _, r := range res.Rows {
 			srows = append(srows, scopeRow(r[0].(string), loadID, r[1].(int64), version, 1, 0, nil))
+			replaced = append(replaced, r[1].(int64))
 		}
+	}
+	// the cases this load sends again, written before the block that makes
+	// the load current (their rows of this load count from then on)
+	repeats, err := w.repeatsOf(ctx, loadID, scopes, replaced)
+	if err == nil {
+		err = w.writeRepeats(ctx, repeats)
+	}
+	if err != nil {
+		return fmt.Errorf("提交载入失败（查重复案件）：%w", err)
 	}
 	var lrows [][]any
 	for _, l := range loads {
@@ -801,7 +826,7 @@ func (w *Warehouse) Sweep(ctx context.Context) (int64, error) {
 	w.mu.Lock() // no load of this process is between append and commit
 	defer w.mu.Unlock()
 	var total int64
-	for _, t := range ledger.Facts {
+	for _, t := range append(append([]*ledger.Table{}, ledger.Facts...), CaseRepeats) {
 		cond := "NOT (" + w.Visible() + ") AND load_id " + w.eng.in() + " (SELECT load_id FROM loads)"
 		res, err := w.eng.query(ctx, "SELECT count(*) FROM "+t.Name+" WHERE "+cond)
 		if err != nil {
