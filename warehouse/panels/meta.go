@@ -6,6 +6,7 @@ import (
 	"sifa/ingest/ledger"
 	"sifa/transform"
 	"sifa/warehouse"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -234,11 +235,11 @@ func submissionsTimeliness(r *request) (any, error) {
 	return t, err
 }
 
-// timeliness answers submissions.timeliness, and says which scopes
-// ("ledger|office|month") were declared zero (零上报).
-func (r *request) timeliness() (*Timeliness, map[string]bool, error) {
-	declared := map[string]bool{}
-	out := &Timeliness{DueDay: r.dueDay, Months: []string{}, Rows: []TimelinessRow{}}
+// dueMonths are the months due in the filter's period: up to the last
+// month whose due day has passed, from January of the period's last year
+// when the filter names no start.
+func (r *request) dueMonths() []string {
+	months := []string{}
 	from, to := r.f.Months()
 	due := dueMonth(r.now, r.dueDay)
 	if to == "" || to > due {
@@ -248,8 +249,16 @@ func (r *request) timeliness() (*Timeliness, map[string]bool, error) {
 		from = to[:4] + "-01"
 	}
 	for m, _ := time.Parse("2006-01", from); m.Format("2006-01") <= to; m = m.AddDate(0, 1, 0) {
-		out.Months = append(out.Months, m.Format("2006-01"))
+		months = append(months, m.Format("2006-01"))
 	}
+	return months
+}
+
+// timeliness answers submissions.timeliness, and says which scopes
+// ("ledger|office|month") were declared zero (零上报).
+func (r *request) timeliness() (*Timeliness, map[string]bool, error) {
+	declared := map[string]bool{}
+	out := &Timeliness{DueDay: r.dueDay, Months: r.dueMonths(), Rows: []TimelinessRow{}}
 	if len(out.Months) == 0 || r.sc.level == transform.LevelVillage {
 		return out, declared, nil
 	}
@@ -259,26 +268,27 @@ func (r *request) timeliness() (*Timeliness, map[string]bool, error) {
 	}
 	// every load that ever wrote each scope (corrections and replaced
 	// versions too), then when each load committed
+	// both at once; the scope rows ungrouped (a load's mark of the key it
+	// replaced names the scope and load again: a load is kept once per scope
+	// here), which ClickHouse 18.16 answers in half the time of a GROUP BY
+	// of a province's 31,000 office-months by the two strings
 	within := r.monthlyScopesIn(out.Months[0], out.Months[len(out.Months)-1])
-	rows, err := r.rows("SELECT scope, load_id" + r.from("scopes", within) + " GROUP BY scope, load_id")
+	res, err := r.rowsAll("SELECT scope, load_id"+r.from("scopes", within),
+		"SELECT load_id, min(loaded_at), max(sheet)"+r.from("loads", "load_id "+r.d.In()+" (SELECT load_id FROM scopes WHERE "+within+")")+" GROUP BY load_id")
 	if err != nil {
 		return nil, nil, err
 	}
 	loadsOf := map[string][]string{}
-	for _, x := range rows {
-		loadsOf[str(x[0])] = append(loadsOf[str(x[0])], str(x[1]))
+	for _, x := range res[0] {
+		if id := str(x[1]); !slices.Contains(loadsOf[str(x[0])], id) {
+			loadsOf[str(x[0])] = append(loadsOf[str(x[0])], id)
+		}
 	}
 	at := map[string]time.Time{}
 	zero := map[string]bool{}
-	if len(rows) > 0 {
-		lr, err := r.rows("SELECT load_id, min(loaded_at), max(sheet)" + r.from("loads", "load_id "+r.d.In()+" (SELECT load_id FROM scopes WHERE "+within+")") + " GROUP BY load_id")
-		if err != nil {
-			return nil, nil, err
-		}
-		for _, x := range lr {
-			at[str(x[0])] = warehouse.TimeOf(x[1])
-			zero[str(x[0])] = str(x[2]) == warehouse.ZeroReportSheet
-		}
+	for _, x := range res[1] {
+		at[str(x[0])] = warehouse.TimeOf(x[1])
+		zero[str(x[0])] = str(x[2]) == warehouse.ZeroReportSheet
 	}
 	for scope, ids := range loadsOf {
 		for _, id := range ids {

@@ -95,25 +95,27 @@ var qualityChecks = []QualityCheck{
 }
 
 func qualityOffices(r *request) (any, error) {
-	tl, declared, err := r.timeliness()
-	if err != nil {
-		return nil, err
-	}
-	out := &Quality{Months: tl.Months, Offices: tl.Offices, OnTimeRate: tl.OnTimeRate, Rows: []QualityRow{}, Flags: []QualityFlag{}, Reasons: []QualityReason{}}
-	byOrg := map[string]*QualityRow{}
-	for _, t := range tl.Rows {
-		out.Rows = append(out.Rows, QualityRow{TimelinessRow: t, Reasons: []QualityReason{}})
-		out.MonthsDue += t.MonthsDue
-		out.MonthsSent += t.OnTime + t.Late
-	}
-	for i := range out.Rows {
-		byOrg[out.Rows[i].OrgCode] = &out.Rows[i]
-	}
-	out.Coverage = rate(out.MonthsSent, out.MonthsDue)
-	checks := map[string]*QualityCheck{}
+	out := &Quality{Months: r.dueMonths(), Rows: []QualityRow{}, Flags: []QualityFlag{}, Reasons: []QualityReason{}}
 	for _, c := range qualityChecks {
 		out.Checks = append(out.Checks, c)
 	}
+	if len(out.Months) == 0 || r.sc.level == transform.LevelVillage {
+		tl, _, err := r.timeliness() // the months and offices, with no check to run
+		if err != nil {
+			return nil, err
+		}
+		return qualityOf(out, tl), nil
+	}
+	// the offices are the township offices in scope, as timeliness counts
+	// them: the checks fill their rows while timeliness reads
+	for _, t := range r.reg.Under(r.sc.code, transform.LevelTown) {
+		out.Rows = append(out.Rows, QualityRow{TimelinessRow: TimelinessRow{OrgCode: t.Code, OrgName: t.Name}, Reasons: []QualityReason{}})
+	}
+	byOrg := map[string]*QualityRow{}
+	for i := range out.Rows {
+		byOrg[out.Rows[i].OrgCode] = &out.Rows[i]
+	}
+	checks := map[string]*QualityCheck{}
 	for i := range out.Checks {
 		checks[out.Checks[i].ID] = &out.Checks[i]
 	}
@@ -127,25 +129,31 @@ func qualityOffices(r *request) (any, error) {
 			row.Flags++
 		}
 	}
-	if len(out.Months) == 0 || r.sc.level == transform.LevelVillage {
-		return out, nil
-	}
-	// the four checks read different tables and count into different
-	// checks (flags go through flag): they run at once
-	var mediation map[string]int64 // the months' disputes per office, which qualityMonths reads anyway
-	err = atOnce(
+	// timeliness and the checks read different tables and count into
+	// different checks (flags go through flag): they run at once, and the
+	// months' check, which needs the 零上报 timeliness finds, after
+	var (
+		tl       *Timeliness
+		declared map[string]bool
+		months   map[string]map[string]int64 // disputes per office and month, the year before the months too
+		loaded   map[string]int64            // disputes per office in the months
+	)
+	err := atOnce(
+		func() (err error) { tl, declared, err = r.timeliness(); return },
 		func() error { return r.qualityRows(out, byOrg) },
-		func() (err error) { mediation, err = r.qualityMonths(out, declared, checks, flag); return },
+		func() (err error) { months, loaded, err = r.qualityMonthCounts(out); return },
 		func() error { return r.qualityFunding(out, checks, flag) },
 		func() error { return r.qualityDuplicates(out, checks, flag) })
 	if err != nil {
 		return nil, err
 	}
-	for office, n := range mediation {
+	for office, n := range loaded {
 		if row := byOrg[office]; row != nil {
 			row.RowsLoaded += n
 		}
 	}
+	r.qualityMonths(out, months, declared, checks, flag)
+	qualityOf(out, tl)
 	sort.SliceStable(out.Flags, func(i, j int) bool {
 		a, b := out.Flags[i], out.Flags[j]
 		if a.OrgCode != b.OrgCode {
@@ -154,6 +162,30 @@ func qualityOffices(r *request) (any, error) {
 		return a.Period < b.Period
 	})
 	return out, nil
+}
+
+// qualityOf fills quality.offices' timeliness: each office's months sent,
+// late and missing, and the scope's coverage.
+func qualityOf(out *Quality, tl *Timeliness) *Quality {
+	out.Months, out.Offices, out.OnTimeRate = tl.Months, tl.Offices, tl.OnTimeRate
+	byOrg := map[string]TimelinessRow{}
+	for _, t := range tl.Rows {
+		byOrg[t.OrgCode] = t
+		out.MonthsDue += t.MonthsDue
+		out.MonthsSent += t.OnTime + t.Late
+	}
+	if len(out.Rows) == 0 {
+		for _, t := range tl.Rows {
+			out.Rows = append(out.Rows, QualityRow{TimelinessRow: t, Reasons: []QualityReason{}})
+		}
+	}
+	for i := range out.Rows {
+		if t, ok := byOrg[out.Rows[i].OrgCode]; ok {
+			out.Rows[i].TimelinessRow = t
+		}
+	}
+	out.Coverage = rate(out.MonthsSent, out.MonthsDue)
+	return out
 }
 
 // qualityRows counts each office's rows loaded in the months of the
@@ -229,18 +261,17 @@ func (r *request) qualityRows(out *Quality, byOrg map[string]*QualityRow) error 
 	return nil
 }
 
-// qualityMonths compares each office's disputes per month with its own
-// usual level (the median of the 12 months before). It answers the
-// disputes per office in the months, for qualityRows' count.
-func (r *request) qualityMonths(out *Quality, declared map[string]bool, checks map[string]*QualityCheck, flag func(QualityFlag)) (map[string]int64, error) {
+// qualityMonthCounts reads each office's disputes per month, from a year
+// before the months, and answers them and each office's disputes in the
+// months (for its rows loaded).
+func (r *request) qualityMonthCounts(out *Quality) (counts map[string]map[string]int64, loaded map[string]int64, err error) {
 	first, _ := time.Parse("2006-01", out.Months[0])
 	from, to := first.AddDate(-1, 0, 0).Format("2006-01"), out.Months[len(out.Months)-1]
 	rows, err := r.townMonths(ledger.Mediation, from, to)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	counts := map[string]map[string]int64{}
-	loaded := map[string]int64{}
+	counts, loaded = map[string]map[string]int64{}, map[string]int64{}
 	for _, x := range rows {
 		if counts[str(x[0])] == nil {
 			counts[str(x[0])] = map[string]int64{}
@@ -250,6 +281,12 @@ func (r *request) qualityMonths(out *Quality, declared map[string]bool, checks m
 			loaded[str(x[0])] += num(x[2])
 		}
 	}
+	return counts, loaded, nil
+}
+
+// qualityMonths compares each office's disputes per month with its own
+// usual level (the median of the 12 months before).
+func (r *request) qualityMonths(out *Quality, counts map[string]map[string]int64, declared map[string]bool, checks map[string]*QualityCheck, flag func(QualityFlag)) {
 	for i := range out.Rows {
 		row := &out.Rows[i].TimelinessRow // its code and name only: the other checks fill the rest at once
 		for _, m := range out.Months {
@@ -277,7 +314,6 @@ func (r *request) qualityMonths(out *Quality, declared map[string]bool, checks m
 			}
 		}
 	}
-	return loaded, nil
 }
 
 // qualityFunding holds the budget's own standards (标准金额) to the
