@@ -89,6 +89,15 @@ func (e *chEngine) ensureTable(ctx context.Context, t *ledger.Table) error {
 	return nil
 }
 
+// localSuffix is what a table's name takes on a shard: "_local" on a
+// cluster, "" on one server.
+func (e *chEngine) localSuffix() string {
+	if e.cluster == "" {
+		return ""
+	}
+	return "_local"
+}
+
 func (e *chEngine) in() string {
 	if e.cluster != "" {
 		return "GLOBAL IN"

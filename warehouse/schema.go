@@ -49,7 +49,7 @@ var (
 	// block: a panel that wants a ledger's totals per office, month or year
 	// reads the current scope rows and nothing else (sums.go).
 	Scopes = &ledger.Table{Name: "scopes", Columns: append([]ledger.Col{ledger.S("scope"), ledger.S("load_id"), ledger.I("scope_key"), ledger.S("ledger"),
-		ledger.I("version"), ledger.I("superseded"), ledger.S("scope_org"), ledger.S("period"), ledger.I("rows")}, sumColumns()...), OrderBy: []string{"scope"}}
+		ledger.I("version"), ledger.I("superseded"), ledger.S("scope_org"), ledger.S("period"), ledger.I("rows")}, sumColumns()...), OrderBy: []string{"ledger", "period", "scope"}}
 
 	// CaseRepeats holds every row of a mediation case (township, 编号) that
 	// more than one load sent: found by the commit of the later load

@@ -25,7 +25,7 @@ import (
 )
 
 // SchemaVersion is the warehouse layout this build writes and reads.
-const SchemaVersion = 13
+const SchemaVersion = 14
 
 // ErrLocked says the embedded warehouse file is held by another process
 // (a running sifa serve): hand the files to that process instead.
@@ -296,6 +296,9 @@ var migrations = []func(ctx context.Context, w *Warehouse) error{
 		}
 		return nil
 	},
+	// v14: on ClickHouse scopes is sorted by ledger, period and scope, so a
+	// year of a ledger is one range (Dialect.PeriodOf); copied in the order.
+	engineStep(14),
 }
 
 // engineStep is a migration that is the engines' own steps of a version.
@@ -497,11 +500,7 @@ func (w *Warehouse) Commit(ctx context.Context, loadID string, scopes []string, 
 	// the keys this load replaces, marked in the same block as its own
 	var replaced []int64
 	for _, part := range InChunks(scopes) {
-		lits := make([]string, len(part))
-		for i, s := range part {
-			lits[i] = w.eng.quote(s)
-		}
-		named := "scope IN (" + strings.Join(lits, ", ") + ")"
+		named := w.eng.dialect().Named(part)
 		res, err := w.eng.query(ctx, "SELECT scope, scope_key FROM scopes WHERE "+named+" AND superseded = 0 AND "+w.eng.current(named))
 		if err != nil {
 			return fmt.Errorf("提交载入失败：%w", err)
