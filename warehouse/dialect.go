@@ -21,8 +21,8 @@ type Dialect struct {
 	// keyed: every condition on the scopes may name its ledger and period
 	// columns, the table's sort key (ClickHouse); else only scope itself
 	// (DuckDB's current_scopes holds scope and scope_key)
-	keyed bool
-	scopeOrg     string                           // its org part
+	keyed        bool
+	scopeOrg     string // its org part
 	quote        func(string) string
 	dateLit      func(string) string
 	countPersons func(cond string) string  // an exact distinct count of persons that beats a GROUP BY per person (nil: group per person)

@@ -6,7 +6,6 @@ import (
 	"sifa/ingest/ledger"
 	"sifa/transform"
 	"sifa/warehouse"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -278,23 +277,30 @@ func (r *request) timeliness() (*Timeliness, map[string]bool, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	loadsOf := map[string][]string{}
-	for _, x := range res[0] {
-		if id := str(x[1]); !slices.Contains(loadsOf[str(x[0])], id) {
-			loadsOf[str(x[0])] = append(loadsOf[str(x[0])], id)
-		}
+	// each scope's first arrival and whether a load of it was a 零上报
+	type load struct {
+		at   time.Time
+		zero bool
 	}
-	at := map[string]time.Time{}
-	zero := map[string]bool{}
+	loads := make(map[string]load, len(res[1]))
 	for _, x := range res[1] {
-		at[str(x[0])] = warehouse.TimeOf(x[1])
-		zero[str(x[0])] = str(x[2]) == warehouse.ZeroReportSheet
+		loads[str(x[0])] = load{warehouse.TimeOf(x[1]), str(x[2]) == warehouse.ZeroReportSheet}
 	}
-	for scope, ids := range loadsOf {
-		for _, id := range ids {
-			if zero[id] {
-				declared[scope] = true
-			}
+	arrived := make(map[string]load, len(res[0])) // at: the first load's
+	for _, x := range res[0] {
+		l, ok := loads[str(x[1])]
+		if !ok {
+			continue
+		}
+		scope := str(x[0])
+		a := arrived[scope]
+		if a.at.IsZero() || l.at.Before(a.at) {
+			a.at = l.at
+		}
+		a.zero = a.zero || l.zero
+		arrived[scope] = a
+		if l.zero {
+			declared[scope] = true
 		}
 	}
 	china := time.FixedZone("CST", 8*3600)
@@ -310,13 +316,9 @@ func (r *request) timeliness() (*Timeliness, map[string]bool, error) {
 			var latest time.Time
 			missing, declared := false, false
 			for _, l := range monthlyLedgers {
-				var first time.Time
-				for _, id := range loadsOf[l.ID+"|"+t.Code+"|"+m] {
-					if a, ok := at[id]; ok && (first.IsZero() || a.Before(first)) {
-						first = a
-					}
-					declared = declared || zero[id]
-				}
+				a := arrived[l.ID+"|"+t.Code+"|"+m]
+				first := a.at
+				declared = declared || a.zero
 				if first.IsZero() {
 					missing = true
 				} else if first.After(latest) {

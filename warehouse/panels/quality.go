@@ -211,7 +211,9 @@ func (r *request) qualityRows(out *Quality, byOrg map[string]*QualityRow) error 
 	// the loads behind the months' current data of the offices in scope,
 	// and what they rejected
 	in := "load_id " + r.d.In() + " (SELECT load_id FROM scopes WHERE " + r.monthlyScopesIn(from, to) + " AND superseded = 0)"
-	res, err := r.rowsAll("SELECT load_id, min(orgs)"+r.from("loads", in)+" GROUP BY load_id",
+	// the offices of the loads that rejected rows only (a province's year is
+	// 31,000 loads, a few hundred with rejects)
+	res, err := r.rowsAll("SELECT load_id, min(orgs)"+r.from("loads", "load_id "+r.d.In()+" (SELECT load_id FROM rejects WHERE "+in+")")+" GROUP BY load_id",
 		"SELECT load_id, reason, count(*)"+r.from("rejects", in)+" GROUP BY load_id, reason")
 	if err != nil {
 		return err
