@@ -51,8 +51,21 @@ type budgetLine struct {
 
 // popRow is a count of persons in one unit's roster (or register) on one snapshot date.
 type popRow struct {
-	scopeOrg, period, county, town string
-	n                              int64
+	scopeOrg, period string
+	// own is the key of at's answer the row counts in (its township, or
+	// "bureau:"+county), all "county:"+county: made once when read, not for
+	// every year asked
+	own, all string
+	n        int64
+}
+
+// newPopRow is a row of a county's unit (town "" for the bureau).
+func newPopRow(scopeOrg, period, county, town string, n int64) popRow {
+	own := town
+	if town == "" {
+		own = "bureau:" + county
+	}
+	return popRow{scopeOrg: scopeOrg, period: period, own: own, all: "county:" + county, n: n}
 }
 
 type populations []popRow
@@ -62,23 +75,19 @@ type populations []popRow
 // ("bureau:"+county) and per county in all ("county:"+county).
 func (p populations) at(year int) map[string]int64 {
 	end := strconv.Itoa(year) + "-12-31"
-	latest := map[string]string{}
+	latest := make(map[string]string, len(p)/4+1)
 	for _, x := range p {
 		if x.period <= end && x.period > latest[x.scopeOrg] {
 			latest[x.scopeOrg] = x.period
 		}
 	}
-	out := map[string]int64{}
+	out := make(map[string]int64, len(latest)+len(latest)/8+1)
 	for _, x := range p {
 		if latest[x.scopeOrg] != x.period {
 			continue
 		}
-		if x.town == "" {
-			out["bureau:"+x.county] += x.n
-		} else {
-			out[x.town] += x.n
-		}
-		out["county:"+x.county] += x.n
+		out[x.own] += x.n
+		out[x.all] += x.n
 	}
 	return out
 }
@@ -133,7 +142,7 @@ func (r *request) readPopulation(l *ledger.Ledger, end string, from, to int) (po
 	}
 	out := make(populations, len(rows))
 	for i, x := range rows {
-		out[i] = popRow{scopeOrg: str(x[0]), period: str(x[1]), county: str(x[2]), town: str(x[3]), n: num(x[4])}
+		out[i] = newPopRow(str(x[0]), str(x[1]), str(x[2]), str(x[3]), num(x[4]))
 	}
 	return out, nil
 }
