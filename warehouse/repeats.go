@@ -38,6 +38,16 @@ func (w *Warehouse) repeatsOf(ctx context.Context, loadID string, scopes []strin
 	var out [][]any
 	for _, county := range counties {
 		c, own := d.quote(county), d.quote(loadID)
+		// a county's first mediation file has nothing to repeat (the
+		// province's first load, a 200,000-row file into a new warehouse)
+		res, err := w.eng.query(ctx, "SELECT count(*) FROM (SELECT scope_key FROM scopes WHERE "+d.ScopesOf(ledger.Mediation.ID, county)+
+			" AND superseded = 0 AND load_id != "+own+" LIMIT 1) AS other")
+		if err != nil {
+			return nil, err
+		}
+		if toInt(res.Rows[0][0]) == 0 {
+			continue
+		}
 		visible := d.VisibleOf("fact_dispute", county, "", "")
 		if len(replaced) > 0 {
 			keys := make([]string, len(replaced))
@@ -46,10 +56,13 @@ func (w *Warehouse) repeatsOf(ctx context.Context, loadID string, scopes []strin
 			}
 			visible += " AND scope_key NOT IN (" + strings.Join(keys, ", ") + ")"
 		}
+		// the cases of the load that a current row of another load has too
+		// (few: the load's own rows are not read back), then every row of them
+		cases := "SELECT " + d.caseKey() + " FROM fact_dispute WHERE county_code = " + c + " AND case_no != '' AND load_id != " + own + " AND " + visible +
+			" AND " + d.caseKey() + " " + d.In() + " (SELECT " + d.caseKey() + " FROM fact_dispute WHERE county_code = " + c + " AND load_id = " + own + " AND case_no != '')"
 		q := "SELECT town_code, case_no, scope_key, load_id, period FROM fact_dispute WHERE county_code = " + c + " AND case_no != '' AND " + d.caseKey() + " " +
-			d.In() + " (SELECT " + d.caseKey() + " FROM fact_dispute WHERE county_code = " + c + " AND load_id = " + own + " AND case_no != '')" +
-			" AND (load_id = " + own + " OR " + visible + ")"
-		res, err := w.eng.query(ctx, q)
+			d.In() + " (" + cases + ") AND (load_id = " + own + " OR " + visible + ")"
+		res, err = w.eng.query(ctx, q)
 		if err != nil {
 			return nil, err
 		}
