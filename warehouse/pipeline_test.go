@@ -499,6 +499,16 @@ func downgrade(t *testing.T, w *warehouse.Warehouse, engine, dsn string, v int, 
 	return w
 }
 
+// rowsOf is a query's rows, printed.
+func rowsOf(t *testing.T, w *warehouse.Warehouse, q string) string {
+	t.Helper()
+	res, err := w.Query(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprint(res.Rows)
+}
+
 // scopesOf is the DDL that makes scopes again, on ClickHouse, with its
 // first n columns (their rows kept) sorted by orderBy: a warehouse of an
 // earlier schema.
@@ -735,14 +745,7 @@ func TestScopeSums(t *testing.T) {
 				"2014-06-30,2,11010119700501003X,石门,假释,在矫,是,否\n2014-06-30,3,110101197005010056,石门,缓刑,期满解矫,否,是\n"+
 				"2014-12-31,1,110101197005010013,石门,缓刑,在矫,否,否\n2014-06-30,4,110101197005010072,营盘,管制,在矫,否,否\n"))
 			ctx := context.Background()
-			query := func(w *warehouse.Warehouse, q string) string {
-				t.Helper()
-				res, err := w.Query(ctx, q)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return fmt.Sprint(res.Rows)
-			}
+			query := func(w *warehouse.Warehouse, q string) string { t.Helper(); return rowsOf(t, w, q) }
 			want := map[string]string{
 				// rows, amounts (fen, cases), results (成功, 不成功, 终止, 正在), prevented
 				// (上访, 民转刑, 自杀, 械斗: cases and persons), petitions, parties, numbered
@@ -842,14 +845,7 @@ func TestCaseRepeats(t *testing.T) {
 		t.Run(engine, func(t *testing.T) {
 			dir, w, p := withRegistry(t, dsn)
 			ctx := context.Background()
-			query := func(w *warehouse.Warehouse, q string) string {
-				t.Helper()
-				res, err := w.Query(ctx, q)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return fmt.Sprint(res.Rows)
-			}
+			query := func(w *warehouse.Warehouse, q string) string { t.Helper(); return rowsOf(t, w, q) }
 			check := func(w *warehouse.Warehouse, when, want string) {
 				t.Helper()
 				got := query(w, "SELECT town_code, case_no, count(DISTINCT load_id) FROM case_repeats WHERE "+w.Visible()+
