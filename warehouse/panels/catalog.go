@@ -55,7 +55,7 @@ var panels = []Panel{
 	{ID: "work.details", Title: "作用发挥的细项", Reads: reads(disputes, legalAid, corrections, resettlement, publicity, registry), Roles: analysts, run: workDetails},
 	{ID: "staffing.posts", Title: "各司法所的岗位情况", Reads: reads(staff, corrections, registry), Roles: analysts, run: staffingPosts},
 	{ID: "compare.orgs", Title: "对比分析", Reads: reads(disputes, legalAid, consultations, staff, corrections, budget, population, warehouse.Scopes, registry), Roles: analysts, run: compareOrgs},
-	{ID: "quality.offices", Title: "数据质量", Derived: true, Reads: reads(warehouse.Scopes, warehouse.Loads, warehouse.Rejects, disputes, consultations, budget, staff, corrections, registry), Roles: everyone, run: qualityOffices},
+	{ID: "quality.offices", Title: "数据质量", Derived: true, Reads: reads(warehouse.Scopes, warehouse.Loads, warehouse.Rejects, warehouse.CaseRepeats, disputes, consultations, budget, staff, corrections, registry), Roles: everyone, run: qualityOffices},
 	{ID: "submissions.timeliness", Title: "按时报送率", Derived: true, Reads: reads(warehouse.Scopes, warehouse.Loads, registry), Roles: everyone, run: submissionsTimeliness},
 	{ID: "meta.years", Title: "有数据的年份", Derived: true, Reads: reads(warehouse.Scopes), Roles: everyone, run: metaYears},
 	{ID: "jobs.recent", Title: "作业记录", Derived: true, Reads: reads(warehouse.Jobs), Roles: admins, run: jobsRecent},
