@@ -198,8 +198,7 @@ func (d Dialect) Named(scopes []string) string {
 	var ledgers, periods []string
 	for i, s := range scopes {
 		lits[i] = d.quote(s)
-		l, rest, _ := strings.Cut(s, "|")
-		_, p, _ := strings.Cut(rest, "|")
+		l, _, p := scopeParts(s)
 		if !slices.Contains(ledgers, d.quote(l)) {
 			ledgers = append(ledgers, d.quote(l))
 		}

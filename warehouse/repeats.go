@@ -27,8 +27,7 @@ import (
 func (w *Warehouse) repeatsOf(ctx context.Context, loadID string, scopes []string, replaced []int64) ([][]any, error) {
 	var counties []string
 	for _, s := range scopes {
-		l, rest, _ := strings.Cut(s, "|")
-		org, _, _ := strings.Cut(rest, "|")
+		l, org, _ := scopeParts(s)
 		if l == ledger.Mediation.ID && len(org) >= 6 && !slices.Contains(counties, org[:6]) {
 			counties = append(counties, org[:6])
 		}

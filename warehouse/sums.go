@@ -372,12 +372,18 @@ func missingColumns(ctx context.Context, e engine, t *ledger.Table) ([]ledger.Co
 	return out, nil
 }
 
+// scopeParts cuts a scope (ledger|org|period) into its parts.
+func scopeParts(scope string) (ledgerID, org, period string) {
+	ledgerID, rest, _ := strings.Cut(scope, "|")
+	org, period, _ = strings.Cut(rest, "|")
+	return ledgerID, org, period
+}
+
 // scopeRow is a row of scopes: the scope, the load, its key, version and
 // mark, its counts (one per column of sumColumns; nil: none, as on a
 // superseded key's mark).
 func scopeRow(scope, loadID string, key int64, version, superseded int64, rows int64, sums []int64) []any {
-	l, rest, _ := strings.Cut(scope, "|")
-	org, period, _ := strings.Cut(rest, "|")
+	l, org, period := scopeParts(scope)
 	row := make([]any, 0, 9+len(sumColumnAt))
 	row = append(row, scope, loadID, key, l, version, superseded, org, period, rows)
 	for i := range len(sumColumnAt) {

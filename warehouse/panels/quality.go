@@ -384,13 +384,13 @@ func (r *request) qualityFunding(out *Quality, checks map[string]*QualityCheck, 
 func (r *request) qualityDuplicates(out *Quality, checks map[string]*QualityCheck, flag func(QualityFlag)) error {
 	from, to := out.Months[0], out.Months[len(out.Months)-1]
 	visible := r.visibleIn("fact_dispute", from, to)
-	cond := " WHERE " + visible + " AND " + r.sc.where(false) + " AND period >= " + r.d.Lit(from) + " AND period <= " + r.d.Lit(to) + " AND case_no != ''"
-	checked := "SELECT count(*)" + r.from("fact_dispute", cond[len(" WHERE "):]) // the disputes the check looks at, for lineage either way
+	cond := visible + " AND " + r.sc.where(false) + " AND period >= " + r.d.Lit(from) + " AND period <= " + r.d.Lit(to) + " AND case_no != ''"
+	checked := "SELECT count(*)" + r.from("fact_dispute", cond) // the disputes the check looks at, for lineage either way
 	if r.onScopes() {
 		checked = "SELECT sum(numbered)" + r.scopeRows(ledger.Mediation.ID, r.d.CurrentScopes(ledger.Mediation.ID, r.sc.orgPrefix(), from, to))
 	}
 	res, err := r.rowsAll(checked,
-		"SELECT town_code, case_no, count(DISTINCT load_id), min(period), max(period) FROM "+warehouse.CaseRepeats.Name+cond+
+		"SELECT town_code, case_no, count(DISTINCT load_id), min(period), max(period) FROM "+warehouse.CaseRepeats.Name+" WHERE "+cond+
 			" GROUP BY town_code, case_no HAVING count(DISTINCT load_id) > 1 ORDER BY town_code, case_no")
 	if err != nil {
 		return err
