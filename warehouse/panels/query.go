@@ -263,7 +263,8 @@ func (r *request) snapshot(table string, villages, inPeriod bool, more ...string
 	facts := r.from(table, r.sc.where(villages)+
 		" AND scope_key "+r.d.In()+" (SELECT argMax(scope_key, period) FROM "+table+
 		" WHERE "+cond+" GROUP BY scope_org)"+strings.Join(more, ""))
-	if l := ledgerOfFact(table); l != "" && r.onScopes() {
+	if t := tableNamed(table); t != nil && r.onScopes() {
+		l := t.Ledger
 		// the same keys picked among the current scope rows with rows (on
 		// ClickHouse 18.16 a province's 13,000 roster scope rows instead of
 		// every roster row looked up in the set of current keys); the read
@@ -272,16 +273,6 @@ func (r *request) snapshot(table string, villages, inPeriod bool, more ...string
 			r.scopeRows(l, r.d.CurrentScopes(l, r.sc.orgPrefix(), start, end)) + " GROUP BY scope_org)" + strings.Join(more, "")
 	}
 	return facts
-}
-
-// ledgerOfFact is the ledger whose facts a table holds ("" none).
-func ledgerOfFact(table string) string {
-	for _, t := range ledger.Facts {
-		if t.Name == table {
-			return t.Ledger
-		}
-	}
-	return ""
 }
 
 func sumIf(cond string) string { return "sum(CASE WHEN " + cond + " THEN 1 ELSE 0 END)" }
