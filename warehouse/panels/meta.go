@@ -253,17 +253,26 @@ func (r *request) dueMonths() []string {
 	return months
 }
 
-// timeliness answers submissions.timeliness, and says which scopes
-// ("ledger|office|month") were declared zero (零上报).
-func (r *request) timeliness() (*Timeliness, map[string]bool, error) {
+// sent is what timeliness learns of the loads of the months beside it:
+// which scopes ("ledger|office|month") were declared zero (零上报), and the
+// orgs each load's rows were of (loads.orgs).
+type sent struct {
+	declared map[string]bool
+	orgs     map[string]string
+}
+
+// timeliness answers submissions.timeliness, and what it learnt of the
+// loads (sent).
+func (r *request) timeliness() (*Timeliness, sent, error) {
 	declared := map[string]bool{}
+	was := sent{declared: declared, orgs: map[string]string{}}
 	out := &Timeliness{DueDay: r.dueDay, Months: r.dueMonths(), Rows: []TimelinessRow{}}
 	if len(out.Months) == 0 || r.sc.level == transform.LevelVillage {
-		return out, declared, nil
+		return out, was, nil
 	}
 	towns := r.reg.Under(r.sc.code, transform.LevelTown)
 	if len(towns) == 0 {
-		return out, declared, nil
+		return out, was, nil
 	}
 	// every load that ever wrote each scope (corrections and replaced
 	// versions too), then when each load committed
@@ -273,9 +282,9 @@ func (r *request) timeliness() (*Timeliness, map[string]bool, error) {
 	// of a province's 31,000 office-months by the two strings
 	within := r.monthlyScopesIn(out.Months[0], out.Months[len(out.Months)-1])
 	res, err := r.rowsAll("SELECT scope, load_id"+r.from("scopes", within),
-		"SELECT load_id, min(loaded_at), max(sheet)"+r.from("loads", "load_id "+r.d.In()+" (SELECT load_id FROM scopes WHERE "+within+")")+" GROUP BY load_id")
+		"SELECT load_id, min(loaded_at), max(sheet), min(orgs)"+r.from("loads", "load_id "+r.d.In()+" (SELECT load_id FROM scopes WHERE "+within+")")+" GROUP BY load_id")
 	if err != nil {
-		return nil, nil, err
+		return nil, was, err
 	}
 	// each scope's first arrival and whether a load of it was a 零上报
 	type load struct {
@@ -285,6 +294,7 @@ func (r *request) timeliness() (*Timeliness, map[string]bool, error) {
 	loads := make(map[string]load, len(res[1]))
 	for _, x := range res[1] {
 		loads[str(x[0])] = load{warehouse.TimeOf(x[1]), str(x[2]) == warehouse.ZeroReportSheet}
+		was.orgs[str(x[0])] = str(x[3])
 	}
 	arrived := make(map[string]load, len(res[0])) // at: the first load's
 	for _, x := range res[0] {
@@ -304,19 +314,24 @@ func (r *request) timeliness() (*Timeliness, map[string]bool, error) {
 		}
 	}
 	china := time.FixedZone("CST", 8*3600)
+	deadlines := make([]time.Time, len(out.Months)) // each month's due day's end, Beijing time
+	for i, m := range out.Months {
+		mt, _ := time.Parse("2006-01", m)
+		deadlines[i] = time.Date(mt.Year(), mt.Month()+1, r.dueDay+1, 0, 0, 0, 0, china)
+	}
 	var onTime, dueAll int64
+	var key []byte // "ledger|office|month", built in place: a lookup by string(key) allocates nothing
 	for _, t := range towns {
 		row := TimelinessRow{OrgCode: t.Code, OrgName: t.Name}
 		var lateDays float64
-		for _, m := range out.Months {
-			mt, _ := time.Parse("2006-01", m)
-			// the due day's end, Beijing time
-			deadline := time.Date(mt.Year(), mt.Month()+1, r.dueDay+1, 0, 0, 0, 0, china)
+		for i, m := range out.Months {
+			deadline := deadlines[i]
 			row.MonthsDue++
 			var latest time.Time
 			missing, declared := false, false
 			for _, l := range monthlyLedgers {
-				a := arrived[l.ID+"|"+t.Code+"|"+m]
+				key = append(append(append(append(append(key[:0], l.ID...), '|'), t.Code...), '|'), m...)
+				a := arrived[string(key)]
 				first := a.at
 				declared = declared || a.zero
 				if first.IsZero() {
@@ -348,5 +363,5 @@ func (r *request) timeliness() (*Timeliness, map[string]bool, error) {
 		out.Offices++
 	}
 	out.OnTimeRate = rate(onTime, dueAll)
-	return out, declared, nil
+	return out, was, nil
 }

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"sifa/ingest/ledger"
 	"sifa/transform"
@@ -134,14 +133,16 @@ func qualityOffices(r *request) (any, error) {
 	// months' check, which needs the 零上报 timeliness finds, after
 	var (
 		tl       *Timeliness
-		declared map[string]bool
-		months   map[string]map[string]int64 // disputes per office and month, the year before the months too
-		loaded   map[string]int64            // disputes per office in the months
+		was      sent
+		rejected [][]any            // the loads' rejected rows per reason
+		months   map[string][]int64 // disputes per office and month, the year before the months too
+		loaded   map[string]int64   // disputes per office in the months
+		numbered int64              // disputes in the months with a 编号: those the duplicate check looks at
 	)
 	err := atOnce(
-		func() (err error) { tl, declared, err = r.timeliness(); return },
-		func() error { return r.qualityRows(out, byOrg) },
-		func() (err error) { months, loaded, err = r.qualityMonthCounts(out); return },
+		func() (err error) { tl, was, err = r.timeliness(); return },
+		func() (err error) { rejected, err = r.qualityRows(out, byOrg); return },
+		func() (err error) { months, loaded, numbered, err = r.qualityMonthCounts(out); return },
 		func() error { return r.qualityFunding(out, checks, flag) },
 		func() error { return r.qualityDuplicates(out, checks, flag) })
 	if err != nil {
@@ -152,7 +153,9 @@ func qualityOffices(r *request) (any, error) {
 			row.RowsLoaded += n
 		}
 	}
-	r.qualityMonths(out, months, declared, checks, flag)
+	checks[QualityDuplicate].Checked += numbered
+	qualityRejects(out, byOrg, rejected, was.orgs)
+	r.qualityMonths(out, months, was.declared, checks, flag)
 	qualityOf(out, tl)
 	sort.SliceStable(out.Flags, func(i, j int) bool {
 		a, b := out.Flags[i], out.Flags[j]
@@ -190,17 +193,17 @@ func qualityOf(out *Quality, tl *Timeliness) *Quality {
 
 // qualityRows counts each office's rows loaded in the months of the
 // monthly ledgers other than mediation (qualityMonths reads those), and
-// the rows the loads behind them rejected, with the reasons: per office
-// where a file was one office's, else for the scope as a whole.
-func (r *request) qualityRows(out *Quality, byOrg map[string]*QualityRow) error {
+// answers the rows the loads behind the months' current data rejected, per
+// load and reason (qualityRejects tells them out).
+func (r *request) qualityRows(out *Quality, byOrg map[string]*QualityRow) ([][]any, error) {
 	from, to := out.Months[0], out.Months[len(out.Months)-1]
 	for _, l := range monthlyLedgers {
 		if l == ledger.Mediation {
 			continue
 		}
-		rows, err := r.townMonths(l, from, to)
+		rows, err := r.townMonths(l, from, to, false)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, x := range rows {
 			if row := byOrg[str(x[0])]; row != nil {
@@ -208,23 +211,14 @@ func (r *request) qualityRows(out *Quality, byOrg map[string]*QualityRow) error 
 			}
 		}
 	}
-	// the loads behind the months' current data of the offices in scope,
-	// and what they rejected
 	in := "load_id " + r.d.In() + " (SELECT load_id FROM scopes WHERE " + r.monthlyScopesIn(from, to) + " AND superseded = 0)"
-	// the offices of the loads that rejected rows only (a province's year is
-	// 31,000 loads, a few hundred with rejects)
-	res, err := r.rowsAll("SELECT load_id, min(orgs)"+r.from("loads", "load_id "+r.d.In()+" (SELECT load_id FROM rejects WHERE "+in+")")+" GROUP BY load_id",
-		"SELECT load_id, reason, count(*)"+r.from("rejects", in)+" GROUP BY load_id, reason")
-	if err != nil {
-		return err
-	}
-	lr, rj := res[0], res[1]
-	officeOf := map[string]string{} // a load of one office's rows only
-	for _, x := range lr {
-		if orgs := str(x[1]); byOrg[orgs] != nil {
-			officeOf[str(x[0])] = orgs
-		}
-	}
+	return r.rows("SELECT load_id, reason, count(*)" + r.from("rejects", in) + " GROUP BY load_id, reason")
+}
+
+// qualityRejects counts the rows rejected and their reasons, per office
+// where a load was one office's (orgs: each load's, as timeliness read them
+// for the same months), and for the scope as a whole.
+func qualityRejects(out *Quality, byOrg map[string]*QualityRow, rejected [][]any, orgs map[string]string) {
 	reasons := map[string]map[string]int64{}
 	add := func(key, reason string, n int64) {
 		if reasons[key] == nil {
@@ -232,11 +226,11 @@ func (r *request) qualityRows(out *Quality, byOrg map[string]*QualityRow) error 
 		}
 		reasons[key][reason] += n
 	}
-	for _, x := range rj {
+	for _, x := range rejected {
 		n := num(x[2])
 		out.RowsRejected += n
 		add("", str(x[1]), n)
-		if office := officeOf[str(x[0])]; office != "" {
+		if office := orgs[str(x[0])]; byOrg[office] != nil {
 			byOrg[office].RowsRejected += n
 			add(office, str(x[1]), n)
 		}
@@ -260,48 +254,79 @@ func (r *request) qualityRows(out *Quality, byOrg map[string]*QualityRow) error 
 			byOrg[office].Reasons = top(rs, 3)
 		}
 	}
-	return nil
+}
+
+// monthNumber numbers a "YYYY-MM" month (year*12 + month-1), so months a
+// year apart are 12 apart; -1 for anything else.
+func monthNumber(m string) int {
+	if len(m) != 7 || m[4] != '-' {
+		return -1
+	}
+	y, err1 := strconv.Atoi(m[:4])
+	mo, err2 := strconv.Atoi(m[5:])
+	if err1 != nil || err2 != nil || mo < 1 || mo > 12 {
+		return -1
+	}
+	return y*12 + mo - 1
 }
 
 // qualityMonthCounts reads each office's disputes per month, from a year
-// before the months, and answers them and each office's disputes in the
-// months (for its rows loaded).
-func (r *request) qualityMonthCounts(out *Quality) (counts map[string]map[string]int64, loaded map[string]int64, err error) {
-	first, _ := time.Parse("2006-01", out.Months[0])
-	from, to := first.AddDate(-1, 0, 0).Format("2006-01"), out.Months[len(out.Months)-1]
-	rows, err := r.townMonths(ledger.Mediation, from, to)
+// before the months, and answers them, each office's disputes in the
+// months (for its rows loaded) and those of the months with a 编号 (the
+// duplicate check's "checked"). An office's counts run month by month from
+// 12 months before the first (index 0) to the last; -1 where it sent no
+// dispute that month.
+func (r *request) qualityMonthCounts(out *Quality) (counts map[string][]int64, loaded map[string]int64, numbered int64, err error) {
+	first := monthNumber(out.Months[0])
+	from := fmt.Sprintf("%04d-%02d", (first-12)/12, (first-12)%12+1)
+	rows, err := r.townMonths(ledger.Mediation, from, out.Months[len(out.Months)-1], true)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
-	counts, loaded = map[string]map[string]int64{}, map[string]int64{}
+	span := 12 + len(out.Months)
+	counts, loaded = map[string][]int64{}, map[string]int64{}
 	for _, x := range rows {
-		if counts[str(x[0])] == nil {
-			counts[str(x[0])] = map[string]int64{}
+		at := monthNumber(str(x[1])) - (first - 12)
+		if at < 0 || at >= span {
+			continue
 		}
-		counts[str(x[0])][str(x[1])] += num(x[2])
-		if m := str(x[1]); m >= out.Months[0] {
-			loaded[str(x[0])] += num(x[2])
+		office, n := str(x[0]), num(x[2])
+		c := counts[office]
+		if c == nil {
+			c = make([]int64, span)
+			for i := range c {
+				c[i] = -1
+			}
+			counts[office] = c
+		}
+		c[at] = max(c[at], 0) + n
+		if at >= 12 {
+			loaded[office] += n
+			numbered += num(x[3])
 		}
 	}
-	return counts, loaded, nil
+	return counts, loaded, numbered, nil
 }
 
 // qualityMonths compares each office's disputes per month with its own
 // usual level (the median of the 12 months before).
-func (r *request) qualityMonths(out *Quality, counts map[string]map[string]int64, declared map[string]bool, checks map[string]*QualityCheck, flag func(QualityFlag)) {
+func (r *request) qualityMonths(out *Quality, counts map[string][]int64, declared map[string]bool, checks map[string]*QualityCheck, flag func(QualityFlag)) {
+	var scratch []int64
 	for i := range out.Rows {
 		row := &out.Rows[i].TimelinessRow // its code and name only: the other checks fill the rest at once
-		for _, m := range out.Months {
-			mt, _ := time.Parse("2006-01", m)
-			var before []int64
-			for k := 12; k >= 1; k-- {
-				before = append(before, counts[row.OrgCode][mt.AddDate(0, -k, 0).Format("2006-01")])
-			}
-			med, ok := UsualLevel(before, OutlierHistory)
+		c := counts[row.OrgCode]
+		if c == nil {
+			continue // no dispute in two years: no usual level to hold a month to
+		}
+		for j, m := range out.Months {
+			var med float64
+			var ok bool
+			med, ok, scratch = usualLevel(c[j:j+12], OutlierHistory, scratch) // the 12 months before month j
 			if !ok {
 				continue
 			}
-			n, has := counts[row.OrgCode][m]
+			n := c[12+j]
+			has := n >= 0
 			checks[QualityHigh].Checked++
 			if has && float64(n) > OutlierFactor*med && float64(n)-med >= OutlierExcess {
 				flag(QualityFlag{Check: QualityHigh, OrgCode: row.OrgCode, OrgName: row.OrgName, Period: m, Value: float64(n), Expected: med,
@@ -383,26 +408,18 @@ func (r *request) qualityFunding(out *Quality, checks map[string]*QualityCheck, 
 // case here cost 120–200 ms on ClickHouse 18.16 every time.
 func (r *request) qualityDuplicates(out *Quality, checks map[string]*QualityCheck, flag func(QualityFlag)) error {
 	from, to := out.Months[0], out.Months[len(out.Months)-1]
-	visible := r.visibleIn("fact_dispute", from, to)
-	cond := visible + " AND " + r.sc.where(false) + " AND period >= " + r.d.Lit(from) + " AND period <= " + r.d.Lit(to) + " AND case_no != ''"
-	checked := "SELECT count(*)" + r.from("fact_dispute", cond) // the disputes the check looks at, for lineage either way
-	if r.onScopes() {
-		checked = "SELECT sum(numbered)" + r.scopeRows(ledger.Mediation.ID, r.d.CurrentScopes(ledger.Mediation.ID, r.sc.orgPrefix(), from, to))
-	}
-	res, err := r.rowsAll(checked,
-		"SELECT town_code, case_no, count(DISTINCT load_id), min(period), max(period) FROM "+warehouse.CaseRepeats.Name+" WHERE "+cond+
-			" GROUP BY town_code, case_no HAVING count(DISTINCT load_id) > 1 ORDER BY town_code, case_no")
+	// the disputes checked are counted with the months' (qualityMonthCounts)
+	cond := r.visibleIn("fact_dispute", from, to) + " AND " + r.sc.where(false) + " AND period >= " + r.d.Lit(from) + " AND period <= " + r.d.Lit(to) + " AND case_no != ''"
+	rows, err := r.rows("SELECT town_code, case_no, count(DISTINCT load_id), min(period), max(period) FROM " + warehouse.CaseRepeats.Name + " WHERE " + cond +
+		" GROUP BY town_code, case_no HAVING count(DISTINCT load_id) > 1 ORDER BY town_code, case_no")
 	if err != nil {
 		return err
-	}
-	if len(res[0]) == 1 {
-		checks[QualityDuplicate].Checked += num(res[0][0][0])
 	}
 	names := map[string]string{}
 	for i := range out.Rows {
 		names[out.Rows[i].OrgCode] = out.Rows[i].OrgName
 	}
-	for _, x := range res[1] {
+	for _, x := range rows {
 		town := str(x[0])
 		flag(QualityFlag{Check: QualityDuplicate, OrgCode: town, OrgName: names[town], Period: str(x[3]), Value: float64(num(x[2])), Expected: 1,
 			Text: fmt.Sprintf("%s编号「%s」的调解案件出现在 %d 个文件里（%s 至 %s）：同一案件只应报一次，请删去重复的一条后重新发送", names[town], str(x[1]), num(x[2]), MonthName(str(x[3])), MonthName(str(x[4])))})
@@ -415,18 +432,25 @@ func (r *request) qualityDuplicates(out *Quality, checks map[string]*QualityChec
 // ok is false with fewer than history such months. The 数据质量 check and
 // the notices' dispute jump both measure a month against it.
 func UsualLevel(months []int64, history int) (median float64, ok bool) {
-	var s []int64
+	median, ok, _ = usualLevel(months, history, nil)
+	return median, ok
+}
+
+// usualLevel is UsualLevel sorting in scratch (grown as needed and handed
+// back), for a caller that asks for many.
+func usualLevel(months []int64, history int, scratch []int64) (median float64, ok bool, _ []int64) {
+	s := scratch[:0]
 	for _, x := range months {
 		if x > 0 {
 			s = append(s, x)
 		}
 	}
 	if len(s) < history || len(s) == 0 {
-		return 0, false
+		return 0, false, s
 	}
 	slices.Sort(s)
 	if len(s)%2 == 1 {
-		return float64(s[len(s)/2]), true
+		return float64(s[len(s)/2]), true, s
 	}
-	return float64(s[len(s)/2-1]+s[len(s)/2]) / 2, true
+	return float64(s[len(s)/2-1]+s[len(s)/2]) / 2, true, s
 }
