@@ -114,6 +114,9 @@ type siteUnit struct {
 type siteHistory struct {
 	rows []siteFact
 	last string // the latest snapshot date
+	// the units of each date asked (at): the outlook asks the same year-ends
+	// for each of its measures; one request's, asked one at a time
+	units map[string][2]map[string]*siteUnit
 }
 
 // sixItemsMask is the SQL of a site row's missing 六有 items as one number:
@@ -157,8 +160,20 @@ func (r *request) readSites() (*siteHistory, error) {
 }
 
 // at is the units as the latest snapshot of each sending org on or before
-// date says.
+// date says; the caller reads them and changes nothing.
 func (h *siteHistory) at(date string) (stations, rooms map[string]*siteUnit) {
+	if u, ok := h.units[date]; ok {
+		return u[0], u[1]
+	}
+	if h.units == nil {
+		h.units = map[string][2]map[string]*siteUnit{}
+	}
+	stations, rooms = h.unitsAt(date)
+	h.units[date] = [2]map[string]*siteUnit{stations, rooms}
+	return stations, rooms
+}
+
+func (h *siteHistory) unitsAt(date string) (stations, rooms map[string]*siteUnit) {
 	latest := map[string]string{}
 	for _, x := range h.rows {
 		if x.snapshot <= date && x.snapshot > latest[x.scopeOrg] {
