@@ -59,35 +59,31 @@ type popRow struct {
 	n        int64
 }
 
-// newPopRow is a row of a county's unit (town "" for the bureau).
-func newPopRow(scopeOrg, period, county, town string, n int64) popRow {
-	own := town
-	if town == "" {
-		own = "bureau:" + county
-	}
-	return popRow{scopeOrg: scopeOrg, period: period, own: own, all: "county:" + county, n: n}
-}
-
-type populations []popRow
+// populations are the rows of readPopulation, one slice per scope org.
+type populations [][]popRow
 
 // at returns, for the latest snapshot of each unit on or before the end of
 // the year, the persons per township (key: town code), per county bureau
 // ("bureau:"+county) and per county in all ("county:"+county).
 func (p populations) at(year int) map[string]int64 {
 	end := strconv.Itoa(year) + "-12-31"
-	latest := make(map[string]string, len(p)/4+1)
-	for _, x := range p {
-		if x.period <= end && x.period > latest[x.scopeOrg] {
-			latest[x.scopeOrg] = x.period
+	out := make(map[string]int64, len(p)+len(p)/8+1) // an org's own key, and its county's
+	for _, rows := range p {
+		latest := ""
+		for _, x := range rows {
+			if x.period <= end && x.period > latest {
+				latest = x.period
+			}
 		}
-	}
-	out := make(map[string]int64, len(latest)+len(latest)/8+1)
-	for _, x := range p {
-		if latest[x.scopeOrg] != x.period {
+		if latest == "" {
 			continue
 		}
-		out[x.own] += x.n
-		out[x.all] += x.n
+		for _, x := range rows {
+			if x.period == latest {
+				out[x.own] += x.n
+				out[x.all] += x.n
+			}
+		}
 	}
 	return out
 }
@@ -134,15 +130,44 @@ func (r *request) readPopulation(l *ledger.Ledger, end string, from, to int) (po
 		if ends != nil {
 			cur = r.d.CurrentLatestAt(l.ID, r.sc.orgPrefix(), ends)
 		}
-		q = "SELECT scope_org, period, " + scopeOrgAs("county_code") + ", CASE WHEN length(scope_org) > 6 THEN scope_org ELSE '' END, " + cols[0] + r.scopeRows(l.ID, cur)
+		// the county and township are the scope org's (scopeOrgAs), cut here
+		q = "SELECT scope_org, period, " + cols[0] + r.scopeRows(l.ID, cur)
 	}
 	rows, err := r.rows(q)
 	if err != nil {
 		return nil, err
 	}
-	out := make(populations, len(rows))
-	for i, x := range rows {
-		out[i] = newPopRow(str(x[0]), str(x[1]), str(x[2]), str(x[3]), num(x[4]))
+	var out populations
+	group := map[string]int{}
+	keys := map[string][2]string{} // a county's keys of at's answer, made once
+	for _, x := range rows {
+		org := str(x[0])
+		var county, town string
+		var n int64
+		if r.onScopes() {
+			county, n = org[:min(6, len(org))], num(x[2])
+			if len(org) > 6 {
+				town = org
+			}
+		} else {
+			county, town, n = str(x[2]), str(x[3]), num(x[4])
+		}
+		k, ok := keys[county]
+		if !ok {
+			k = [2]string{"bureau:" + county, "county:" + county}
+			keys[county] = k
+		}
+		row := popRow{scopeOrg: org, period: str(x[1]), own: town, all: k[1], n: n}
+		if town == "" {
+			row.own = k[0]
+		}
+		g, ok := group[org]
+		if !ok {
+			g = len(out)
+			group[org] = g
+			out = append(out, nil)
+		}
+		out[g] = append(out[g], row)
 	}
 	return out, nil
 }
