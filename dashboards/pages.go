@@ -150,9 +150,9 @@ func (b *builder) orgName() string {
 
 func buildOverview(b *builder) error {
 	f, last := b.f, b.lastYear()
-	ans, err := b.runAll(ask{"disputes.summary", f}, ask{"disputes.summary", last}, ask{"staffing.summary", f}, ask{"funding.shortfall", f},
-		ask{"buildout.progress", f}, ask{"staffing.by_org", f}, ask{"submissions.monthly", f}, ask{"staffing.by_year", panels.Filter{Org: f.Org, Year: f.Year}}, ask{"funding.shortfall", last},
-		ask{"disputes.by_month", f}, ask{"disputes.by_month", last}) // the last two for the month chart
+	ans, err := b.runAll(append([]ask{{"disputes.summary", f}, {"disputes.summary", last}, {"staffing.summary", f}, {"funding.shortfall", f},
+		{"buildout.progress", f}, {"staffing.by_org", f}, {"submissions.monthly", f}, {"staffing.by_year", panels.Filter{Org: f.Org, Year: f.Year}}, {"funding.shortfall", last}},
+		b.monthAsks()...)...) // the month chart's last
 	if err != nil {
 		return err
 	}
@@ -375,6 +375,15 @@ func buildDisputes(b *builder) error {
 	return nil
 }
 
+// monthAsks are the panels monthChart reads: a page asks them with its
+// others at once, and the chart finds them answered.
+func (b *builder) monthAsks() []ask {
+	if b.f.Year != 0 {
+		return []ask{{"disputes.by_month", b.f.Previous()}, {"disputes.by_month", b.f}}
+	}
+	return []ask{{"disputes.by_month", b.f}}
+}
+
 // monthChart draws disputes received by month: this year beside last year,
 // or the months of a chosen range.
 func (b *builder) monthChart() error {
@@ -385,7 +394,7 @@ func (b *builder) monthChart() error {
 	}
 	if f.Year != 0 {
 		var ss []series
-		both, err := b.runAll(ask{"disputes.by_month", f.Previous()}, ask{"disputes.by_month", f})
+		both, err := b.runAll(b.monthAsks()...)
 		if err != nil {
 			return err
 		}

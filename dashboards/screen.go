@@ -102,9 +102,9 @@ func buildScreen(b *builder) error {
 			sv.Up = link{Text: text, Href: b.screenHref(up)}
 		}
 	}
-	ans, err := b.runAll(ask{"disputes.summary", f}, ask{"disputes.summary", last}, ask{"work.summary", f}, ask{"work.summary", last},
-		ask{"staffing.summary", f}, ask{"staffing.summary", last}, ask{"funding.shortfall", f}, ask{"funding.shortfall", last},
-		ask{"disputes.by_org", f}, ask{"outlook.targets", f}, ask{"submissions.monthly", f})
+	ans, err := b.runAll(append([]ask{{"disputes.summary", f}, {"disputes.summary", last}, {"work.summary", f}, {"work.summary", last},
+		{"staffing.summary", f}, {"staffing.summary", last}, {"funding.shortfall", f}, {"funding.shortfall", last},
+		{"disputes.by_org", f}, {"outlook.targets", f}, {"submissions.monthly", f}}, b.monthAsks()...)...) // the month chart's last
 	if err != nil {
 		return err
 	}

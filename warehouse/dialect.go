@@ -179,12 +179,17 @@ func (d Dialect) PeriodOf(ledgerID string) string {
 
 // ScopesOf is the condition on the scopes table that keeps the scopes of a
 // ledger within an org (a code, or a prefix of codes; "" for all): on
-// ClickHouse its ledger (the first column of the sort key) and a range of
-// scope.
+// ClickHouse its ledger (the first column of the sort key) and, within an
+// org, a range of scope (every scope of a ledger starts with its ID: the
+// range adds nothing for all, and an OR of several ledgers' ranges kept
+// 18.16 from using the key, 27-37 ms against 15-20 for meta.years).
 func (d Dialect) ScopesOf(ledgerID, org string) string {
 	lo := ledgerID + "|" + org
 	where := "scope >= " + d.quote(lo) + " AND scope < " + d.quote(nextPrefix(lo))
-	if d.keyed {
+	switch {
+	case d.keyed && org == "":
+		where = "ledger = " + d.quote(ledgerID)
+	case d.keyed:
 		where = "ledger = " + d.quote(ledgerID) + " AND " + where
 	}
 	return where
