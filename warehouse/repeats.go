@@ -55,24 +55,44 @@ func (w *Warehouse) repeatsOf(ctx context.Context, loadID string, scopes []strin
 			}
 			visible += " AND scope_key NOT IN (" + strings.Join(keys, ", ") + ")"
 		}
-		// the cases of the load that a current row of another load has too
-		// (few: the load's own rows are not read back), then every row of them
-		cases := "SELECT " + d.caseKey() + " FROM fact_dispute WHERE county_code = " + c + " AND case_no != '' AND load_id != " + own + " AND " + visible +
+		// the current rows of other loads of a case the load has too (few;
+		// most loads repeat nothing and stop here), then the load's own rows
+		// of those cases, read by its load_id (the second of the facts'
+		// sort key): the county's disputes are read once, not again for them
+		others := "SELECT town_code, case_no, scope_key, load_id, period FROM fact_dispute WHERE county_code = " + c + " AND case_no != '' AND load_id != " + own + " AND " + visible +
 			" AND " + d.caseKey() + " " + d.In() + " (SELECT " + d.caseKey() + " FROM fact_dispute WHERE county_code = " + c + " AND load_id = " + own + " AND case_no != '')"
-		q := "SELECT town_code, case_no, scope_key, load_id, period FROM fact_dispute WHERE county_code = " + c + " AND case_no != '' AND " + d.caseKey() + " " +
-			d.In() + " (" + cases + ") AND (load_id = " + own + " OR " + visible + ")"
-		res, err = w.eng.query(ctx, q)
+		res, err = w.eng.query(ctx, others)
 		if err != nil {
 			return nil, err
 		}
-		loads := map[string][]string{} // town|case → its loads
+		if len(res.Rows) == 0 {
+			continue
+		}
+		var nos []string
+		seen := map[string]bool{}
 		for _, r := range res.Rows {
+			if no := r[1].(string); !seen[no] {
+				seen[no] = true
+				nos = append(nos, d.quote(no))
+			}
+		}
+		rows := res.Rows
+		for _, part := range InChunks(nos) {
+			mine, err := w.eng.query(ctx, "SELECT town_code, case_no, scope_key, load_id, period FROM fact_dispute WHERE county_code = "+c+" AND load_id = "+own+
+				" AND case_no IN ("+strings.Join(part, ", ")+")")
+			if err != nil {
+				return nil, err
+			}
+			rows = append(rows, mine.Rows...)
+		}
+		loads := map[string][]string{} // town|case → its loads
+		for _, r := range rows {
 			k := r[0].(string) + "|" + r[1].(string)
 			if id := r[3].(string); !slices.Contains(loads[k], id) {
 				loads[k] = append(loads[k], id)
 			}
 		}
-		for _, r := range res.Rows {
+		for _, r := range rows {
 			if len(loads[r[0].(string)+"|"+r[1].(string)]) > 1 {
 				out = append(out, []any{county, r[0], r[1], toInt(r[2]), r[3], r[4]})
 			}
