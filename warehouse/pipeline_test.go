@@ -190,8 +190,18 @@ func TestResentAndCorrectedFiles(t *testing.T) {
 			if got := render(counts(t, w)); got != want {
 				t.Errorf("after a renamed copy: %s, want %s", got, want)
 			}
-			// a corrected file for 石门 March replaces only 石门 March
-			run(t, p, disputesFile(t, dir, "b_correction.csv", 2, [2]string{"石门镇司法所", "2014-03"}))
+			// a corrected file for 石门 March replaces only 石门 March, and its
+			// report says so: the five rows the renamed copy had made current
+			reps = run(t, p, disputesFile(t, dir, "b_correction.csv", 2, [2]string{"石门镇司法所", "2014-03"}))
+			var replaced []string
+			for _, tr := range reps[0].Tables {
+				for _, r := range tr.Replaces {
+					replaced = append(replaced, fmt.Sprintf("%s %s %d→%d %s", r.OrgName, r.Period, r.OldRows, r.Rows, r.OldFile))
+				}
+			}
+			if got := strings.Join(replaced, "; "); got != "石门镇 2014-03 5→2 copy.csv" {
+				t.Errorf("the correction's report of what it replaced: %q", got)
+			}
 			want = "石门镇 2014-03=2 石门镇 2014-04=5 营盘镇 2014-03=5"
 			if got := render(counts(t, w)); got != want {
 				t.Errorf("after the correction: %s, want %s", got, want)
