@@ -24,25 +24,29 @@ type pageDef struct {
 	categories    []string
 	categoryLabel string
 	noFilter      bool // the page is not about an org or a period
+	// ownFrame: the page draws its own frame, with no filter bar, so it
+	// needs no list of years beside it (the cockpit, a page a wall screen
+	// reloads every few minutes)
+	ownFrame bool
 	// ownKeys says which URL keys the page reads itself (a what-if's
 	// inputs); the filter never sees them
 	ownKeys func(string) bool
 }
 
 var pageDefs = []pageDef{
-	{"/", "总览", buildOverview, nil, "", false, nil},
-	{"/disputes", "矛盾纠纷", buildDisputes, panels.DisputeTypes, "纠纷类型", false, nil},
-	{"/staffing", "队伍", buildStaffing, nil, "", false, nil},
-	{"/funding", "经费", buildFunding, panels.FundingCategories, "经费类别", false, nil},
-	{"/buildout", "平台建设", buildBuildout, nil, "", false, nil},
-	{"/outlook", "目标进度", buildOutlook, nil, "", false, nil},
-	{"/plan", "经费测算", buildPlan, nil, "", false, isPlanKey},
-	{"/work", "业务工作", buildWork, nil, "", false, nil},
-	{"/compare", "对比分析", buildCompare, nil, "", false, isCompareKey},
-	{"/quality", "数据质量", buildQuality, nil, "", false, nil},
-	{"/brief", "月度简报", buildBrief, nil, "", false, isBriefKey},
-	{"/screen", "驾驶舱", buildScreen, nil, "", false, isScreenKey},
-	{"/jobs", "作业", buildJobs, nil, "", true, nil},
+	{"/", "总览", buildOverview, nil, "", false, false, nil},
+	{"/disputes", "矛盾纠纷", buildDisputes, panels.DisputeTypes, "纠纷类型", false, false, nil},
+	{"/staffing", "队伍", buildStaffing, nil, "", false, false, nil},
+	{"/funding", "经费", buildFunding, panels.FundingCategories, "经费类别", false, false, nil},
+	{"/buildout", "平台建设", buildBuildout, nil, "", false, false, nil},
+	{"/outlook", "目标进度", buildOutlook, nil, "", false, false, nil},
+	{"/plan", "经费测算", buildPlan, nil, "", false, false, isPlanKey},
+	{"/work", "业务工作", buildWork, nil, "", false, false, nil},
+	{"/compare", "对比分析", buildCompare, nil, "", false, false, isCompareKey},
+	{"/quality", "数据质量", buildQuality, nil, "", false, false, nil},
+	{"/brief", "月度简报", buildBrief, nil, "", false, false, isBriefKey},
+	{"/screen", "驾驶舱", buildScreen, nil, "", false, true, isScreenKey},
+	{"/jobs", "作业", buildJobs, nil, "", true, false, nil},
 }
 
 // builder assembles one page from panel answers.
@@ -973,7 +977,7 @@ func (s *Site) servePage(w http.ResponseWriter, r *http.Request, d pageDef) {
 	// the year list (for the year select) is read while the page is built
 	var yearsErr error
 	var wg sync.WaitGroup
-	if years == nil {
+	if years == nil && !d.ownFrame {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
