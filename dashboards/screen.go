@@ -102,13 +102,22 @@ func buildScreen(b *builder) error {
 			sv.Up = link{Text: text, Href: b.screenHref(up)}
 		}
 	}
-	ans, err := b.runAll(append([]ask{{"disputes.summary", f}, {"disputes.summary", last}, {"work.summary", f}, {"work.summary", last},
+	// last year's disputes are its months' (the month chart asks them too)
+	ans, err := b.runAll(append([]ask{{"disputes.summary", f}, {"disputes.by_month", last}, {"work.summary", f}, {"work.summary", last},
 		{"staffing.summary", f}, {"staffing.summary", last}, {"funding.shortfall", f}, {"funding.shortfall", last},
 		{"disputes.by_org", f}, {"outlook.targets", f}, {"submissions.monthly", f}}, b.monthAsks()...)...) // the month chart's last
 	if err != nil {
 		return err
 	}
-	d, dl := ans[0].(*panels.DisputesSummary), ans[1].(*panels.DisputesSummary)
+	d := ans[0].(*panels.DisputesSummary)
+	var dl panels.DisputeRow // last year's received and mediated, added up over its months
+	for _, m := range ans[1].(*panels.Rows[panels.DisputeRow]).Rows {
+		dl.Received += m.Received
+		dl.MediatedSuccess += m.MediatedSuccess
+	}
+	if dl.Received > 0 {
+		dl.SuccessRate = float64(dl.MediatedSuccess) / float64(dl.Received)
+	}
 	wk, wl := ans[2].(*panels.WorkSummary), ans[3].(*panels.WorkSummary)
 	s, sl := ans[4].(*panels.StaffingSummary), ans[5].(*panels.StaffingSummary)
 	gap := func(v any) (g float64) {
