@@ -201,7 +201,7 @@ func (r *request) qualityRows(out *Quality, byOrg map[string]*QualityRow) ([][]a
 		if l == ledger.Mediation {
 			continue
 		}
-		rows, err := r.townMonths(l, from, to, false)
+		rows, err := r.townMonths(l, from, to)
 		if err != nil {
 			return nil, err
 		}
@@ -256,6 +256,9 @@ func qualityRejects(out *Quality, byOrg map[string]*QualityRow, rejected [][]any
 	}
 }
 
+// numberedCase is a dispute with a 编号: those the duplicate check looks at.
+var numberedCase = warehouse.Is{Col: "case_no", Op: "<>", Val: ""}
+
 // monthNumber numbers a "YYYY-MM" month (year*12 + month-1), so months a
 // year apart are 12 apart; -1 for anything else.
 func monthNumber(m string) int {
@@ -279,7 +282,7 @@ func monthNumber(m string) int {
 func (r *request) qualityMonthCounts(out *Quality) (counts map[string][]int64, loaded map[string]int64, numbered int64, err error) {
 	first := monthNumber(out.Months[0])
 	from := fmt.Sprintf("%04d-%02d", (first-12)/12, (first-12)%12+1)
-	rows, err := r.townMonths(ledger.Mediation, from, out.Months[len(out.Months)-1], true)
+	rows, err := r.townMonths(ledger.Mediation, from, out.Months[len(out.Months)-1], numberedCase)
 	if err != nil {
 		return nil, nil, 0, err
 	}

@@ -202,13 +202,18 @@ func (r *request) scopeRows(ledgerID, current string) string {
 }
 
 // townMonths counts a ledger's current rows per township and month, from
-// rowCounts where it can answer, else from the facts; with numbered (the
-// mediation ledger's), a fourth column counts the disputes with a 编号.
-func (r *request) townMonths(l *ledger.Ledger, from, to string, numbered bool) ([][]any, error) {
+// rowCounts where it can answer, else from the facts; with where, a fourth
+// column counts the rows where it holds (a count the scope rows carry:
+// warehouse.ScopeSums, which gives both forms one definition).
+func (r *request) townMonths(l *ledger.Ledger, from, to string, where ...warehouse.Is) ([][]any, error) {
 	var sums []string
 	more := ""
-	if numbered {
-		sums, more = []string{"numbered"}, ", sum(CASE WHEN case_no <> '' THEN 1 ELSE 0 END)"
+	if len(where) > 0 {
+		c, ok := warehouse.ScopeColumn(l.ID, "", where...)
+		if !ok {
+			panic("the scope rows carry no count of " + l.ID + " for these conditions")
+		}
+		sums, more = []string{c}, ", "+sumIf(warehouse.ScopeSum{Where: where}.Cond())
 	}
 	if q, ok := r.rowCounts(l, false, from, to, sums...); ok {
 		return r.rows(q)
