@@ -65,9 +65,6 @@ type engine interface {
 	// commit writes the scope rows and the loads rows of one file so that
 	// readers switch to the new rows at once.
 	commit(ctx context.Context, scopes, loads arrow.Record) error
-	// current is the condition that a row's scope_key is its scope's
-	// current load's, among the scopes where holds ("" all).
-	current(where string) string
 	// migrateEngine runs an engine's own steps of a schema version (tables
 	// that only one engine keeps).
 	migrateEngine(ctx context.Context, version int) error
@@ -498,11 +495,12 @@ func (w *Warehouse) Commit(ctx context.Context, loadID string, scopes []string, 
 	}
 	// the keys this load replaces, marked in the same block as its own
 	var replaced []int64
+	d := w.eng.dialect()
 	for _, part := range InChunks(scopes) {
 		// the scope rows themselves: on ClickHouse those written current less
 		// those marked since, without reading the written ones again in a
 		// subquery (21 ms against 34 for a county's year of mediation scopes)
-		res, err := w.eng.query(ctx, "SELECT scope, scope_key FROM scopes WHERE "+w.eng.dialect().currentRows(w.eng.dialect().Named(part), ""))
+		res, err := w.eng.query(ctx, "SELECT scope, scope_key FROM scopes WHERE "+d.currentRows(d.Named(part), ""))
 		if err != nil {
 			return fmt.Errorf("提交载入失败：%w", err)
 		}

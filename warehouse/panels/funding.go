@@ -123,8 +123,9 @@ func (r *request) readPopulation(l *ledger.Ledger, end string, from, to int) (po
 		cond += " AND period <= " + r.d.Lit(end)
 	}
 	conds, cols := warehouse.PersonsCounted(l.ID)
+	onScopes := r.onScopes()
 	q := personCount{groups: []string{"scope_org", "period", "county_code", "town_code"}, counts: conds[:1]}.sql(r.d, r.from(table, cond))
-	if r.onScopes() {
+	if onScopes {
 		// the latest registers at the years' ends are all on or before end
 		cur := r.d.CurrentYearEnds(l.ID, r.sc.orgPrefix(), end)
 		if ends != nil {
@@ -144,7 +145,7 @@ func (r *request) readPopulation(l *ledger.Ledger, end string, from, to int) (po
 		org := str(x[0])
 		var county, town string
 		var n int64
-		if r.onScopes() {
+		if onScopes {
 			county, n = org[:min(6, len(org))], num(x[2])
 			if len(org) > 6 {
 				town = org
