@@ -132,17 +132,13 @@ func (t *Table) Next() (arrow.Record, error) {
 	if len(t.dataHint) != n {
 		t.dataHint = make([]int, n)
 	}
-	bs := make([]*array.StringBuilder, n)
+	bs := make([]TextColumn, n)
 	for i := range bs {
-		bs[i] = array.NewStringBuilder(memory.DefaultAllocator)
-		bs[i].Reserve(t.batch)
-		bs[i].ReserveData(max(t.batch*8, t.dataHint[i]+t.dataHint[i]/8))
-		defer bs[i].Release()
+		bs[i].Reserve(t.batch, max(t.batch*8, t.dataHint[i]+t.dataHint[i]/8))
 	}
 	vals := make([]string, n)
-	rb := array.NewInt64Builder(memory.DefaultAllocator)
-	defer rb.Release()
-	rows := 0
+	nums := make([]int64, 0, t.batch)
+	rows, full := 0, false
 	add := func(cells []string, num int) error {
 		clear(vals)
 		any := false
@@ -163,9 +159,9 @@ func (t *Table) Next() (arrow.Record, error) {
 			return nil // only cells outside the ledger's columns (a side note)
 		}
 		for i, v := range vals {
-			bs[i].Append(v)
+			full = bs[i].Append(v) || full
 		}
-		rb.Append(int64(num))
+		nums = append(nums, int64(num))
 		rows++
 		if t.FirstRow == 0 {
 			t.FirstRow = num
@@ -212,7 +208,7 @@ func (t *Table) Next() (arrow.Record, error) {
 		}
 		return false, add(cells, num)
 	}
-	for len(t.pending) > 0 && rows < t.batch && !t.done {
+	for len(t.pending) > 0 && rows < t.batch && !full && !t.done {
 		cells, num := t.pending[0], t.pendingN[0]
 		t.pending, t.pendingN = t.pending[1:], t.pendingN[1:]
 		if _, err := step(cells, num); err != nil {
@@ -226,7 +222,7 @@ func (t *Table) Next() (arrow.Record, error) {
 		r.nums = append(r.nums, t.pendingN...)
 		t.pending, t.pendingN = nil, nil
 	}
-	for rows < t.batch && !t.done {
+	for rows < t.batch && !full && !t.done {
 		if rows%4096 == 0 && t.ctx != nil {
 			if err := t.ctx.Err(); err != nil {
 				return nil, err
@@ -251,11 +247,13 @@ func (t *Table) Next() (arrow.Record, error) {
 		return nil, io.EOF
 	}
 	cols := make([]arrow.Array, 0, n+1)
-	for i, b := range bs {
-		t.dataHint[i] = b.DataLen()
-		cols = append(cols, b.NewArray())
+	for i := range bs {
+		t.dataHint[i] = bs[i].Bytes()
+		cols = append(cols, bs[i].Array())
 	}
-	cols = append(cols, rb.NewArray())
+	d := array.NewData(arrow.PrimitiveTypes.Int64, len(nums), []*memory.Buffer{nil, memory.NewBufferBytes(arrow.Int64Traits.CastToBytes(nums))}, nil, 0, 0)
+	cols = append(cols, array.NewInt64Data(d))
+	d.Release()
 	rec := array.NewRecord(t.Schema, cols, int64(rows))
 	for _, c := range cols {
 		c.Release()
