@@ -462,88 +462,122 @@ func (r *row) org(col string, levels ...string) *Org {
 }
 
 // setS sets a string column (no interface conversion on the hot path).
-func (r *row) setS(col string, v string) {
+func (r *row) setS(col string, v string) { r.strs[r.at(col)] = v }
+
+// setI sets an integer column; setT, a date or time (zero = NULL).
+func (r *row) setI(col string, v int64)     { r.ints[r.at(col)] = v }
+func (r *row) setT(col string, v time.Time) { r.dates[r.at(col)] = v }
+
+// at is a fact column's position; a rule naming a column its table lacks is a fault of the code.
+func (r *row) at(col string) int {
 	k, ok := r.c.out.get(col)
 	if !ok {
 		panic("transform: no column " + col + " in " + r.c.Fact.Name)
 	}
-	r.strs[k] = v
+	return k
 }
 
-func (r *row) set(col string, v any) {
-	k, ok := r.c.out.get(col)
-	if !ok {
-		panic("transform: no column " + col + " in " + r.c.Fact.Name)
-	}
-	switch x := v.(type) {
-	case string:
-		r.strs[k] = x
-	case int64:
-		r.ints[k] = x
-	case float64:
-		r.flts[k] = x
-	case time.Time:
-		r.dates[k] = x
-	default:
-		panic(fmt.Sprintf("transform: %T for column %s", v, col))
-	}
-}
-
-// factBuilder holds a record builder's column builders by their kind, so
-// that appending a row costs no type assertion per cell.
+// factBuilder collects a fact record's columns in plain slices laid out
+// as Arrow lays them out, by their kind, so that appending a row costs no
+// type assertion nor a builder's bookkeeping per cell.
 type factBuilder struct {
-	rb    *array.RecordBuilder
+	t     *ledger.Table
+	rows  int
 	kinds []ledger.Type
-	strs  []*array.StringBuilder
-	ints  []*array.Int64Builder
-	flts  []*array.Float64Builder
-	dates []*array.Date32Builder
-	times []*array.TimestampBuilder
+	strs  []ingest.TextColumn
+	ints  [][]int64 // Int and Time (seconds) columns
+	flts  [][]float64
+	days  [][]int32 // Date columns; valid says which are set
+	valid [][]byte
+	nulls []int
 }
 
-func newFactBuilder(t *ledger.Table) *factBuilder {
-	rb := array.NewRecordBuilder(memory.DefaultAllocator, t.Arrow())
+func newFactBuilder(t *ledger.Table, rows int, dataHint []int) *factBuilder {
 	n := len(t.Columns)
-	b := &factBuilder{rb: rb, kinds: make([]ledger.Type, n), strs: make([]*array.StringBuilder, n), ints: make([]*array.Int64Builder, n),
-		flts: make([]*array.Float64Builder, n), dates: make([]*array.Date32Builder, n), times: make([]*array.TimestampBuilder, n)}
+	b := &factBuilder{t: t, kinds: make([]ledger.Type, n), strs: make([]ingest.TextColumn, n), ints: make([][]int64, n),
+		flts: make([][]float64, n), days: make([][]int32, n), valid: make([][]byte, n), nulls: make([]int, n)}
 	for k, col := range t.Columns {
 		b.kinds[k] = col.Type
-		switch f := rb.Field(k).(type) {
-		case *array.StringBuilder:
-			b.strs[k] = f
-		case *array.Int64Builder:
-			b.ints[k] = f
-		case *array.Float64Builder:
-			b.flts[k] = f
-		case *array.Date32Builder:
-			b.dates[k] = f
-		case *array.TimestampBuilder:
-			b.times[k] = f
+		switch col.Type {
+		case ledger.String, ledger.Enum:
+			b.strs[k].Reserve(rows, rows*max(12, dataHint[k]+1))
+		case ledger.Int, ledger.Time:
+			b.ints[k] = make([]int64, 0, rows)
+		case ledger.Float:
+			b.flts[k] = make([]float64, 0, rows)
+		case ledger.Date:
+			b.days[k] = make([]int32, 0, rows)
+			b.valid[k] = make([]byte, 0, (rows+7)/8)
 		}
 	}
 	return b
 }
 
-// appendTo appends the row to the fact table's builders.
+// record hands the rows over as an Arrow record, and notes in dataHint
+// the bytes per row each text column held.
+func (b *factBuilder) record(dataHint []int) arrow.Record {
+	schema := b.t.Arrow()
+	cols := make([]arrow.Array, len(b.kinds))
+	for k, kind := range b.kinds {
+		var bufs []*memory.Buffer
+		nulls := 0
+		switch kind {
+		case ledger.String, ledger.Enum:
+			if b.rows > 0 {
+				dataHint[k] = (b.strs[k].Bytes() + b.rows - 1) / b.rows
+			}
+			cols[k] = b.strs[k].Array()
+			continue
+		case ledger.Int, ledger.Time:
+			bufs = []*memory.Buffer{nil, memory.NewBufferBytes(arrow.Int64Traits.CastToBytes(b.ints[k]))}
+		case ledger.Float:
+			bufs = []*memory.Buffer{nil, memory.NewBufferBytes(arrow.Float64Traits.CastToBytes(b.flts[k]))}
+		case ledger.Date:
+			bufs = []*memory.Buffer{memory.NewBufferBytes(b.valid[k]), memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(b.days[k]))}
+			nulls = b.nulls[k]
+		}
+		d := array.NewData(schema.Field(k).Type, b.rows, bufs, nil, nulls, 0)
+		cols[k] = array.MakeFromData(d)
+		d.Release()
+	}
+	rec := array.NewRecord(schema, cols, int64(b.rows))
+	for _, c := range cols {
+		c.Release()
+	}
+	return rec
+}
+
+// appendTo appends the row to the fact table's columns.
 func (r *row) appendTo(b *factBuilder) {
+	at := b.rows
+	if at%8 == 0 {
+		for k, kind := range b.kinds {
+			if kind == ledger.Date {
+				b.valid[k] = append(b.valid[k], 0)
+			}
+		}
+	}
 	for k, kind := range b.kinds {
 		switch kind {
 		case ledger.String, ledger.Enum:
 			b.strs[k].Append(r.strs[k])
 		case ledger.Int:
-			b.ints[k].Append(r.ints[k])
+			b.ints[k] = append(b.ints[k], r.ints[k])
 		case ledger.Float:
-			b.flts[k].Append(r.flts[k])
+			b.flts[k] = append(b.flts[k], r.flts[k])
 		case ledger.Date:
 			if t := r.dates[k]; !t.IsZero() {
-				b.dates[k].Append(arrow.Date32FromTime(t))
+				b.days[k] = append(b.days[k], int32(arrow.Date32FromTime(t)))
+				b.valid[k][at/8] |= 1 << (at % 8)
 			} else {
-				b.dates[k].AppendNull()
+				b.days[k] = append(b.days[k], 0)
+				b.nulls[k]++
 			}
 		case ledger.Time:
-			b.times[k].Append(arrow.Timestamp(r.dates[k].Unix()))
+			b.ints[k] = append(b.ints[k], r.dates[k].Unix())
 		}
 	}
+	b.rows++
 }
 
 // place writes the denormalised org columns and the scope of the row.
@@ -601,11 +635,11 @@ func (r *row) person(on time.Time, extra ...string) {
 	if key == "" {
 		key = "noid\x1f" + strings.Join(extra, "\x1f") + "\x1f" + p.Birth.Format("20060102")
 	}
-	r.set("person_key", PersonKey(r.c.cfg.Secret, key))
-	r.set("gender", p.Gender)
-	r.set("birth", p.Birth)
+	r.setS("person_key", PersonKey(r.c.cfg.Secret, key))
+	r.setS("gender", p.Gender)
+	r.setT("birth", p.Birth)
 	if !on.IsZero() {
-		r.set("age", Age(p.Birth, on))
+		r.setI("age", Age(p.Birth, on))
 	}
 }
 
@@ -641,21 +675,14 @@ func (c *Converter) Merge(o *Converter) {
 
 // Convert turns one ingested record into a fact record and the rejects of its rows.
 func (c *Converter) Convert(rec arrow.Record) (arrow.Record, []Reject) {
-	b := newFactBuilder(c.Fact)
-	defer b.rb.Release()
 	rows := rec.Column(c.idx.m[ingest.RowColumn]).(*array.Int64)
 	var rejects []Reject
 	r := newRow(c, rec)
 	n := int(rec.NumRows())
-	b.rb.Reserve(n)
-	if len(c.dataHint) != len(b.strs) {
-		c.dataHint = make([]int, len(b.strs))
+	if len(c.dataHint) != len(c.Fact.Columns) {
+		c.dataHint = make([]int, len(c.Fact.Columns))
 	}
-	for k, sb := range b.strs {
-		if sb != nil {
-			sb.ReserveData(n * max(12, c.dataHint[k]+1))
-		}
-	}
+	b := newFactBuilder(c.Fact, n, c.dataHint)
 	rule := rules[c.tbl.Ledger.ID]
 	if rule == nil {
 		rule = func(*row) {}
@@ -687,12 +714,7 @@ func (c *Converter) Convert(rec arrow.Record) (arrow.Record, []Reject) {
 		}
 		r.appendTo(b)
 	}
-	for k, sb := range b.strs {
-		if sb != nil && sb.Len() > 0 {
-			c.dataHint[k] = (sb.DataLen() + sb.Len() - 1) / sb.Len()
-		}
-	}
-	return b.rb.NewRecord(), rejects
+	return b.record(c.dataHint), rejects
 }
 
 func appendRow(b *array.RecordBuilder, t *ledger.Table, vals []any) {

@@ -16,7 +16,7 @@ func (r *row) event(dateCol string) (time.Time, *Org) {
 	if !ok || town == nil {
 		return t, town
 	}
-	r.set("year", int64(t.Year()))
+	r.setI("year", int64(t.Year()))
 	r.place(town, town.Code, r.c.monthOf(t))
 	return t, town
 }
@@ -53,7 +53,7 @@ func (r *row) subject(ledger string) {
 	if ok && town != nil {
 		r.place(town, town.Code, snap.Format("2006-01-02"))
 	}
-	r.set("snapshot", snap)
+	r.setT("snapshot", snap)
 	r.person(snap, ledger, clean(r.raw("编号")), r.raw("乡镇"))
 }
 
@@ -66,12 +66,12 @@ var rules = map[string]func(*row){
 	"mediation": func(r *row) {
 		received, town := r.event("受理日期")
 		r.village(town, "村(社区)", false)
-		r.set("received", received)
+		r.setT("received", received)
 		if closed, ok := r.date("结案日期"); ok {
 			if !received.IsZero() && closed.Before(received) {
 				r.fail("结案日期", clean(r.raw("结案日期")), "结案日期早于受理日期")
 			}
-			r.set("closed", closed)
+			r.setT("closed", closed)
 		}
 		pt := r.str("防止激化类型")
 		if pt == "" {
@@ -92,16 +92,16 @@ var rules = map[string]func(*row){
 	},
 	"legal_aid": func(r *row) {
 		applied, _ := r.event("申请日期")
-		r.set("applied", applied)
+		r.setT("applied", applied)
 	},
 	"consultation": func(r *row) {
 		day, _ := r.event("日期")
-		r.set("day", day)
+		r.setT("day", day)
 	},
 	"publicity": func(r *row) {
 		day, town := r.event("日期")
 		r.village(town, "村(社区)", false)
-		r.set("day", day)
+		r.setT("day", day)
 	},
 	"corrections":  func(r *row) { r.subject("corrections") },
 	"resettlement": func(r *row) { r.subject("resettlement") },
@@ -114,9 +114,9 @@ var rules = map[string]func(*row){
 			if unit.Level == LevelCounty {
 				lvl = "县"
 			}
-			r.set("org_level", lvl)
+			r.setS("org_level", lvl)
 		}
-		r.set("snapshot", snap)
+		r.setT("snapshot", snap)
 		name := clean(r.raw("姓名"))
 		if name == "" {
 			r.missing("姓名")
@@ -131,16 +131,16 @@ var rules = map[string]func(*row){
 		if err != nil {
 			r.fail("会使用计算机", comp, err.Error())
 		}
-		r.set("computer", n)
+		r.setI("computer", n)
 	},
 	"population": func(r *row) {
 		year := r.year("年度")
 		unit := r.org("单位", LevelCounty, LevelTown)
 		if unit != nil && year > 0 {
 			r.place(unit, unit.Code, strconv.FormatInt(year, 10))
-			r.set("org_level", map[bool]string{true: "县", false: "乡镇"}[unit.Level == LevelCounty])
+			r.setS("org_level", map[bool]string{true: "县", false: "乡镇"}[unit.Level == LevelCounty])
 		}
-		r.set("year", year)
+		r.setI("year", year)
 		// a population in 万人 (3.2) would read as 3 persons
 		if v := clean(r.raw("常住人口(人)")); v != "" {
 			if n, _, err := parseCountNote(v); err == nil && n < 100 {
@@ -157,13 +157,13 @@ var rules = map[string]func(*row){
 			if unit.Level == LevelCounty {
 				lvl = "县"
 			}
-			r.set("org_level", lvl)
+			r.setS("org_level", lvl)
 		}
-		r.set("year", year)
+		r.setI("year", year)
 		// an empty 标准金额: the standard is derived from the configuration
 		if clean(r.raw("标准金额")) != "" {
-			r.set("standard_fen", r.money("标准金额"))
-			r.set("standard_given", int64(1))
+			r.setI("standard_fen", r.money("标准金额"))
+			r.setI("standard_given", int64(1))
 		}
 	},
 	"site": func(r *row) {
@@ -173,16 +173,16 @@ var rules = map[string]func(*row){
 		if ok && town != nil {
 			r.place(town, town.Code, snap.Format("2006-01-02"))
 		}
-		r.set("snapshot", snap)
-		r.set("level", level)
+		r.setT("snapshot", snap)
+		r.setS("level", level)
 		r.village(town, "村(社区)", level == ledger.RoomLevel)
 		est, _ := r.date("建立日期")
-		r.set("established", est)
+		r.setT("established", est)
 		std, okStd := r.date("规范化验收日期")
 		if okStd && !est.IsZero() && std.Before(est) {
 			r.fail("规范化验收日期", clean(r.raw("规范化验收日期")), "验收日期早于建立日期")
 		}
-		r.set("standardized", std)
+		r.setT("standardized", std)
 	},
 }
 
