@@ -39,6 +39,9 @@ func TestMain(m *testing.M) {
 		s.Stop()
 		os.RemoveAll(s.Dir)
 	}
+	if benchF.dir != "" { // the ingest benchmark's files (36 MB, and the .xls)
+		os.RemoveAll(benchF.dir)
+	}
 	os.Exit(code)
 }
 
