@@ -73,6 +73,8 @@ type Converter struct {
 	villages   map[[2]string]orgHit         // town code and village name → village
 	scopeKeys  map[[2]string]scopeHit       // scope org and period → scope, key
 	months     map[int]string               // year*100+month → "2006-01"
+	dates      map[string]dateHit           // a date as written → as read
+	latest     time.Time                    // the latest date a cell may hold: tomorrow
 	mediators  map[[2]string]string         // mediator and township as written → mediator_key
 	dataHint   []int                        // bytes per row each text column held in the last record
 	at         factColumns                  // where the columns every fact table has are
@@ -174,6 +176,8 @@ func NewConverter(t *ingest.Table, reg *Registry, cfg Config, loadID string) (*C
 	c.villages = map[[2]string]orgHit{}
 	c.scopeKeys = map[[2]string]scopeHit{}
 	c.months = map[int]string{}
+	c.dates = map[string]dateHit{}
+	c.latest = cfg.Now.AddDate(0, 0, 1)
 	c.mediators = map[[2]string]string{}
 	if reg != nil {
 		c.countyHint = countyOfFile(t, reg, cfg.Within)
@@ -321,6 +325,12 @@ type orgKey struct {
 	levels int // a bit per level
 }
 
+type dateHit struct {
+	t         time.Time
+	monthOnly bool
+	err       error
+}
+
 type scopeHit struct {
 	scope string
 	key   int64
@@ -363,7 +373,16 @@ func (r *row) str(col string) string {
 
 func (r *row) date(col string) (time.Time, bool) {
 	v := r.raw(col)
-	t, monthOnly, err := ParseDateIn(v, r.c.tbl.Date1904)
+	// a county's year of disputes has a few hundred distinct dates, and a
+	// date written 2014年3月5日 takes the regular expressions microseconds
+	hit, ok := r.c.dates[v]
+	if !ok {
+		hit.t, hit.monthOnly, hit.err = ParseDateIn(v, r.c.tbl.Date1904)
+		if len(r.c.dates) < cacheLimit {
+			r.c.dates[strings.Clone(v)] = hit
+		}
+	}
+	t, monthOnly, err := hit.t, hit.monthOnly, hit.err
 	if monthOnly && err == nil && r.c.tbl.Ledger.Kind == ledger.Event {
 		r.c.Notes.MonthOnly++
 	}
@@ -376,7 +395,7 @@ func (r *row) date(col string) (time.Time, bool) {
 			r.missing(col)
 		}
 		return t, false
-	case t.After(r.c.cfg.Now.AddDate(0, 0, 1)):
+	case t.After(r.c.latest):
 		r.fail(col, clean(v), "日期在今天之后，可能写错了年份")
 		return time.Time{}, false
 	}
