@@ -254,3 +254,15 @@ func TestValuesAsClerksType(t *testing.T) {
 		}
 	}
 }
+
+func TestCleanEmptyMarks(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"--", ""}, {" - ", ""}, {"—", ""}, {"——", ""}, {"/", ""}, {`\`, ""}, {"无数据", ""}, {"空", ""},
+		{"null", ""}, {"NULL", ""}, {"N/A", ""}, {"n/a", ""}, {"　／　", ""}, {"－", ""},
+		{"无", "无"}, {"空白", "空白"}, {"书面", "书面"}, {"-1", "-1"}, {"", ""}, {" 石门镇 ", "石门镇"}, {"２０１４", "2014"},
+	} {
+		if got := clean(tc.in); got != tc.want {
+			t.Errorf("clean(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
