@@ -252,6 +252,7 @@ type row struct {
 	num     int
 	rejects []Reject
 	scope   string
+	rows    *int // the scope's count in the record, or nil (see scopeHit)
 	strs    []string
 	ints    []int64
 	flts    []float64
@@ -274,7 +275,7 @@ func (r *row) reset() {
 	clear(r.ints)
 	clear(r.flts)
 	clear(r.dates)
-	r.scope = ""
+	r.scope, r.rows = "", nil
 	r.rejects = r.rejects[:0]
 }
 
@@ -334,6 +335,7 @@ type dateHit struct {
 type scopeHit struct {
 	scope string
 	key   int64
+	rows  *int // the record's accepted rows of the scope so far (counted, not hashed, per row)
 }
 
 var levelBits = map[string]int{LevelCounty: 1, LevelTown: 2, LevelVillage: 4}
@@ -609,10 +611,11 @@ func (r *row) place(o *Org, scopeOrg, period string) {
 		hit.scope = r.c.tbl.Ledger.ID + "|" + scopeOrg + "|" + period
 		hit.key = ScopeKey(hit.scope, r.c.loadID)
 		if len(r.c.scopeKeys) < cacheLimit {
+			hit.rows = new(int)
 			r.c.scopeKeys[[2]string{scopeOrg, period}] = hit
 		}
 	}
-	r.scope = hit.scope
+	r.scope, r.rows = hit.scope, hit.rows
 	r.ints[at.scopeKey] = hit.key
 	r.strs[at.scopeOrg], r.strs[at.period] = scopeOrg, period
 }
@@ -707,7 +710,11 @@ func (c *Converter) Convert(rec arrow.Record) (arrow.Record, []Reject) {
 		rule = func(*row) {}
 	}
 	so, pe := c.at.scopeOrg, c.at.period
-	lastScope, lastOrg, lastPeriod := "\x00", "\x00", "\x00" // the sets change only when these do
+	lastOrg, lastPeriod := "\x00", "\x00" // the sets change only when these do
+	// the scopes' rows are counted through their cached hit, and added to
+	// the maps once a record: a map assignment per row took 120 ns of 3,100
+	var counted []string
+	var countedRows []*int
 	for i := range n {
 		r.reset()
 		r.i, r.num = i, int(rows.Value(i))
@@ -721,10 +728,13 @@ func (c *Converter) Convert(rec arrow.Record) (arrow.Record, []Reject) {
 			continue
 		}
 		c.Accepted++
-		if r.scope != lastScope {
-			c.Scopes[r.scope], lastScope = true, r.scope
+		if r.rows == nil {
+			c.Scopes[r.scope] = true
+			c.ScopeRows[r.scope]++
+		} else if *r.rows++; *r.rows == 1 {
+			counted = append(counted, r.scope)
+			countedRows = append(countedRows, r.rows)
 		}
-		c.ScopeRows[r.scope]++
 		if o := r.strs[so]; o != lastOrg {
 			c.Orgs[o], lastOrg = true, o
 		}
@@ -732,6 +742,11 @@ func (c *Converter) Convert(rec arrow.Record) (arrow.Record, []Reject) {
 			c.Periods[p], lastPeriod = true, p
 		}
 		r.appendTo(b)
+	}
+	for k, sc := range counted {
+		c.Scopes[sc] = true
+		c.ScopeRows[sc] += *countedRows[k]
+		*countedRows[k] = 0
 	}
 	return b.record(c.dataHint), rejects
 }
