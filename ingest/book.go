@@ -361,6 +361,7 @@ func openText(f *os.File, name string, opt Options) (*book, error) {
 	cr.Comma = comma
 	cr.FieldsPerRecord = -1
 	cr.LazyQuotes = true
+	cr.ReuseRecord = true // rowSource: a row kept is copied
 	src := &csvSource{r: cr, utf8: enc == encUTF8, max: lim.MaxColumns}
 	return &book{Format: format, Sheets: []bookSheet{{open: func() (rowSource, *mergeFill, error) { return src, nil, nil }}}}, nil
 }

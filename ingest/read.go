@@ -189,7 +189,7 @@ func (t *Table) Next() (arrow.Record, error) {
 					return false, err
 				}
 			}
-			t.held = append(t.held, cells)
+			t.held = append(t.held, slices.Clone(cells)) // a source may reuse its slice (rowSource)
 			t.heldN = append(t.heldN, num)
 			return false, nil
 		case rowHeader:
@@ -198,7 +198,7 @@ func (t *Table) Next() (arrow.Record, error) {
 				return false, nil // a header printed again (on each page, or over a quarter of the same table)
 			}
 			// another table starts: its titles, header and rows are read as one of their own
-			t.rest = &replaySource{rows: append(t.held, cells), nums: append(t.heldN, num), src: t.src}
+			t.rest = &replaySource{rows: append(t.held, slices.Clone(cells)), nums: append(t.heldN, num), src: t.src}
 			t.held, t.heldN = nil, nil
 			t.done = true
 			return true, nil
@@ -269,7 +269,10 @@ func (t *Table) wrap(err error, row int) error {
 	return &FileError{File: t.File, Sheet: t.Sheet, Row: row, Reason: err.Error()}
 }
 
-// rowSource yields a sheet's rows with their 1-based row numbers.
+// rowSource yields a sheet's rows with their 1-based row numbers. The
+// slice of cells is the caller's until the next call only (the CSV source
+// reuses it: 240 bytes a row less to allocate and collect); a caller that
+// keeps a row keeps a copy.
 type rowSource interface {
 	next() ([]string, int, error)
 }
@@ -438,7 +441,7 @@ func findTable(src rowSource, file, sheet string, opt Options, fill *mergeFill) 
 		if err != nil {
 			return nil, &FileError{File: file, Sheet: sheet, Row: num, Reason: err.Error()}
 		}
-		buf = append(buf, cells)
+		buf = append(buf, slices.Clone(cells)) // a source may reuse its slice (rowSource)
 		nums = append(nums, num)
 	}
 	if len(buf) == 0 || allBlank(buf) {
