@@ -51,7 +51,8 @@ test: vet
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzUpload$$' -fuzztime $(FUZZ_UPLOAD) ./dashboards/
 
 # Ingest throughput on each engine beside the engine's own bulk load (the
-# .xls beside a Go .xls library needs LibreOffice's soffice to write it); each
+# .xls beside a Go .xls library needs LibreOffice's soffice to write it); the
+# Go side of a load alone (read and convert, ns a row); each
 # dashboard page's server time and first-load bytes; the pages under 20
 # concurrent readers against sifa serve; and the province (100 counties, 10
 # years, about 10 million disputes, written once into the temp folder, 1.4 GB)
@@ -59,6 +60,7 @@ test: vet
 # SIFA_BENCH_COUNTIES=16 for a quick look).
 bench: $(BIN)
 	$(GO) test -tags $(TAGS) -run '^$$' -bench Ingest -benchtime 3x -timeout 60m ./warehouse/
+	$(GO) test -tags $(TAGS) -run '^$$' -bench ReadConvert -benchtime 5x ./transform/
 	$(GO) test -tags $(TAGS) -run '^$$' -bench Pages -benchtime 200x -timeout 30m ./dashboards/
 	SIFA_BIN=$(abspath $(BIN)) $(GO) test -tags $(TAGS) -run '^$$' -bench ServeUnderLoad -benchtime 1x -timeout 10m ./cmd/sifa/
 	$(GO) test -tags $(TAGS) -run '^$$' -bench 'Scale$$' -benchtime 1x -timeout 120m ./cmd/sifa/
