@@ -436,3 +436,49 @@ func TestLyingZipBomb(t *testing.T) {
 		t.Errorf("reading the bomb allocated %d MB", grew>>20)
 	}
 }
+
+// TestCSVStackedTables reads a CSV holding two tables one below the other,
+// each under its own title lines, with a title-like line inside the first:
+// the rows the reader keeps while it looks (the header scan, the titles held
+// back, the rows of the table below) must survive the CSV source reusing its
+// row slice.
+func TestCSVStackedTables(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("人民调解台账\n填报单位：石门镇司法所\n编号,受理日期,乡镇,纠纷类型,当事人数,调解结果\n")
+	var want []string
+	want = append(want, "#1 石门镇司法所 :")
+	for i := range 60 { // past the rows the header scan reads ahead
+		if i == 40 {
+			b.WriteString("第二页\n") // a title-like line held back, then data again: it was no title
+			want = append(want, "第二页////44")
+		}
+		row := 4 + i + min(1, i/40)
+		fmt.Fprintf(&b, "A%d,2014-10-%02d,石门镇,邻里,%d,调解成功\n", i, 1+i%28, 2+i%3)
+		want = append(want, fmt.Sprintf("A%d/2014-10-%02d/石门镇/%d/%d", i, 1+i%28, 2+i%3, row))
+	}
+	b.WriteString(",,,,,\n人民调解台账（第一季度）\n统计时点：2015年3月31日\n填报单位：营盘镇司法所\n" +
+		"乡镇,编号,受理日期,当事人数,纠纷类型,调解结果\n" + // its columns in another order: another table
+		"营盘镇,B1,2015-01-05,2,婚姻家庭,调解成功\n营盘镇,B2,2015-03-06,2,邻里,正在调解\n")
+	want = append(want, "#2 营盘镇司法所 2015年3月31日:", "B1/2015-01-05/营盘镇/2/70", "B2/2015-03-06/营盘镇/2/71")
+	for _, batch := range []int{1, 7, 65536} {
+		t.Run(fmt.Sprint(batch), func(t *testing.T) {
+			tables, rows, err := readAll(t, writeFile(t, "stacked.csv", []byte(b.String())), Options{BatchRows: batch})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(tables) != 2 {
+				t.Fatalf("%d tables, want 2", len(tables))
+			}
+			var got []string
+			for k, rs := range rows {
+				got = append(got, fmt.Sprintf("#%d %s %s:", k+1, tables[k].Reporter, tables[k].Snapshot))
+				for _, r := range rs {
+					got = append(got, r["编号"]+"/"+r["受理日期"]+"/"+r["乡镇"]+"/"+r["当事人数"]+"/"+r[RowColumn])
+				}
+			}
+			if g, w := strings.Join(got, " "), strings.Join(want, " "); g != w {
+				t.Errorf("read\n%s\nwant\n%s", g, w)
+			}
+		})
+	}
+}
