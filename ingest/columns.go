@@ -34,8 +34,7 @@ func (c *TextColumn) Append(v string) bool {
 	return len(c.data) >= ColumnFull
 }
 
-// Len is the number of cells; Bytes, their bytes.
-func (c *TextColumn) Len() int   { return max(0, len(c.ends)-1) }
+// Bytes is the bytes of the cells so far.
 func (c *TextColumn) Bytes() int { return len(c.data) }
 
 // Array hands the cells over as an Arrow string array; the column is empty after.

@@ -252,17 +252,16 @@ type row struct {
 	num     int
 	rejects []Reject
 	scope   string
-	rows    *int // the scope's count in the record, or nil (see scopeHit)
+	tally   *scopeTally // the scope's count in the record, or nil (see scopeHit)
 	strs    []string
 	ints    []int64
-	flts    []float64
 	dates   []time.Time     // zero = NULL
 	cols    []*array.String // the source record's text columns, by their index
 }
 
 func newRow(c *Converter, rec arrow.Record) *row {
 	n := len(c.Fact.Columns)
-	r := &row{c: c, rec: rec, strs: make([]string, n), ints: make([]int64, n), flts: make([]float64, n), dates: make([]time.Time, n),
+	r := &row{c: c, rec: rec, strs: make([]string, n), ints: make([]int64, n), dates: make([]time.Time, n),
 		cols: make([]*array.String, rec.NumCols())}
 	for k := range r.cols {
 		r.cols[k], _ = rec.Column(k).(*array.String)
@@ -273,9 +272,8 @@ func newRow(c *Converter, rec arrow.Record) *row {
 func (r *row) reset() {
 	clear(r.strs)
 	clear(r.ints)
-	clear(r.flts)
 	clear(r.dates)
-	r.scope, r.rows = "", nil
+	r.scope, r.tally = "", nil
 	r.rejects = r.rejects[:0]
 }
 
@@ -335,7 +333,15 @@ type dateHit struct {
 type scopeHit struct {
 	scope string
 	key   int64
-	rows  *int // the record's accepted rows of the scope so far (counted, not hashed, per row)
+	tally *scopeTally
+}
+
+// scopeTally counts a scope's accepted rows in the record being converted:
+// through its cached hit, not by hashing the scope per row; Convert adds
+// the tallies to Scopes and ScopeRows once a record.
+type scopeTally struct {
+	scope string
+	n     int
 }
 
 var levelBits = map[string]int{LevelCounty: 1, LevelTown: 2, LevelVillage: 4}
@@ -507,7 +513,6 @@ type factBuilder struct {
 	kinds []ledger.Type
 	strs  []ingest.TextColumn
 	ints  [][]int64 // Int and Time (seconds) columns
-	flts  [][]float64
 	days  [][]int32 // Date columns; valid says which are set
 	valid [][]byte
 	nulls []int
@@ -516,7 +521,7 @@ type factBuilder struct {
 func newFactBuilder(t *ledger.Table, rows int, dataHint []int) *factBuilder {
 	n := len(t.Columns)
 	b := &factBuilder{t: t, kinds: make([]ledger.Type, n), strs: make([]ingest.TextColumn, n), ints: make([][]int64, n),
-		flts: make([][]float64, n), days: make([][]int32, n), valid: make([][]byte, n), nulls: make([]int, n)}
+		days: make([][]int32, n), valid: make([][]byte, n), nulls: make([]int, n)}
 	for k, col := range t.Columns {
 		b.kinds[k] = col.Type
 		switch col.Type {
@@ -525,7 +530,8 @@ func newFactBuilder(t *ledger.Table, rows int, dataHint []int) *factBuilder {
 		case ledger.Int, ledger.Time:
 			b.ints[k] = make([]int64, 0, rows)
 		case ledger.Float:
-			b.flts[k] = make([]float64, 0, rows)
+			// no rule or catalog read fills one: a fact table with one is a fault of the code
+			panic("transform: no rule fills the Float column " + t.Name + "." + col.Name)
 		case ledger.Date:
 			b.days[k] = make([]int32, 0, rows)
 			b.valid[k] = make([]byte, 0, (rows+7)/8)
@@ -551,8 +557,6 @@ func (b *factBuilder) record(dataHint []int) arrow.Record {
 			continue
 		case ledger.Int, ledger.Time:
 			bufs = []*memory.Buffer{nil, memory.NewBufferBytes(arrow.Int64Traits.CastToBytes(b.ints[k]))}
-		case ledger.Float:
-			bufs = []*memory.Buffer{nil, memory.NewBufferBytes(arrow.Float64Traits.CastToBytes(b.flts[k]))}
 		case ledger.Date:
 			bufs = []*memory.Buffer{memory.NewBufferBytes(b.valid[k]), memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(b.days[k]))}
 			nulls = b.nulls[k]
@@ -584,8 +588,6 @@ func (r *row) appendTo(b *factBuilder) {
 			b.strs[k].Append(r.strs[k])
 		case ledger.Int:
 			b.ints[k] = append(b.ints[k], r.ints[k])
-		case ledger.Float:
-			b.flts[k] = append(b.flts[k], r.flts[k])
 		case ledger.Date:
 			if t := r.dates[k]; !t.IsZero() {
 				b.days[k] = append(b.days[k], int32(arrow.Date32FromTime(t)))
@@ -611,11 +613,11 @@ func (r *row) place(o *Org, scopeOrg, period string) {
 		hit.scope = r.c.tbl.Ledger.ID + "|" + scopeOrg + "|" + period
 		hit.key = ScopeKey(hit.scope, r.c.loadID)
 		if len(r.c.scopeKeys) < cacheLimit {
-			hit.rows = new(int)
+			hit.tally = &scopeTally{scope: hit.scope}
 			r.c.scopeKeys[[2]string{scopeOrg, period}] = hit
 		}
 	}
-	r.scope, r.rows = hit.scope, hit.rows
+	r.scope, r.tally = hit.scope, hit.tally
 	r.ints[at.scopeKey] = hit.key
 	r.strs[at.scopeOrg], r.strs[at.period] = scopeOrg, period
 }
@@ -713,8 +715,7 @@ func (c *Converter) Convert(rec arrow.Record) (arrow.Record, []Reject) {
 	lastOrg, lastPeriod := "\x00", "\x00" // the sets change only when these do
 	// the scopes' rows are counted through their cached hit, and added to
 	// the maps once a record: a map assignment per row took 120 ns of 3,100
-	var counted []string
-	var countedRows []*int
+	var counted []*scopeTally
 	for i := range n {
 		r.reset()
 		r.i, r.num = i, int(rows.Value(i))
@@ -728,12 +729,11 @@ func (c *Converter) Convert(rec arrow.Record) (arrow.Record, []Reject) {
 			continue
 		}
 		c.Accepted++
-		if r.rows == nil {
+		if r.tally == nil { // past the cache's bound
 			c.Scopes[r.scope] = true
 			c.ScopeRows[r.scope]++
-		} else if *r.rows++; *r.rows == 1 {
-			counted = append(counted, r.scope)
-			countedRows = append(countedRows, r.rows)
+		} else if r.tally.n++; r.tally.n == 1 {
+			counted = append(counted, r.tally)
 		}
 		if o := r.strs[so]; o != lastOrg {
 			c.Orgs[o], lastOrg = true, o
@@ -743,10 +743,10 @@ func (c *Converter) Convert(rec arrow.Record) (arrow.Record, []Reject) {
 		}
 		r.appendTo(b)
 	}
-	for k, sc := range counted {
-		c.Scopes[sc] = true
-		c.ScopeRows[sc] += *countedRows[k]
-		*countedRows[k] = 0
+	for _, s := range counted {
+		c.Scopes[s.scope] = true
+		c.ScopeRows[s.scope] += s.n
+		s.n = 0
 	}
 	return b.record(c.dataHint), rejects
 }
