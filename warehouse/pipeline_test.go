@@ -241,6 +241,69 @@ func TestResentAndCorrectedFiles(t *testing.T) {
 	}
 }
 
+// TestCommitReplacesWhatItRead: a commit marks replaced the keys current in
+// its scopes whether the load read them before (Present, as the pipeline
+// does for its report) or not, each key once, however many of the load's
+// sheets read the same scope.
+func TestCommitReplacesWhatItRead(t *testing.T) {
+	const (
+		shimenMar  = "990121100|2014-03"
+		shimenApr  = "990121100|2014-04"
+		yingpanMar = "990121101|2014-03"
+	)
+	cases := []struct {
+		name string
+		read [][]string // the scopes of each Present handed to the commit
+	}{
+		{"none read", nil},
+		{"one of three read", [][]string{{shimenMar}}},
+		{"all read", [][]string{{shimenMar, shimenApr, yingpanMar}}},
+		{"read by two sheets", [][]string{{shimenMar, shimenApr}, {shimenApr, yingpanMar}}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			for engine, dsn := range engines(t) { // a fresh warehouse each
+				t.Run(engine, func(t *testing.T) {
+					ctx := context.Background()
+					dir, w, p := withRegistry(t, dsn)
+					run(t, p, disputesFile(t, dir, "a.csv", 3, [2]string{"石门", "2014-03"}, [2]string{"石门", "2014-04"}, [2]string{"营盘", "2014-03"}))
+					if got := render(counts(t, w)); got != "石门镇 2014-03=3 石门镇 2014-04=3 营盘镇 2014-03=3" {
+						t.Fatalf("before: %s", got)
+					}
+					var present []*warehouse.Present
+					for _, scopes := range c.read {
+						pr, err := w.Present(ctx, ledger.FactFor(ledger.Mediation.ID), scopes)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if n := len(pr.Loads()); n != len(scopes) {
+							t.Fatalf("Present(%v) found %d current loads, want %d", scopes, n, len(scopes))
+						}
+						present = append(present, pr)
+					}
+					// a load that wrote no row in the three scopes (a 零上报 of each)
+					scopes := []string{"mediation|" + shimenMar, "mediation|" + shimenApr, "mediation|" + yingpanMar}
+					err := w.Commit(ctx, "Z", scopes, []warehouse.Load{{LoadID: "Z", File: "z", Sheet: warehouse.ZeroReportSheet, SHA256: "z", Ledger: "mediation",
+						At: time.Now()}}, present...)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if got := render(counts(t, w)); got != "" {
+						t.Errorf("after the commit the first load still counts: %s", got)
+					}
+					res, err := w.Query(ctx, "SELECT count(*), count(DISTINCT scope_key) FROM scopes WHERE superseded = 1")
+					if err != nil {
+						t.Fatal(err)
+					}
+					if n, keys := toInt(res.Rows[0][0]), toInt(res.Rows[0][1]); n != 3 || keys != 3 {
+						t.Errorf("the replaced keys were marked %d times (%d keys), want 3 (3)", n, keys)
+					}
+				})
+			}
+		})
+	}
+}
+
 func TestRejectsAreStoredMasked(t *testing.T) {
 	for engine, dsn := range engines(t) {
 		t.Run(engine, func(t *testing.T) {

@@ -5,9 +5,11 @@
 package warehouse
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/big"
 	"os"
 	"reflect"
@@ -473,8 +475,10 @@ type Load struct {
 }
 
 // Commit makes a file's rows current: every scope it wrote points at its
-// load, and its loads rows record it, at once.
-func (w *Warehouse) Commit(ctx context.Context, loadID string, scopes []string, loads []Load) error {
+// load, and its loads rows record it, at once. present are the scopes'
+// current rows the load read since its lock began (Present); the scopes
+// they do not cover are read here.
+func (w *Warehouse) Commit(ctx context.Context, loadID string, scopes []string, loads []Load, present ...*Present) error {
 	version := time.Now().UnixNano()
 	// each scope's row carries its counts: the rows the load wrote into it
 	// and the sums of its rows, so they turn current with it
@@ -493,21 +497,33 @@ func (w *Warehouse) Commit(ctx context.Context, loadID string, scopes []string, 
 	for i, s := range scopes {
 		srows = append(srows, scopeRow(s, loadID, keys[i], version, 0, rows[s], sums[keys[i]]))
 	}
-	// the keys this load replaces, marked in the same block as its own
+	// the keys this load replaces, marked in the same block as its own:
+	// those read before (present) and those of the other scopes
+	var current []presentRow
+	var unread []string
+	mine := make(map[string]bool, len(scopes))
+	for _, s := range scopes {
+		mine[s] = true
+		if !slices.ContainsFunc(present, func(p *Present) bool { return p.looked[s] }) {
+			unread = append(unread, s)
+		}
+	}
+	seen := map[int64]bool{} // a scope two sheets wrote was read for each
+	for _, p := range present {
+		for _, r := range p.rows {
+			if mine[r.scope] && !seen[r.key] {
+				seen[r.key] = true
+				current = append(current, r)
+			}
+		}
+	}
+	if err := w.readPresent(ctx, unread, &current); err != nil {
+		return fmt.Errorf("提交载入失败：%w", err)
+	}
 	var replaced []int64
-	d := w.eng.dialect()
-	for _, part := range InChunks(scopes) {
-		// the scope rows themselves: on ClickHouse those written current less
-		// those marked since, without reading the written ones again in a
-		// subquery (21 ms against 34 for a county's year of mediation scopes)
-		res, err := w.eng.query(ctx, "SELECT scope, scope_key FROM scopes WHERE "+d.currentRows(d.Named(part), ""))
-		if err != nil {
-			return fmt.Errorf("提交载入失败：%w", err)
-		}
-		for _, r := range res.Rows {
-			srows = append(srows, scopeRow(r[0].(string), loadID, r[1].(int64), version, 1, 0, nil))
-			replaced = append(replaced, r[1].(int64))
-		}
+	for _, r := range current {
+		srows = append(srows, scopeRow(r.scope, loadID, r.key, version, 1, 0, nil))
+		replaced = append(replaced, r.key)
 	}
 	// the cases this load sends again, written before the block that makes
 	// the load current (their rows of this load count from then on)
@@ -878,20 +894,109 @@ type Current struct {
 	Rows         int64
 }
 
-// CurrentOf reads, for scopes of one fact table ("org|period"), the
-// current load of each and its rows there (scopes nobody loaded yet are
-// left out). The list of scopes is a plain IN: a cluster's GLOBAL IN is
-// for subqueries, and ClickHouse 18.16 fails it on a list of literals.
-func (w *Warehouse) CurrentOf(ctx context.Context, t *ledger.Table, scopes []string) ([]Current, error) {
-	var out []Current
-	for _, part := range InChunks(scopes) {
-		c, err := w.currentOf(ctx, t, part)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c...)
+// Present is what is current in some scopes, read once by a load under
+// its lock (LoadLock) after its rows are written: its report names the
+// loads it replaces from it (Loads), and its commit marks the keys in it
+// replaced without reading the scope rows again. A province's file load on
+// ClickHouse 18.16 read them twice, 9 ms each (docs/bench.md, seventh pass).
+type Present struct {
+	looked map[string]bool // the scopes read (ledger|org|period)
+	rows   []presentRow
+	files  map[string]loadFile // load_id → its file, of the loads with rows here
+}
+
+// presentRow is a current scope row: its scope, key, load and rows.
+type presentRow struct {
+	scope, loadID string
+	key, rows     int64
+}
+
+type loadFile struct {
+	file string
+	at   time.Time
+}
+
+// Present reads the current scope rows of scopes of one fact table
+// ("org|period"). The list of scopes is a plain IN: a cluster's GLOBAL IN
+// is for subqueries, and ClickHouse 18.16 fails it on a list of literals.
+func (w *Warehouse) Present(ctx context.Context, t *ledger.Table, scopes []string) (*Present, error) {
+	p := &Present{looked: map[string]bool{}, files: map[string]loadFile{}}
+	full := make([]string, len(scopes))
+	for i, s := range scopes {
+		full[i] = ledgerOfTable[t.Name] + "|" + s
+		p.looked[full[i]] = true
 	}
-	return out, nil
+	if err := w.readPresent(ctx, full, &p.rows); err != nil {
+		return nil, err
+	}
+	ids := map[string]bool{}
+	for _, r := range p.rows {
+		if r.rows > 0 {
+			ids[r.loadID] = true
+		}
+	}
+	if len(ids) == 0 {
+		return p, nil
+	}
+	d := w.eng.dialect()
+	var idl []string
+	for _, id := range slices.Sorted(maps.Keys(ids)) {
+		idl = append(idl, d.Lit(id))
+	}
+	files, err := w.eng.query(ctx, "SELECT load_id, min(file), min(loaded_at) FROM loads WHERE load_id IN ("+strings.Join(idl, ", ")+") GROUP BY load_id")
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files.Rows {
+		p.files[fmt.Sprint(f[0])] = loadFile{fmt.Sprint(f[1]), TimeOf(f[2])}
+	}
+	return p, nil
+}
+
+// readPresent appends the current rows of the scopes named (ledger|org|period)
+// to rows: on ClickHouse those written current less those marked since,
+// without reading the written ones again in a subquery (21 ms against 34
+// for a county's year of mediation scopes). The rows carry the rows their
+// load wrote, so the facts are not read: a file's lookup read its
+// counties' fact rows (10-25 ms a file on ClickHouse 18.16 while a
+// province loads) where the scope rows take a few.
+func (w *Warehouse) readPresent(ctx context.Context, scopes []string, rows *[]presentRow) error {
+	d := w.eng.dialect()
+	for _, part := range InChunks(scopes) {
+		res, err := w.eng.query(ctx, "SELECT scope, scope_key, load_id, rows FROM scopes WHERE "+d.currentRows(d.Named(part), ""))
+		if err != nil {
+			return err
+		}
+		for _, r := range res.Rows {
+			*rows = append(*rows, presentRow{scope: fmt.Sprint(r[0]), key: toInt(r[1]), loadID: fmt.Sprint(r[2]), rows: toInt(r[3])})
+		}
+	}
+	return nil
+}
+
+// Loads are the loads current in the scopes read, with their rows there,
+// per org and period (scopes whose current load wrote no row, a 零上报,
+// are left out: they replace nothing).
+func (p *Present) Loads() []Current {
+	type at struct{ org, period, loadID string }
+	most := map[at]int64{}
+	for _, r := range p.rows {
+		if r.rows <= 0 {
+			continue
+		}
+		_, org, period := scopeParts(r.scope)
+		k := at{org, period, r.loadID}
+		most[k] = max(most[k], r.rows)
+	}
+	out := make([]Current, 0, len(most))
+	for k, n := range most {
+		f := p.files[k.loadID]
+		out = append(out, Current{Org: k.org, Period: k.period, LoadID: k.loadID, File: f.file, LoadedAt: f.at, Rows: n})
+	}
+	slices.SortFunc(out, func(a, b Current) int {
+		return cmp.Or(cmp.Compare(a.Org, b.Org), cmp.Compare(a.Period, b.Period), cmp.Compare(a.LoadID, b.LoadID))
+	})
+	return out
 }
 
 // inChunks splits a list of scopes a query names one by one into parts of
@@ -908,47 +1013,6 @@ func InChunks(scopes []string) [][]string {
 		out = append(out, scopes)
 	}
 	return out
-}
-
-func (w *Warehouse) currentOf(ctx context.Context, t *ledger.Table, scopes []string) ([]Current, error) {
-	d := w.eng.dialect()
-	full := make([]string, len(scopes))
-	for i, s := range scopes {
-		full[i] = ledgerOfTable[t.Name] + "|" + s
-	}
-	// the current scope rows carry the rows their load wrote (rows > 0: a
-	// 零上报 replaces no row), so the facts are not read: a file's lookup
-	// read its counties' fact rows (10-25 ms a file on ClickHouse 18.16
-	// while a province loads) where the scope rows take a few
-	res, err := w.eng.query(ctx, "SELECT scope_org, period, load_id, max(rows) FROM scopes WHERE "+d.currentRows(d.Named(full), "rows > 0")+
-		" GROUP BY scope_org, period, load_id ORDER BY scope_org, period")
-	if err != nil || len(res.Rows) == 0 {
-		return nil, err
-	}
-	var out []Current
-	ids := map[string]bool{}
-	for _, r := range res.Rows {
-		c := Current{Org: fmt.Sprint(r[0]), Period: fmt.Sprint(r[1]), LoadID: fmt.Sprint(r[2]), Rows: toInt(r[3])}
-		out = append(out, c)
-		ids[d.Lit(c.LoadID)] = true
-	}
-	var idl []string
-	for id := range ids {
-		idl = append(idl, id)
-	}
-	files, err := w.eng.query(ctx, "SELECT load_id, min(file), min(loaded_at) FROM loads WHERE load_id IN ("+strings.Join(idl, ", ")+") GROUP BY load_id")
-	if err != nil {
-		return nil, err
-	}
-	for _, f := range files.Rows {
-		at := TimeOf(f[2])
-		for i := range out {
-			if out[i].LoadID == fmt.Sprint(f[0]) {
-				out[i].File, out[i].LoadedAt = fmt.Sprint(f[1]), at
-			}
-		}
-	}
-	return out, nil
 }
 
 // LoadHistory lists the newest loads first (at most limit), each a file's

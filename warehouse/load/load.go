@@ -481,8 +481,9 @@ func (p *Pipeline) file(ctx context.Context, path string, reg *transform.Registr
 	if err == nil {
 		err = writeErr
 	}
+	var present []*warehouse.Present
 	if err == nil {
-		err = p.replacements(ctx, &rep, reg)
+		present, err = p.replacements(ctx, &rep, reg)
 	}
 	if err != nil && ctx.Err() != nil {
 		// stopped: by the bound on one file's time, or because sifa is stopping
@@ -507,7 +508,7 @@ func (p *Pipeline) file(ctx context.Context, path string, reg *transform.Registr
 	if p.AfterAppend != nil {
 		p.AfterAppend(-1)
 	}
-	if err := p.W.Commit(ctx, rep.LoadID, transform.SortedKeys(scopes), loads); err != nil {
+	if err := p.W.Commit(ctx, rep.LoadID, transform.SortedKeys(scopes), loads, present...); err != nil {
 		rep.Err, rep.Transient = fmt.Errorf("文件「%s」提交失败，没有载入：%w", filepath.Base(path), err), true
 		return rep
 	}
@@ -743,8 +744,9 @@ func stage(src, dir, sent, sha string) (string, error) {
 
 // replacements fills each table's Replaces from the loads current in the
 // scopes it wrote, and refuses the file when GuardShrink is set and it
-// would shrink a scope to under half.
-func (p *Pipeline) replacements(ctx context.Context, rep *FileReport, reg *transform.Registry) error {
+// would shrink a scope to under half. What it read is what the commit
+// replaces (the load holds its lock from before to after).
+func (p *Pipeline) replacements(ctx context.Context, rep *FileReport, reg *transform.Registry) (read []*warehouse.Present, err error) {
 	for k := range rep.Tables {
 		tr := &rep.Tables[k]
 		t := ledger.FactFor(tr.Ledger)
@@ -756,11 +758,12 @@ func (p *Pipeline) replacements(ctx context.Context, rep *FileReport, reg *trans
 			scopes = append(scopes, strings.TrimPrefix(s, tr.Ledger+"|"))
 		}
 		sort.Strings(scopes)
-		cur, err := p.W.CurrentOf(ctx, t, scopes)
+		present, err := p.W.Present(ctx, t, scopes)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		for _, c := range cur {
+		read = append(read, present)
+		for _, c := range present.Loads() {
 			name := c.Org
 			if o := reg.Org(c.Org); o != nil {
 				name = o.Name
@@ -781,11 +784,11 @@ func (p *Pipeline) replacements(ctx context.Context, rep *FileReport, reg *trans
 			if len(shrinks) > 5 {
 				shrinks = append(shrinks[:5], fmt.Sprintf("等 %d 处", len(shrinks)))
 			}
-			return &ingest.FileError{File: filepath.Base(rep.File), Sheet: tr.Sheet,
+			return nil, &ingest.FileError{File: filepath.Base(rep.File), Sheet: tr.Sheet,
 				Reason: "这个文件会替换原来的数据，但行数少了一大半（" + strings.Join(shrinks, "；") + "）。如果确实要用它替换，请勾选“确认替换”后重新上传；如果不是，请检查是不是发错了文件。这次没有载入"}
 		}
 	}
-	return nil
+	return read, nil
 }
 
 // Reload makes an archived file current again: it loads the bytes with

@@ -77,12 +77,12 @@ func (p *Pipeline) zero(ctx context.Context, rep FileReport, arc ingest.Archived
 	case z.Month > time.Now().Format("2006-01"):
 		return refuse("月份 " + z.Month + " 还没到")
 	}
-	cur, err := p.W.CurrentOf(ctx, ledger.FactFor(z.Ledger.ID), []string{z.Org + "|" + z.Month})
+	present, err := p.W.Present(ctx, ledger.FactFor(z.Ledger.ID), []string{z.Org + "|" + z.Month})
 	if err != nil {
 		rep.Err, rep.Transient = err, true
 		return rep
 	}
-	for _, c := range cur {
+	for _, c := range present.Loads() {
 		if c.Rows > 0 {
 			return refuse(fmt.Sprintf("%s %s 已经有 %d 行%s（文件 %s）：有数据的月份不能零上报；要更正数据，请重新发送台账", o.Name, z.Month, c.Rows, z.Ledger.Name, c.File))
 		}
@@ -91,7 +91,7 @@ func (p *Pipeline) zero(ctx context.Context, rep FileReport, arc ingest.Archived
 	tr := TableReport{Sheet: warehouse.ZeroReportSheet, Ledger: z.Ledger.ID, LedgerName: z.Ledger.Name, Orgs: []string{z.Org}, Periods: []string{z.Month}}
 	rep.Tables = []TableReport{tr}
 	l := warehouse.Load{LoadID: rep.LoadID, File: arc.Name, Sheet: tr.Sheet, SHA256: arc.SHA256, Ledger: z.Ledger.ID, Orgs: tr.Orgs, Periods: tr.Periods, At: p.now()}
-	if err := p.W.Commit(ctx, rep.LoadID, []string{z.Ledger.ID + "|" + z.Org + "|" + z.Month}, []warehouse.Load{l}); err != nil {
+	if err := p.W.Commit(ctx, rep.LoadID, []string{z.Ledger.ID + "|" + z.Org + "|" + z.Month}, []warehouse.Load{l}, present); err != nil {
 		rep.Err, rep.Transient = fmt.Errorf("零上报「%s」提交失败，没有载入：%w", name, err), true
 		return rep
 	}
