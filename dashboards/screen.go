@@ -23,7 +23,7 @@ import (
 // MapStore keeps the counties' township maps (versioned).
 type MapStore interface {
 	Maps(ctx context.Context) ([]warehouse.CountyMap, error)
-	Map(ctx context.Context, county string) (warehouse.CountyMap, bool, error)
+	MapsOf(ctx context.Context, counties []string) ([]warehouse.CountyMap, error)
 	SetMap(ctx context.Context, m warehouse.CountyMap) error
 }
 
@@ -323,10 +323,11 @@ func (b *builder) screenMap(sv *screenView) error {
 // townships; for counties, each county's townships as one MultiPolygon.
 func (b *builder) shapes(mapOrg, level string, regions []*panels.Org) (json.RawMessage, int, error) {
 	if level == panels.LevelTown {
-		m, ok, err := b.maps.Map(b.ctx, mapOrg)
-		if err != nil || !ok {
+		ms, err := b.maps.MapsOf(b.ctx, []string{mapOrg})
+		if err != nil || len(ms) == 0 {
 			return nil, 0, err
 		}
+		m := ms[0]
 		var fc geoCollection
 		if err := json.Unmarshal([]byte(m.GeoJSON), &fc); err != nil {
 			return nil, 0, fmt.Errorf("%s的地图读不出来：%w", mapOrg, err)
@@ -340,11 +341,20 @@ func (b *builder) shapes(mapOrg, level string, regions []*panels.Org) (json.RawM
 		return json.RawMessage(m.GeoJSON), drawn, nil
 	}
 	out := geoCollection{Type: "FeatureCollection"}
+	codes := make([]string, len(regions))
+	for i, o := range regions {
+		codes[i] = o.Code
+	}
+	ms, err := b.maps.MapsOf(b.ctx, codes)
+	if err != nil {
+		return nil, 0, err
+	}
+	byCounty := make(map[string]warehouse.CountyMap, len(ms))
+	for _, m := range ms {
+		byCounty[m.County] = m
+	}
 	for _, o := range regions {
-		m, ok, err := b.maps.Map(b.ctx, o.Code)
-		if err != nil {
-			return nil, 0, err
-		}
+		m, ok := byCounty[o.Code]
 		if !ok {
 			continue
 		}

@@ -2,6 +2,7 @@ package warehouse
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"sifa/transform"
@@ -33,11 +34,30 @@ func (w *Warehouse) Maps(ctx context.Context) ([]CountyMap, error) {
 
 // Map reads a county's current map; ok is false when it has none.
 func (w *Warehouse) Map(ctx context.Context, county string) (CountyMap, bool, error) {
-	ms, err := w.maps(ctx, "argMax(geojson, version)", " WHERE county = "+w.Lit(county))
+	ms, err := w.MapsOf(ctx, []string{county})
 	if err != nil || len(ms) == 0 {
 		return CountyMap{}, false, err
 	}
 	return ms[0], true, nil
+}
+
+// MapsOf reads the current maps of the counties named, with their shapes,
+// in one query (the counties without one are left out): a province's
+// cockpit asked for its 100 counties one by one, 100 queries a page.
+func (w *Warehouse) MapsOf(ctx context.Context, counties []string) ([]CountyMap, error) {
+	var out []CountyMap
+	for _, part := range InChunks(counties) {
+		lits := make([]string, len(part))
+		for i, c := range part {
+			lits[i] = w.Lit(c)
+		}
+		ms, err := w.maps(ctx, "argMax(geojson, version)", " WHERE county IN ("+strings.Join(lits, ", ")+")")
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ms...)
+	}
+	return out, nil
 }
 
 // maps reads the newest version of each county's map (argMax, which both

@@ -28,6 +28,11 @@ func TestCountyMaps(t *testing.T) {
 			if err != nil || !ok || m.GeoJSON != `{"v":3}` || m.Features != 12 || m.ChangedBy != "b" {
 				t.Fatalf("map = %+v %v %v, want the newest version", m, ok, err)
 			}
+			// several counties at once: the newest of each, those without one left out
+			some, err := w.MapsOf(ctx, []string{"990123", "990122", "990121"})
+			if err != nil || len(some) != 2 || some[0].County != "990121" || some[0].GeoJSON != `{"v":3}` || some[1].GeoJSON != `{"v":2}` {
+				t.Fatalf("MapsOf = %+v %v, want 990121's newest and 990122's", some, err)
+			}
 			ms, err := w.Maps(ctx)
 			if err != nil || len(ms) != 2 || ms[0].County != "990121" || ms[0].Features != 12 || ms[1].Features != 12 || ms[0].GeoJSON != "" {
 				t.Fatalf("maps = %+v %v", ms, err)
