@@ -180,7 +180,7 @@ func (t *Table) Next() (arrow.Record, error) {
 		return nil
 	}
 	step := func(cells []string, num int) (stop bool, err error) {
-		switch t.classify(cells) {
+		switch kind := t.classify(cells); kind {
 		case rowSkip:
 			return false, nil
 		case rowTitle:
@@ -192,10 +192,10 @@ func (t *Table) Next() (arrow.Record, error) {
 			t.held = append(t.held, slices.Clone(cells)) // a source may reuse its slice (rowSource)
 			t.heldN = append(t.heldN, num)
 			return false, nil
-		case rowHeader:
-			if t.continues(cells) {
+		case rowRepeat, rowHeader:
+			if kind == rowRepeat && !t.titlesNameAnother() || kind == rowHeader && t.continues(cells) {
 				t.held, t.heldN = t.held[:0], t.heldN[:0]
-				return false, nil // a header printed again (on each page, or over a quarter of the same table)
+				return false, nil // a header printed again (on each page, or over a quarter of the same table), and its titles
 			}
 			// another table starts: its titles, header and rows are read as one of their own
 			t.rest = &replaySource{rows: append(t.held, slices.Clone(cells)), nums: append(t.heldN, num), src: t.src}
@@ -548,6 +548,7 @@ const (
 	rowSkip
 	rowTitle
 	rowHeader
+	rowRepeat // the table's own header again, under title lines
 )
 
 // maxHeldTitles is how many title-like rows in a row are held back waiting
@@ -556,10 +557,19 @@ const maxHeldTitles = 8
 
 // classify says what a row below the header is: a data row, a row that is
 // never data (blank, 合计/本页小计, 制表人 footers, the header printed
-// again on a new page), a title line (it may head another table), or the
-// header of a table stacked below.
+// again on a new page), a title line (it may head another table), the
+// header of a table stacked below, or the table's own header again under
+// title lines: those may name another 统计时点 or 填报单位, and then another
+// table starts (two offices' rosters, one below the other, under the same
+// header), or they are the page's titles again and no data.
 func (t *Table) classify(cells []string) int {
-	if isBlankRow(cells) || isTotalRow(cells) || isNoteRow(cells) || t.repeatsHeader(cells) {
+	if isBlankRow(cells) || isTotalRow(cells) || isNoteRow(cells) {
+		return rowSkip
+	}
+	if t.repeatsHeader(cells) {
+		if len(t.held) > 0 {
+			return rowRepeat
+		}
 		return rowSkip
 	}
 	if t.isHeader(cells) {
@@ -619,16 +629,22 @@ func (t *Table) continues(cells []string) bool {
 			return false
 		}
 	}
+	return !t.titlesNameAnother()
+}
+
+// titlesNameAnother says whether the title lines held back name another
+// 统计时点 or 填报单位 than the table's.
+func (t *Table) titlesNameAnother() bool {
 	for _, h := range t.held {
 		line := Fold(strings.Join(h, " "))
 		if m := snapshotLine.FindStringSubmatch(line); m != nil && m[1] != t.Snapshot {
-			return false
+			return true
 		}
 		if m := reporterLine.FindStringSubmatch(line); m != nil && m[1] != t.Reporter {
-			return false
+			return true
 		}
 	}
-	return true
+	return false
 }
 
 // headerLike is a cheap first look: header names hold no ASCII digit, and

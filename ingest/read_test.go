@@ -437,6 +437,45 @@ func TestLyingZipBomb(t *testing.T) {
 	}
 }
 
+// TestHeaderRepeatedUnderTitles: a table's own header printed again under
+// title lines starts another table when the titles name another 填报单位 or
+// 统计时点 (two offices' ledgers, one below the other, under the same
+// header), and is the page's titles again otherwise: never data rows.
+func TestHeaderRepeatedUnderTitles(t *testing.T) {
+	const header = "编号,受理日期,乡镇,纠纷类型,当事人数,调解结果\n"
+	first := "人民调解台账\n填报单位：石门镇司法所\n" + header + "A1,2014-10-01,石门镇,邻里,2,调解成功\nA2,2014-10-02,石门镇,邻里,2,调解成功\n"
+	second := header + "B1,2014-10-03,营盘镇,邻里,3,调解成功\n"
+	cases := []struct {
+		name, titles string
+		want         string
+	}{
+		{"no titles", "", "#1 石门镇司法所 : A1/4 A2/5 B1/7"},
+		{"the page's titles again", "人民调解台账\n填报单位：石门镇司法所\n", "#1 石门镇司法所 : A1/4 A2/5 B1/9"},
+		{"another office", ",,,,,\n人民调解台账\n填报单位：营盘镇司法所\n", "#1 石门镇司法所 : A1/4 A2/5 #2 营盘镇司法所 : B1/10"},
+		{"another date", "统计时点：2014年12月31日\n", "#1 石门镇司法所 : A1/4 A2/5 #2  2014年12月31日: B1/8"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			for _, batch := range []int{1, 65536} {
+				tables, rows, err := readAll(t, writeFile(t, "repeat.csv", []byte(first+c.titles+second)), Options{BatchRows: batch})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got []string
+				for k, rs := range rows {
+					got = append(got, fmt.Sprintf("#%d %s %s:", k+1, tables[k].Reporter, tables[k].Snapshot))
+					for _, r := range rs {
+						got = append(got, r["编号"]+"/"+r[RowColumn])
+					}
+				}
+				if g := strings.Join(got, " "); g != c.want {
+					t.Errorf("batch %d: read %s, want %s", batch, g, c.want)
+				}
+			}
+		})
+	}
+}
+
 // TestCSVStackedTables reads a CSV holding two tables one below the other,
 // each under its own title lines, with a title-like line inside the first:
 // the rows the reader keeps while it looks (the header scan, the titles held
