@@ -454,22 +454,41 @@ func TestHeaderRepeatedUnderTitles(t *testing.T) {
 		{"another office", ",,,,,\n人民调解台账\n填报单位：营盘镇司法所\n", "#1 石门镇司法所 : A1/4 A2/5 #2 营盘镇司法所 : B1/10"},
 		{"another date", "统计时点：2014年12月31日\n", "#1 石门镇司法所 : A1/4 A2/5 #2  2014年12月31日: B1/8"},
 	}
+	// the same lines as a CSV file and as a workbook's sheet
+	files := func(t *testing.T, text string) []string {
+		f := excelize.NewFile()
+		for i, line := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
+			for j, v := range strings.Split(line, ",") {
+				if v != "" {
+					cell, _ := excelize.CoordinatesToCellName(j+1, i+1)
+					f.SetCellStr("Sheet1", cell, v)
+				}
+			}
+		}
+		var b bytes.Buffer
+		if err := f.Write(&b); err != nil {
+			t.Fatal(err)
+		}
+		return []string{writeFile(t, "repeat.csv", []byte(text)), writeFile(t, "repeat.xlsx", b.Bytes())}
+	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			for _, batch := range []int{1, 65536} {
-				tables, rows, err := readAll(t, writeFile(t, "repeat.csv", []byte(first+c.titles+second)), Options{BatchRows: batch})
-				if err != nil {
-					t.Fatal(err)
-				}
-				var got []string
-				for k, rs := range rows {
-					got = append(got, fmt.Sprintf("#%d %s %s:", k+1, tables[k].Reporter, tables[k].Snapshot))
-					for _, r := range rs {
-						got = append(got, r["编号"]+"/"+r[RowColumn])
+			for _, path := range files(t, first+c.titles+second) {
+				for _, batch := range []int{1, 65536} {
+					tables, rows, err := readAll(t, path, Options{BatchRows: batch})
+					if err != nil {
+						t.Fatal(err)
 					}
-				}
-				if g := strings.Join(got, " "); g != c.want {
-					t.Errorf("batch %d: read %s, want %s", batch, g, c.want)
+					var got []string
+					for k, rs := range rows {
+						got = append(got, fmt.Sprintf("#%d %s %s:", k+1, tables[k].Reporter, tables[k].Snapshot))
+						for _, r := range rs {
+							got = append(got, r["编号"]+"/"+r[RowColumn])
+						}
+					}
+					if g := strings.Join(got, " "); g != c.want {
+						t.Errorf("%s, batch %d: read %s, want %s", filepath.Ext(path), batch, g, c.want)
+					}
 				}
 			}
 		})
