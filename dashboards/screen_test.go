@@ -116,11 +116,12 @@ func TestBrowserScreen(t *testing.T) {
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.__drawn = true`)); err != nil {
 		t.Fatal(err)
 	}
-	m, _, err := w.Map(context.Background(), "990121")
-	if err == nil {
-		err = w.SetMap(context.Background(), warehouse.CountyMap{County: m.County, GeoJSON: m.GeoJSON, Features: m.Features, ChangedBy: "test"})
+	ms, err := w.MapsOf(context.Background(), []string{"990121"})
+	if err != nil || len(ms) != 1 {
+		t.Fatalf("990121's map: %v %v", ms, err)
 	}
-	if err != nil {
+	m := ms[0]
+	if err := w.SetMap(context.Background(), warehouse.CountyMap{County: m.County, GeoJSON: m.GeoJSON, Features: m.Features, ChangedBy: "test"}); err != nil {
 		t.Fatal(err)
 	}
 	reloaded := false
@@ -173,7 +174,17 @@ func TestMapUpload(t *testing.T) {
 		return resp.StatusCode, string(b)
 	}
 	ctx := context.Background()
-	before, _, _ := w.Map(ctx, "990122")
+	mapOf := func(county string) warehouse.CountyMap { // the county's current map (empty: none)
+		ms, err := w.MapsOf(ctx, []string{county})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ms) == 0 {
+			return warehouse.CountyMap{}
+		}
+		return ms[0]
+	}
+	before := mapOf("990122")
 	// two of 绿水县's townships, one named by code, one by name: kept, the other ten listed as without a shape
 	two := []byte(`{"type":"FeatureCollection","features":[
 {"type":"Feature","properties":{"adcode":990122100,"note":"<b>x</b>"},"geometry":{"type":"Polygon","coordinates":[[[111,30],[111.1,30],[111.1,30.1],[111,30.1],[111,30]]]}},
@@ -198,12 +209,12 @@ func TestMapUpload(t *testing.T) {
 		if code != c.code || !strings.Contains(body, c.want) {
 			t.Errorf("%s: %d, want %d saying %q", c.name, code, c.code, c.want)
 		}
-		m, _, _ := w.Map(ctx, "990122")
+		m := mapOf("990122")
 		if changed := m.GeoJSON != before.GeoJSON; changed != c.changed {
 			t.Errorf("%s: map changed = %v", c.name, changed)
 		}
 	}
-	m, _, _ := w.Map(ctx, "990122")
+	m := mapOf("990122")
 	if m.Features != 2 || strings.Contains(m.GeoJSON, "<b>") || !strings.Contains(m.GeoJSON, `"name":"清溪镇"`) {
 		t.Errorf("kept map: %d features, %s", m.Features, m.GeoJSON)
 	}

@@ -32,15 +32,6 @@ func (w *Warehouse) Maps(ctx context.Context) ([]CountyMap, error) {
 	return w.maps(ctx, "''", "")
 }
 
-// Map reads a county's current map; ok is false when it has none.
-func (w *Warehouse) Map(ctx context.Context, county string) (CountyMap, bool, error) {
-	ms, err := w.MapsOf(ctx, []string{county})
-	if err != nil || len(ms) == 0 {
-		return CountyMap{}, false, err
-	}
-	return ms[0], true, nil
-}
-
 // MapsOf reads the current maps of the counties named, with their shapes,
 // in one query (the counties without one are left out): a province's
 // cockpit asked for its 100 counties one by one, 100 queries a page.
