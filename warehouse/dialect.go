@@ -29,6 +29,7 @@ type Dialect struct {
 	manyGroups   string                    // settings appended to a distinct count over many groups
 	hashDistinct bool                      // count distinct values by a 64-bit hash of them (ClickHouse's cityHash64)
 	unmarked     func(where string) string // the condition that a scope row's key is no later commit's mark, of the scopes where holds (nil: current)
+	day          [3]string                 // formats of a date ("2016-12-31") as a date, a date's year and a date as text
 }
 
 // CountDistinct is the number of distinct combinations of the columns
@@ -132,32 +133,15 @@ func (d Dialect) scopesIn(ledgerID, org, from, to string) string {
 // no set of every current key is built (the 45–60 ms of a province's
 // consultation scopes on 18.16).
 func (d Dialect) CurrentScopes(ledgerID, org, from, to string) string {
-	return d.currentRows(d.scopesIn(ledgerID, org, from, to), "")
+	return d.currentRows(d.scopesIn(ledgerID, org, from, to))
 }
 
-// CurrentYearEnds is CurrentScopes for each org's last snapshot of each
-// year (see VisibleYearEnds) that is on or before to ("2016-12-31", ""
-// any): a year whose last snapshot is after to has none, as when the
-// facts are read through VisibleYearEnds and their period compared.
-func (d Dialect) CurrentYearEnds(ledgerID, org, to string) string {
-	within := d.ScopesOf(ledgerID, org)
-	among := d.yearEnds(ledgerID, within)
-	if to != "" {
-		among += " AND " + d.PeriodOf(ledgerID) + " <= " + d.quote(to)
-	}
-	return d.currentRows(within, among)
-}
-
-// currentRows keeps the scope rows where within holds (and among, when
-// given, which only narrows which can be current) that are current.
-func (d Dialect) currentRows(within, among string) string {
-	if among != "" {
-		among = " AND " + among
-	}
+// currentRows keeps the scope rows where within holds that are current.
+func (d Dialect) currentRows(within string) string {
 	if d.unmarked != nil {
-		return "superseded = 0 AND " + within + among + " AND " + d.unmarked(within)
+		return "superseded = 0 AND " + within + " AND " + d.unmarked(within)
 	}
-	return "superseded = 0 AND " + within + among + " AND " + d.current(within)
+	return "superseded = 0 AND " + within + " AND " + d.current(within)
 }
 
 // periodWidth is how long a scope's period is, by the kind of its ledger:
@@ -217,6 +201,55 @@ func (d Dialect) Named(scopes []string) string {
 	}
 	return where
 }
+
+// YearEndScopes is the SQL of each org's last snapshot of each year among
+// a snapshot ledger's current scope rows within org (a code prefix, ""
+// all), where it is on or before to ("2016-12-31", "" any) and lists
+// someone (rows > 0): scope_org, its date ("2016-12-31"), then cols of it.
+// What VisibleYearEnds keeps of the facts, so a year whose last snapshot
+// is after to has none: the last current scope of a year is its last
+// scope, since every scope loaded has one current version (a commit marks
+// only the keys of the scopes it writes again). Picked by argMax over the
+// snapshot's date, grouped by org and year: on ClickHouse 18.16, for a
+// province's 12,578 corrections registers, 9 ms of CPU against 17–19 for
+// scope IN (the scope less its last six characters' max) and 12–15 for the
+// same argMax over the date as text.
+func (d Dialect) YearEndScopes(ledgerID, org string, cols []string, to string) string {
+	upTo, having := "", ""
+	if to != "" {
+		upTo = to[:4] + "-12-31" // the year of to's last snapshot, to know whether it is after to
+		having = " AND max(" + d.dayOf("period") + ") <= " + d.dateLit(to)
+	}
+	return d.snapshotScopes(ledgerID, org, cols, upTo, "scope_org, "+fmt.Sprintf(d.day[1], d.dayOf("period")), having)
+}
+
+// LatestScopes is YearEndScopes for each org's latest snapshot on or
+// before each of the dates: one query a date, after one another (a row can
+// be picked for two dates: the reader keeps it once). What VisibleLatestAt
+// keeps of the facts.
+func (d Dialect) LatestScopes(ledgerID, org string, cols []string, dates []string) string {
+	qs := make([]string, len(dates))
+	for i, date := range dates {
+		qs[i] = d.snapshotScopes(ledgerID, org, cols, date, "scope_org", "")
+	}
+	return strings.Join(qs, " UNION ALL ")
+}
+
+// snapshotScopes picks, among a snapshot ledger's current scope rows on or
+// before upTo, one row a group (its last), where it lists someone and
+// having holds.
+func (d Dialect) snapshotScopes(ledgerID, org string, cols []string, upTo, groupBy, having string) string {
+	day := d.dayOf("period")
+	sel := []string{"scope_org", fmt.Sprintf(d.day[2], "max("+day+")")}
+	for _, c := range cols {
+		sel = append(sel, "argMax("+c+", "+day+")")
+	}
+	return "SELECT " + strings.Join(sel, ", ") + " FROM scopes WHERE ledger = " + d.quote(ledgerID) + " AND " + d.CurrentScopes(ledgerID, org, "", upTo) +
+		" GROUP BY " + groupBy + " HAVING argMax(rows, " + day + ") > 0" + having
+}
+
+// dayOf is the expression of a column holding a date as text as a date.
+func (d Dialect) dayOf(col string) string { return fmt.Sprintf(d.day[0], col) }
 
 // VisibleYearEnds is VisibleOf for a snapshot table's rows of each org's
 // last snapshot in each year only: what a panel reads when it wants, per
@@ -299,13 +332,6 @@ func (d Dialect) latestAt(ledgerID, within string, dates []string) string {
 		latest = append(latest, "SELECT max(scope) FROM scopes WHERE "+within+" AND "+d.PeriodOf(ledgerID)+" <= "+d.quote(date)+" GROUP BY "+d.scopeCut(ledgerID, 0))
 	}
 	return "scope " + d.in + " (" + strings.Join(latest, " UNION ALL ") + ")"
-}
-
-// CurrentLatestAt is CurrentScopes for each org's latest snapshot on or
-// before each of the dates (see VisibleLatestAt).
-func (d Dialect) CurrentLatestAt(ledgerID, org string, dates []string) string {
-	within := d.ScopesOf(ledgerID, org)
-	return d.currentRows(within, d.latestAt(ledgerID, within, dates))
 }
 
 // ScopePeriod is the expression of a scope's period ("2016-03" or

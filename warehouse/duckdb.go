@@ -394,7 +394,8 @@ func (e *duckEngine) ensureTable(ctx context.Context, t *ledger.Table) error {
 func (e *duckEngine) in() string { return "IN" }
 
 func (e *duckEngine) dialect() Dialect {
-	return Dialect{name: "duckdb", in: e.in(), current: e.current, scopePeriod: "split_part(scope, '|', 3)", scopeOrg: "split_part(scope, '|', 2)", quote: duckQuote, dateLit: e.dateLit}
+	return Dialect{name: "duckdb", in: e.in(), current: e.current, scopePeriod: "split_part(scope, '|', 3)", scopeOrg: "split_part(scope, '|', 2)", quote: duckQuote, dateLit: e.dateLit,
+		day: [3]string{"CAST(%s AS DATE)", "year(%s)", "CAST(%s AS VARCHAR)"}}
 }
 
 // backup copies every table into a new DuckDB file in one transaction of

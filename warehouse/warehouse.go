@@ -967,7 +967,7 @@ func (w *Warehouse) readPresent(ctx context.Context, scopes []string) ([]present
 	d := w.eng.dialect()
 	var rows []presentRow
 	for _, part := range InChunks(scopes) {
-		res, err := w.eng.query(ctx, "SELECT scope, scope_key, load_id, rows FROM scopes WHERE "+d.currentRows(d.Named(part), ""))
+		res, err := w.eng.query(ctx, "SELECT scope, scope_key, load_id, rows FROM scopes WHERE "+d.currentRows(d.Named(part)))
 		if err != nil {
 			return nil, err
 		}

@@ -126,17 +126,20 @@ func (r *request) readPopulation(l *ledger.Ledger, end string, from, to int) (po
 	onScopes := r.onScopes()
 	q := personCount{groups: []string{"scope_org", "period", "county_code", "town_code"}, counts: conds[:1]}.sql(r.d, r.from(table, cond))
 	if onScopes {
-		// the latest registers at the years' ends are all on or before end
-		cur := r.d.CurrentYearEnds(l.ID, r.sc.orgPrefix(), end)
+		// the county and township are the scope org's (scopeOrgAs), cut
+		// below; the latest registers at the years' ends are all on or
+		// before end
+		q = r.d.YearEndScopes(l.ID, r.sc.orgPrefix(), cols[:1], end)
 		if ends != nil {
-			cur = r.d.CurrentLatestAt(l.ID, r.sc.orgPrefix(), ends)
+			q = r.d.LatestScopes(l.ID, r.sc.orgPrefix(), cols[:1], ends)
 		}
-		// the county and township are the scope org's (scopeOrgAs), cut here
-		q = "SELECT scope_org, period, " + cols[0] + r.scopeRows(l.ID, cur)
 	}
 	rows, err := r.rows(q)
 	if err != nil {
 		return nil, err
+	}
+	if onScopes && len(ends) > 1 {
+		rows = onceEach(rows)
 	}
 	var out populations
 	group := map[string]int{}
