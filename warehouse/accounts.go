@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -110,11 +111,18 @@ type AuditEvent struct {
 	Result string // 成功 / 失败 / 拒绝
 }
 
-// RecordAudit appends an event to the audit log.
+// RecordAudit appends an event to the audit log. Its text is what a client
+// sent (a user name typed at the sign-in, a forwarded address) and need
+// not be UTF-8: the bytes that are not are written as U+FFFD, so the event
+// is kept (DuckDB refuses the insert otherwise, and a sign-in attempt with
+// such a name went unrecorded).
 func (w *Warehouse) RecordAudit(ctx context.Context, e AuditEvent) error {
 	e.Seq = tick()
 	if e.At.IsZero() {
 		e.At = time.Unix(0, e.Seq)
+	}
+	for _, s := range []*string{&e.User, &e.Role, &e.Action, &e.Target, &e.Detail, &e.Remote, &e.Result} {
+		*s = strings.ToValidUTF8(*s, "\uFFFD")
 	}
 	rec := transform.BuildRecord(Audit, [][]any{{e.At.UTC(), e.Seq, e.User, e.Role, e.Action, e.Target, e.Detail, e.Remote, e.Result}})
 	defer rec.Release()
