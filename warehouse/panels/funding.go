@@ -5,6 +5,7 @@ import (
 	"sifa/ingest/ledger"
 	"sifa/transform"
 	"sifa/warehouse"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -59,7 +60,8 @@ type popRow struct {
 	n        int64
 }
 
-// populations are the rows of readPopulation, one slice per scope org.
+// populations are the rows of readPopulation, one slice per scope org,
+// each by date.
 type populations [][]popRow
 
 // at returns, for the latest snapshot of each unit on or before the end of
@@ -69,20 +71,11 @@ func (p populations) at(year int) map[string]int64 {
 	end := strconv.Itoa(year) + "-12-31"
 	out := make(map[string]int64, len(p)+len(p)/8+1) // an org's own key, and its county's
 	for _, rows := range p {
-		latest := ""
-		for _, x := range rows {
-			if x.period <= end && x.period > latest {
-				latest = x.period
-			}
-		}
-		if latest == "" {
-			continue
-		}
-		for _, x := range rows {
-			if x.period == latest {
-				out[x.own] += x.n
-				out[x.all] += x.n
-			}
+		// rows by date: the latest on or before end ends the first k
+		k := sort.Search(len(rows), func(i int) bool { return rows[i].period > end })
+		for i := k - 1; i >= 0 && rows[i].period == rows[k-1].period; i-- {
+			out[rows[i].own] += rows[i].n
+			out[rows[i].all] += rows[i].n
 		}
 	}
 	return out
@@ -141,10 +134,15 @@ func (r *request) readPopulation(l *ledger.Ledger, end string, from, to int) (po
 	if onScopes && len(ends) > 1 {
 		rows = onceEach(rows)
 	}
-	var out populations
+	// each org's rows together in one slice of them all, by date (at looks
+	// for an org's latest on or before a year's end once for every year):
+	// made in two passes, not grown row by row
 	group := map[string]int{}
 	keys := map[string][2]string{} // a county's keys of at's answer, made once
-	for _, x := range rows {
+	all := make([]popRow, len(rows))
+	of := make([]int, len(rows)) // each row's org, numbered
+	var sizes []int
+	for i, x := range rows {
 		org := str(x[0])
 		var county, town string
 		var n int64
@@ -161,17 +159,31 @@ func (r *request) readPopulation(l *ledger.Ledger, end string, from, to int) (po
 			k = [2]string{"bureau:" + county, "county:" + county}
 			keys[county] = k
 		}
-		row := popRow{scopeOrg: org, period: str(x[1]), own: town, all: k[1], n: n}
+		all[i] = popRow{scopeOrg: org, period: str(x[1]), own: town, all: k[1], n: n}
 		if town == "" {
-			row.own = k[0]
+			all[i].own = k[0]
 		}
 		g, ok := group[org]
 		if !ok {
-			g = len(out)
+			g = len(sizes)
 			group[org] = g
-			out = append(out, nil)
+			sizes = append(sizes, 0)
 		}
-		out[g] = append(out[g], row)
+		of[i] = g
+		sizes[g]++
+	}
+	out := make(populations, len(sizes))
+	placed := make([]popRow, len(all))
+	start := 0
+	for g, n := range sizes {
+		out[g] = placed[start : start : start+n]
+		start += n
+	}
+	for i, row := range all {
+		out[of[i]] = append(out[of[i]], row)
+	}
+	for _, rows := range out {
+		slices.SortFunc(rows, func(a, b popRow) int { return strings.Compare(a.period, b.period) })
 	}
 	return out, nil
 }
