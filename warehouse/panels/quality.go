@@ -201,13 +201,13 @@ func (r *request) qualityRows(out *Quality, byOrg map[string]*QualityRow) ([][]a
 		if l == ledger.Mediation {
 			continue
 		}
-		rows, err := r.townMonths(l, from, to)
+		rows, err := r.townTotals(l, from, to)
 		if err != nil {
 			return nil, err
 		}
 		for _, x := range rows {
 			if row := byOrg[str(x[0])]; row != nil {
-				row.RowsLoaded += num(x[2])
+				row.RowsLoaded += num(x[1])
 			}
 		}
 	}
