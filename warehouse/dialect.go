@@ -224,15 +224,18 @@ func (d Dialect) YearEndScopes(ledgerID, org string, cols []string, to string) s
 }
 
 // LatestScopes is YearEndScopes for each org's latest snapshot on or
-// before each of the dates: one query a date, after one another (a row can
-// be picked for two dates: the reader keeps it once). What VisibleLatestAt
-// keeps of the facts.
+// before each of the dates, each snapshot once (one that is an org's
+// latest at two dates too): what VisibleLatestAt keeps of the facts. One
+// pick a date, their union made distinct (18.16 has UNION ALL only).
 func (d Dialect) LatestScopes(ledgerID, org string, cols []string, dates []string) string {
 	qs := make([]string, len(dates))
 	for i, date := range dates {
 		qs[i] = d.snapshotScopes(ledgerID, org, cols, date, "scope_org", "")
 	}
-	return strings.Join(qs, " UNION ALL ")
+	if len(qs) == 1 {
+		return qs[0]
+	}
+	return "SELECT DISTINCT * FROM (" + strings.Join(qs, " UNION ALL ") + ")"
 }
 
 // snapshotScopes picks, among a snapshot ledger's current scope rows on or

@@ -131,9 +131,6 @@ func (r *request) readPopulation(l *ledger.Ledger, end string, from, to int) (po
 	if err != nil {
 		return nil, err
 	}
-	if onScopes && len(ends) > 1 {
-		rows = onceEach(rows)
-	}
 	// each org's rows together in one slice of them all, by date (at looks
 	// for an org's latest on or before a year's end once for every year):
 	// made in two passes, not grown row by row

@@ -459,22 +459,6 @@ func (r *request) readSnapshots(q string) (snapshotCounts, []int, error) {
 	return s, years, nil
 }
 
-// onceEach is the rows of a LatestScopes query (scope_org, date, …), each
-// (org, date) once: a snapshot can be an org's latest at two dates.
-func onceEach(rows [][]any) [][]any {
-	type orgDay struct{ org, day string }
-	seen := make(map[orgDay]bool, len(rows))
-	out := rows[:0]
-	for _, x := range rows {
-		k := orgDay{str(x[0]), str(x[1])}
-		if !seen[k] {
-			seen[k] = true
-			out = append(out, x)
-		}
-	}
-	return out
-}
-
 // snapshotsOf reads the rows of such a query, and the years they hold.
 func snapshotsOf(rows [][]any) (snapshotCounts, []int) {
 	out := snapshotCounts{}
