@@ -393,7 +393,7 @@ func (e *chEngine) dateLit(d string) string { return "toDate('" + d + "')" }
 
 func (e *chEngine) dialect() Dialect {
 	return Dialect{name: "clickhouse", in: e.in(), current: e.current, currentAmong: e.currentAmong, scopePeriod: "splitByChar('|', scope)[3]", keyed: true, scopeOrg: "splitByChar('|', scope)[2]", quote: chQuote, dateLit: e.dateLit, countPersons: chCountPersons, manyGroups: " SETTINGS max_threads = 1", hashDistinct: true, unmarked: e.unmarked,
-		day: [3]string{"toDate(%s)", "toYear(%s)", "toString(%s)"}}
+		dayOf: "toDate(%s)", yearOf: "toYear(%s)", dayText: "toString(%s)"}
 }
 
 // chCountPersons counts persons by the 64-bit hash of their key; coalesce:

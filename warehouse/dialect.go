@@ -29,7 +29,9 @@ type Dialect struct {
 	manyGroups   string                    // settings appended to a distinct count over many groups
 	hashDistinct bool                      // count distinct values by a 64-bit hash of them (ClickHouse's cityHash64)
 	unmarked     func(where string) string // the condition that a scope row's key is no later commit's mark, of the scopes where holds (nil: current)
-	day          [3]string                 // formats of a date ("2016-12-31") as a date, a date's year and a date as text
+	dayOf        string                    // format of a date's text ("2016-12-31") as a date
+	yearOf       string                    // format of a date's year
+	dayText      string                    // format of a date as its text
 }
 
 // CountDistinct is the number of distinct combinations of the columns
@@ -218,9 +220,9 @@ func (d Dialect) YearEndScopes(ledgerID, org string, cols []string, to string) s
 	upTo, having := "", ""
 	if to != "" {
 		upTo = to[:4] + "-12-31" // the year of to's last snapshot, to know whether it is after to
-		having = " AND max(" + d.dayOf("period") + ") <= " + d.dateLit(to)
+		having = " AND max(" + d.day("period") + ") <= " + d.dateLit(to)
 	}
-	return d.snapshotScopes(ledgerID, org, cols, upTo, "scope_org, "+fmt.Sprintf(d.day[1], d.dayOf("period")), having)
+	return d.snapshotScopes(ledgerID, org, cols, upTo, "scope_org, "+fmt.Sprintf(d.yearOf, d.day("period")), having)
 }
 
 // LatestScopes is YearEndScopes for each org's latest snapshot on or
@@ -242,8 +244,8 @@ func (d Dialect) LatestScopes(ledgerID, org string, cols []string, dates []strin
 // before upTo, one row a group (its last), where it lists someone and
 // having holds.
 func (d Dialect) snapshotScopes(ledgerID, org string, cols []string, upTo, groupBy, having string) string {
-	day := d.dayOf("period")
-	sel := []string{"scope_org", fmt.Sprintf(d.day[2], "max("+day+")")}
+	day := d.day("period")
+	sel := []string{"scope_org", fmt.Sprintf(d.dayText, "max("+day+")")}
 	for _, c := range cols {
 		sel = append(sel, "argMax("+c+", "+day+")")
 	}
@@ -251,8 +253,8 @@ func (d Dialect) snapshotScopes(ledgerID, org string, cols []string, upTo, group
 		" GROUP BY " + groupBy + " HAVING argMax(rows, " + day + ") > 0" + having
 }
 
-// dayOf is the expression of a column holding a date as text as a date.
-func (d Dialect) dayOf(col string) string { return fmt.Sprintf(d.day[0], col) }
+// day is the expression of a column holding a date as text as a date.
+func (d Dialect) day(col string) string { return fmt.Sprintf(d.dayOf, col) }
 
 // VisibleYearEnds is VisibleOf for a snapshot table's rows of each org's
 // last snapshot in each year only: what a panel reads when it wants, per

@@ -395,7 +395,7 @@ func (e *duckEngine) in() string { return "IN" }
 
 func (e *duckEngine) dialect() Dialect {
 	return Dialect{name: "duckdb", in: e.in(), current: e.current, scopePeriod: "split_part(scope, '|', 3)", scopeOrg: "split_part(scope, '|', 2)", quote: duckQuote, dateLit: e.dateLit,
-		day: [3]string{"CAST(%s AS DATE)", "year(%s)", "CAST(%s AS VARCHAR)"}}
+		dayOf: "CAST(%s AS DATE)", yearOf: "year(%s)", dayText: "CAST(%s AS VARCHAR)"}
 }
 
 // backup copies every table into a new DuckDB file in one transaction of
