@@ -412,7 +412,7 @@ func (r *request) qualityFunding(out *Quality, checks map[string]*QualityCheck, 
 func (r *request) qualityDuplicates(out *Quality, checks map[string]*QualityCheck, flag func(QualityFlag)) error {
 	from, to := out.Months[0], out.Months[len(out.Months)-1]
 	// the disputes checked are counted with the months' (qualityMonthCounts)
-	cond := r.visibleIn("fact_dispute", from, to) + " AND " + r.sc.where(false) + " AND period >= " + r.d.Lit(from) + " AND period <= " + r.d.Lit(to) + " AND case_no != ''"
+	cond := r.inMonths("fact_dispute", from, to) + " AND case_no != ''"
 	rows, err := r.rows("SELECT town_code, case_no, count(DISTINCT load_id), min(period), max(period) FROM " + warehouse.CaseRepeats.Name + " WHERE " + cond +
 		" GROUP BY town_code, case_no HAVING count(DISTINCT load_id) > 1 ORDER BY town_code, case_no")
 	if err != nil {
