@@ -1003,7 +1003,7 @@ func (p *Present) Loads() []Current {
 	return out
 }
 
-// inChunks splits a list of scopes a query names one by one into parts of
+// InChunks splits a list of scopes a query names one by one into parts of
 // at most 2,000 (about 70 KB of SQL): ClickHouse refuses a query over
 // 256 KiB, and a province's file can hold 15,000 office-months.
 func InChunks(scopes []string) [][]string {
