@@ -711,6 +711,9 @@ func normalize(v any) any {
 	case nil:
 		return nil
 	case *any:
+		if x == nil { // clickhouse-go's NULL of type Nothing (SELECT NULL)
+			return nil
+		}
 		return normalize(*x)
 	case int:
 		return int64(x)
