@@ -2,6 +2,7 @@ package warehouse
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -82,6 +83,12 @@ func openClickHouse(ctx context.Context, dsn string) (*chEngine, error) {
 			// wait until every shard has its rows, so a commit never shows before them
 			h.settings.Set("insert_distributed_sync", "1")
 		}
+		sv, err := conn.ServerVersion()
+		if err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("无法连接 ClickHouse %s：%w", u.Host, err)
+		}
+		h.tz = sv.Timezone
 		e.http = h
 	}
 	e.warnThreads(ctx)
@@ -116,7 +123,17 @@ func (e *chEngine) close() error {
 
 func (e *chEngine) exec(ctx context.Context, q string) error { return e.conn.Exec(ctx, q) }
 
+// query answers over HTTP when the DSN names the port (clickhouse_read.go),
+// else through clickhouse-go; and through clickhouse-go too an answer of a
+// column type that reader does not know, or with no row (ClickHouse 18.16
+// sends nothing for it over HTTP, not even the columns' names).
 func (e *chEngine) query(ctx context.Context, q string) (*Result, error) {
+	if e.http != nil {
+		res, err := e.http.query(ctx, q)
+		if err == nil && len(res.Rows) > 0 || err != nil && !errors.Is(err, errNativeType) {
+			return res, err
+		}
+	}
 	return collect(ctx, e.each, q)
 }
 

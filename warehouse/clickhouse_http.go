@@ -36,6 +36,7 @@ type chHTTP struct {
 	password string
 	settings url.Values // sent with every insert
 	client   *http.Client
+	tz       *time.Location // the server's: a DateTime's zone when its type names none
 }
 
 // newCHHTTP checks that the HTTP interface answers on host:port.
@@ -44,7 +45,7 @@ func newCHHTTP(ctx context.Context, host, port, db, user, password string) (*chH
 		return nil, fmt.Errorf("ClickHouse 的 http_port「%s」不是端口号", port)
 	}
 	h := &chHTTP{base: "http://" + net.JoinHostPort(host, port) + "/", db: db, user: user, password: password, settings: url.Values{},
-		client: &http.Client{Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 4, IdleConnTimeout: time.Minute, DisableCompression: true}}}
+		client: &http.Client{Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 16, ReadBufferSize: 256 << 10, IdleConnTimeout: time.Minute, DisableCompression: true}}}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, h.base+"ping", nil)
