@@ -125,12 +125,11 @@ func (e *chEngine) exec(ctx context.Context, q string) error { return e.conn.Exe
 
 // query answers over HTTP when the DSN names the port (clickhouse_read.go),
 // else through clickhouse-go; and through clickhouse-go too an answer of a
-// column type that reader does not know, or with no row (ClickHouse 18.16
-// sends nothing for it over HTTP, not even the columns' names).
+// column type that reader does not know.
 func (e *chEngine) query(ctx context.Context, q string) (*Result, error) {
 	if e.http != nil {
 		res, err := e.http.query(ctx, q)
-		if err == nil && len(res.Rows) > 0 || err != nil && !errors.Is(err, errNativeType) {
+		if !errors.Is(err, errNativeType) {
 			return res, err
 		}
 	}

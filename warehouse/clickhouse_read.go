@@ -33,7 +33,8 @@ var readBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // query runs a read-only query over HTTP and decodes its Native answer.
 // The server holds the answer until the query ends (wait_end_of_query), so
 // an error is never half an answer. An answer with no row names no column:
-// ClickHouse 18.16 sends nothing for it.
+// ClickHouse 18.16 sends nothing for it (and DESCRIBE TABLE (q), which
+// would name them, builds the sets of q's IN subqueries: as dear as q).
 func (h *chHTTP) query(ctx context.Context, q string) (*Result, error) {
 	params := url.Values{"database": {h.db}, "default_format": {"Native"}, "wait_end_of_query": {"1"},
 		"buffer_size": {strconv.Itoa(answerBuffer)}}
@@ -52,7 +53,11 @@ func (h *chHTTP) query(ctx context.Context, q string) (*Result, error) {
 		return nil, fmt.Errorf("查询失败：%s\n%s", strings.TrimSpace(string(msg)), q)
 	}
 	buf := readBufs.Get().(*bytes.Buffer)
-	defer readBufs.Put(buf)
+	defer func() {
+		if buf.Cap() <= maxKeptBuffer { // an export's answer is not kept for the next
+			readBufs.Put(buf)
+		}
+	}()
 	buf.Reset()
 	if _, err := buf.ReadFrom(resp.Body); err != nil {
 		return nil, fmt.Errorf("查询失败：%w\n%s", err, q)
@@ -63,6 +68,9 @@ func (h *chHTTP) query(ctx context.Context, q string) (*Result, error) {
 	}
 	return res, err
 }
+
+// maxKeptBuffer is the largest answer buffer kept for the next query.
+const maxKeptBuffer = 8 << 20
 
 // answerBuffer is how much of an answer the server keeps in memory while
 // the query runs (beyond it, a temporary file): a province's largest panel

@@ -63,7 +63,7 @@ func TestClickHouseReadsOverHTTP(t *testing.T) {
 			if len(got.Rows) != c.rows || len(want.Rows) != c.rows {
 				t.Fatalf("%d and %d rows, want %d", len(got.Rows), len(want.Rows), c.rows)
 			}
-			if !reflect.DeepEqual(got.Columns, want.Columns) {
+			if c.rows > 0 && !reflect.DeepEqual(got.Columns, want.Columns) {
 				t.Errorf("columns %q, want %q", got.Columns, want.Columns)
 			}
 			for i := range want.Rows {

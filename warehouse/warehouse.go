@@ -36,7 +36,9 @@ var ErrLocked = errors.New("仓库被另一个进程占用")
 const DefaultDSN = "duckdb:var/sifa.duckdb"
 
 // Result is the answer of a query: column names and rows of plain Go values
-// (int64, float64, string, nil; dates as "2006-01-02"), the same on every engine.
+// (int64, float64, string, nil; dates as "2006-01-02"), the same on every
+// engine. An answer with no row may name no column (ClickHouse over HTTP
+// sends nothing for it): a table's columns are Columns'.
 type Result struct {
 	Columns []string
 	Rows    [][]any
@@ -316,9 +318,15 @@ func (w *Warehouse) hasColumn(ctx context.Context, table, col string) (bool, err
 	return slices.Contains(cols, col), err
 }
 
-// columnsOf are the names of a table's columns in the warehouse.
+// Columns are the names of a table's columns in the warehouse, in order.
+func (w *Warehouse) Columns(ctx context.Context, table string) ([]string, error) {
+	return columnsOf(ctx, w.eng, table)
+}
+
+// columnsOf are the names of a table's columns in the warehouse, read
+// through each, which names them before any row.
 func columnsOf(ctx context.Context, e engine, table string) ([]string, error) {
-	res, err := e.query(ctx, "SELECT * FROM "+table+" LIMIT 0")
+	res, err := collect(ctx, e.each, "SELECT * FROM "+table+" LIMIT 0")
 	if err != nil {
 		return nil, err
 	}
