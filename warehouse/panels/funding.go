@@ -257,25 +257,32 @@ func (r *request) funding(d *fundingData, year int) *FundingShortfall {
 	lines := d.lines[year]
 	staff, subjects := d.staff.at(year), d.subjects.at(year)
 	// A county-level line covers its county less the townships that have a line of their own.
-	ownLine := map[string]bool{}
+	type lineOf struct{ category, org string } // a key of no text of its own: a lookup a line allocates nothing
+	ownLine := map[lineOf]bool{}
 	for _, l := range lines {
 		if l.level == "乡镇" {
-			ownLine[l.category+"|"+l.org] = true
+			ownLine[lineOf{l.category, l.org}] = true
 		}
 	}
 	coveredBelow := func(pop map[string]int64, category, county string) int64 {
 		var n int64
 		for _, t := range r.reg.Under(county, transform.LevelTown) {
-			if ownLine[category+"|"+t.Code] {
+			if ownLine[lineOf{category, t.Code}] {
 				n += pop[t.Code]
 			}
 		}
 		return n
 	}
-	prevActual := map[string]int64{}
+	prevActual := map[lineOf]int64{}
 	for _, p := range d.lines[year-1] {
-		prevActual[p.category+"|"+p.org] += p.actual
+		prevActual[lineOf{p.category, p.org}] += p.actual
 	}
+	// the standards' wording, once (not a Sprintf a line of a province's ten years)
+	var (
+		publicBasis      = fmt.Sprintf("每人每年%.0f元", r.std.PublicPerStaff)
+		mediationBasis   = fmt.Sprintf("每县每年不少于%.0f元", r.std.MediationPerCounty)
+		correctionsBasis = fmt.Sprintf("每名矫正对象每年%.0f-%.0f元（按%.0f元计）", r.std.CorrectionsPerSubject, r.std.CorrectionsHigh, r.std.CorrectionsPerSubject)
+	)
 	derive := func(l budgetLine) (int64, string) {
 		switch l.category {
 		case "公用经费":
@@ -284,10 +291,10 @@ func (r *request) funding(d *fundingData, year int) *FundingShortfall {
 				// the bureau and the townships without a line of their own
 				n = staff["county:"+l.county] - coveredBelow(staff, l.category, l.county)
 			}
-			return int64(r.std.PublicPerStaff*100) * n, fmt.Sprintf("每人每年%.0f元", r.std.PublicPerStaff)
+			return int64(r.std.PublicPerStaff*100) * n, publicBasis
 		case "人民调解经费":
 			if l.level == "县" {
-				return int64(r.std.MediationPerCounty * 100), fmt.Sprintf("每县每年不少于%.0f元", r.std.MediationPerCounty)
+				return int64(r.std.MediationPerCounty * 100), mediationBasis
 			}
 			return 0, "按县计算"
 		case "社区矫正经费":
@@ -295,9 +302,9 @@ func (r *request) funding(d *fundingData, year int) *FundingShortfall {
 			if l.level == "县" {
 				n = subjects["county:"+l.county] - coveredBelow(subjects, l.category, l.county)
 			}
-			return int64(r.std.CorrectionsPerSubject*100) * n, fmt.Sprintf("每名矫正对象每年%.0f-%.0f元（按%.0f元计）", r.std.CorrectionsPerSubject, r.std.CorrectionsHigh, r.std.CorrectionsPerSubject)
+			return int64(r.std.CorrectionsPerSubject*100) * n, correctionsBasis
 		case "法律援助经费":
-			return prevActual[l.category+"|"+l.org], "上年实际支出"
+			return prevActual[lineOf{l.category, l.org}], "上年实际支出"
 		}
 		return 0, "无统一标准"
 	}
