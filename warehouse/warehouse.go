@@ -320,6 +320,11 @@ func (w *Warehouse) hasColumn(ctx context.Context, table, col string) (bool, err
 
 // Columns are the names of a table's columns in the warehouse, in order.
 func (w *Warehouse) Columns(ctx context.Context, table string) ([]string, error) {
+	for _, r := range table {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return nil, fmt.Errorf("表名「%s」只能用字母、数字和下划线", table)
+		}
+	}
 	return columnsOf(ctx, w.eng, table)
 }
 

@@ -311,8 +311,8 @@ func (r *request) timeliness() (*Timeliness, sent, error) {
 		l := slices.IndexFunc(monthlyLedgers, func(m *ledger.Ledger) bool { return m.ID == str(x[0]) })
 		o, ok := office[str(x[1])]
 		m := monthNumber(str(x[2])) - first
-		ld, sent := loads[str(x[3])]
-		if l < 0 || !ok || m < 0 || m >= len(out.Months) || !sent {
+		ld, known := loads[str(x[3])]
+		if l < 0 || !ok || m < 0 || m >= len(out.Months) || !known {
 			continue
 		}
 		a := at(l, o, m)
