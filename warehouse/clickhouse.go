@@ -41,10 +41,8 @@ func openClickHouse(ctx context.Context, dsn string) (*chEngine, error) {
 	if db == "" {
 		db = "sifa"
 	}
-	for _, r := range db {
-		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
-			return nil, fmt.Errorf("ClickHouse 库名「%s」只能用字母、数字和下划线", db)
-		}
+	if !identifier(db) {
+		return nil, fmt.Errorf("ClickHouse 库名「%s」只能用字母、数字和下划线", db)
 	}
 	auth := clickhouse.Auth{Database: "default", Username: "default"}
 	if u.User != nil {

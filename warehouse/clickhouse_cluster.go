@@ -22,10 +22,8 @@ import (
 // joinCluster connects to the first replica of every shard of a cluster
 // the entry server knows, and creates the database on each.
 func (e *chEngine) joinCluster(ctx context.Context, cluster string, opts clickhouse.Options) error {
-	for _, r := range cluster {
-		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
-			return fmt.Errorf("集群名「%s」只能用字母、数字和下划线", cluster)
-		}
+	if !identifier(cluster) {
+		return fmt.Errorf("集群名「%s」只能用字母、数字和下划线", cluster)
 	}
 	res, err := e.query(ctx, "SELECT shard_num, host_address, port FROM system.clusters WHERE cluster = "+chQuote(cluster)+" AND replica_num = 1 ORDER BY shard_num")
 	if err != nil {

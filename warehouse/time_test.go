@@ -39,3 +39,12 @@ func TestInChunks(t *testing.T) {
 		}
 	}
 }
+
+func TestIdentifier(t *testing.T) {
+	for name, want := range map[string]bool{"sifa": true, "fact_dispute": true, "t123_4": true, "": false,
+		"a-b": false, "a b": false, "x; DROP TABLE y": false, "库": false, "a'": false} {
+		if got := identifier(name); got != want {
+			t.Errorf("identifier(%q) = %v, want %v", name, got, want)
+		}
+	}
+}

@@ -320,12 +320,21 @@ func (w *Warehouse) hasColumn(ctx context.Context, table, col string) (bool, err
 
 // Columns are the names of a table's columns in the warehouse, in order.
 func (w *Warehouse) Columns(ctx context.Context, table string) ([]string, error) {
-	for _, r := range table {
-		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
-			return nil, fmt.Errorf("表名「%s」只能用字母、数字和下划线", table)
-		}
+	if !identifier(table) {
+		return nil, fmt.Errorf("表名「%s」只能用字母、数字和下划线", table)
 	}
 	return columnsOf(ctx, w.eng, table)
+}
+
+// identifier says whether a name (a database, a cluster, a table) is one
+// the SQL can be written with as it is: letters, digits and underscores.
+func identifier(name string) bool {
+	for _, r := range name {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return name != ""
 }
 
 // columnsOf are the names of a table's columns in the warehouse, read
