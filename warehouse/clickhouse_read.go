@@ -169,14 +169,17 @@ func (r *nativeReader) uvarint() uint64 {
 	return v
 }
 
-func (r *nativeReader) str() string {
+// text answers the bytes of the next string (its length, then them).
+func (r *nativeReader) text() []byte {
 	n := r.uvarint()
 	if n > uint64(len(r.b)-r.off) {
 		r.fail(io.ErrUnexpectedEOF)
-		return ""
+		return nil
 	}
-	return string(r.next(int(n)))
+	return r.next(int(n))
 }
+
+func (r *nativeReader) str() string { return string(r.text()) }
 
 // texts decodes a String column. A text repeated in the block (a period,
 // an office, a load) is made a value once: the block's texts are looked up
@@ -190,12 +193,10 @@ func (r *nativeReader) texts(n int, into []any, stride int) {
 		seen = make(map[string]any, 64)
 	}
 	for i := range n {
-		k := r.uvarint()
-		if k > uint64(len(r.b)-r.off) {
-			r.fail(io.ErrUnexpectedEOF)
+		p := r.text()
+		if r.err != nil {
 			return
 		}
-		p := r.next(int(k))
 		if seen == nil {
 			into[i*stride] = string(p)
 			continue
