@@ -255,18 +255,50 @@ func (r *request) dueMonths() []string {
 }
 
 // sent is what timeliness learns of the loads of the months beside it:
-// which scopes ("ledger|office|month") were declared zero (零上报), and the
-// orgs each load's rows were of (loads.orgs).
+// each monthly ledger's arrival in each office and month, and the orgs
+// each load's rows were of (loads.orgs).
 type sent struct {
-	declared map[string]bool
-	orgs     map[string]string
+	arrived *arrivals // nil when there was no month or office to look at
+	orgs    map[string]string
+}
+
+// arrival is a monthly ledger's first load of an office's month, and
+// whether a load of it was a 零上报.
+type arrival struct {
+	at   time.Time
+	zero bool
+}
+
+// arrivals are the arrivals of the monthly ledgers in the township offices
+// and months of timeliness, by their indices.
+type arrivals struct {
+	office map[string]int // a township office's index
+	towns  int
+	first  int // the first month's monthNumber
+	months int
+	all    []arrival
+}
+
+// of is the arrival of ledger l (its index in monthlyLedgers) in office o
+// and month m (indices).
+func (a *arrivals) of(l, o, m int) *arrival { return &a.all[(l*a.towns+o)*a.months+m] }
+
+// zero says whether a ledger's month ("2016-03") of an office was declared
+// zero (零上报).
+func (a *arrivals) zero(l *ledger.Ledger, office, month string) bool {
+	if a == nil {
+		return false
+	}
+	o, ok := a.office[office]
+	m := monthNumber(month) - a.first
+	i := slices.Index(monthlyLedgers, l)
+	return ok && i >= 0 && m >= 0 && m < a.months && a.of(i, o, m).zero
 }
 
 // timeliness answers submissions.timeliness, and what it learnt of the
 // loads (sent).
 func (r *request) timeliness() (*Timeliness, sent, error) {
-	declared := map[string]bool{}
-	was := sent{declared: declared, orgs: map[string]string{}}
+	was := sent{orgs: map[string]string{}}
 	out := &Timeliness{DueDay: r.dueDay, Months: r.dueMonths(), Rows: []TimelinessRow{}}
 	if len(out.Months) == 0 || r.sc.level == transform.LevelVillage {
 		return out, was, nil
@@ -289,40 +321,32 @@ func (r *request) timeliness() (*Timeliness, sent, error) {
 	if err != nil {
 		return nil, was, err
 	}
-	// each scope's first arrival and whether a load of it was a 零上报
-	type load struct {
-		at   time.Time
-		zero bool
-	}
-	loads := make(map[string]load, len(res[1]))
+	// each load's commit and whether it was a 零上报
+	loads := make(map[string]arrival, len(res[1]))
 	for _, x := range res[1] {
-		loads[str(x[0])] = load{warehouse.TimeOf(x[1]), str(x[2]) == warehouse.ZeroReportSheet}
+		loads[str(x[0])] = arrival{warehouse.TimeOf(x[1]), str(x[2]) == warehouse.ZeroReportSheet}
 		was.orgs[str(x[0])] = str(x[3])
 	}
-	// arrived is by ledger, office and month (at: the first load's)
-	office := make(map[string]int, len(towns))
+	// each scope's first arrival (at: its first load's)
+	arrived := &arrivals{office: make(map[string]int, len(towns)), towns: len(towns), first: monthNumber(out.Months[0]), months: len(out.Months),
+		all: make([]arrival, len(monthlyLedgers)*len(towns)*len(out.Months))}
 	for i, t := range towns {
-		office[t.Code] = i
+		arrived.office[t.Code] = i
 	}
-	first := monthNumber(out.Months[0])
-	arrived := make([]load, len(monthlyLedgers)*len(towns)*len(out.Months))
-	at := func(l, o, m int) *load { return &arrived[(l*len(towns)+o)*len(out.Months)+m] }
+	was.arrived = arrived
 	for _, x := range res[0] {
 		l := slices.IndexFunc(monthlyLedgers, func(m *ledger.Ledger) bool { return m.ID == str(x[0]) })
-		o, ok := office[str(x[1])]
-		m := monthNumber(str(x[2])) - first
+		o, ok := arrived.office[str(x[1])]
+		m := monthNumber(str(x[2])) - arrived.first
 		ld, known := loads[str(x[3])]
-		if l < 0 || !ok || m < 0 || m >= len(out.Months) || !known {
+		if l < 0 || !ok || m < 0 || m >= arrived.months || !known {
 			continue
 		}
-		a := at(l, o, m)
+		a := arrived.of(l, o, m)
 		if a.at.IsZero() || ld.at.Before(a.at) {
 			a.at = ld.at
 		}
-		if ld.zero {
-			a.zero = true
-			declared[str(x[0])+"|"+str(x[1])+"|"+str(x[2])] = true
-		}
+		a.zero = a.zero || ld.zero
 	}
 	china := time.FixedZone("CST", 8*3600)
 	deadlines := make([]time.Time, len(out.Months)) // each month's due day's end, Beijing time
@@ -338,18 +362,18 @@ func (r *request) timeliness() (*Timeliness, sent, error) {
 			deadline := deadlines[i]
 			row.MonthsDue++
 			var latest time.Time
-			missing, declared := false, false
+			missing, zero := false, false
 			for l := range monthlyLedgers {
-				a := at(l, o, i)
+				a := arrived.of(l, o, i)
 				first := a.at
-				declared = declared || a.zero
+				zero = zero || a.zero
 				if first.IsZero() {
 					missing = true
 				} else if first.After(latest) {
 					latest = first
 				}
 			}
-			if declared {
+			if zero {
 				row.Zero++
 			}
 			switch {

@@ -155,7 +155,7 @@ func qualityOffices(r *request) (any, error) {
 	}
 	checks[QualityDuplicate].Checked += numbered
 	qualityRejects(out, byOrg, rejected, was.orgs)
-	r.qualityMonths(out, months, was.declared, checks, flag)
+	r.qualityMonths(out, months, was.arrived, checks, flag)
 	qualityOf(out, tl)
 	sort.SliceStable(out.Flags, func(i, j int) bool {
 		a, b := out.Flags[i], out.Flags[j]
@@ -313,7 +313,7 @@ func (r *request) qualityMonthCounts(out *Quality) (counts map[string][]int64, l
 
 // qualityMonths compares each office's disputes per month with its own
 // usual level (the median of the 12 months before).
-func (r *request) qualityMonths(out *Quality, counts map[string][]int64, declared map[string]bool, checks map[string]*QualityCheck, flag func(QualityFlag)) {
+func (r *request) qualityMonths(out *Quality, counts map[string][]int64, arrived *arrivals, checks map[string]*QualityCheck, flag func(QualityFlag)) {
 	var scratch []int64
 	for i := range out.Rows {
 		row := &out.Rows[i].TimelinessRow // its code and name only: the other checks fill the rest at once
@@ -337,7 +337,7 @@ func (r *request) qualityMonths(out *Quality, counts map[string][]int64, declare
 			}
 			if !has && med >= ZeroMedian {
 				checks[QualityZero].Checked++
-				if declared["mediation|"+row.OrgCode+"|"+m] {
+				if arrived.zero(ledger.Mediation, row.OrgCode, m) {
 					flag(QualityFlag{Check: QualityZero, OrgCode: row.OrgCode, OrgName: row.OrgName, Period: m, Value: 0, Expected: med,
 						Text: fmt.Sprintf("%s%s零上报人民调解，而此前12个月每月中位数是 %g 件：请核对是否漏报", row.OrgName, MonthName(m), med)})
 				}
